@@ -1,0 +1,571 @@
+//! Query normalization: one logged SQL text -> the grouping key, a display text with
+//! the constants replaced, and a stable 64-bit fingerprint.
+//!
+//! Pure functions, no I/O. The rules (R1-R18) and their test vectors come from the
+//! project's normalization reference (copied into `tests/data/normalization-vectors.json`).
+
+pub mod lexer;
+
+use lexer::{Token, TokenKind, lex};
+
+/// The result of normalizing one statement text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Normalized {
+    /// Grouping key: lowercase, one space between tokens, constants as `$n`,
+    /// IN/ARRAY lists and VALUES rows squashed, statements joined with `; `.
+    pub key: String,
+    /// The original text with every constant replaced by `$n` (case, spacing and
+    /// comments kept): safe to show when values must stay hidden.
+    pub display: String,
+    /// An unterminated string, comment or dollar quote was found (a truncated log line).
+    pub truncated: bool,
+}
+
+impl Normalized {
+    /// Stable 64-bit fingerprint of the key.
+    pub fn fingerprint(&self) -> u64 {
+        fingerprint(&self.key)
+    }
+}
+
+/// Stable 64-bit FNV-1a hash of a normalized key. Stable across runs, platforms and
+/// versions of pgsift, so it can be used to join reports.
+pub fn fingerprint(key: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in key.as_bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A fingerprint printed as 16 lowercase hex digits.
+pub fn fingerprint_hex(fp: u64) -> String {
+    format!("{fp:016x}")
+}
+
+/// Token kinds after constant detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Word,
+    Quoted,
+    Const,
+    Param,
+    Op,
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    Comma,
+    Dot,
+    Cast,
+    Other,
+    Squash,
+}
+
+#[derive(Debug, Clone)]
+struct NTok {
+    kind: Kind,
+    text: String,
+}
+
+const TYPES_WITH_MODIFIERS: &[&str] = &[
+    "numeric",
+    "decimal",
+    "dec",
+    "varchar",
+    "char",
+    "character",
+    "varying",
+    "bpchar",
+    "bit",
+    "varbit",
+    "timestamp",
+    "timestamptz",
+    "time",
+    "timetz",
+    "interval",
+    "float",
+];
+
+/// Keywords after which a `-` starts a negative constant rather than a subtraction.
+const EXPRESSION_KEYWORDS: &[&str] = &[
+    "select",
+    "where",
+    "and",
+    "or",
+    "not",
+    "when",
+    "then",
+    "else",
+    "between",
+    "like",
+    "ilike",
+    "on",
+    "limit",
+    "offset",
+    "by",
+    "in",
+    "values",
+    "returning",
+    "having",
+    "case",
+    "is",
+    "set",
+    "return",
+    "distinct",
+];
+
+/// Words that end a GROUP BY / ORDER BY list.
+const BY_LIST_END: &[&str] = &[
+    "having",
+    "limit",
+    "offset",
+    "fetch",
+    "window",
+    "for",
+    "union",
+    "intersect",
+    "except",
+    "returning",
+    "from",
+    "where",
+];
+
+/// Words that may follow an ordinal in a GROUP BY / ORDER BY list.
+const AFTER_ORDINAL: &[&str] = &[
+    "asc", "desc", "nulls", "order", "limit", "offset", "having", "fetch", "window", "for", "union",
+    "intersect", "except", "using",
+];
+
+/// Normalizes a logged SQL text (one or several statements).
+pub fn normalize(sql: &str) -> Normalized {
+    let bytes = sql.as_bytes();
+    let lexed = lex(bytes);
+    let mut keys: Vec<String> = Vec::new();
+    let mut display = String::with_capacity(sql.len());
+    let mut copied_to = 0usize;
+    for stmt in split_statements(bytes, &lexed.tokens) {
+        if stmt.is_empty() {
+            continue;
+        }
+        let converted = convert(bytes, stmt);
+        // Display text: constants replaced in the original text.
+        let mut next = converted.max_param + 1;
+        for &(s, e) in &converted.const_spans {
+            display.push_str(&String::from_utf8_lossy(&bytes[copied_to..s]));
+            display.push('$');
+            display.push_str(&next.to_string());
+            next += 1;
+            copied_to = e;
+        }
+        let mut toks = squash(converted.toks);
+        let mut next = converted.max_param + 1;
+        for t in toks.iter_mut().filter(|t| t.kind == Kind::Const) {
+            t.text = format!("${next}");
+            next += 1;
+        }
+        keys.push(render(&toks));
+    }
+    display.push_str(&String::from_utf8_lossy(&bytes[copied_to..]));
+    let display = display.trim().trim_end_matches(';').trim_end().to_string();
+    Normalized {
+        key: keys.join("; "),
+        display,
+        truncated: lexed.truncated,
+    }
+}
+
+/// R1: split at top-level `;`, not inside `BEGIN ATOMIC ... END`.
+fn split_statements<'t>(sql: &[u8], tokens: &'t [Token]) -> Vec<&'t [Token]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut atomic_depth = 0usize;
+    let mut prev_word: Option<&[u8]> = None;
+    for (i, t) in tokens.iter().enumerate() {
+        match t.kind {
+            TokenKind::Word => {
+                let w = &sql[t.start..t.end];
+                if w.eq_ignore_ascii_case(b"atomic") && prev_word.is_some_and(|p| p.eq_ignore_ascii_case(b"begin")) {
+                    atomic_depth += 1;
+                } else if atomic_depth > 0 && w.eq_ignore_ascii_case(b"case") {
+                    atomic_depth += 1;
+                } else if atomic_depth > 0 && w.eq_ignore_ascii_case(b"end") {
+                    atomic_depth -= 1;
+                }
+                prev_word = Some(w);
+            }
+            TokenKind::Semi if atomic_depth == 0 => {
+                out.push(&tokens[start..i]);
+                start = i + 1;
+                prev_word = None;
+            }
+            _ => prev_word = None,
+        }
+    }
+    out.push(&tokens[start..]);
+    out
+}
+
+struct Converted {
+    toks: Vec<NTok>,
+    /// Byte spans of the constants, in order, for the display text.
+    const_spans: Vec<(usize, usize)>,
+    max_param: u64,
+}
+
+fn word_is(t: Option<&NTok>, words: &[&str]) -> bool {
+    t.is_some_and(|t| t.kind == Kind::Word && words.contains(&t.text.as_str()))
+}
+
+/// Turns lexer tokens into normalized tokens, deciding which are constants.
+fn convert(sql: &[u8], toks: &[Token]) -> Converted {
+    let text = |t: &Token| String::from_utf8_lossy(&sql[t.start..t.end]).into_owned();
+    let mut out: Vec<NTok> = Vec::with_capacity(toks.len());
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut max_param = 0u64;
+    let mut kept_numbers = vec![false; toks.len()];
+    let mut depth = 0i32;
+    let mut by_list: Option<i32> = None;
+    let mut pending_minus: Option<usize> = None; // start byte of a `-` that may join a number
+    for (idx, t) in toks.iter().enumerate() {
+        let minus = pending_minus.take();
+        let kind = match t.kind {
+            TokenKind::Word => {
+                let lw = text(t).to_ascii_lowercase();
+                let prev = out.last();
+                let prev2 = out.len().checked_sub(2).and_then(|i| out.get(i));
+                let prev3 = out.len().checked_sub(3).and_then(|i| out.get(i));
+                let is_const = match lw.as_str() {
+                    "true" | "false" | "null" => {
+                        !(word_is(prev, &["is"]) || (word_is(prev, &["not"]) && word_is(prev2, &["is"])))
+                    }
+                    "all" | "savepoint" | "prepare" => false,
+                    _ => {
+                        word_is(prev, &["savepoint", "release", "deallocate"])
+                            || (word_is(prev, &["prepare"]) && word_is(prev2, &["deallocate"]))
+                            || (word_is(prev, &["to"]) && word_is(prev2, &["rollback"]))
+                            || (word_is(prev, &["to"]) && word_is(prev2, &["work", "transaction"]) && word_is(prev3, &["rollback"]))
+                    }
+                };
+                if is_const {
+                    spans.push((t.start, t.end));
+                    out.push(NTok { kind: Kind::Const, text: String::new() });
+                    continue;
+                }
+                if lw == "by" && word_is(out.last(), &["group", "order"]) {
+                    by_list = Some(depth);
+                } else if by_list == Some(depth) && BY_LIST_END.contains(&lw.as_str()) {
+                    by_list = None;
+                }
+                out.push(NTok { kind: Kind::Word, text: lw });
+                continue;
+            }
+            TokenKind::QuotedIdent => {
+                let raw = text(t);
+                let inner = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'));
+                let plain = inner.filter(|s| {
+                    let b = s.as_bytes();
+                    !b.is_empty()
+                        && (b[0].is_ascii_lowercase() || b[0] == b'_')
+                        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'$')
+                });
+                out.push(NTok {
+                    kind: if plain.is_some() { Kind::Word } else { Kind::Quoted },
+                    text: plain.map(str::to_string).unwrap_or(raw),
+                });
+                continue;
+            }
+            TokenKind::Str => Kind::Const,
+            TokenKind::Num => {
+                let prev = out.last();
+                let next = toks.get(idx + 1);
+                let ordinal_position = (word_is(prev, &["by"]) && by_list == Some(depth))
+                    || (prev.is_some_and(|p| p.kind == Kind::Comma) && by_list == Some(depth));
+                let ordinal_end = match next {
+                    None => true,
+                    Some(n) => match n.kind {
+                        TokenKind::Comma | TokenKind::RParen | TokenKind::Semi => true,
+                        TokenKind::Word => AFTER_ORDINAL.contains(&text(n).to_ascii_lowercase().as_str()),
+                        _ => false,
+                    },
+                };
+                let is_integer = sql[t.start..t.end].iter().all(u8::is_ascii_digit);
+                if kept_numbers[idx] || (ordinal_position && ordinal_end && is_integer) {
+                    out.push(NTok { kind: Kind::Word, text: text(t) });
+                    continue;
+                }
+                Kind::Const
+            }
+            TokenKind::Param => {
+                let n: u64 = std::str::from_utf8(&sql[t.start + 1..t.end])
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                max_param = max_param.max(n);
+                Kind::Param
+            }
+            TokenKind::Op => Kind::Op,
+            TokenKind::LParen => {
+                depth += 1;
+                if word_is(out.last(), TYPES_WITH_MODIFIERS) {
+                    let mut j = idx + 1;
+                    while toks.get(j).is_some_and(|t| matches!(t.kind, TokenKind::Num | TokenKind::Comma)) {
+                        j += 1;
+                    }
+                    if toks.get(j).is_some_and(|t| t.kind == TokenKind::RParen) {
+                        kept_numbers[idx + 1..j].iter_mut().for_each(|k| *k = true);
+                    }
+                }
+                Kind::LParen
+            }
+            TokenKind::RParen => {
+                depth -= 1;
+                if by_list.is_some_and(|d| d > depth) {
+                    by_list = None;
+                }
+                Kind::RParen
+            }
+            TokenKind::LBracket => Kind::LBracket,
+            TokenKind::RBracket => Kind::RBracket,
+            TokenKind::Comma => Kind::Comma,
+            TokenKind::Dot => Kind::Dot,
+            TokenKind::Cast => Kind::Cast,
+            TokenKind::Semi | TokenKind::Other => Kind::Other,
+        };
+        if kind == Kind::Const {
+            // R6: a `-` right before a number is part of the constant when the token
+            // before the `-` cannot end an operand.
+            let mut start = t.start;
+            if let (TokenKind::Num, Some(ms)) = (t.kind, minus) {
+                out.pop();
+                start = ms;
+            }
+            spans.push((start, t.end));
+            out.push(NTok { kind, text: String::new() });
+            continue;
+        }
+        if kind == Kind::Op && &sql[t.start..t.end] == b"-" {
+            let prev = out.last();
+            let unary = match prev {
+                None => true,
+                Some(p) => {
+                    matches!(p.kind, Kind::Op | Kind::LParen | Kind::LBracket | Kind::Comma)
+                        || word_is(Some(p), EXPRESSION_KEYWORDS)
+                }
+            };
+            if unary {
+                pending_minus = Some(t.start);
+            }
+        }
+        out.push(NTok { kind, text: text(t) });
+    }
+    Converted {
+        toks: out,
+        const_spans: spans,
+        max_param,
+    }
+}
+
+fn is_placeholder(t: &NTok) -> bool {
+    matches!(t.kind, Kind::Const | Kind::Param)
+}
+
+/// Parses one list element at `i`: a placeholder with an optional `::type[]` cast.
+/// Returns the index after it and the cast text.
+fn list_element(toks: &[NTok], i: usize) -> Option<(usize, String)> {
+    if !toks.get(i).is_some_and(is_placeholder) {
+        return None;
+    }
+    let mut j = i + 1;
+    let mut cast = String::new();
+    if toks.get(j).is_some_and(|t| t.kind == Kind::Cast) && toks.get(j + 1).is_some_and(|t| t.kind == Kind::Word) {
+        cast.push_str(&toks[j + 1].text);
+        j += 2;
+        while toks.get(j).is_some_and(|t| t.kind == Kind::LBracket) && toks.get(j + 1).is_some_and(|t| t.kind == Kind::RBracket) {
+            cast.push_str("[]");
+            j += 2;
+        }
+    }
+    Some((j, cast))
+}
+
+/// Index of the token closing the group opened at `open`, if any.
+fn matching_close(toks: &[NTok], open: usize) -> Option<usize> {
+    let (o, c) = match toks[open].kind {
+        Kind::LParen => (Kind::LParen, Kind::RParen),
+        _ => (Kind::LBracket, Kind::RBracket),
+    };
+    let mut depth = 0;
+    for (j, t) in toks.iter().enumerate().skip(open) {
+        if t.kind == o {
+            depth += 1;
+        } else if t.kind == c {
+            depth -= 1;
+            if depth == 0 {
+                return Some(j);
+            }
+        }
+    }
+    None
+}
+
+/// R9 and R10: squash IN / ARRAY lists of placeholders and VALUES rows of one shape.
+fn squash(toks: Vec<NTok>) -> Vec<NTok> {
+    let mut out: Vec<NTok> = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        let t = &toks[i];
+        let opener = toks.get(i + 1).map(|n| n.kind);
+        let list_kind = match (t.kind, t.text.as_str(), opener) {
+            (Kind::Word, "in", Some(Kind::LParen)) => Some(Kind::RParen),
+            (Kind::Word, "array", Some(Kind::LBracket)) => Some(Kind::RBracket),
+            _ => None,
+        };
+        if let Some(close) = list_kind {
+            let mut j = i + 2;
+            let mut count = 0;
+            let mut casts: Option<String> = None;
+            let mut same = true;
+            let mut first_end = j;
+            while let Some((after, cast)) = list_element(&toks, j) {
+                count += 1;
+                if count == 1 {
+                    first_end = after;
+                }
+                same &= casts.get_or_insert_with(|| cast.clone()) == &cast;
+                j = after;
+                if toks.get(j).is_some_and(|t| t.kind == Kind::Comma) {
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            if count >= 2 && same && toks.get(j).is_some_and(|t| t.kind == close) {
+                out.extend_from_slice(&toks[i..first_end]);
+                out.push(NTok { kind: Kind::Squash, text: "/*, ... */".into() });
+                out.push(toks[j].clone());
+                i = j + 1;
+                continue;
+            }
+        }
+        if t.kind == Kind::Word && t.text == "values" && opener == Some(Kind::LParen) {
+            let mut rows: Vec<(usize, usize)> = Vec::new();
+            let mut j = i + 1;
+            while toks.get(j).is_some_and(|t| t.kind == Kind::LParen) {
+                let Some(end) = matching_close(&toks, j) else { break };
+                rows.push((j, end));
+                if toks.get(end + 1).is_some_and(|t| t.kind == Kind::Comma) && toks.get(end + 2).is_some_and(|t| t.kind == Kind::LParen) {
+                    j = end + 2;
+                } else {
+                    break;
+                }
+            }
+            if rows.len() >= 2 {
+                let shape = |(s, e): (usize, usize)| {
+                    toks[s..=e]
+                        .iter()
+                        .map(|t| if is_placeholder(t) { (Kind::Const, "") } else { (t.kind, t.text.as_str()) })
+                        .collect::<Vec<_>>()
+                };
+                let first = shape(rows[0]);
+                if rows.iter().all(|&r| shape(r) == first) {
+                    out.extend_from_slice(&toks[i..=rows[0].1]);
+                    out.push(NTok { kind: Kind::Squash, text: "/*, ... */".into() });
+                    i = rows[rows.len() - 1].1 + 1;
+                    continue;
+                }
+            }
+        }
+        out.push(t.clone());
+        i += 1;
+    }
+    out
+}
+
+/// R2: one space between tokens, with the exceptions of the rule.
+fn render(toks: &[NTok]) -> String {
+    let mut s = String::new();
+    let mut prev: Option<Kind> = None;
+    for t in toks {
+        if let Some(p) = prev {
+            let no_space = matches!(p, Kind::LParen | Kind::LBracket | Kind::Dot | Kind::Cast)
+                || matches!(t.kind, Kind::RParen | Kind::RBracket | Kind::Comma | Kind::LBracket | Kind::Dot | Kind::Cast)
+                || (matches!(p, Kind::Word | Kind::Quoted) && t.kind == Kind::LParen);
+            if !no_space {
+                s.push(' ');
+            }
+        }
+        s.push_str(&t.text);
+        prev = Some(t.kind);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct Vector {
+        id: String,
+        input: String,
+        expected: String,
+    }
+
+    #[test]
+    fn reference_vectors() {
+        let raw = include_str!("../../tests/data/normalization-vectors.json");
+        let vectors: Vec<Vector> = serde_json::from_str(raw).unwrap();
+        assert_eq!(vectors.len(), 51);
+        let mut failures = Vec::new();
+        for v in &vectors {
+            let got = normalize(&v.input).key;
+            if got != v.expected {
+                failures.push(format!("{}: {:?}\n  expected {:?}\n  got      {:?}", v.id, v.input, v.expected, got));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn display_hides_values_but_keeps_shape() {
+        let n = normalize("SELECT * FROM users WHERE email = 'a@b.c' AND id = -5;");
+        assert_eq!(n.display, "SELECT * FROM users WHERE email = $1 AND id = $2");
+        assert!(!n.display.contains("a@b.c"));
+    }
+
+    #[test]
+    fn fingerprint_is_stable() {
+        // FNV-1a of a fixed key: a change here breaks joins between reports.
+        assert_eq!(fingerprint_hex(fingerprint("select $1")), format!("{:016x}", fingerprint("select $1")));
+        assert_eq!(fingerprint(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fingerprint("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_ne!(fingerprint("select $1"), fingerprint("select $2"));
+    }
+
+    #[test]
+    fn truncated_statement_is_flagged_not_failed() {
+        let n = normalize("SELECT * FROM t WHERE name = 'abc");
+        assert!(n.truncated);
+        assert_eq!(n.key, "select * from t where name = $1");
+    }
+
+    #[test]
+    fn pgbench_statements_group_together() {
+        let a = normalize("UPDATE pgbench_tellers SET tbalance = tbalance + -4121 WHERE tid = 1;");
+        let b = normalize("UPDATE pgbench_tellers SET tbalance = tbalance + 4652 WHERE tid = 10;");
+        let c = normalize("UPDATE pgbench_tellers SET tbalance = tbalance + $1 WHERE tid = $2");
+        assert_eq!(a.key, b.key);
+        assert_eq!(a.key, c.key);
+        assert_eq!(a.key, "update pgbench_tellers set tbalance = tbalance + $1 where tid = $2");
+    }
+
+    #[test]
+    fn savepoint_names_are_placeholders() {
+        assert_eq!(normalize("SAVEPOINT sp_17").key, "savepoint $1");
+        assert_eq!(normalize("RELEASE SAVEPOINT sp_17").key, "release savepoint $1");
+        assert_eq!(normalize("DEALLOCATE pdo_stmt_1").key, "deallocate $1");
+        assert_eq!(normalize("DEALLOCATE ALL").key, "deallocate all");
+    }
+}
