@@ -7,3 +7,4 @@
 //! -> [`output`] (the only code that writes files). [`app`] wires them together.
 
 pub mod normalize;
+pub mod parse;

@@ -1,0 +1,186 @@
+//! Entries -> events: the one stream every later layer consumes.
+//!
+//! Pairs a `statement:` / `execute ...:` entry (log_statement) with the next bare
+//! `duration:` entry of the same process (log_duration), so a statement is counted
+//! once, timed. Every physical line ends up in exactly one event, which is how the
+//! input coverage is counted.
+
+use super::entry::{Assembled, LogEntry};
+use super::message::{Message, Step, classify};
+use std::collections::HashMap;
+
+/// A statement execution (timed) or a statement logged without a duration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryEvent {
+    /// Metadata of the statement's entry; `ts` is the time the duration was logged.
+    pub entry: LogEntry,
+    /// `None` for a statement that never got its duration.
+    pub duration_us: Option<u64>,
+    pub step: Step,
+    pub sql: String,
+}
+
+/// One event; each carries the physical lines it accounts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Query(QueryEvent),
+    /// Parse or bind time of the extended protocol (not an execution).
+    StepTiming { step: Step, us: u64, sql: String, lines: u64 },
+    /// A bare `duration:` with no statement of the same process to pair with.
+    UnattributedDuration { us: u64, lines: u64 },
+    /// A recognized entry not analyzed yet.
+    Ignored { category: &'static str, lines: u64 },
+    Unrecognized { line: u64, text: String },
+    Orphan { lines: u64 },
+    Blank,
+}
+
+/// Turns assembled entries into events, pairing statements with their durations.
+#[derive(Default)]
+pub struct EventBuilder {
+    pending: HashMap<u64, QueryEvent>,
+}
+
+fn pid_key(e: &LogEntry) -> u64 {
+    match (e.pid, &e.session_id) {
+        (Some(p), _) => u64::from(p),
+        (None, Some(s)) => crate::normalize::fingerprint(s),
+        _ => 0,
+    }
+}
+
+impl EventBuilder {
+    /// Handles one assembled item.
+    pub fn push(&mut self, a: Assembled, out: &mut impl FnMut(Event)) {
+        let entry = match a {
+            Assembled::Entry(e) => e,
+            Assembled::Unrecognized { line, text } => return out(Event::Unrecognized { line, text }),
+            Assembled::Orphan { lines } => return out(Event::Orphan { lines }),
+            Assembled::Blank => return out(Event::Blank),
+        };
+        let key = pid_key(&entry);
+        let lines = entry.lines;
+        match classify(&entry.message) {
+            Message::Timed { us, step, sql } => {
+                if let Some(p) = self.pending.remove(&key) {
+                    out(Event::Query(p));
+                }
+                let sql = sql.to_string();
+                match step {
+                    Step::Statement | Step::Execute => out(Event::Query(QueryEvent {
+                        entry,
+                        duration_us: Some(us),
+                        step,
+                        sql,
+                    })),
+                    Step::Parse | Step::Bind => out(Event::StepTiming { step, us, sql, lines }),
+                }
+            }
+            Message::BareDuration { us } => match self.pending.remove(&key) {
+                Some(mut p) => {
+                    p.duration_us = Some(us);
+                    p.entry.lines += lines;
+                    p.entry.ts = entry.ts.or(p.entry.ts);
+                    out(Event::Query(p));
+                }
+                None => out(Event::UnattributedDuration { us, lines }),
+            },
+            Message::Statement { step, sql } => {
+                let sql = sql.to_string();
+                let ev = QueryEvent {
+                    entry,
+                    duration_us: None,
+                    step,
+                    sql,
+                };
+                if let Some(p) = self.pending.insert(key, ev) {
+                    out(Event::Query(p));
+                }
+            }
+            Message::Other(category) => out(Event::Ignored { category, lines }),
+        }
+    }
+
+    /// Emits statements still waiting for a duration (they stay untimed), in line order.
+    pub fn finish(&mut self, out: &mut impl FnMut(Event)) {
+        let mut rest: Vec<QueryEvent> = self.pending.drain().map(|(_, v)| v).collect();
+        rest.sort_by_key(|q| q.entry.line);
+        for q in rest {
+            out(Event::Query(q));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::StderrParser;
+    use crate::parse::prefix::LinePrefix;
+
+    fn events(log: &str) -> Vec<Event> {
+        let mut p = StderrParser::new(LinePrefix::compile("%m [%p] "));
+        let mut out = Vec::new();
+        for l in log.lines() {
+            p.push_line(l, &mut |e| out.push(e));
+        }
+        p.finish(&mut |e| out.push(e));
+        out
+    }
+
+    #[test]
+    fn statement_then_bare_duration_counts_once() {
+        let log = "2024-05-01 10:00:00.001 UTC [1] LOG:  statement: SELECT 1\n\
+                   2024-05-01 10:00:00.002 UTC [2] LOG:  statement: SELECT 2\n\
+                   2024-05-01 10:00:00.003 UTC [1] LOG:  duration: 1.500 ms\n\
+                   2024-05-01 10:00:00.004 UTC [2] LOG:  duration: 2.500 ms\n\
+                   2024-05-01 10:00:00.005 UTC [3] LOG:  duration: 9.000 ms\n";
+        let ev = events(log);
+        let queries: Vec<&QueryEvent> = ev
+            .iter()
+            .filter_map(|e| match e {
+                Event::Query(q) => Some(q),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(queries.len(), 2);
+        assert_eq!(queries[0].sql, "SELECT 1");
+        assert_eq!(queries[0].duration_us, Some(1500));
+        assert_eq!(queries[0].entry.lines, 2);
+        assert_eq!(queries[1].duration_us, Some(2500));
+        assert!(ev.contains(&Event::UnattributedDuration { us: 9000, lines: 1 }));
+    }
+
+    #[test]
+    fn statement_without_duration_stays_untimed() {
+        let log = "2024-05-01 10:00:00.001 UTC [1] LOG:  statement: SELECT 1\n\
+                   2024-05-01 10:00:00.002 UTC [1] LOG:  duration: 3.000 ms  statement: SELECT 2\n";
+        let ev = events(log);
+        match (&ev[0], &ev[1]) {
+            (Event::Query(a), Event::Query(b)) => {
+                assert_eq!(a.duration_us, None);
+                assert_eq!(b.duration_us, Some(3000));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn parse_and_bind_are_not_executions() {
+        let log = "2024-05-01 10:00:00.001 UTC [1] LOG:  duration: 0.100 ms  parse S_1: SELECT $1\n\
+                   2024-05-01 10:00:00.002 UTC [1] LOG:  duration: 0.050 ms  bind S_1: SELECT $1\n\
+                   2024-05-01 10:00:00.003 UTC [1] DETAIL:  parameters: $1 = '5'\n\
+                   2024-05-01 10:00:00.004 UTC [1] LOG:  duration: 0.200 ms  execute S_1: SELECT $1\n\
+                   2024-05-01 10:00:00.005 UTC [1] DETAIL:  parameters: $1 = '5'\n";
+        let ev = events(log);
+        assert_eq!(ev.len(), 3);
+        assert!(matches!(ev[0], Event::StepTiming { step: Step::Parse, us: 100, .. }));
+        assert!(matches!(ev[1], Event::StepTiming { step: Step::Bind, us: 50, lines: 2, .. }));
+        match &ev[2] {
+            Event::Query(q) => {
+                assert_eq!(q.step, Step::Execute);
+                assert_eq!(q.entry.detail.as_deref(), Some("parameters: $1 = '5'"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! What a log message says: durations, statements, and the category of everything
+//! else; bind parameters from `DETAIL:  parameters:`. Parsers are built with nom.
+
+use nom::{
+    IResult, Parser,
+    branch::alt,
+    bytes::complete::{tag, take_until, take_while1, take_while_m_n},
+    character::complete::digit1,
+    combinator::{opt, rest},
+    sequence::{preceded, terminated},
+};
+
+/// Which protocol step a duration measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Simple query protocol (`statement:`, or `query:` in some versions).
+    Statement,
+    /// Extended protocol execute (`execute S_1:`, `execute <unnamed>:`, `execute P_1/C_1:`).
+    Execute,
+    /// Extended protocol parse: timed, not an execution.
+    Parse,
+    /// Extended protocol bind: timed, not an execution.
+    Bind,
+}
+
+/// A classified message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message<'a> {
+    /// `duration: X ms  <step> <name>: <sql>`.
+    Timed { us: u64, step: Step, sql: &'a str },
+    /// `duration: X ms` alone (log_duration): pairs with the pid's last statement.
+    BareDuration { us: u64 },
+    /// `statement: <sql>` or `execute <name>: <sql>` without duration (log_statement).
+    Statement { step: Step, sql: &'a str },
+    /// Recognized, not analyzed yet; the label says what it is.
+    Other(&'static str),
+}
+
+/// Parses `12.345` milliseconds into whole microseconds, exactly.
+fn millis_as_us(i: &str) -> IResult<&str, u64> {
+    let (i, whole) = digit1(i)?;
+    let (i, frac) = opt(preceded(tag("."), digit1)).parse(i)?;
+    let whole: u64 = whole.parse().unwrap_or(u64::MAX / 1000);
+    let frac = frac.unwrap_or("");
+    let mut us = 0u64;
+    for k in 0..3 {
+        us = us * 10 + frac.as_bytes().get(k).map_or(0, |d| u64::from(d - b'0'));
+    }
+    Ok((i, whole.saturating_mul(1000).saturating_add(us)))
+}
+
+/// `duration: 12.345 ms`
+fn duration(i: &str) -> IResult<&str, u64> {
+    terminated(preceded(tag("duration: "), millis_as_us), tag(" ms")).parse(i)
+}
+
+/// `execute <name>: ` and friends: returns the step; the protocol name is dropped.
+fn step_with_name(i: &str) -> IResult<&str, Step> {
+    let (i, step) = alt((
+        tag("execute ").map(|_| Step::Execute),
+        tag("parse ").map(|_| Step::Parse),
+        tag("bind ").map(|_| Step::Bind),
+    ))
+    .parse(i)?;
+    let (i, _) = take_until(": ").parse(i)?;
+    let (i, _) = tag(": ").parse(i)?;
+    Ok((i, step))
+}
+
+fn step_and_sql(i: &str) -> IResult<&str, (Step, &str)> {
+    alt((
+        preceded(alt((tag("statement: "), tag("query: "))), rest).map(|s| (Step::Statement, s)),
+        (step_with_name, rest),
+    ))
+    .parse(i)
+}
+
+/// Classifies a primary message.
+pub fn classify(msg: &str) -> Message<'_> {
+    if let Ok((after, us)) = duration(msg) {
+        if after.is_empty() {
+            return Message::BareDuration { us };
+        }
+        if let Some(body) = after.strip_prefix("  ") {
+            if let Ok((_, (step, sql))) = step_and_sql(body) {
+                return Message::Timed { us, step, sql };
+            }
+            if body.starts_with("plan:") {
+                return Message::Other("auto_explain plan");
+            }
+        }
+        return Message::Other("other duration");
+    }
+    if let Ok((_, (step, sql))) = step_and_sql(msg) {
+        return match step {
+            Step::Statement | Step::Execute => Message::Statement { step, sql },
+            Step::Parse | Step::Bind => Message::Other("parse/bind without duration"),
+        };
+    }
+    Message::Other(category(msg))
+}
+
+/// A label for messages that are recognized but not analyzed yet.
+fn category(msg: &str) -> &'static str {
+    const CATEGORIES: &[(&str, &str)] = &[
+        ("connection received", "connection"),
+        ("connection authorized", "connection"),
+        ("connection authenticated", "connection"),
+        ("disconnection", "disconnection"),
+        ("checkpoint", "checkpoint"),
+        ("restartpoint", "checkpoint"),
+        ("automatic vacuum", "autovacuum"),
+        ("automatic aggressive vacuum", "autovacuum"),
+        ("automatic analyze", "autoanalyze"),
+        ("temporary file", "temporary file"),
+        ("deadlock detected", "deadlock"),
+        ("canceling statement", "cancellation"),
+        ("canceling autovacuum", "cancellation"),
+        ("password authentication failed", "authentication failure"),
+        ("database system", "server lifecycle"),
+        ("starting PostgreSQL", "server lifecycle"),
+        ("listening on", "server lifecycle"),
+        ("shutting down", "server lifecycle"),
+        ("received fast shutdown", "server lifecycle"),
+        ("received smart shutdown", "server lifecycle"),
+        ("background worker", "server lifecycle"),
+        ("parameter \"", "configuration"),
+        ("received SIGHUP", "configuration"),
+    ];
+    if msg.starts_with("process ") && (msg.contains(" still waiting for ") || msg.contains(" acquired ")) {
+        return "lock wait";
+    }
+    CATEGORIES
+        .iter()
+        .find(|(p, _)| msg.starts_with(p))
+        .map_or("other message", |(_, c)| c)
+}
+
+/// One bind parameter: its number and value (`None` for NULL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param {
+    pub n: u32,
+    pub value: Option<String>,
+}
+
+fn quoted_value(i: &str) -> IResult<&str, String> {
+    let (mut i, _) = tag("'").parse(i)?;
+    let mut s = String::new();
+    loop {
+        let (r, chunk) = opt(take_while1(|c| c != '\'')).parse(i)?;
+        s.push_str(chunk.unwrap_or(""));
+        let (r, _) = tag("'").parse(r)?;
+        if let Ok((r2, _)) = tag::<&str, &str, nom::error::Error<&str>>("'").parse(r) {
+            s.push('\'');
+            i = r2;
+        } else {
+            return Ok((r, s));
+        }
+    }
+}
+
+fn param(i: &str) -> IResult<&str, Param> {
+    let (i, n) = preceded(tag("$"), take_while_m_n(1, 6, |c: char| c.is_ascii_digit())).parse(i)?;
+    let (i, _) = tag(" = ").parse(i)?;
+    let (i, value) = alt((tag("NULL").map(|_| None), quoted_value.map(Some))).parse(i)?;
+    Ok((i, Param { n: n.parse().unwrap_or(0), value }))
+}
+
+/// Parses `parameters: $1 = '42', $2 = NULL` (also `Parameters:`), values with
+/// doubled quotes, `, ` and newlines inside. Returns `None` when the detail is not a
+/// parameter list; stops at the first value it cannot read (a truncated value).
+pub fn parse_parameters(detail: &str) -> Option<Vec<Param>> {
+    let body = detail
+        .strip_prefix("parameters: ")
+        .or_else(|| detail.strip_prefix("Parameters: "))?;
+    let mut out = Vec::new();
+    let mut i = body;
+    while let Ok((r, p)) = param(i) {
+        out.push(p);
+        match r.strip_prefix(", ") {
+            Some(next) => i = next,
+            None => break,
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_steps() {
+        assert_eq!(
+            classify("duration: 2.280 ms  statement: END;"),
+            Message::Timed { us: 2280, step: Step::Statement, sql: "END;" }
+        );
+        assert_eq!(
+            classify("duration: 0.5 ms  execute <unnamed>: SELECT $1"),
+            Message::Timed { us: 500, step: Step::Execute, sql: "SELECT $1" }
+        );
+        assert_eq!(
+            classify("duration: 10 ms  execute P_1/C_1: FETCH 5"),
+            Message::Timed { us: 10_000, step: Step::Execute, sql: "FETCH 5" }
+        );
+        assert_eq!(
+            classify("duration: 1.163 ms  parse njTypeOidQuery_Name: SELECT 1"),
+            Message::Timed { us: 1163, step: Step::Parse, sql: "SELECT 1" }
+        );
+        assert_eq!(classify("duration: 0.700 ms  bind S_1: x").clone(), Message::Timed { us: 700, step: Step::Bind, sql: "x" });
+        assert_eq!(classify("duration: 1234.5678 ms"), Message::BareDuration { us: 1_234_567 });
+        assert_eq!(classify("statement: SELECT 1"), Message::Statement { step: Step::Statement, sql: "SELECT 1" });
+        assert_eq!(classify("execute S_1: SELECT 1"), Message::Statement { step: Step::Execute, sql: "SELECT 1" });
+        assert_eq!(classify("duration: 5.0 ms  plan:\n Query Text: x"), Message::Other("auto_explain plan"));
+    }
+
+    #[test]
+    fn categories() {
+        assert_eq!(classify("connection received: host=127.0.0.1 port=5"), Message::Other("connection"));
+        assert_eq!(
+            classify("process 12 still waiting for ShareLock on transaction 5 after 1000.050 ms"),
+            Message::Other("lock wait")
+        );
+        assert_eq!(classify("something new"), Message::Other("other message"));
+    }
+
+    #[test]
+    fn parameters_with_commas_quotes_newlines() {
+        let p = parse_parameters("parameters: $1 = 'a, b', $2 = NULL, $3 = 'O''Brien\nline2', $4 = '42'").unwrap();
+        assert_eq!(p.len(), 4);
+        assert_eq!(p[0].value.as_deref(), Some("a, b"));
+        assert_eq!(p[1].value, None);
+        assert_eq!(p[2].value.as_deref(), Some("O'Brien\nline2"));
+        assert_eq!(p[3].n, 4);
+        assert_eq!(parse_parameters("Parameters: $1 = 'x'").unwrap().len(), 1);
+        assert!(parse_parameters("Process holding the lock: 1").is_none());
+    }
+}

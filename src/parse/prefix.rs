@@ -1,0 +1,723 @@
+//! `log_line_prefix`: compiling a prefix string, matching it against a line, and
+//! detecting it from the lines of a file when the user does not know it.
+//!
+//! Matching finds the severity (`LOG:  `, `ERROR:  `, ...) first, then requires the
+//! compiled prefix to consume exactly the text before it, backtracking over free-text
+//! fields (user, database, application, host) so that names holding the separator
+//! (`report@corp@sales`) still match. When a separator is ambiguous the user name
+//! takes the longest match (Azure-style `user@server` names are common; `@` in a
+//! database name is rare).
+
+use super::timestamp::{Timestamp, datetime_zone, epoch};
+use nom::{
+    IResult, Parser,
+    bytes::complete::{tag, take_while1, take_while_m_n},
+    combinator::{opt, recognize},
+};
+
+/// Severity of an entry, or the kind of a secondary line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Level {
+    Debug,
+    Info,
+    Notice,
+    Warning,
+    Log,
+    Error,
+    Fatal,
+    Panic,
+    Detail,
+    Hint,
+    Context,
+    Statement,
+    Query,
+    Location,
+}
+
+impl Level {
+    fn from_word(w: &str) -> Option<Level> {
+        Some(match w {
+            "DEBUG" | "DEBUG1" | "DEBUG2" | "DEBUG3" | "DEBUG4" | "DEBUG5" => Level::Debug,
+            "INFO" => Level::Info,
+            "NOTICE" => Level::Notice,
+            "WARNING" => Level::Warning,
+            "LOG" => Level::Log,
+            "ERROR" => Level::Error,
+            "FATAL" => Level::Fatal,
+            "PANIC" => Level::Panic,
+            "DETAIL" => Level::Detail,
+            "HINT" => Level::Hint,
+            "CONTEXT" => Level::Context,
+            "STATEMENT" => Level::Statement,
+            "QUERY" => Level::Query,
+            "LOCATION" => Level::Location,
+            _ => return None,
+        })
+    }
+
+    /// A secondary line attaches to the previous entry of the same process.
+    pub fn is_secondary(self) -> bool {
+        matches!(
+            self,
+            Level::Detail | Level::Hint | Level::Context | Level::Statement | Level::Query | Level::Location
+        )
+    }
+
+    /// The name PostgreSQL prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Notice => "NOTICE",
+            Level::Warning => "WARNING",
+            Level::Log => "LOG",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+            Level::Panic => "PANIC",
+            Level::Detail => "DETAIL",
+            Level::Hint => "HINT",
+            Level::Context => "CONTEXT",
+            Level::Statement => "STATEMENT",
+            Level::Query => "QUERY",
+            Level::Location => "LOCATION",
+        }
+    }
+}
+
+/// One `%` escape of `log_line_prefix`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    App,
+    User,
+    Db,
+    HostPort,
+    Host,
+    BackendType,
+    Pid,
+    LeaderPid,
+    Ts,
+    TsMs,
+    Epoch,
+    CmdTag,
+    SqlState,
+    SessionId,
+    LineNum,
+    SessionStart,
+    Vxid,
+    Xid,
+    QueryId,
+}
+
+impl Escape {
+    fn from_char(c: char) -> Option<Escape> {
+        Some(match c {
+            'a' => Escape::App,
+            'u' => Escape::User,
+            'd' => Escape::Db,
+            'r' => Escape::HostPort,
+            'h' => Escape::Host,
+            'b' => Escape::BackendType,
+            'p' => Escape::Pid,
+            'P' => Escape::LeaderPid,
+            't' => Escape::Ts,
+            'm' => Escape::TsMs,
+            'n' => Escape::Epoch,
+            'i' => Escape::CmdTag,
+            'e' => Escape::SqlState,
+            'c' => Escape::SessionId,
+            'l' => Escape::LineNum,
+            's' => Escape::SessionStart,
+            'v' => Escape::Vxid,
+            'x' => Escape::Xid,
+            'Q' => Escape::QueryId,
+            _ => return None,
+        })
+    }
+
+    fn is_free_text(self) -> bool {
+        matches!(
+            self,
+            Escape::App | Escape::User | Escape::Db | Escape::HostPort | Escape::Host | Escape::BackendType | Escape::CmdTag
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    Lit(String),
+    Esc(Escape),
+    /// An escape with a padding width (`%-10p`, `%5l`): spaces around the value.
+    Padded(Escape),
+}
+
+/// A compiled `log_line_prefix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinePrefix {
+    source: String,
+    items: Vec<Item>,
+    /// Index in `items` where `%q` stood: non-session processes stop the prefix there.
+    q_at: Option<usize>,
+}
+
+/// The values a prefix captured from one line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrefixFields<'a> {
+    pub ts: Option<Timestamp>,
+    pub tz: Option<&'a str>,
+    pub pid: Option<u32>,
+    pub leader_pid: Option<u32>,
+    pub user: Option<&'a str>,
+    pub db: Option<&'a str>,
+    pub app: Option<&'a str>,
+    pub client: Option<&'a str>,
+    pub backend_type: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+    pub line_num: Option<u64>,
+    pub sqlstate: Option<&'a str>,
+    pub query_id: Option<i64>,
+    pub cmd_tag: Option<&'a str>,
+}
+
+/// A line the prefix matched: captured fields, severity, and the message after `LEVEL:  `.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrefixedLine<'a> {
+    pub fields: PrefixFields<'a>,
+    pub level: Level,
+    /// SQLSTATE printed after the level with `log_error_verbosity = verbose`.
+    pub sqlstate: Option<&'a str>,
+    pub message: &'a str,
+}
+
+impl LinePrefix {
+    /// Compiles a `log_line_prefix` value. Unknown escapes print nothing in
+    /// PostgreSQL and are dropped here too; padding (`%-10u`) is accepted.
+    pub fn compile(prefix: &str) -> LinePrefix {
+        let mut items: Vec<Item> = Vec::new();
+        let mut q_at = None;
+        let mut lit = String::new();
+        let mut chars = prefix.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                lit.push(c);
+                continue;
+            }
+            let mut padded = false;
+            while chars.peek().is_some_and(|c| *c == '-' || c.is_ascii_digit()) {
+                padded = true;
+                chars.next();
+            }
+            match chars.next() {
+                Some('%') => lit.push('%'),
+                Some('q') => {
+                    if !lit.is_empty() {
+                        items.push(Item::Lit(std::mem::take(&mut lit)));
+                    }
+                    q_at.get_or_insert(items.len());
+                }
+                Some(e) => {
+                    if let Some(esc) = Escape::from_char(e) {
+                        if !lit.is_empty() {
+                            items.push(Item::Lit(std::mem::take(&mut lit)));
+                        }
+                        items.push(if padded && !esc.is_free_text() { Item::Padded(esc) } else { Item::Esc(esc) });
+                    }
+                }
+                None => lit.push('%'),
+            }
+        }
+        if !lit.is_empty() {
+            items.push(Item::Lit(lit));
+        }
+        LinePrefix {
+            source: prefix.to_string(),
+            items,
+            q_at,
+        }
+    }
+
+    /// The prefix as the user would write it in postgresql.conf.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// How many escapes the prefix captures (used to prefer richer prefixes).
+    pub fn escape_count(&self) -> usize {
+        self.items.iter().filter(|i| !matches!(i, Item::Lit(_))).count()
+    }
+
+    /// Matches a whole line: prefix, severity, optional SQLSTATE, message.
+    pub fn match_line<'a>(&self, line: &'a str) -> Option<PrefixedLine<'a>> {
+        for (level_start, level, msg_start) in level_positions(line) {
+            let region = &line[..level_start];
+            let mut fields = PrefixFields::default();
+            let full = match_items(&self.items, region, &mut fields);
+            let ok = full
+                || self.q_at.is_some_and(|q| {
+                    fields = PrefixFields::default();
+                    match_items(&self.items[..q], region, &mut fields)
+                });
+            if ok {
+                let rest = &line[msg_start..];
+                let (message, sqlstate) = split_sqlstate(rest);
+                return Some(PrefixedLine {
+                    fields,
+                    level,
+                    sqlstate,
+                    message,
+                });
+            }
+        }
+        None
+    }
+}
+
+/// Positions where a severity word followed by `:  ` may start: (start, level, message start).
+fn level_positions(line: &str) -> impl Iterator<Item = (usize, Level, usize)> + '_ {
+    line.match_indices(":  ").filter_map(move |(colon, _)| {
+        let before = &line[..colon];
+        let word_start = before
+            .rfind(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(0, |p| p + 1);
+        Level::from_word(&before[word_start..]).map(|lvl| (word_start, lvl, colon + 3))
+    })
+}
+
+/// Splits `42601: syntax error` into the message and its SQLSTATE.
+fn split_sqlstate(rest: &str) -> (&str, Option<&str>) {
+    let b = rest.as_bytes();
+    if b.len() > 7
+        && b[..5].iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        && b[..5].iter().any(u8::is_ascii_digit)
+        && &b[5..7] == b": "
+    {
+        (&rest[7..], Some(&rest[..5]))
+    } else {
+        (rest, None)
+    }
+}
+
+fn digits(i: &str) -> IResult<&str, &str> {
+    take_while1(|c: char| c.is_ascii_digit()).parse(i)
+}
+
+fn hex(i: &str) -> IResult<&str, &str> {
+    take_while1(|c: char| c.is_ascii_hexdigit()).parse(i)
+}
+
+/// Tries a typed escape at the start of `s`; returns the length consumed.
+fn match_typed<'a>(esc: Escape, s: &'a str, f: &mut PrefixFields<'a>) -> Option<usize> {
+    let consumed = |rest: &str| s.len() - rest.len();
+    match esc {
+        Escape::Ts | Escape::TsMs | Escape::SessionStart => {
+            let (rest, (ts, tz)) = datetime_zone(s).ok()?;
+            if esc != Escape::SessionStart {
+                f.ts = Some(ts);
+                f.tz = Some(tz);
+            }
+            Some(consumed(rest))
+        }
+        Escape::Epoch => {
+            let (rest, ts) = epoch(s).ok()?;
+            f.ts = Some(ts);
+            f.tz = Some("UTC");
+            Some(consumed(rest))
+        }
+        Escape::Pid | Escape::LeaderPid => {
+            let (rest, d) = digits(s).ok()?;
+            let v = d.parse().ok();
+            if esc == Escape::Pid {
+                f.pid = v;
+            } else {
+                f.leader_pid = v;
+            }
+            Some(consumed(rest))
+        }
+        Escape::LineNum | Escape::Xid => {
+            let (rest, d) = digits(s).ok()?;
+            if esc == Escape::LineNum {
+                f.line_num = d.parse().ok();
+            }
+            Some(consumed(rest))
+        }
+        Escape::SessionId => {
+            let (rest, id) = recognize((hex, tag("."), hex)).parse(s).ok()?;
+            f.session_id = Some(id);
+            Some(consumed(rest))
+        }
+        Escape::Vxid => {
+            let (rest, _) = recognize((digits, tag("/"), digits)).parse(s).ok()?;
+            Some(consumed(rest))
+        }
+        Escape::SqlState => {
+            let (rest, st): (&str, &str) = take_while_m_n::<_, _, nom::error::Error<&str>>(5, 5, |c: char| c.is_ascii_digit() || c.is_ascii_uppercase()).parse(s).ok()?;
+            f.sqlstate = Some(st);
+            Some(consumed(rest))
+        }
+        Escape::QueryId => {
+            let (rest, q) = recognize((opt(tag("-")), digits)).parse(s).ok()?;
+            f.query_id = q.parse().ok();
+            Some(consumed(rest))
+        }
+        _ => None,
+    }
+}
+
+/// Escapes that may print nothing for some processes.
+fn may_be_empty(esc: Escape) -> bool {
+    matches!(
+        esc,
+        Escape::LeaderPid | Escape::Vxid | Escape::Xid | Escape::SqlState | Escape::QueryId | Escape::SessionStart
+    )
+}
+
+fn set_free<'a>(esc: Escape, v: &'a str, f: &mut PrefixFields<'a>) {
+    let v = v.trim();
+    let v = if v.is_empty() || v == "[unknown]" { None } else { Some(v) };
+    match esc {
+        Escape::App => f.app = v,
+        Escape::User => f.user = v,
+        Escape::Db => f.db = v,
+        Escape::HostPort | Escape::Host => f.client = v,
+        Escape::BackendType => f.backend_type = v,
+        Escape::CmdTag => f.cmd_tag = v,
+        _ => {}
+    }
+}
+
+/// Matches `items` against all of `s`, backtracking over free-text fields.
+fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool {
+    let Some(first) = items.first() else {
+        return s.is_empty();
+    };
+    let rest_items = &items[1..];
+    match first {
+        Item::Lit(l) => s.strip_prefix(l.as_str()).is_some_and(|r| match_items(rest_items, r, f)),
+        Item::Esc(esc) if esc.is_free_text() => {
+            let ends: Vec<usize> = match rest_items.first() {
+                None => vec![s.len()],
+                Some(Item::Lit(l)) => s.match_indices(l.as_str()).map(|(p, _)| p).collect(),
+                Some(Item::Esc(_) | Item::Padded(_)) => s.char_indices().map(|(p, _)| p).chain([s.len()]).collect(),
+            };
+            let try_end = |end: usize, f: &mut PrefixFields<'a>| {
+                let saved = f.clone();
+                set_free(*esc, &s[..end], f);
+                if match_items(rest_items, &s[end..], f) {
+                    return true;
+                }
+                *f = saved;
+                false
+            };
+            if *esc == Escape::User {
+                ends.iter().rev().any(|&e| try_end(e, f))
+            } else {
+                ends.iter().any(|&e| try_end(e, f))
+            }
+        }
+        Item::Padded(esc) => {
+            let trimmed = s.trim_start_matches(' ');
+            let saved = f.clone();
+            if let Some(n) = match_typed(*esc, trimmed, f) {
+                let after = &trimmed[n..];
+                let stripped = after.trim_start_matches(' ');
+                // try consuming the padding, then not (the next literal may start with a space)
+                for rest in [stripped, after] {
+                    if match_items(rest_items, rest, f) {
+                        return true;
+                    }
+                    *f = saved.clone();
+                    let _ = match_typed(*esc, trimmed, f);
+                }
+                *f = saved;
+            }
+            false
+        }
+        Item::Esc(esc) => {
+            let saved = f.clone();
+            if let Some(n) = match_typed(*esc, s, f) {
+                if match_items(rest_items, &s[n..], f) {
+                    return true;
+                }
+                *f = saved.clone();
+            }
+            may_be_empty(*esc) && match_items(rest_items, s, f)
+        }
+    }
+}
+
+/// Prefixes seen in the wild, tried when detecting a file's prefix.
+const KNOWN_PREFIXES: &[&str] = &[
+    "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+    "%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+    "%t [%p]: [%l-1] user=%u,db=%d,host=%h,app=%a ",
+    "%t [%p]: [%l-1] db=%d,user=%u,app=%a,client=%h ",
+    "%t [%p]: db=%d,user=%u,app=%a,client=%h ",
+    "%t [%p]: [%l-1] user=%u,db=%d ",
+    "%t [%p]: [%l-1] ",
+    "%m [%p] %q%u@%d ",
+    "%t [%p] %q%u@%d ",
+    "%m [%p] [queryid=%Q] %q%u@%d ",
+    "%m [%p] user=%u,db=%d ",
+    "%m [%p] user=%u,db=%d,app=%a,client=%h ",
+    "%m [%p] ",
+    "%t [%p] ",
+    "%m [%p]: ",
+    "%t [%p]: ",
+    "%t:%r:%u@%d:[%p]:",
+    "%m:%r:%u@%d:[%p]:",
+    "%m [%p] %q%u@%d [%a] ",
+    "%m %u@%d [%p] ",
+    "%m [%p-%l] %q%u@%d ",
+    "%t [%p-%l] %q%u@%d ",
+    "%m [%p] %q[user=%u,db=%d,app=%a] ",
+    "%m %c %p ",
+    "%n [%p] ",
+    "%m ",
+    "%t ",
+];
+
+/// Result of prefix detection on a sample of lines.
+#[derive(Debug, Clone)]
+pub struct Detection {
+    pub prefix: LinePrefix,
+    /// Lines of the sample (continuations excluded) the prefix matched.
+    pub matched: usize,
+    /// Lines of the sample that were candidates (not continuation lines).
+    pub sampled: usize,
+}
+
+/// Detects the `log_line_prefix` of a file from a sample of its first lines: tries
+/// the known prefixes and prefixes inferred from the lines themselves, and keeps the
+/// one matching most lines (ties go to the one capturing more fields).
+/// Returns `None` when no candidate matches at least half of the sampled lines.
+pub fn detect(sample: &[&str]) -> Option<Detection> {
+    let lines: Vec<&str> = sample
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with('\t') && !l.trim().is_empty())
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    let mut candidates: Vec<LinePrefix> = KNOWN_PREFIXES.iter().map(|p| LinePrefix::compile(p)).collect();
+    let mut inferred: Vec<String> = lines.iter().take(50).filter_map(|l| infer(l)).collect();
+    inferred.sort();
+    inferred.dedup();
+    candidates.extend(inferred.iter().map(|p| LinePrefix::compile(p)));
+    let mut best: Option<Detection> = None;
+    for c in candidates {
+        let matched = lines.iter().filter(|l| c.match_line(l).is_some()).count();
+        let better = match &best {
+            None => matched > 0,
+            Some(b) => matched > b.matched || (matched == b.matched && c.escape_count() > b.prefix.escape_count()),
+        };
+        if better {
+            best = Some(Detection {
+                prefix: c,
+                matched,
+                sampled: lines.len(),
+            });
+        }
+    }
+    best.filter(|b| b.matched * 2 >= b.sampled)
+}
+
+/// Infers a prefix from one line: recognizes timestamps, `[pid]`, `[line-1]`,
+/// `key=value` pairs and `user@db`, and keeps everything else as literal text.
+pub fn infer(line: &str) -> Option<String> {
+    let (level_start, _, _) = level_positions(line).next()?;
+    let region = &line[..level_start];
+    let mut out = String::new();
+    let mut s = region;
+    let mut seen_pid = false;
+    let mut session_field_seen = false;
+    while !s.is_empty() {
+        if let Ok((rest, (ts, _))) = datetime_zone(s) {
+            let has_ms = ts.0 % 1000 != 0 || s.as_bytes().get(19) == Some(&b'.');
+            out.push_str(if has_ms { "%m" } else { "%t" });
+            s = rest;
+            continue;
+        }
+        if let Ok((rest, _)) = epoch(s) {
+            if s.len() - rest.len() >= 14 {
+                out.push_str("%n");
+                s = rest;
+                continue;
+            }
+        }
+        if let Some(r) = s.strip_prefix('[') {
+            if let Ok((after, _)) = digits(r) {
+                if let Some(after) = after.strip_prefix(']') {
+                    out.push_str(if seen_pid { "[%l]" } else { "[%p]" });
+                    seen_pid = true;
+                    s = after;
+                    continue;
+                }
+                if let Some(after) = after.strip_prefix("-1]") {
+                    out.push_str("[%l-1]");
+                    s = after;
+                    continue;
+                }
+            }
+        }
+        // key=value pairs
+        if let Some(eq) = s.find('=') {
+            let key = &s[..eq];
+            if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+                let esc = match key.to_ascii_lowercase().as_str() {
+                    "user" | "usr" | "u" | "username" => Some("%u"),
+                    "db" | "database" | "dbname" | "d" => Some("%d"),
+                    "app" | "application" | "appname" | "application_name" | "a" => Some("%a"),
+                    "client" | "host" | "remote" | "remote_host" | "h" | "clientaddr" => Some("%h"),
+                    "session" | "session_id" => Some("%c"),
+                    "queryid" | "query_id" => Some("%Q"),
+                    _ => None,
+                };
+                if let Some(esc) = esc {
+                    let value_end = s[eq + 1..].find([',', ' ', ']', ';']).map_or(s.len(), |p| p + eq + 1);
+                    if esc != "%c" && esc != "%Q" && !session_field_seen {
+                        out.push_str("%q");
+                        session_field_seen = true;
+                    }
+                    out.push_str(key);
+                    out.push('=');
+                    out.push_str(esc);
+                    s = &s[value_end..];
+                    continue;
+                }
+            }
+        }
+        // user@db followed by a space
+        let word_end = s.find(' ').unwrap_or(s.len());
+        let word = &s[..word_end];
+        if word.contains('@') && !word.starts_with('@') && word_end < s.len() {
+            if !session_field_seen {
+                out.push_str("%q");
+                session_field_seen = true;
+            }
+            out.push_str("%u@%d");
+            s = &s[word_end..];
+            continue;
+        }
+        let c = s.chars().next()?;
+        if c == '%' {
+            out.push_str("%%");
+        } else {
+            out.push(c);
+        }
+        s = &s[c.len_utf8()..];
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m<'a>(p: &str, l: &'a str) -> PrefixedLine<'a> {
+        LinePrefix::compile(p).match_line(l).unwrap_or_else(|| panic!("{p:?} did not match {l:?}"))
+    }
+
+    #[test]
+    fn pgbadger_style_prefix() {
+        let l = m(
+            "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+            "2017-09-06 08:41:41 UTC [36]: [121-1] user=postgres,db=postgres,app=pgbench,client=172.23.0.1 LOG:  duration: 2.280 ms  statement: END;",
+        );
+        assert_eq!(l.fields.pid, Some(36));
+        assert_eq!(l.fields.line_num, Some(121));
+        assert_eq!(l.fields.user, Some("postgres"));
+        assert_eq!(l.fields.app, Some("pgbench"));
+        assert_eq!(l.fields.client, Some("172.23.0.1"));
+        assert_eq!(l.fields.tz, Some("UTC"));
+        assert_eq!(l.level, Level::Log);
+        assert_eq!(l.message, "duration: 2.280 ms  statement: END;");
+    }
+
+    #[test]
+    fn debian_default_with_q_and_odd_names() {
+        let p = "%m [%p] %q%u@%d ";
+        let l = m(p, "2024-05-01 10:00:00.123 UTC [42] report@corp.example@shop-eu.ü LOG:  statement: SELECT 1");
+        assert_eq!(l.fields.user, Some("report@corp.example"));
+        assert_eq!(l.fields.db, Some("shop-eu.ü"));
+        assert_eq!(l.fields.ts.unwrap().format(), "2024-05-01 10:00:00.123");
+        // background process: nothing after %q
+        let bg = m(p, "2024-05-01 10:00:00.123 UTC [7] LOG:  checkpoint starting: time");
+        assert_eq!(bg.fields.pid, Some(7));
+        assert_eq!(bg.fields.user, None);
+        assert_eq!(bg.message, "checkpoint starting: time");
+    }
+
+    #[test]
+    fn rds_prefix_with_host_port() {
+        let l = m(
+            "%t:%r:%u@%d:[%p]:",
+            "2024-05-01 10:00:00 UTC:10.0.0.5(53422):app-user@orders.db:[1234]:LOG:  duration: 1.5 ms  statement: SELECT 1",
+        );
+        assert_eq!(l.fields.client, Some("10.0.0.5(53422)"));
+        assert_eq!(l.fields.user, Some("app-user"));
+        assert_eq!(l.fields.db, Some("orders.db"));
+        assert_eq!(l.fields.pid, Some(1234));
+    }
+
+    #[test]
+    fn every_escape_compiles_and_matches() {
+        let p = "%m|%n|%p|%P|%l|%c|%b|%a|%u|%d|%r|%h|%i|%e|%s|%v|%x|%Q|%%|";
+        let line = "2024-05-01 10:00:00.123 UTC|1714557600.123|42|41|7|6632131e.2a|client backend|psql|bob|db1|127.0.0.1(5000)|127.0.0.1|SELECT|00000|2024-05-01 09:59:00 UTC|3/12|0|-123456|%|ERROR:  42P01: relation \"x\" does not exist";
+        let l = m(p, line);
+        assert_eq!(l.fields.pid, Some(42));
+        assert_eq!(l.fields.leader_pid, Some(41));
+        assert_eq!(l.fields.session_id, Some("6632131e.2a"));
+        assert_eq!(l.fields.backend_type, Some("client backend"));
+        assert_eq!(l.fields.cmd_tag, Some("SELECT"));
+        assert_eq!(l.fields.query_id, Some(-123456));
+        assert_eq!(l.fields.sqlstate, Some("00000"));
+        assert_eq!(l.level, Level::Error);
+        assert_eq!(l.sqlstate, Some("42P01"));
+        assert_eq!(l.message, "relation \"x\" does not exist");
+    }
+
+    #[test]
+    fn secondary_levels_and_padding() {
+        let l = m("%m [%-6p] ", "2024-05-01 10:00:00.123 UTC [42    ] DETAIL:  parameters: $1 = '1'");
+        assert_eq!(l.level, Level::Detail);
+        assert!(l.level.is_secondary());
+    }
+
+    #[test]
+    fn message_containing_level_word_is_not_a_prefix() {
+        let l = m("%m [%p] ", "2024-05-01 10:00:00.123 UTC [42] LOG:  statement: SELECT 'ERROR:  x'");
+        assert_eq!(l.message, "statement: SELECT 'ERROR:  x'");
+    }
+
+    #[test]
+    fn detects_required_prefixes() {
+        let cases = [
+            ("%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "2017-09-06 08:41:41 UTC [36]: [121-1] user=postgres,db=postgres,app=pgbench,client=172.23.0.1 LOG:  duration: 2.280 ms  statement: END;"),
+            ("%m [%p] %q%u@%d ", "2024-05-01 10:00:00.123 UTC [42] bob@db1 LOG:  duration: 1.000 ms  statement: SELECT 1"),
+            ("%t:%r:%u@%d:[%p]:", "2024-05-01 10:00:00 UTC:10.0.0.5(53422):bob@db1:[1234]:LOG:  duration: 1.5 ms  statement: SELECT 1"),
+            ("%m [%p] ", "2024-05-01 10:00:00.123 UTC [42] LOG:  duration: 1.000 ms  statement: SELECT 1"),
+        ];
+        for (expected, line) in cases {
+            let bg = "2024-05-01 10:00:00.123 UTC [7] LOG:  checkpoint starting: time";
+            let sample = if expected.contains("%q") { vec![line, line, bg] } else { vec![line, line] };
+            let d = detect(&sample).unwrap_or_else(|| panic!("no prefix for {line}"));
+            let got = d.prefix.match_line(line).unwrap();
+            let want = LinePrefix::compile(expected).match_line(line).unwrap();
+            assert_eq!(got, want, "detected {:?} for {line}", d.prefix.source());
+        }
+    }
+
+    #[test]
+    fn infers_unknown_prefix() {
+        let line = "2024-05-01 10:00:00.123 UTC [42] [5-1] usr=bob;database=x LOG:  statement: SELECT 1";
+        let p = infer(line).unwrap();
+        assert_eq!(p, "%m [%p] [%l-1] %qusr=%u;database=%d ");
+        let d = detect(&[line, line]).unwrap();
+        assert_eq!(d.prefix.match_line(line).unwrap().fields.user, Some("bob"));
+    }
+
+    #[test]
+    fn detection_fails_on_garbage() {
+        assert!(detect(&["hello world", "this is not a log", "LOG: nope"]).is_none());
+    }
+}
