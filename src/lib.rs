@@ -8,3 +8,4 @@
 
 pub mod normalize;
 pub mod parse;
+pub mod aggregate;

@@ -18,6 +18,8 @@ pub struct QueryEvent {
     pub duration_us: Option<u64>,
     pub step: Step,
     pub sql: String,
+    /// Made of a statement entry and a later bare duration entry (two log entries).
+    pub paired: bool,
 }
 
 /// One event; each carries the physical lines it accounts for.
@@ -72,6 +74,7 @@ impl EventBuilder {
                         duration_us: Some(us),
                         step,
                         sql,
+                        paired: false,
                     })),
                     Step::Parse | Step::Bind => out(Event::StepTiming { step, us, sql, lines }),
                 }
@@ -81,6 +84,7 @@ impl EventBuilder {
                     p.duration_us = Some(us);
                     p.entry.lines += lines;
                     p.entry.ts = entry.ts.or(p.entry.ts);
+                    p.paired = true;
                     out(Event::Query(p));
                 }
                 None => out(Event::UnattributedDuration { us, lines }),
@@ -92,6 +96,7 @@ impl EventBuilder {
                     duration_us: None,
                     step,
                     sql,
+                    paired: false,
                 };
                 if let Some(p) = self.pending.insert(key, ev) {
                     out(Event::Query(p));

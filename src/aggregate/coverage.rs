@@ -1,0 +1,111 @@
+//! Input coverage: what happened to every input line, per file.
+
+use super::Merge;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How many unrecognized lines are kept as examples per file.
+pub const EXAMPLES_PER_FILE: usize = 10;
+
+/// Coverage of one input file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCoverage {
+    pub path: String,
+    pub bytes: u64,
+    /// The `log_line_prefix` used, and whether it was detected or given.
+    pub prefix: Option<String>,
+    pub prefix_detected: bool,
+    pub lines_total: u64,
+    /// Lines of entries that fed the analysis.
+    pub lines_parsed: u64,
+    /// Lines recognized as PostgreSQL output but not analyzed yet.
+    pub lines_ignored: u64,
+    /// Lines that are not PostgreSQL output as far as pgsift can tell.
+    pub lines_unrecognized: u64,
+    /// Lines holding invalid UTF-8 (read lossily, still counted above).
+    pub invalid_utf8_lines: u64,
+    /// Ignored lines by what they are (connection, checkpoint, ...).
+    pub ignored_by_kind: BTreeMap<String, u64>,
+    /// The first unrecognized lines: (line number, text).
+    pub unrecognized_examples: Vec<(u64, String)>,
+    /// Why the file could not be read (fully or at all).
+    pub error: Option<String>,
+}
+
+impl FileCoverage {
+    pub fn new(path: &str) -> Self {
+        FileCoverage {
+            path: path.to_string(),
+            ..Default::default()
+        }
+    }
+
+    pub fn ignored(&mut self, kind: &str, lines: u64) {
+        self.lines_ignored += lines;
+        match self.ignored_by_kind.get_mut(kind) {
+            Some(c) => *c += lines,
+            None => {
+                self.ignored_by_kind.insert(kind.to_string(), lines);
+            }
+        }
+    }
+
+    pub fn unrecognized(&mut self, line: u64, text: &str) {
+        self.lines_unrecognized += 1;
+        if self.unrecognized_examples.len() < EXAMPLES_PER_FILE {
+            let mut t: String = text.chars().take(300).collect();
+            if t.len() < text.len() {
+                t.push('…');
+            }
+            self.unrecognized_examples.push((line, t));
+        }
+    }
+}
+
+/// Coverage of all inputs, keyed by path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub files: BTreeMap<String, FileCoverage>,
+}
+
+impl Coverage {
+    /// Sum of a counter over all files.
+    pub fn total(&self, f: impl Fn(&FileCoverage) -> u64) -> u64 {
+        self.files.values().map(f).sum()
+    }
+
+    /// Files that could not be read, fully or at all.
+    pub fn unreadable(&self) -> usize {
+        self.files.values().filter(|f| f.error.is_some()).count()
+    }
+}
+
+impl Merge for Coverage {
+    fn merge(&mut self, o: Self) {
+        for (k, v) in o.files {
+            match self.files.get_mut(&k) {
+                // the same path twice: keep counts additive
+                Some(existing) => {
+                    existing.bytes += v.bytes;
+                    existing.lines_total += v.lines_total;
+                    existing.lines_parsed += v.lines_parsed;
+                    existing.lines_ignored += v.lines_ignored;
+                    existing.lines_unrecognized += v.lines_unrecognized;
+                    existing.invalid_utf8_lines += v.invalid_utf8_lines;
+                    for (kind, c) in v.ignored_by_kind {
+                        *existing.ignored_by_kind.entry(kind).or_default() += c;
+                    }
+                    for ex in v.unrecognized_examples {
+                        if existing.unrecognized_examples.len() < EXAMPLES_PER_FILE {
+                            existing.unrecognized_examples.push(ex);
+                        }
+                    }
+                    existing.error = existing.error.take().or(v.error);
+                }
+                None => {
+                    self.files.insert(k, v);
+                }
+            }
+        }
+    }
+}
