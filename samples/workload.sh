@@ -1,0 +1,475 @@
+#!/usr/bin/env bash
+# samples/workload.sh — produce REAL PostgreSQL 15 server logs for pgsift's tests.
+#
+# Usage (as root, from anywhere):   bash samples/workload.sh
+#
+# What it does:
+#   * creates a throwaway cluster in a `mktemp -d` directory (owned by the
+#     `postgres` OS user), listening on 127.0.0.1 only, on port $PGSIFT_PORT
+#     (default 54329), with its unix socket inside the temp directory;
+#   * run 1: log_min_duration_statement=0 with a detailed log_line_prefix, and a
+#     mixed workload (pgbench simple/extended/prepared, an N+1 pattern driven by
+#     a custom pgbench script, errors, a lock wait, a deadlock, a spilling sort,
+#     a CHECKPOINT, autovacuum, a markup payload, multi-line SQL, a bind
+#     parameter containing ", ", a quote and a newline)
+#       -> samples/logs/postgresql-main.log
+#   * run 2: the same cluster restarted with the Debian default prefix and
+#     log_statement=all + log_duration=on (statement line, then a bare
+#     "duration: X ms" line)
+#       -> samples/logs/postgresql-statement-duration.log
+#   * stops the server and deletes the temp directory on exit (trap), whatever
+#     happens. Re-running regenerates both logs from scratch.
+#
+# The log files are byte-for-byte what the postmaster wrote to its stderr
+# (`pg_ctl -l FILE`); they are only copied into samples/logs/ after the server
+# has stopped. Nothing is edited or appended by this script.
+#
+# Requirements: Debian/Ubuntu postgresql-15 (binaries in /usr/lib/postgresql/15/bin),
+# the `postgres` OS user, root (to switch to that user with runuser).
+
+set -euo pipefail
+
+# ---------------------------------------------------------------------------
+# Parameters
+# ---------------------------------------------------------------------------
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PORT=${PGSIFT_PORT:-54329}
+HOST=127.0.0.1
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OUT_DIR="$SCRIPT_DIR/logs"
+
+# Passwords of the throwaway cluster (it only lives for the duration of the
+# script, listens on 127.0.0.1 and is deleted at exit).
+SUPER_PW=pgsift-super
+APP_ROLE='report@corp.example'   # role name with '@' and '.' on purpose
+APP_PW=pgsift-report
+APP_DB='shop-eu'                 # database name with '-' on purpose
+BENCH_DB='bench'
+
+# Workload sizes (tuned so that samples/logs stays well under 4 MB).
+BENCH_SIMPLE_T=100     # transactions per client, pgbench -M simple   (run 1)
+BENCH_EXT_T=50         # transactions per client, pgbench -M extended (run 1)
+BENCH_PREP_T=50        # transactions per client, pgbench -M prepared (run 1)
+NPLUS1_T=5             # transactions per client, N+1 custom script   (run 1)
+RUN2_T=20              # transactions per client, pgbench runs        (run 2)
+SEED=20241127          # pgbench --random-seed, for reproducible values
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+log() { printf '[workload] %s\n' "$*" >&2; }
+die() { printf '[workload] ERROR: %s\n' "$*" >&2; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "run as root (the server is started as the postgres OS user via runuser)"
+id postgres >/dev/null 2>&1 || die "no 'postgres' OS user"
+for b in initdb pg_ctl postgres psql pgbench; do
+    [[ -x $PGBIN/$b ]] || die "missing $PGBIN/$b"
+done
+if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
+    die "port $PORT on $HOST is already in use (set PGSIFT_PORT)"
+fi
+
+# Everything temporary lives here; postgres must own it (data dir, socket, logs).
+WORK=$(mktemp -d /tmp/pgsift-workload.XXXXXX)
+chmod 0755 "$WORK"
+DATA=$WORK/data
+CLIENT_OUT=$WORK/clients.out    # stdout/stderr of psql/pgbench (not a sample)
+mkdir -p "$DATA"
+chown -R postgres: "$WORK"
+chmod 0700 "$DATA"
+: >"$CLIENT_OUT"
+
+as_postgres() { runuser -u postgres -- "$@"; }
+
+server_running() { [[ -f $DATA/postmaster.pid ]]; }
+
+# Cleanup on any exit: stop the server (immediate, it is throwaway), remove the
+# temp dir. On failure, show the tail of the client output to help debugging.
+cleanup() {
+    local rc=$?
+    set +e
+    if server_running; then
+        as_postgres "$PGBIN/pg_ctl" -D "$DATA" stop -m immediate -w >/dev/null 2>&1
+    fi
+    # wait for any background psql of ours that may still be around
+    wait 2>/dev/null
+    if [[ $rc -ne 0 && -s $CLIENT_OUT ]]; then
+        log "last client output:"
+        tail -n 30 "$CLIENT_OUT" >&2
+    fi
+    rm -rf "$WORK"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# libpq password file for TCP (scram-sha-256) connections; clients run as root.
+export PGPASSFILE=$WORK/pgpass
+printf '%s:%s:*:%s:%s\n' "$HOST" "$PORT" postgres "$SUPER_PW" "$HOST" "$PORT" "$APP_ROLE" "$APP_PW" >"$PGPASSFILE"
+chmod 0600 "$PGPASSFILE"
+unset PGHOST PGPORT PGUSER PGDATABASE PGAPPNAME PGOPTIONS PGSERVICE
+export PGCONNECT_TIMEOUT=10
+
+# psql as the superuser over the unix socket (client shows as [local]).
+psql_local() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U postgres "$@" >>"$CLIENT_OUT" 2>&1; }
+# psql over TCP as the application role; PGAPPNAME decides application_name.
+psql_app() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$HOST" -p "$PORT" -U "$APP_ROLE" -d "$APP_DB" "$@" >>"$CLIENT_OUT" 2>&1; }
+# same, but errors are expected: keep going and never fail the script.
+psql_app_err() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=0 -h "$HOST" -p "$PORT" -U "$APP_ROLE" -d "$APP_DB" "$@" >>"$CLIENT_OUT" 2>&1 || true; }
+# pgbench over TCP.
+pgbench_tcp() { "$PGBIN/pgbench" -h "$HOST" -p "$PORT" "$@" >>"$CLIENT_OUT" 2>&1; }
+
+# Start the server with the current pgsift-run.conf, stderr -> $1.
+start_server() {
+    local logfile=$1
+    rm -f "$logfile"
+    # pg_ctl -l: the postmaster's stdout/stderr go to this file, untouched.
+    (cd "$WORK" && as_postgres "$PGBIN/pg_ctl" -D "$DATA" -l "$logfile" -w -t 60 start >>"$CLIENT_OUT" 2>&1) \
+        || { cat "$logfile" >&2 2>/dev/null; die "server did not start"; }
+}
+stop_server() {
+    (cd "$WORK" && as_postgres "$PGBIN/pg_ctl" -D "$DATA" -w -t 60 stop -m fast >>"$CLIENT_OUT" 2>&1)
+}
+
+# Number of lines of log $1 matching the extended regex $2.
+count_log() { grep -cE -- "$2" "$1" || true; }
+
+# Wait (without running any SQL, so the log is not polluted by polling
+# queries) until more than $3 lines match $2 in log $1; at most $4 seconds.
+wait_for_log() {
+    local file=$1 pattern=$2 before=$3 timeout=$4 i
+    for ((i = 0; i < timeout * 2; i++)); do
+        (($(count_log "$file" "$pattern") > before)) && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+# Publish a finished log: copy it unchanged (atomically) into samples/logs.
+publish() {
+    local src=$1 dst=$2
+    mkdir -p "$OUT_DIR"
+    cp "$src" "$dst.tmp.$$"
+    chmod 0644 "$dst.tmp.$$"
+    mv -f "$dst.tmp.$$" "$dst"
+    log "wrote $dst ($(wc -l <"$dst") lines, $(wc -c <"$dst") bytes)"
+}
+
+# ---------------------------------------------------------------------------
+# Cluster creation
+# ---------------------------------------------------------------------------
+log "PostgreSQL: $("$PGBIN/postgres" --version)"
+log "temp dir $WORK, port $PORT"
+
+printf '%s\n' "$SUPER_PW" >"$WORK/pwfile"
+chown postgres: "$WORK/pwfile"
+chmod 0600 "$WORK/pwfile"
+# trust on the unix socket (only postgres/root can reach it: the directory is
+# the temp dir), scram-sha-256 on TCP so the log shows real authentication.
+as_postgres "$PGBIN/initdb" -D "$DATA" -U postgres --pwfile="$WORK/pwfile" \
+    --encoding=UTF8 --locale=C --auth-local=trust --auth-host=scram-sha-256 \
+    >>"$CLIENT_OUT" 2>&1
+rm -f "$WORK/pwfile"
+
+# Settings shared by both runs. Included from postgresql.conf, after the
+# defaults, so they win.
+cat >"$DATA/pgsift-common.conf" <<EOF
+listen_addresses = '$HOST'
+port = $PORT
+unix_socket_directories = '$WORK'
+lc_messages = 'C'
+logging_collector = off
+log_destination = 'stderr'
+log_timezone = 'UTC'
+log_connections = on
+log_disconnections = on
+log_lock_waits = on
+deadlock_timeout = '100ms'
+log_temp_files = 0
+log_checkpoints = on
+log_autovacuum_min_duration = 0
+autovacuum_naptime = '1s'
+work_mem = '64kB'
+password_encryption = 'scram-sha-256'
+EOF
+cat >>"$DATA/postgresql.conf" <<'EOF'
+
+# --- pgsift samples/workload.sh ---
+include 'pgsift-common.conf'
+include_if_exists 'pgsift-run.conf'
+EOF
+chown postgres: "$DATA"/*.conf
+
+# ===========================================================================
+# RUN 1 -> postgresql-main.log
+# ===========================================================================
+RUN1_LOG=$WORK/postgresql-main.log
+cat >"$DATA/pgsift-run.conf" <<'EOF'
+log_line_prefix = '%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h '
+log_min_duration_statement = 0
+log_statement = 'none'
+log_duration = off
+EOF
+chown postgres: "$DATA/pgsift-run.conf"
+log "run 1: starting server"
+start_server "$RUN1_LOG"
+
+# --- setup: roles and databases (superuser over the unix socket) -----------
+log "run 1: roles and databases"
+export PGAPPNAME=psql
+psql_local -d postgres <<EOF
+CREATE ROLE "$APP_ROLE" LOGIN PASSWORD '$APP_PW';
+CREATE DATABASE $BENCH_DB;
+CREATE DATABASE "$APP_DB" OWNER "$APP_ROLE";
+EOF
+
+# --- pgbench: init + the three query protocols over TCP --------------------
+log "run 1: pgbench -i and simple/extended/prepared runs"
+export PGAPPNAME=pgbench
+pgbench_tcp -U postgres -i -s 1 "$BENCH_DB"
+pgbench_tcp -U postgres --random-seed="$SEED" -M simple   -c 2 -j 2 -t "$BENCH_SIMPLE_T" "$BENCH_DB"
+pgbench_tcp -U postgres --random-seed="$SEED" -M extended -c 2 -j 2 -t "$BENCH_EXT_T"    "$BENCH_DB"
+pgbench_tcp -U postgres --random-seed="$SEED" -M prepared -c 2 -j 2 -t "$BENCH_PREP_T"   "$BENCH_DB"
+
+# --- shop schema (as the application role, over TCP) ----------------------
+# orders.customer_email and orders.status are deliberately NOT indexed: the
+# queries on them are sequential scans over 40 000 rows.
+# Order ids are (customer_id - 1) * 20 + 1 .. customer_id * 20, so the N+1
+# script below knows the 20 ids the parent query returns.
+log "run 1: shop schema"
+export PGAPPNAME=shop-migrations
+psql_app <<'EOF'
+CREATE TABLE customers (
+    id         integer PRIMARY KEY,
+    email      text NOT NULL UNIQUE,
+    name       text NOT NULL,
+    note       text,
+    created_at timestamptz NOT NULL
+);
+CREATE TABLE orders (
+    id             bigint PRIMARY KEY,
+    customer_id    integer NOT NULL REFERENCES customers (id),
+    customer_email text NOT NULL,
+    status         text NOT NULL,
+    total_cents    integer NOT NULL,
+    created_at     timestamptz NOT NULL
+);
+CREATE INDEX orders_customer_id_idx ON orders (customer_id);
+CREATE TABLE order_items (
+    id               bigserial PRIMARY KEY,
+    order_id         bigint NOT NULL REFERENCES orders (id),
+    sku              text NOT NULL,
+    quantity         integer NOT NULL,
+    unit_price_cents integer NOT NULL
+);
+CREATE INDEX order_items_order_id_idx ON order_items (order_id);
+INSERT INTO customers (id, email, name, created_at)
+SELECT g, 'customer' || g || '@example.com', 'Customer ' || g,
+       timestamptz '2024-01-01 00:00:00+00' + g * interval '1 hour'
+  FROM generate_series(1, 2000) AS g;
+INSERT INTO orders (id, customer_id, customer_email, status, total_cents, created_at)
+SELECT g, (g - 1) / 20 + 1, 'customer' || ((g - 1) / 20 + 1) || '@example.com',
+       (ARRAY['pending', 'paid', 'shipped', 'cancelled'])[1 + g % 4],
+       (g * 7919) % 100000,
+       timestamptz '2024-02-01 00:00:00+00' + g * interval '7 minutes'
+  FROM generate_series(1, 40000) AS g;
+INSERT INTO order_items (order_id, sku, quantity, unit_price_cents)
+SELECT o, 'SKU-' || (o * 31 + k) % 500, 1 + (o + k) % 5, 100 + (o * k) % 9900
+  FROM generate_series(1, 40000) AS o, generate_series(1, 3) AS k;
+ANALYZE customers;
+ANALYZE orders;
+ANALYZE order_items;
+EOF
+
+# --- N+1 pattern via a pgbench custom script, extended protocol ------------
+# One customer lookup (\gset), one parent query (sequential scan on the
+# unindexed customer_email, multi-line SQL), then 20 separate order_items
+# lookups in the same session, then an UPDATE whose bind parameter $1 contains
+# ", ", a single quote and a newline (the value comes from \gset, so it is a
+# string variable sent as a parameter, not interpolated into the SQL).
+log "run 1: N+1 custom script as $APP_ROLE (billing-api)"
+NPLUS1=$WORK/nplus1.sql
+{
+    echo '\set cid random(1, 2000)'
+    for k in $(seq 1 20); do
+        echo "\\set oid$k (:cid - 1) * 20 + $k"
+    done
+    cat <<'EOF'
+SELECT email, name || E', it''s\nfragile -- handle with care' AS note
+  FROM customers WHERE id = :cid \gset
+SELECT o.id, o.status, o.total_cents, o.created_at
+  FROM orders AS o
+ WHERE o.customer_email = :email
+ ORDER BY o.id
+ LIMIT 20;
+EOF
+    for k in $(seq 1 20); do
+        echo "SELECT sku, quantity, unit_price_cents FROM order_items WHERE order_id = :oid$k;"
+    done
+    echo 'UPDATE customers SET note = :note WHERE id = :cid;'
+} >"$NPLUS1"
+export PGAPPNAME=billing-api
+pgbench_tcp -U "$APP_ROLE" -n --random-seed="$SEED" -M extended -c 2 -j 2 -t "$NPLUS1_T" -f "$NPLUS1" "$APP_DB"
+
+# --- psql statements: markup, multi-line, PREPARE/EXECUTE, errors, temp sort
+log "run 1: psql statements (markup, multi-line, prepare/execute, errors, spilling sort)"
+# The exact statement used by the HTML-escaping test (sent verbatim by -c).
+psql_app -c 'SELECT 1 AS "<script>alert(1)</script>", '\''<img src=x onerror=alert(2)>'\'' AS payload;'
+
+# A multi-line statement (psql sends it with its newlines; the server writes
+# continuation lines prefixed by a tab) and a sequential scan on orders.status.
+psql_app <<'EOF'
+SELECT c.id,
+       c.email,
+       count(o.id) AS pending_orders
+  FROM customers AS c
+  JOIN orders AS o ON o.customer_id = c.id
+ WHERE o.status = 'pending'
+ GROUP BY c.id, c.email
+ ORDER BY pending_orders DESC, c.id
+ LIMIT 10;
+SELECT count(*), sum(total_cents) FROM orders WHERE status = 'cancelled';
+PREPARE order_lookup(bigint) AS
+    SELECT id, status, total_cents FROM orders WHERE id = $1;
+EXECUTE order_lookup(42);
+EXECUTE order_lookup(4242);
+DEALLOCATE order_lookup;
+EOF
+
+# Errors: a syntax error and a unique violation (ERROR + DETAIL + STATEMENT).
+psql_app_err <<'EOF'
+SELEC id FROM customers WHERE id = 1;
+INSERT INTO customers (id, email, name, created_at)
+VALUES (1, 'duplicate@example.com', 'Duplicate', '2024-01-01 00:00:00+00');
+SELECT no_such_column FROM orders LIMIT 1;
+EOF
+
+# A sort that spills to disk (work_mem = 64kB): "temporary file: path ..., size ..."
+psql_app <<'EOF'
+SELECT id, customer_email, created_at
+  FROM orders
+ ORDER BY customer_email DESC, created_at
+OFFSET 39990;
+EOF
+
+# --- a ~1 s lock wait between two sessions ---------------------------------
+# Session A holds a row lock for 1.5 s; session B starts 0.5 s later and
+# updates the same row, so it waits ~1 s: "still waiting for ShareLock ...
+# after 100 ms", then "acquired ShareLock ... after ~1000 ms".
+log "run 1: lock wait"
+export PGAPPNAME=billing-worker
+psql_app <<'EOF' &
+BEGIN;
+SELECT id, note FROM customers WHERE id = 7 FOR UPDATE;
+SELECT pg_sleep(1.5);
+COMMIT;
+EOF
+holder=$!
+sleep 0.5
+export PGAPPNAME=billing-api
+psql_app -c "UPDATE customers SET note = 'locked out for a while' WHERE id = 7;"
+wait "$holder"
+
+# --- a deadlock -------------------------------------------------------------
+# A locks row 11 then wants row 12; B (started 0.2 s later) locks 12 then wants
+# 11. A's deadlock check (after deadlock_timeout=100ms) finds no cycle yet and
+# logs "still waiting"; B closes the cycle and is the one that gets
+# "ERROR:  deadlock detected". A then acquires its lock and commits.
+log "run 1: deadlock"
+export PGAPPNAME=billing-worker
+psql_app_err <<'EOF' &
+BEGIN;
+UPDATE customers SET note = 'deadlock A1' WHERE id = 11;
+SELECT pg_sleep(0.5);
+UPDATE customers SET note = 'deadlock A2' WHERE id = 12;
+COMMIT;
+EOF
+sess_a=$!
+sleep 0.2
+export PGAPPNAME=billing-api
+psql_app_err <<'EOF' &
+BEGIN;
+UPDATE customers SET note = 'deadlock B1' WHERE id = 12;
+SELECT pg_sleep(0.5);
+UPDATE customers SET note = 'deadlock B2' WHERE id = 11;
+COMMIT;
+EOF
+sess_b=$!
+wait "$sess_a"
+wait "$sess_b"
+
+# --- churn for autovacuum, then an explicit CHECKPOINT ---------------------
+# ~13 000 updated orders and ~30 000 deleted order_items exceed the autovacuum
+# thresholds (50 + 20 % of the table); autovacuum_naptime=1s so it comes
+# quickly. We wait by watching the log, not by querying (which would add lines
+# to the log).
+# (The bulk INSERTs above already triggered insert-driven autovacuums of the
+# shop tables, so we wait for one *more* "automatic vacuum" line per table.)
+log "run 1: churn for autovacuum"
+AV_ORDERS='automatic vacuum of table "shop-eu\.public\.orders"'
+AV_ITEMS='automatic vacuum of table "shop-eu\.public\.order_items"'
+av_orders_before=$(count_log "$RUN1_LOG" "$AV_ORDERS")
+av_items_before=$(count_log "$RUN1_LOG" "$AV_ITEMS")
+export PGAPPNAME=shop-maintenance
+psql_app <<'EOF'
+UPDATE orders SET status = 'archived' WHERE id % 3 = 0;
+DELETE FROM order_items WHERE order_id % 4 = 0;
+EOF
+wait_for_log "$RUN1_LOG" "$AV_ORDERS" "$av_orders_before" 60 \
+    || log "warning: no new autovacuum of shop-eu.public.orders logged within 60 s"
+wait_for_log "$RUN1_LOG" "$AV_ITEMS" "$av_items_before" 30 \
+    || log "warning: no new autovacuum of shop-eu.public.order_items logged within 30 s"
+
+log "run 1: CHECKPOINT"
+export PGAPPNAME=psql
+psql_local -d postgres -c 'CHECKPOINT;'
+
+log "run 1: stopping server"
+stop_server
+publish "$RUN1_LOG" "$OUT_DIR/postgresql-main.log"
+
+# ===========================================================================
+# RUN 2 -> postgresql-statement-duration.log
+# ===========================================================================
+# Same data directory, Debian's default prefix, statements logged by
+# log_statement=all and their durations by log_duration=on (a bare
+# "duration: X ms" line per statement -- and, for the extended protocol, per
+# parse and bind step too).
+RUN2_LOG=$WORK/postgresql-statement-duration.log
+cat >"$DATA/pgsift-run.conf" <<'EOF'
+log_line_prefix = '%m [%p] %q%u@%d '
+log_min_duration_statement = -1
+log_statement = 'all'
+log_duration = on
+EOF
+chown postgres: "$DATA/pgsift-run.conf"
+log "run 2: starting server"
+start_server "$RUN2_LOG"
+
+log "run 2: pgbench simple and prepared"
+export PGAPPNAME=pgbench
+pgbench_tcp -U postgres --random-seed="$SEED" -M simple   -c 2 -j 2 -t "$RUN2_T" "$BENCH_DB"
+pgbench_tcp -U postgres --random-seed="$SEED" -M prepared -c 2 -j 2 -t "$RUN2_T" "$BENCH_DB"
+
+log "run 2: psql statements as $APP_ROLE"
+export PGAPPNAME=billing-api
+psql_app <<'EOF'
+SELECT id, email FROM customers WHERE id = 42;
+SELECT o.id, o.status, o.total_cents
+  FROM orders AS o
+ WHERE o.customer_email = 'customer42@example.com'
+ ORDER BY o.id;
+SELECT count(*) FROM orders WHERE status = 'pending';
+UPDATE customers SET note = 'run 2' WHERE id = 42;
+EOF
+psql_app -c 'SELECT 1 AS "<script>alert(1)</script>", '\''<img src=x onerror=alert(2)>'\'' AS payload;'
+psql_app_err <<'EOF'
+SELEC 2;
+EOF
+
+log "run 2: stopping server"
+stop_server
+publish "$RUN2_LOG" "$OUT_DIR/postgresql-statement-duration.log"
+
+log "done"
