@@ -4,8 +4,15 @@
 //! [`input`] (discover and read files) -> [`parse`] (lines -> log entries -> events)
 //! -> [`normalize`] (SQL -> grouping key) -> [`aggregate`] (mergeable accumulators)
 //! -> [`analyze`] (ranked, serializable audit) -> [`report`] (JSON and HTML bytes)
-//! -> [`output`] (the only code that writes files). [`app`] wires them together.
+//! -> [`output`] (the only code that writes files). [`app`] wires them together;
+//! [`cli`] holds the command-line definitions.
 
-pub mod normalize;
-pub mod parse;
 pub mod aggregate;
+pub mod analyze;
+pub mod app;
+pub mod cli;
+pub mod input;
+pub mod normalize;
+pub mod output;
+pub mod parse;
+pub mod report;

@@ -30,6 +30,9 @@ pub struct FileCoverage {
     pub unrecognized_examples: Vec<(u64, String)>,
     /// Why the file could not be read (fully or at all).
     pub error: Option<String>,
+    /// Why a file found in a directory was skipped (not a PostgreSQL log); its
+    /// lines are not counted.
+    pub skipped: Option<String>,
 }
 
 impl FileCoverage {
@@ -74,6 +77,11 @@ impl Coverage {
         self.files.values().map(f).sum()
     }
 
+    /// Files found in directories and skipped as not being logs.
+    pub fn skipped(&self) -> usize {
+        self.files.values().filter(|f| f.skipped.is_some()).count()
+    }
+
     /// Files that could not be read, fully or at all.
     pub fn unreadable(&self) -> usize {
         self.files.values().filter(|f| f.error.is_some()).count()
@@ -101,6 +109,7 @@ impl Merge for Coverage {
                         }
                     }
                     existing.error = existing.error.take().or(v.error);
+                    existing.skipped = existing.skipped.take().or(v.skipped);
                 }
                 None => {
                     self.files.insert(k, v);

@@ -88,7 +88,11 @@ impl LatencyHistogram {
             seen += c;
             if seen >= rank {
                 let (lo, hi) = bounds(self.offset + k as u32);
-                let mid = if lo == hi { lo } else { 2.0 * lo * hi / (lo + hi) };
+                let mid = if lo == hi {
+                    lo
+                } else {
+                    2.0 * lo * hi / (lo + hi)
+                };
                 return Some(mid.clamp(self.min as f64, self.max as f64));
             }
         }
@@ -136,7 +140,9 @@ mod tests {
     #[test]
     fn quantiles_within_one_percent() {
         // A deterministic spread from 3 us to about 40 s.
-        let mut values: Vec<u64> = (0..20_000u64).map(|i| 3 + (i * i * 7919) % 40_000_000).collect();
+        let mut values: Vec<u64> = (0..20_000u64)
+            .map(|i| 3 + (i * i * 7919) % 40_000_000)
+            .collect();
         let mut h = LatencyHistogram::default();
         for &v in &values {
             h.record(v);
@@ -145,7 +151,10 @@ mod tests {
         for q in [0.5, 0.9, 0.95, 0.99, 1.0] {
             let want = exact(&values, q);
             let got = h.quantile(q).unwrap();
-            assert!((got - want).abs() <= want * 0.01, "q={q} got {got} want {want}");
+            assert!(
+                (got - want).abs() <= want * 0.01,
+                "q={q} got {got} want {want}"
+            );
         }
         assert_eq!(h.quantile(1.0).unwrap(), *values.last().unwrap() as f64);
     }
@@ -162,7 +171,9 @@ mod tests {
 
     #[test]
     fn merge_equals_single_pass() {
-        let values: Vec<u64> = (0..5000u64).map(|i| (i * 104_729) % 3_000_000 + 1).collect();
+        let values: Vec<u64> = (0..5000u64)
+            .map(|i| (i * 104_729) % 3_000_000 + 1)
+            .collect();
         let mut all = LatencyHistogram::default();
         values.iter().for_each(|&v| all.record(v));
         let mut a = LatencyHistogram::default();

@@ -35,7 +35,10 @@ pub struct LatencyBins {
 
 impl LatencyBins {
     pub fn record(&mut self, us: u64) {
-        let i = BIN_UPPER_MS.iter().position(|&ub| us < ub * 1000).unwrap_or(9);
+        let i = BIN_UPPER_MS
+            .iter()
+            .position(|&ub| us < ub * 1000)
+            .unwrap_or(9);
         self.count[i] += 1;
         self.total_us[i] += us;
     }
@@ -182,7 +185,12 @@ impl FileAggregator {
     pub fn add(&mut self, ev: Event) {
         match ev {
             Event::Query(q) => self.add_query(q),
-            Event::StepTiming { step, us, sql, lines } => {
+            Event::StepTiming {
+                step,
+                us,
+                sql,
+                lines,
+            } => {
                 self.agg.summary.entries += 1;
                 self.file.lines_parsed += lines;
                 let n = self.normalized(&sql);
@@ -236,8 +244,18 @@ impl FileAggregator {
             app: e.app.clone(),
             file: file.clone(),
             line: e.line,
-            text: if show { q.sql.trim().to_string() } else { n.display.clone() },
-            params: if show { e.detail.clone().filter(|d| d.to_ascii_lowercase().starts_with("parameters: ")) } else { None },
+            text: if show {
+                q.sql.trim().to_string()
+            } else {
+                n.display.clone()
+            },
+            params: if show {
+                e.detail
+                    .clone()
+                    .filter(|d| d.to_ascii_lowercase().starts_with("parameters: "))
+            } else {
+                None
+            },
             normalized: n.key.clone(),
         };
         let Some(us) = q.duration_us else {
@@ -266,7 +284,10 @@ impl FileAggregator {
     /// Finishes the file: its aggregate with its coverage record.
     pub fn finish(mut self, zones: &[String]) -> Aggregate {
         self.agg.summary.zones.extend(zones.iter().cloned());
-        self.agg.coverage.files.insert(self.file.path.clone(), self.file);
+        self.agg
+            .coverage
+            .files
+            .insert(self.file.path.clone(), self.file);
         self.agg
     }
 }

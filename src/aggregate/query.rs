@@ -80,7 +80,13 @@ fn merge_counts(a: &mut BTreeMap<String, u64>, b: BTreeMap<String, u64>) {
 
 impl QueryStats {
     /// Records one timed execution.
-    pub fn record(&mut self, us: u64, sample: impl FnOnce() -> Sample, ts: Option<Timestamp>, who: [Option<&str>; 3]) {
+    pub fn record(
+        &mut self,
+        us: u64,
+        sample: impl FnOnce() -> Sample,
+        ts: Option<Timestamp>,
+        who: [Option<&str>; 3],
+    ) {
         self.count += 1;
         self.total_us += us;
         self.min_us = min_opt(self.min_us, Some(us));
@@ -100,7 +106,11 @@ impl QueryStats {
     pub fn seen(&mut self, ts: Option<Timestamp>, [user, db, app]: [Option<&str>; 3]) {
         self.first_ts = min_opt(self.first_ts, ts);
         self.last_ts = self.last_ts.max(ts);
-        for (map, v) in [(&mut self.users, user), (&mut self.dbs, db), (&mut self.apps, app)] {
+        for (map, v) in [
+            (&mut self.users, user),
+            (&mut self.dbs, db),
+            (&mut self.apps, app),
+        ] {
             if let Some(v) = v {
                 match map.get_mut(v) {
                     Some(c) => *c += 1,
@@ -127,7 +137,11 @@ impl Merge for QueryStats {
         merge_counts(&mut self.dbs, o.dbs);
         merge_counts(&mut self.apps, o.apps);
         self.slowest = match (self.slowest.take(), o.slowest) {
-            (Some(a), Some(b)) => Some(if b.rank_cmp(&a) == Ordering::Less { b } else { a }),
+            (Some(a), Some(b)) => Some(if b.rank_cmp(&a) == Ordering::Less {
+                b
+            } else {
+                a
+            }),
             (a, b) => a.or(b),
         };
         self.parse_count += o.parse_count;
@@ -147,16 +161,23 @@ pub struct TopSamples {
 
 impl TopSamples {
     pub fn new(limit: usize) -> Self {
-        TopSamples { limit, samples: Vec::new() }
+        TopSamples {
+            limit,
+            samples: Vec::new(),
+        }
     }
 
     /// Would a statement of this duration enter the list?
     pub fn admits(&self, us: u64) -> bool {
-        self.limit > 0 && (self.samples.len() < self.limit || self.samples.last().is_some_and(|s| us >= s.duration_us))
+        self.limit > 0
+            && (self.samples.len() < self.limit
+                || self.samples.last().is_some_and(|s| us >= s.duration_us))
     }
 
     pub fn push(&mut self, s: Sample) {
-        let pos = self.samples.partition_point(|x| x.rank_cmp(&s) != Ordering::Greater);
+        let pos = self
+            .samples
+            .partition_point(|x| x.rank_cmp(&s) != Ordering::Greater);
         self.samples.insert(pos, s);
         self.samples.truncate(self.limit);
     }

@@ -134,8 +134,20 @@ const BY_LIST_END: &[&str] = &[
 
 /// Words that may follow an ordinal in a GROUP BY / ORDER BY list.
 const AFTER_ORDINAL: &[&str] = &[
-    "asc", "desc", "nulls", "order", "limit", "offset", "having", "fetch", "window", "for", "union",
-    "intersect", "except", "using",
+    "asc",
+    "desc",
+    "nulls",
+    "order",
+    "limit",
+    "offset",
+    "having",
+    "fetch",
+    "window",
+    "for",
+    "union",
+    "intersect",
+    "except",
+    "using",
 ];
 
 /// Normalizes a logged SQL text (one or several statements).
@@ -186,7 +198,9 @@ fn split_statements<'t>(sql: &[u8], tokens: &'t [Token]) -> Vec<&'t [Token]> {
         match t.kind {
             TokenKind::Word => {
                 let w = &sql[t.start..t.end];
-                if w.eq_ignore_ascii_case(b"atomic") && prev_word.is_some_and(|p| p.eq_ignore_ascii_case(b"begin")) {
+                if w.eq_ignore_ascii_case(b"atomic")
+                    && prev_word.is_some_and(|p| p.eq_ignore_ascii_case(b"begin"))
+                {
                     atomic_depth += 1;
                 } else if atomic_depth > 0 && w.eq_ignore_ascii_case(b"case") {
                     atomic_depth += 1;
@@ -238,19 +252,25 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                 let prev3 = out.len().checked_sub(3).and_then(|i| out.get(i));
                 let is_const = match lw.as_str() {
                     "true" | "false" | "null" => {
-                        !(word_is(prev, &["is"]) || (word_is(prev, &["not"]) && word_is(prev2, &["is"])))
+                        !(word_is(prev, &["is"])
+                            || (word_is(prev, &["not"]) && word_is(prev2, &["is"])))
                     }
                     "all" | "savepoint" | "prepare" => false,
                     _ => {
                         word_is(prev, &["savepoint", "release", "deallocate"])
                             || (word_is(prev, &["prepare"]) && word_is(prev2, &["deallocate"]))
                             || (word_is(prev, &["to"]) && word_is(prev2, &["rollback"]))
-                            || (word_is(prev, &["to"]) && word_is(prev2, &["work", "transaction"]) && word_is(prev3, &["rollback"]))
+                            || (word_is(prev, &["to"])
+                                && word_is(prev2, &["work", "transaction"])
+                                && word_is(prev3, &["rollback"]))
                     }
                 };
                 if is_const {
                     spans.push((t.start, t.end));
-                    out.push(NTok { kind: Kind::Const, text: String::new() });
+                    out.push(NTok {
+                        kind: Kind::Const,
+                        text: String::new(),
+                    });
                     continue;
                 }
                 if lw == "by" && word_is(out.last(), &["group", "order"]) {
@@ -258,7 +278,10 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                 } else if by_list == Some(depth) && BY_LIST_END.contains(&lw.as_str()) {
                     by_list = None;
                 }
-                out.push(NTok { kind: Kind::Word, text: lw });
+                out.push(NTok {
+                    kind: Kind::Word,
+                    text: lw,
+                });
                 continue;
             }
             TokenKind::QuotedIdent => {
@@ -268,10 +291,16 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                     let b = s.as_bytes();
                     !b.is_empty()
                         && (b[0].is_ascii_lowercase() || b[0] == b'_')
-                        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'$')
+                        && b.iter().all(|&c| {
+                            c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'$'
+                        })
                 });
                 out.push(NTok {
-                    kind: if plain.is_some() { Kind::Word } else { Kind::Quoted },
+                    kind: if plain.is_some() {
+                        Kind::Word
+                    } else {
+                        Kind::Quoted
+                    },
                     text: plain.map(str::to_string).unwrap_or(raw),
                 });
                 continue;
@@ -286,13 +315,18 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                     None => true,
                     Some(n) => match n.kind {
                         TokenKind::Comma | TokenKind::RParen | TokenKind::Semi => true,
-                        TokenKind::Word => AFTER_ORDINAL.contains(&text(n).to_ascii_lowercase().as_str()),
+                        TokenKind::Word => {
+                            AFTER_ORDINAL.contains(&text(n).to_ascii_lowercase().as_str())
+                        }
                         _ => false,
                     },
                 };
                 let is_integer = sql[t.start..t.end].iter().all(u8::is_ascii_digit);
                 if kept_numbers[idx] || (ordinal_position && ordinal_end && is_integer) {
-                    out.push(NTok { kind: Kind::Word, text: text(t) });
+                    out.push(NTok {
+                        kind: Kind::Word,
+                        text: text(t),
+                    });
                     continue;
                 }
                 Kind::Const
@@ -310,7 +344,10 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                 depth += 1;
                 if word_is(out.last(), TYPES_WITH_MODIFIERS) {
                     let mut j = idx + 1;
-                    while toks.get(j).is_some_and(|t| matches!(t.kind, TokenKind::Num | TokenKind::Comma)) {
+                    while toks
+                        .get(j)
+                        .is_some_and(|t| matches!(t.kind, TokenKind::Num | TokenKind::Comma))
+                    {
                         j += 1;
                     }
                     if toks.get(j).is_some_and(|t| t.kind == TokenKind::RParen) {
@@ -342,7 +379,10 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                 start = ms;
             }
             spans.push((start, t.end));
-            out.push(NTok { kind, text: String::new() });
+            out.push(NTok {
+                kind,
+                text: String::new(),
+            });
             continue;
         }
         if kind == Kind::Op && &sql[t.start..t.end] == b"-" {
@@ -350,15 +390,20 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
             let unary = match prev {
                 None => true,
                 Some(p) => {
-                    matches!(p.kind, Kind::Op | Kind::LParen | Kind::LBracket | Kind::Comma)
-                        || word_is(Some(p), EXPRESSION_KEYWORDS)
+                    matches!(
+                        p.kind,
+                        Kind::Op | Kind::LParen | Kind::LBracket | Kind::Comma
+                    ) || word_is(Some(p), EXPRESSION_KEYWORDS)
                 }
             };
             if unary {
                 pending_minus = Some(t.start);
             }
         }
-        out.push(NTok { kind, text: text(t) });
+        out.push(NTok {
+            kind,
+            text: text(t),
+        });
     }
     Converted {
         toks: out,
@@ -379,10 +424,14 @@ fn list_element(toks: &[NTok], i: usize) -> Option<(usize, String)> {
     }
     let mut j = i + 1;
     let mut cast = String::new();
-    if toks.get(j).is_some_and(|t| t.kind == Kind::Cast) && toks.get(j + 1).is_some_and(|t| t.kind == Kind::Word) {
+    if toks.get(j).is_some_and(|t| t.kind == Kind::Cast)
+        && toks.get(j + 1).is_some_and(|t| t.kind == Kind::Word)
+    {
         cast.push_str(&toks[j + 1].text);
         j += 2;
-        while toks.get(j).is_some_and(|t| t.kind == Kind::LBracket) && toks.get(j + 1).is_some_and(|t| t.kind == Kind::RBracket) {
+        while toks.get(j).is_some_and(|t| t.kind == Kind::LBracket)
+            && toks.get(j + 1).is_some_and(|t| t.kind == Kind::RBracket)
+        {
             cast.push_str("[]");
             j += 2;
         }
@@ -443,7 +492,10 @@ fn squash(toks: Vec<NTok>) -> Vec<NTok> {
             }
             if count >= 2 && same && toks.get(j).is_some_and(|t| t.kind == close) {
                 out.extend_from_slice(&toks[i..first_end]);
-                out.push(NTok { kind: Kind::Squash, text: "/*, ... */".into() });
+                out.push(NTok {
+                    kind: Kind::Squash,
+                    text: "/*, ... */".into(),
+                });
                 out.push(toks[j].clone());
                 i = j + 1;
                 continue;
@@ -453,9 +505,13 @@ fn squash(toks: Vec<NTok>) -> Vec<NTok> {
             let mut rows: Vec<(usize, usize)> = Vec::new();
             let mut j = i + 1;
             while toks.get(j).is_some_and(|t| t.kind == Kind::LParen) {
-                let Some(end) = matching_close(&toks, j) else { break };
+                let Some(end) = matching_close(&toks, j) else {
+                    break;
+                };
                 rows.push((j, end));
-                if toks.get(end + 1).is_some_and(|t| t.kind == Kind::Comma) && toks.get(end + 2).is_some_and(|t| t.kind == Kind::LParen) {
+                if toks.get(end + 1).is_some_and(|t| t.kind == Kind::Comma)
+                    && toks.get(end + 2).is_some_and(|t| t.kind == Kind::LParen)
+                {
                     j = end + 2;
                 } else {
                     break;
@@ -465,13 +521,22 @@ fn squash(toks: Vec<NTok>) -> Vec<NTok> {
                 let shape = |(s, e): (usize, usize)| {
                     toks[s..=e]
                         .iter()
-                        .map(|t| if is_placeholder(t) { (Kind::Const, "") } else { (t.kind, t.text.as_str()) })
+                        .map(|t| {
+                            if is_placeholder(t) {
+                                (Kind::Const, "")
+                            } else {
+                                (t.kind, t.text.as_str())
+                            }
+                        })
                         .collect::<Vec<_>>()
                 };
                 let first = shape(rows[0]);
                 if rows.iter().all(|&r| shape(r) == first) {
                     out.extend_from_slice(&toks[i..=rows[0].1]);
-                    out.push(NTok { kind: Kind::Squash, text: "/*, ... */".into() });
+                    out.push(NTok {
+                        kind: Kind::Squash,
+                        text: "/*, ... */".into(),
+                    });
                     i = rows[rows.len() - 1].1 + 1;
                     continue;
                 }
@@ -490,7 +555,15 @@ fn render(toks: &[NTok]) -> String {
     for t in toks {
         if let Some(p) = prev {
             let no_space = matches!(p, Kind::LParen | Kind::LBracket | Kind::Dot | Kind::Cast)
-                || matches!(t.kind, Kind::RParen | Kind::RBracket | Kind::Comma | Kind::LBracket | Kind::Dot | Kind::Cast)
+                || matches!(
+                    t.kind,
+                    Kind::RParen
+                        | Kind::RBracket
+                        | Kind::Comma
+                        | Kind::LBracket
+                        | Kind::Dot
+                        | Kind::Cast
+                )
                 || (matches!(p, Kind::Word | Kind::Quoted) && t.kind == Kind::LParen);
             if !no_space {
                 s.push(' ');
@@ -522,7 +595,10 @@ mod tests {
         for v in &vectors {
             let got = normalize(&v.input).key;
             if got != v.expected {
-                failures.push(format!("{}: {:?}\n  expected {:?}\n  got      {:?}", v.id, v.input, v.expected, got));
+                failures.push(format!(
+                    "{}: {:?}\n  expected {:?}\n  got      {:?}",
+                    v.id, v.input, v.expected, got
+                ));
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -531,14 +607,20 @@ mod tests {
     #[test]
     fn display_hides_values_but_keeps_shape() {
         let n = normalize("SELECT * FROM users WHERE email = 'a@b.c' AND id = -5;");
-        assert_eq!(n.display, "SELECT * FROM users WHERE email = $1 AND id = $2");
+        assert_eq!(
+            n.display,
+            "SELECT * FROM users WHERE email = $1 AND id = $2"
+        );
         assert!(!n.display.contains("a@b.c"));
     }
 
     #[test]
     fn fingerprint_is_stable() {
         // FNV-1a of a fixed key: a change here breaks joins between reports.
-        assert_eq!(fingerprint_hex(fingerprint("select $1")), format!("{:016x}", fingerprint("select $1")));
+        assert_eq!(
+            fingerprint_hex(fingerprint("select $1")),
+            format!("{:016x}", fingerprint("select $1"))
+        );
         assert_eq!(fingerprint(""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fingerprint("a"), 0xaf63_dc4c_8601_ec8c);
         assert_ne!(fingerprint("select $1"), fingerprint("select $2"));
@@ -558,13 +640,19 @@ mod tests {
         let c = normalize("UPDATE pgbench_tellers SET tbalance = tbalance + $1 WHERE tid = $2");
         assert_eq!(a.key, b.key);
         assert_eq!(a.key, c.key);
-        assert_eq!(a.key, "update pgbench_tellers set tbalance = tbalance + $1 where tid = $2");
+        assert_eq!(
+            a.key,
+            "update pgbench_tellers set tbalance = tbalance + $1 where tid = $2"
+        );
     }
 
     #[test]
     fn savepoint_names_are_placeholders() {
         assert_eq!(normalize("SAVEPOINT sp_17").key, "savepoint $1");
-        assert_eq!(normalize("RELEASE SAVEPOINT sp_17").key, "release savepoint $1");
+        assert_eq!(
+            normalize("RELEASE SAVEPOINT sp_17").key,
+            "release savepoint $1"
+        );
         assert_eq!(normalize("DEALLOCATE pdo_stmt_1").key, "deallocate $1");
         assert_eq!(normalize("DEALLOCATE ALL").key, "deallocate all");
     }

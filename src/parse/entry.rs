@@ -254,7 +254,10 @@ mod tests {
         let e = entries(&out);
         assert_eq!(e.len(), 3);
         let first = e.iter().find(|e| e.line == 1).unwrap();
-        assert_eq!(first.message, "duration: 1.000 ms  execute S_1: SELECT a,\n  b FROM t WHERE id = $1");
+        assert_eq!(
+            first.message,
+            "duration: 1.000 ms  execute S_1: SELECT a,\n  b FROM t WHERE id = $1"
+        );
         assert_eq!(first.detail.as_deref(), Some("parameters: $1 = 'x, y\nz'"));
         assert_eq!(first.lines, 4);
         assert_eq!(first.pid, Some(1));
@@ -268,7 +271,13 @@ mod tests {
                    \n\
                    2024-05-01 10:00:00.004 UTC [1] LOG:  statement: SELECT 3\n";
         let out = assemble("%m [%p] ", log);
-        assert_eq!(out[0], Assembled::Unrecognized { line: 1, text: "garbage here".into() });
+        assert_eq!(
+            out[0],
+            Assembled::Unrecognized {
+                line: 1,
+                text: "garbage here".into()
+            }
+        );
         assert_eq!(out[1], Assembled::Orphan { lines: 1 });
         assert_eq!(out[2], Assembled::Orphan { lines: 1 });
         assert_eq!(out[3], Assembled::Blank);

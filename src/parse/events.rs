@@ -27,13 +27,29 @@ pub struct QueryEvent {
 pub enum Event {
     Query(QueryEvent),
     /// Parse or bind time of the extended protocol (not an execution).
-    StepTiming { step: Step, us: u64, sql: String, lines: u64 },
+    StepTiming {
+        step: Step,
+        us: u64,
+        sql: String,
+        lines: u64,
+    },
     /// A bare `duration:` with no statement of the same process to pair with.
-    UnattributedDuration { us: u64, lines: u64 },
+    UnattributedDuration {
+        us: u64,
+        lines: u64,
+    },
     /// A recognized entry not analyzed yet.
-    Ignored { category: &'static str, lines: u64 },
-    Unrecognized { line: u64, text: String },
-    Orphan { lines: u64 },
+    Ignored {
+        category: &'static str,
+        lines: u64,
+    },
+    Unrecognized {
+        line: u64,
+        text: String,
+    },
+    Orphan {
+        lines: u64,
+    },
     Blank,
 }
 
@@ -56,7 +72,9 @@ impl EventBuilder {
     pub fn push(&mut self, a: Assembled, out: &mut impl FnMut(Event)) {
         let entry = match a {
             Assembled::Entry(e) => e,
-            Assembled::Unrecognized { line, text } => return out(Event::Unrecognized { line, text }),
+            Assembled::Unrecognized { line, text } => {
+                return out(Event::Unrecognized { line, text });
+            }
             Assembled::Orphan { lines } => return out(Event::Orphan { lines }),
             Assembled::Blank => return out(Event::Blank),
         };
@@ -76,7 +94,12 @@ impl EventBuilder {
                         sql,
                         paired: false,
                     })),
-                    Step::Parse | Step::Bind => out(Event::StepTiming { step, us, sql, lines }),
+                    Step::Parse | Step::Bind => out(Event::StepTiming {
+                        step,
+                        us,
+                        sql,
+                        lines,
+                    }),
                 }
             }
             Message::BareDuration { us } => match self.pending.remove(&key) {
@@ -102,7 +125,16 @@ impl EventBuilder {
                     out(Event::Query(p));
                 }
             }
-            Message::Other(category) => out(Event::Ignored { category, lines }),
+            Message::Other(category) => {
+                use super::prefix::Level;
+                let category = match (category, entry.level) {
+                    ("other message", Some(Level::Error)) => "error",
+                    ("other message", Some(Level::Fatal | Level::Panic)) => "fatal error",
+                    ("other message", Some(Level::Warning)) => "warning",
+                    (c, _) => c,
+                };
+                out(Event::Ignored { category, lines })
+            }
         }
     }
 
@@ -178,8 +210,23 @@ mod tests {
                    2024-05-01 10:00:00.005 UTC [1] DETAIL:  parameters: $1 = '5'\n";
         let ev = events(log);
         assert_eq!(ev.len(), 3);
-        assert!(matches!(ev[0], Event::StepTiming { step: Step::Parse, us: 100, .. }));
-        assert!(matches!(ev[1], Event::StepTiming { step: Step::Bind, us: 50, lines: 2, .. }));
+        assert!(matches!(
+            ev[0],
+            Event::StepTiming {
+                step: Step::Parse,
+                us: 100,
+                ..
+            }
+        ));
+        assert!(matches!(
+            ev[1],
+            Event::StepTiming {
+                step: Step::Bind,
+                us: 50,
+                lines: 2,
+                ..
+            }
+        ));
         match &ev[2] {
             Event::Query(q) => {
                 assert_eq!(q.step, Step::Execute);

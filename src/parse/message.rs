@@ -4,7 +4,7 @@
 use nom::{
     IResult, Parser,
     branch::alt,
-    bytes::complete::{tag, take_until, take_while1, take_while_m_n},
+    bytes::complete::{tag, take_until, take_while_m_n, take_while1},
     character::complete::digit1,
     combinator::{opt, rest},
     sequence::{preceded, terminated},
@@ -122,12 +122,19 @@ fn category(msg: &str) -> &'static str {
         ("listening on", "server lifecycle"),
         ("shutting down", "server lifecycle"),
         ("received fast shutdown", "server lifecycle"),
+        ("received immediate shutdown", "server lifecycle"),
+        ("aborting any active transactions", "server lifecycle"),
+        ("redo ", "server lifecycle"),
         ("received smart shutdown", "server lifecycle"),
         ("background worker", "server lifecycle"),
         ("parameter \"", "configuration"),
         ("received SIGHUP", "configuration"),
     ];
-    if msg.starts_with("process ") && (msg.contains(" still waiting for ") || msg.contains(" acquired ")) {
+    if msg.starts_with("process ")
+        && (msg.contains(" still waiting for ")
+            || msg.contains(" acquired ")
+            || msg.contains(" detected deadlock "))
+    {
         return "lock wait";
     }
     CATEGORIES
@@ -163,7 +170,13 @@ fn param(i: &str) -> IResult<&str, Param> {
     let (i, n) = preceded(tag("$"), take_while_m_n(1, 6, |c: char| c.is_ascii_digit())).parse(i)?;
     let (i, _) = tag(" = ").parse(i)?;
     let (i, value) = alt((tag("NULL").map(|_| None), quoted_value.map(Some))).parse(i)?;
-    Ok((i, Param { n: n.parse().unwrap_or(0), value }))
+    Ok((
+        i,
+        Param {
+            n: n.parse().unwrap_or(0),
+            value,
+        },
+    ))
 }
 
 /// Parses `parameters: $1 = '42', $2 = NULL` (also `Parameters:`), values with
@@ -193,30 +206,74 @@ mod tests {
     fn durations_and_steps() {
         assert_eq!(
             classify("duration: 2.280 ms  statement: END;"),
-            Message::Timed { us: 2280, step: Step::Statement, sql: "END;" }
+            Message::Timed {
+                us: 2280,
+                step: Step::Statement,
+                sql: "END;"
+            }
         );
         assert_eq!(
             classify("duration: 0.5 ms  execute <unnamed>: SELECT $1"),
-            Message::Timed { us: 500, step: Step::Execute, sql: "SELECT $1" }
+            Message::Timed {
+                us: 500,
+                step: Step::Execute,
+                sql: "SELECT $1"
+            }
         );
         assert_eq!(
             classify("duration: 10 ms  execute P_1/C_1: FETCH 5"),
-            Message::Timed { us: 10_000, step: Step::Execute, sql: "FETCH 5" }
+            Message::Timed {
+                us: 10_000,
+                step: Step::Execute,
+                sql: "FETCH 5"
+            }
         );
         assert_eq!(
             classify("duration: 1.163 ms  parse njTypeOidQuery_Name: SELECT 1"),
-            Message::Timed { us: 1163, step: Step::Parse, sql: "SELECT 1" }
+            Message::Timed {
+                us: 1163,
+                step: Step::Parse,
+                sql: "SELECT 1"
+            }
         );
-        assert_eq!(classify("duration: 0.700 ms  bind S_1: x").clone(), Message::Timed { us: 700, step: Step::Bind, sql: "x" });
-        assert_eq!(classify("duration: 1234.5678 ms"), Message::BareDuration { us: 1_234_567 });
-        assert_eq!(classify("statement: SELECT 1"), Message::Statement { step: Step::Statement, sql: "SELECT 1" });
-        assert_eq!(classify("execute S_1: SELECT 1"), Message::Statement { step: Step::Execute, sql: "SELECT 1" });
-        assert_eq!(classify("duration: 5.0 ms  plan:\n Query Text: x"), Message::Other("auto_explain plan"));
+        assert_eq!(
+            classify("duration: 0.700 ms  bind S_1: x").clone(),
+            Message::Timed {
+                us: 700,
+                step: Step::Bind,
+                sql: "x"
+            }
+        );
+        assert_eq!(
+            classify("duration: 1234.5678 ms"),
+            Message::BareDuration { us: 1_234_567 }
+        );
+        assert_eq!(
+            classify("statement: SELECT 1"),
+            Message::Statement {
+                step: Step::Statement,
+                sql: "SELECT 1"
+            }
+        );
+        assert_eq!(
+            classify("execute S_1: SELECT 1"),
+            Message::Statement {
+                step: Step::Execute,
+                sql: "SELECT 1"
+            }
+        );
+        assert_eq!(
+            classify("duration: 5.0 ms  plan:\n Query Text: x"),
+            Message::Other("auto_explain plan")
+        );
     }
 
     #[test]
     fn categories() {
-        assert_eq!(classify("connection received: host=127.0.0.1 port=5"), Message::Other("connection"));
+        assert_eq!(
+            classify("connection received: host=127.0.0.1 port=5"),
+            Message::Other("connection")
+        );
         assert_eq!(
             classify("process 12 still waiting for ShareLock on transaction 5 after 1000.050 ms"),
             Message::Other("lock wait")
@@ -226,7 +283,10 @@ mod tests {
 
     #[test]
     fn parameters_with_commas_quotes_newlines() {
-        let p = parse_parameters("parameters: $1 = 'a, b', $2 = NULL, $3 = 'O''Brien\nline2', $4 = '42'").unwrap();
+        let p = parse_parameters(
+            "parameters: $1 = 'a, b', $2 = NULL, $3 = 'O''Brien\nline2', $4 = '42'",
+        )
+        .unwrap();
         assert_eq!(p.len(), 4);
         assert_eq!(p[0].value.as_deref(), Some("a, b"));
         assert_eq!(p[1].value, None);

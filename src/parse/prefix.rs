@@ -11,7 +11,7 @@
 use super::timestamp::{Timestamp, datetime_zone, epoch};
 use nom::{
     IResult, Parser,
-    bytes::complete::{tag, take_while1, take_while_m_n},
+    bytes::complete::{tag, take_while_m_n, take_while1},
     combinator::{opt, recognize},
 };
 
@@ -59,7 +59,12 @@ impl Level {
     pub fn is_secondary(self) -> bool {
         matches!(
             self,
-            Level::Detail | Level::Hint | Level::Context | Level::Statement | Level::Query | Level::Location
+            Level::Detail
+                | Level::Hint
+                | Level::Context
+                | Level::Statement
+                | Level::Query
+                | Level::Location
         )
     }
 
@@ -137,7 +142,13 @@ impl Escape {
     fn is_free_text(self) -> bool {
         matches!(
             self,
-            Escape::App | Escape::User | Escape::Db | Escape::HostPort | Escape::Host | Escape::BackendType | Escape::CmdTag
+            Escape::App
+                | Escape::User
+                | Escape::Db
+                | Escape::HostPort
+                | Escape::Host
+                | Escape::BackendType
+                | Escape::CmdTag
         )
     }
 }
@@ -202,7 +213,10 @@ impl LinePrefix {
                 continue;
             }
             let mut padded = false;
-            while chars.peek().is_some_and(|c| *c == '-' || c.is_ascii_digit()) {
+            while chars
+                .peek()
+                .is_some_and(|c| *c == '-' || c.is_ascii_digit())
+            {
                 padded = true;
                 chars.next();
             }
@@ -219,7 +233,11 @@ impl LinePrefix {
                         if !lit.is_empty() {
                             items.push(Item::Lit(std::mem::take(&mut lit)));
                         }
-                        items.push(if padded && !esc.is_free_text() { Item::Padded(esc) } else { Item::Esc(esc) });
+                        items.push(if padded && !esc.is_free_text() {
+                            Item::Padded(esc)
+                        } else {
+                            Item::Esc(esc)
+                        });
                     }
                 }
                 None => lit.push('%'),
@@ -242,7 +260,10 @@ impl LinePrefix {
 
     /// How many escapes the prefix captures (used to prefer richer prefixes).
     pub fn escape_count(&self) -> usize {
-        self.items.iter().filter(|i| !matches!(i, Item::Lit(_))).count()
+        self.items
+            .iter()
+            .filter(|i| !matches!(i, Item::Lit(_)))
+            .count()
     }
 
     /// Matches a whole line: prefix, severity, optional SQLSTATE, message.
@@ -286,7 +307,9 @@ fn level_positions(line: &str) -> impl Iterator<Item = (usize, Level, usize)> + 
 fn split_sqlstate(rest: &str) -> (&str, Option<&str>) {
     let b = rest.as_bytes();
     if b.len() > 7
-        && b[..5].iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        && b[..5]
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
         && b[..5].iter().any(u8::is_ascii_digit)
         && &b[5..7] == b": "
     {
@@ -309,6 +332,11 @@ fn match_typed<'a>(esc: Escape, s: &'a str, f: &mut PrefixFields<'a>) -> Option<
     let consumed = |rest: &str| s.len() - rest.len();
     match esc {
         Escape::Ts | Escape::TsMs | Escape::SessionStart => {
+            // %m always prints milliseconds, %t and %s never do.
+            let has_ms = s.as_bytes().get(19) == Some(&b'.');
+            if has_ms != (esc == Escape::TsMs) {
+                return None;
+            }
             let (rest, (ts, tz)) = datetime_zone(s).ok()?;
             if esc != Escape::SessionStart {
                 f.ts = Some(ts);
@@ -349,7 +377,12 @@ fn match_typed<'a>(esc: Escape, s: &'a str, f: &mut PrefixFields<'a>) -> Option<
             Some(consumed(rest))
         }
         Escape::SqlState => {
-            let (rest, st): (&str, &str) = take_while_m_n::<_, _, nom::error::Error<&str>>(5, 5, |c: char| c.is_ascii_digit() || c.is_ascii_uppercase()).parse(s).ok()?;
+            let (rest, st): (&str, &str) =
+                take_while_m_n::<_, _, nom::error::Error<&str>>(5, 5, |c: char| {
+                    c.is_ascii_digit() || c.is_ascii_uppercase()
+                })
+                .parse(s)
+                .ok()?;
             f.sqlstate = Some(st);
             Some(consumed(rest))
         }
@@ -366,13 +399,22 @@ fn match_typed<'a>(esc: Escape, s: &'a str, f: &mut PrefixFields<'a>) -> Option<
 fn may_be_empty(esc: Escape) -> bool {
     matches!(
         esc,
-        Escape::LeaderPid | Escape::Vxid | Escape::Xid | Escape::SqlState | Escape::QueryId | Escape::SessionStart
+        Escape::LeaderPid
+            | Escape::Vxid
+            | Escape::Xid
+            | Escape::SqlState
+            | Escape::QueryId
+            | Escape::SessionStart
     )
 }
 
 fn set_free<'a>(esc: Escape, v: &'a str, f: &mut PrefixFields<'a>) {
     let v = v.trim();
-    let v = if v.is_empty() || v == "[unknown]" { None } else { Some(v) };
+    let v = if v.is_empty() || v == "[unknown]" {
+        None
+    } else {
+        Some(v)
+    };
     match esc {
         Escape::App => f.app = v,
         Escape::User => f.user = v,
@@ -391,12 +433,16 @@ fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool
     };
     let rest_items = &items[1..];
     match first {
-        Item::Lit(l) => s.strip_prefix(l.as_str()).is_some_and(|r| match_items(rest_items, r, f)),
+        Item::Lit(l) => s
+            .strip_prefix(l.as_str())
+            .is_some_and(|r| match_items(rest_items, r, f)),
         Item::Esc(esc) if esc.is_free_text() => {
             let ends: Vec<usize> = match rest_items.first() {
                 None => vec![s.len()],
                 Some(Item::Lit(l)) => s.match_indices(l.as_str()).map(|(p, _)| p).collect(),
-                Some(Item::Esc(_) | Item::Padded(_)) => s.char_indices().map(|(p, _)| p).chain([s.len()]).collect(),
+                Some(Item::Esc(_) | Item::Padded(_)) => {
+                    s.char_indices().map(|(p, _)| p).chain([s.len()]).collect()
+                }
             };
             let try_end = |end: usize, f: &mut PrefixFields<'a>| {
                 let saved = f.clone();
@@ -498,7 +544,10 @@ pub fn detect(sample: &[&str]) -> Option<Detection> {
     if lines.is_empty() {
         return None;
     }
-    let mut candidates: Vec<LinePrefix> = KNOWN_PREFIXES.iter().map(|p| LinePrefix::compile(p)).collect();
+    let mut candidates: Vec<LinePrefix> = KNOWN_PREFIXES
+        .iter()
+        .map(|p| LinePrefix::compile(p))
+        .collect();
     let mut inferred: Vec<String> = lines.iter().take(50).filter_map(|l| infer(l)).collect();
     inferred.sort();
     inferred.dedup();
@@ -508,7 +557,10 @@ pub fn detect(sample: &[&str]) -> Option<Detection> {
         let matched = lines.iter().filter(|l| c.match_line(l).is_some()).count();
         let better = match &best {
             None => matched > 0,
-            Some(b) => matched > b.matched || (matched == b.matched && c.escape_count() > b.prefix.escape_count()),
+            Some(b) => {
+                matched > b.matched
+                    || (matched == b.matched && c.escape_count() > b.prefix.escape_count())
+            }
         };
         if better {
             best = Some(Detection {
@@ -573,7 +625,9 @@ pub fn infer(line: &str) -> Option<String> {
                     _ => None,
                 };
                 if let Some(esc) = esc {
-                    let value_end = s[eq + 1..].find([',', ' ', ']', ';']).map_or(s.len(), |p| p + eq + 1);
+                    let value_end = s[eq + 1..]
+                        .find([',', ' ', ']', ';'])
+                        .map_or(s.len(), |p| p + eq + 1);
                     if esc != "%c" && esc != "%Q" && !session_field_seen {
                         out.push_str("%q");
                         session_field_seen = true;
@@ -614,7 +668,9 @@ mod tests {
     use super::*;
 
     fn m<'a>(p: &str, l: &'a str) -> PrefixedLine<'a> {
-        LinePrefix::compile(p).match_line(l).unwrap_or_else(|| panic!("{p:?} did not match {l:?}"))
+        LinePrefix::compile(p)
+            .match_line(l)
+            .unwrap_or_else(|| panic!("{p:?} did not match {l:?}"))
     }
 
     #[test]
@@ -636,12 +692,18 @@ mod tests {
     #[test]
     fn debian_default_with_q_and_odd_names() {
         let p = "%m [%p] %q%u@%d ";
-        let l = m(p, "2024-05-01 10:00:00.123 UTC [42] report@corp.example@shop-eu.ü LOG:  statement: SELECT 1");
+        let l = m(
+            p,
+            "2024-05-01 10:00:00.123 UTC [42] report@corp.example@shop-eu.ü LOG:  statement: SELECT 1",
+        );
         assert_eq!(l.fields.user, Some("report@corp.example"));
         assert_eq!(l.fields.db, Some("shop-eu.ü"));
         assert_eq!(l.fields.ts.unwrap().format(), "2024-05-01 10:00:00.123");
         // background process: nothing after %q
-        let bg = m(p, "2024-05-01 10:00:00.123 UTC [7] LOG:  checkpoint starting: time");
+        let bg = m(
+            p,
+            "2024-05-01 10:00:00.123 UTC [7] LOG:  checkpoint starting: time",
+        );
         assert_eq!(bg.fields.pid, Some(7));
         assert_eq!(bg.fields.user, None);
         assert_eq!(bg.message, "checkpoint starting: time");
@@ -678,28 +740,50 @@ mod tests {
 
     #[test]
     fn secondary_levels_and_padding() {
-        let l = m("%m [%-6p] ", "2024-05-01 10:00:00.123 UTC [42    ] DETAIL:  parameters: $1 = '1'");
+        let l = m(
+            "%m [%-6p] ",
+            "2024-05-01 10:00:00.123 UTC [42    ] DETAIL:  parameters: $1 = '1'",
+        );
         assert_eq!(l.level, Level::Detail);
         assert!(l.level.is_secondary());
     }
 
     #[test]
     fn message_containing_level_word_is_not_a_prefix() {
-        let l = m("%m [%p] ", "2024-05-01 10:00:00.123 UTC [42] LOG:  statement: SELECT 'ERROR:  x'");
+        let l = m(
+            "%m [%p] ",
+            "2024-05-01 10:00:00.123 UTC [42] LOG:  statement: SELECT 'ERROR:  x'",
+        );
         assert_eq!(l.message, "statement: SELECT 'ERROR:  x'");
     }
 
     #[test]
     fn detects_required_prefixes() {
         let cases = [
-            ("%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ", "2017-09-06 08:41:41 UTC [36]: [121-1] user=postgres,db=postgres,app=pgbench,client=172.23.0.1 LOG:  duration: 2.280 ms  statement: END;"),
-            ("%m [%p] %q%u@%d ", "2024-05-01 10:00:00.123 UTC [42] bob@db1 LOG:  duration: 1.000 ms  statement: SELECT 1"),
-            ("%t:%r:%u@%d:[%p]:", "2024-05-01 10:00:00 UTC:10.0.0.5(53422):bob@db1:[1234]:LOG:  duration: 1.5 ms  statement: SELECT 1"),
-            ("%m [%p] ", "2024-05-01 10:00:00.123 UTC [42] LOG:  duration: 1.000 ms  statement: SELECT 1"),
+            (
+                "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+                "2017-09-06 08:41:41 UTC [36]: [121-1] user=postgres,db=postgres,app=pgbench,client=172.23.0.1 LOG:  duration: 2.280 ms  statement: END;",
+            ),
+            (
+                "%m [%p] %q%u@%d ",
+                "2024-05-01 10:00:00.123 UTC [42] bob@db1 LOG:  duration: 1.000 ms  statement: SELECT 1",
+            ),
+            (
+                "%t:%r:%u@%d:[%p]:",
+                "2024-05-01 10:00:00 UTC:10.0.0.5(53422):bob@db1:[1234]:LOG:  duration: 1.5 ms  statement: SELECT 1",
+            ),
+            (
+                "%m [%p] ",
+                "2024-05-01 10:00:00.123 UTC [42] LOG:  duration: 1.000 ms  statement: SELECT 1",
+            ),
         ];
         for (expected, line) in cases {
             let bg = "2024-05-01 10:00:00.123 UTC [7] LOG:  checkpoint starting: time";
-            let sample = if expected.contains("%q") { vec![line, line, bg] } else { vec![line, line] };
+            let sample = if expected.contains("%q") {
+                vec![line, line, bg]
+            } else {
+                vec![line, line]
+            };
             let d = detect(&sample).unwrap_or_else(|| panic!("no prefix for {line}"));
             let got = d.prefix.match_line(line).unwrap();
             let want = LinePrefix::compile(expected).match_line(line).unwrap();
@@ -709,7 +793,8 @@ mod tests {
 
     #[test]
     fn infers_unknown_prefix() {
-        let line = "2024-05-01 10:00:00.123 UTC [42] [5-1] usr=bob;database=x LOG:  statement: SELECT 1";
+        let line =
+            "2024-05-01 10:00:00.123 UTC [42] [5-1] usr=bob;database=x LOG:  statement: SELECT 1";
         let p = infer(line).unwrap();
         assert_eq!(p, "%m [%p] [%l-1] %qusr=%u;database=%d ");
         let d = detect(&[line, line]).unwrap();

@@ -58,7 +58,13 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 fn num(n: usize) -> impl FnMut(&str) -> IResult<&str, u32> {
-    move |i| map_res(take_while_m_n(n, n, |c: char| c.is_ascii_digit()), str::parse::<u32>).parse(i)
+    move |i| {
+        map_res(
+            take_while_m_n(n, n, |c: char| c.is_ascii_digit()),
+            str::parse::<u32>,
+        )
+        .parse(i)
+    }
 }
 
 /// Parses `YYYY-MM-DD HH:MM:SS[.fff]` (no zone).
@@ -77,9 +83,16 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
         num(2),
     )
         .parse(i)?;
-    let (i, frac) = opt(preceded(tag("."), take_while_m_n(1, 9, |c: char| c.is_ascii_digit()))).parse(i)?;
+    let (i, frac) = opt(preceded(
+        tag("."),
+        take_while_m_n(1, 9, |c: char| c.is_ascii_digit()),
+    ))
+    .parse(i)?;
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Verify)));
+        return Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::Verify,
+        )));
     }
     let ms = frac.map_or(0, |f| {
         let mut v: i64 = f[..f.len().min(3)].parse().unwrap_or(0);
@@ -98,7 +111,9 @@ pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
     let (rest, ts) = datetime(i)?;
     let (rest, zone) = preceded(
         tag(" "),
-        take_while_m_n(1, 32, |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '_')),
+        take_while_m_n(1, 32, |c: char| {
+            c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '_')
+        }),
     )
     .parse(rest)?;
     Ok((rest, (ts, zone)))
@@ -106,7 +121,11 @@ pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
 
 /// Parses `%n`: Unix epoch seconds with milliseconds (always UTC).
 pub fn epoch(i: &str) -> IResult<&str, Timestamp> {
-    let (rest, secs) = map_res(take_while_m_n(1, 12, |c: char| c.is_ascii_digit()), str::parse::<i64>).parse(i)?;
+    let (rest, secs) = map_res(
+        take_while_m_n(1, 12, |c: char| c.is_ascii_digit()),
+        str::parse::<i64>,
+    )
+    .parse(i)?;
     let (rest, ms) = preceded(tag("."), num(3)).parse(rest)?;
     Ok((rest, Timestamp(secs * 1000 + i64::from(ms))))
 }
@@ -128,7 +147,10 @@ mod tests {
 
     #[test]
     fn epoch_is_unix_time() {
-        assert_eq!(epoch("1504687301.123 ").unwrap().1.format(), "2017-09-06 08:41:41.123");
+        assert_eq!(
+            epoch("1504687301.123 ").unwrap().1.format(),
+            "2017-09-06 08:41:41.123"
+        );
     }
 
     #[test]

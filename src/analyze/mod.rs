@@ -1,0 +1,281 @@
+//! Analyze layer: the merged [`Aggregate`] -> the [`Audit`], a ranked, serializable
+//! result. The audit is the JSON contract (`schema_version` 1) and the only input
+//! of the report layer. Sorting is total (impact, then key), so the audit does not
+//! depend on the order in which partial results were merged.
+
+use crate::aggregate::coverage::FileCoverage;
+use crate::aggregate::query::{QueryStats, Sample};
+use crate::aggregate::{Aggregate, BIN_UPPER_MS};
+use crate::normalize::{fingerprint, fingerprint_hex};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the JSON contract. Bump on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Milliseconds from microseconds, exact to the microsecond.
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The whole result of an analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Audit {
+    /// Version of this JSON layout.
+    pub schema_version: u32,
+    /// `pgsift <version>`.
+    pub generator: String,
+    pub summary: AuditSummary,
+    pub coverage: AuditCoverage,
+    /// Normalized queries by total time, descending.
+    pub queries: Vec<QueryReport>,
+    /// The slowest individual statements, slowest first.
+    pub slowest: Vec<SampleReport>,
+    /// Executions per latency bin.
+    pub latency_bins: Vec<LatencyBin>,
+}
+
+/// Whole-input figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditSummary {
+    /// First and last timestamp of a statement, as written in the log (`YYYY-MM-DD HH:MM:SS.mmm`).
+    pub first_ts: Option<String>,
+    pub last_ts: Option<String>,
+    /// Zone label(s) of the timestamps, as written in the log (e.g. `UTC`).
+    pub time_zones: Vec<String>,
+    /// Log entries read (a primary line with its continuation and secondary lines).
+    pub entries: u64,
+    /// Timed statement executions (simple protocol statements and extended-protocol executes).
+    pub executions: u64,
+    /// Statements logged without a duration (not in `executions`).
+    pub untimed_statements: u64,
+    /// Distinct normalized queries.
+    pub distinct_queries: u64,
+    /// Sum of execution durations, ms.
+    pub total_duration_ms: f64,
+    /// Bare `duration:` lines with no statement to attach to (e.g. parse/bind under log_duration).
+    pub unattributed_durations: u64,
+    pub unattributed_duration_ms: f64,
+    /// Extended-protocol parse and bind steps (timed, not executions).
+    pub parse_count: u64,
+    pub parse_ms: f64,
+    pub bind_count: u64,
+    pub bind_ms: f64,
+    /// Whether literal values and bind parameters are shown in examples.
+    pub values_shown: bool,
+}
+
+/// Input coverage totals and per-file details.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditCoverage {
+    /// Log files read (skipped files not included).
+    pub files_total: u64,
+    /// Files that could not be read fully or at all (see each file's `error`).
+    pub files_unreadable: u64,
+    /// Files found in directories that are not PostgreSQL logs (listed, not read).
+    pub files_skipped: u64,
+    pub bytes_total: u64,
+    pub lines_total: u64,
+    pub lines_parsed: u64,
+    pub lines_ignored: u64,
+    pub lines_unrecognized: u64,
+    pub invalid_utf8_lines: u64,
+    pub files: Vec<FileCoverage>,
+}
+
+/// One normalized query.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryReport {
+    /// 1-based rank by total time.
+    pub rank: usize,
+    /// 16 hex digits: stable FNV-1a hash of `normalized`.
+    pub fingerprint: String,
+    pub normalized: String,
+    /// Timed executions.
+    pub count: u64,
+    pub total_ms: f64,
+    pub mean_ms: Option<f64>,
+    pub min_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    /// Percentiles (nearest rank; within 1% of the exact value).
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    /// Fraction (0-1) of all execution time.
+    pub share: f64,
+    /// Executions (timed and untimed) per user, database and application.
+    pub users: BTreeMap<String, u64>,
+    pub databases: BTreeMap<String, u64>,
+    pub apps: BTreeMap<String, u64>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    /// Statements of this group logged without a duration.
+    pub untimed: u64,
+    pub parse_count: u64,
+    pub parse_ms: f64,
+    pub bind_count: u64,
+    pub bind_ms: f64,
+    /// Some statement looked cut off (unterminated literal or comment).
+    pub truncated: bool,
+    /// The slowest execution, as evidence.
+    pub example: Option<SampleReport>,
+}
+
+/// One concrete statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct SampleReport {
+    pub duration_ms: f64,
+    pub ts: Option<String>,
+    pub user: Option<String>,
+    pub database: Option<String>,
+    pub app: Option<String>,
+    pub file: String,
+    pub line: u64,
+    /// The statement text; literals are `$n` unless values are shown.
+    pub text: String,
+    /// Bind parameters as logged (only when values are shown).
+    pub params: Option<String>,
+    /// Fingerprint of the statement's normalized query.
+    pub fingerprint: String,
+}
+
+/// One latency bin.
+#[derive(Debug, Clone, Serialize)]
+pub struct LatencyBin {
+    /// Inclusive lower bound, ms.
+    pub from_ms: u64,
+    /// Exclusive upper bound, ms (`None`: open-ended).
+    pub to_ms: Option<u64>,
+    pub count: u64,
+    pub total_ms: f64,
+}
+
+fn sample_report(s: &Sample) -> SampleReport {
+    SampleReport {
+        duration_ms: ms(s.duration_us),
+        ts: s.ts.map(|t| t.format()),
+        user: s.user.clone(),
+        database: s.db.clone(),
+        app: s.app.clone(),
+        file: s.file.clone(),
+        line: s.line,
+        text: s.text.clone(),
+        params: s.params.clone(),
+        fingerprint: fingerprint_hex(fingerprint(&s.normalized)),
+    }
+}
+
+fn query_report(key: &str, q: &QueryStats, total_us: u64) -> QueryReport {
+    let timed = q.count > 0;
+    let pct = |p: f64| q.hist.quantile(p).map(|us| round3(us / 1000.0));
+    QueryReport {
+        rank: 0,
+        fingerprint: fingerprint_hex(fingerprint(key)),
+        normalized: key.to_string(),
+        count: q.count,
+        total_ms: ms(q.total_us),
+        mean_ms: timed.then(|| round3(q.total_us as f64 / q.count as f64 / 1000.0)),
+        min_ms: q.min_us.map(ms),
+        max_ms: timed.then(|| ms(q.max_us)),
+        p50_ms: pct(0.50),
+        p95_ms: pct(0.95),
+        p99_ms: pct(0.99),
+        share: if total_us == 0 {
+            0.0
+        } else {
+            (q.total_us as f64 / total_us as f64 * 1e6).round() / 1e6
+        },
+        users: q.users.clone(),
+        databases: q.dbs.clone(),
+        apps: q.apps.clone(),
+        first_seen: q.first_ts.map(|t| t.format()),
+        last_seen: q.last_ts.map(|t| t.format()),
+        untimed: q.untimed,
+        parse_count: q.parse_count,
+        parse_ms: ms(q.parse_us),
+        bind_count: q.bind_count,
+        bind_ms: ms(q.bind_us),
+        truncated: q.truncated,
+        example: q.slowest.as_ref().map(sample_report),
+    }
+}
+
+/// Builds the audit from everything aggregated.
+pub fn analyze(agg: &Aggregate, values_shown: bool) -> Audit {
+    let s = &agg.summary;
+    let mut groups: Vec<(&String, &QueryStats)> = agg
+        .queries
+        .iter()
+        .filter(|(_, q)| q.count > 0 || q.untimed > 0)
+        .collect();
+    groups.sort_by(|a, b| {
+        b.1.total_us
+            .cmp(&a.1.total_us)
+            .then(b.1.count.cmp(&a.1.count))
+            .then(b.1.untimed.cmp(&a.1.untimed))
+            .then(a.0.cmp(b.0))
+    });
+    let queries: Vec<QueryReport> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (k, q))| QueryReport {
+            rank: i + 1,
+            ..query_report(k, q, s.total_us)
+        })
+        .collect();
+    let c = &agg.coverage;
+    let mut lower = 0;
+    let latency_bins = (0..10)
+        .map(|i| {
+            let to = BIN_UPPER_MS.get(i).copied();
+            let bin = LatencyBin {
+                from_ms: lower,
+                to_ms: to,
+                count: agg.bins.count[i],
+                total_ms: ms(agg.bins.total_us[i]),
+            };
+            lower = to.unwrap_or(lower);
+            bin
+        })
+        .collect();
+    Audit {
+        schema_version: SCHEMA_VERSION,
+        generator: format!("pgsift {}", env!("CARGO_PKG_VERSION")),
+        summary: AuditSummary {
+            first_ts: s.first_ts.map(|t| t.format()),
+            last_ts: s.last_ts.map(|t| t.format()),
+            time_zones: s.zones.iter().cloned().collect(),
+            entries: s.entries,
+            executions: s.executions,
+            untimed_statements: s.untimed_statements,
+            distinct_queries: queries.len() as u64,
+            total_duration_ms: ms(s.total_us),
+            unattributed_durations: s.unattributed_count,
+            unattributed_duration_ms: ms(s.unattributed_us),
+            parse_count: s.parse_count,
+            parse_ms: ms(s.parse_us),
+            bind_count: s.bind_count,
+            bind_ms: ms(s.bind_us),
+            values_shown,
+        },
+        coverage: AuditCoverage {
+            files_total: (c.files.len() - c.skipped()) as u64,
+            files_unreadable: c.unreadable() as u64,
+            files_skipped: c.skipped() as u64,
+            bytes_total: c.total(|f| if f.skipped.is_some() { 0 } else { f.bytes }),
+            lines_total: c.total(|f| f.lines_total),
+            lines_parsed: c.total(|f| f.lines_parsed),
+            lines_ignored: c.total(|f| f.lines_ignored),
+            lines_unrecognized: c.total(|f| f.lines_unrecognized),
+            invalid_utf8_lines: c.total(|f| f.invalid_utf8_lines),
+            files: c.files.values().cloned().collect(),
+        },
+        queries,
+        slowest: agg.slowest.samples.iter().map(sample_report).collect(),
+        latency_bins,
+    }
+}

@@ -1,0 +1,93 @@
+//! Command-line definitions (clap derive) and their validation into a [`Config`].
+//! Nothing here does any work.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+const REPORT_EXAMPLE: &str = "Examples:
+  pgsift report /var/log/postgresql/ -o output/report.html
+  pgsift report postgresql-*.log --json audit.json --top 50
+  pgsift report app.log --prefix '%m [%p] %q%u@%d '";
+
+/// pgsift: PostgreSQL logs in, one self-contained HTML audit report out.
+#[derive(Debug, Parser)]
+#[command(name = "pgsift", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read PostgreSQL logs and write the audit report.
+    #[command(after_help = REPORT_EXAMPLE)]
+    Report(ReportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Log files or directories (directories are read recursively, in sorted order).
+    #[arg(required = true, value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Where to write the HTML report.
+    #[arg(
+        short = 'o',
+        long = "output",
+        default_value = "output/report.html",
+        value_name = "FILE"
+    )]
+    pub output: PathBuf,
+    /// Also write the audit as JSON (schema_version 1, see README).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// The server's log_line_prefix; detected from the files when not given.
+    #[arg(long, value_name = "LOG_LINE_PREFIX")]
+    pub prefix: Option<String>,
+    /// How many queries and slowest statements the HTML report lists.
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    pub top: usize,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long = "jobs", value_name = "THREADS")]
+    pub threads: Option<usize>,
+    /// Show literal values and bind parameters in examples (they can hold personal data).
+    #[arg(long)]
+    pub show_values: bool,
+}
+
+/// A validated run configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub paths: Vec<PathBuf>,
+    pub output: PathBuf,
+    pub json: Option<PathBuf>,
+    pub prefix: Option<String>,
+    pub top: usize,
+    pub threads: Option<usize>,
+    pub show_values: bool,
+}
+
+impl ReportArgs {
+    /// Validates the arguments.
+    pub fn into_config(self) -> Result<Config, String> {
+        if self.top == 0 {
+            return Err("--top must be at least 1".into());
+        }
+        if self.threads == Some(0) {
+            return Err("-j/--jobs must be at least 1".into());
+        }
+        if let Some(p) = &self.prefix {
+            if p.trim().is_empty() {
+                return Err("--prefix must not be empty (use '%m [%p] ' style escapes)".into());
+            }
+        }
+        Ok(Config {
+            paths: self.paths,
+            output: self.output,
+            json: self.json,
+            prefix: self.prefix,
+            top: self.top,
+            threads: self.threads,
+            show_values: self.show_values,
+        })
+    }
+}

@@ -1,0 +1,166 @@
+//! Input layer: finds the files to read and reads them as lines.
+//!
+//! Directories are walked recursively in sorted order. Lines are read as bytes and
+//! decoded lossily, so invalid UTF-8 is counted, never fatal. Nothing here knows
+//! what a log line means.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// A path given by the user that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// A file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// Named on the command line (not found by walking a directory). A named file
+    /// that is not a log is an error; a file found in a directory is just skipped.
+    pub explicit: bool,
+}
+
+/// Expands the given paths into files: files as given, directories recursed and
+/// sorted. Paths that do not exist or cannot be listed are returned as errors.
+pub fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<InputError>) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        walk(p, true, &mut files, &mut errors);
+    }
+    (files, errors)
+}
+
+fn walk(p: &Path, explicit: bool, files: &mut Vec<InputFile>, errors: &mut Vec<InputError>) {
+    let err = |e: io::Error| InputError {
+        path: p.to_path_buf(),
+        message: e.to_string(),
+    };
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_dir() => match std::fs::read_dir(p) {
+            Ok(rd) => {
+                let mut children: Vec<PathBuf> =
+                    rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                children.sort();
+                for c in children {
+                    walk(&c, false, files, errors);
+                }
+            }
+            Err(e) => errors.push(err(e)),
+        },
+        Ok(_) => files.push(InputFile {
+            path: p.to_path_buf(),
+            explicit,
+        }),
+        Err(e) => errors.push(err(e)),
+    }
+}
+
+/// Reads lines from a byte stream: `\n` separated, a trailing `\r` kept for the
+/// parser to strip, invalid UTF-8 replaced and reported.
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    bytes: u64,
+}
+
+/// One line read.
+pub struct Line<'a> {
+    pub text: std::borrow::Cow<'a, str>,
+    pub invalid_utf8: bool,
+}
+
+impl LineReader<BufReader<File>> {
+    /// Opens a file for line reading.
+    pub fn open(path: &Path) -> io::Result<Self> {
+        Ok(LineReader::new(BufReader::with_capacity(
+            256 * 1024,
+            File::open(path)?,
+        )))
+    }
+}
+
+impl<R: BufRead> LineReader<R> {
+    pub fn new(inner: R) -> Self {
+        LineReader {
+            inner,
+            buf: Vec::with_capacity(4096),
+            bytes: 0,
+        }
+    }
+
+    /// Bytes consumed so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The next line, or `None` at the end.
+    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+        self.buf.clear();
+        let n = self.inner.read_until(b'\n', &mut self.buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.bytes += n as u64;
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+        }
+        let text = String::from_utf8_lossy(&self.buf);
+        let invalid_utf8 = matches!(text, std::borrow::Cow::Owned(_));
+        Ok(Some(Line { text, invalid_utf8 }))
+    }
+}
+
+impl<R: Read> LineReader<BufReader<R>> {
+    /// Wraps any reader.
+    pub fn from_reader(r: R) -> Self {
+        LineReader::new(BufReader::new(r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lossy_lines_are_flagged() {
+        let data: &[u8] = b"ok\nbad \xff\xfe here\r\nlast";
+        let mut r = LineReader::from_reader(data);
+        let l = r.next_line().unwrap().unwrap();
+        assert_eq!((l.text.as_ref(), l.invalid_utf8), ("ok", false));
+        let l = r.next_line().unwrap().unwrap();
+        assert!(l.invalid_utf8);
+        assert_eq!(l.text, "bad \u{fffd}\u{fffd} here\r");
+        let l = r.next_line().unwrap().unwrap();
+        assert_eq!(l.text, "last");
+        assert!(r.next_line().unwrap().is_none());
+        assert_eq!(r.bytes(), data.len() as u64);
+    }
+
+    #[test]
+    fn directories_are_recursed_sorted() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("sub")).unwrap();
+        for f in ["b.log", "a.log", "sub/c.log"] {
+            std::fs::write(d.path().join(f), "x").unwrap();
+        }
+        let (files, errors) = discover(&[d.path().to_path_buf(), d.path().join("missing")]);
+        assert!(files.iter().all(|f| !f.explicit));
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.path
+                    .strip_prefix(d.path())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert_eq!(names, ["a.log", "b.log", "sub/c.log"]);
+        assert_eq!(errors.len(), 1);
+    }
+}

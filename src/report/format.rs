@@ -1,0 +1,87 @@
+//! Human formatting of numbers for the HTML report.
+
+/// `1234567` -> `1,234,567`.
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A duration in ms, with a unit a person reads at a glance:
+/// `0.052 ms`, `12.3 ms`, `480 ms`, `1.24 s`, `3 min 05 s`, `2 h 03 min`.
+pub fn duration_ms(ms: f64) -> String {
+    if ms < 1.0 {
+        format!("{ms:.3} ms")
+    } else if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else if ms < 100.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else if ms < 60_000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else if ms < 3_600_000.0 {
+        let s = (ms / 1000.0).round() as u64;
+        format!("{} min {:02} s", s / 60, s % 60)
+    } else {
+        let m = (ms / 60_000.0).round() as u64;
+        format!("{} h {:02} min", m / 60, m % 60)
+    }
+}
+
+/// An optional duration; `-` when absent.
+pub fn opt_duration_ms(ms: Option<f64>) -> String {
+    ms.map_or_else(|| "-".to_string(), duration_ms)
+}
+
+/// A fraction as a percentage: `0.4567` -> `45.7%`.
+pub fn percent(f: f64) -> String {
+    if f > 0.0 && f < 0.001 {
+        "<0.1%".to_string()
+    } else {
+        format!("{:.1}%", f * 100.0)
+    }
+}
+
+/// Bytes with a binary unit.
+pub fn bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(count(100), "100");
+        assert_eq!(duration_ms(0.0521), "0.052 ms");
+        assert_eq!(duration_ms(12.34), "12.3 ms");
+        assert_eq!(duration_ms(480.2), "480 ms");
+        assert_eq!(duration_ms(1240.0), "1.24 s");
+        assert_eq!(duration_ms(185_000.0), "3 min 05 s");
+        assert_eq!(duration_ms(7_380_000.0), "2 h 03 min");
+        assert_eq!(percent(0.4567), "45.7%");
+        assert_eq!(percent(0.00001), "<0.1%");
+        assert_eq!(bytes(1536), "1.5 KiB");
+    }
+}

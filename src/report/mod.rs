@@ -1,0 +1,8 @@
+//! Report layer: the [`Audit`](crate::analyze::Audit) -> bytes. [`json`] is the
+//! stable machine contract; [`html`] the self-contained page (askama templates
+//! under `templates/`, CSS and JS inlined, charts as inline SVG). Nothing here
+//! writes files.
+
+pub mod format;
+pub mod html;
+pub mod json;
