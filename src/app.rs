@@ -194,6 +194,12 @@ pub fn read_file(
     parser.finish(&mut |e| agg.add(e));
     let cov = agg.coverage_mut();
     cov.bytes = reader.bytes();
+    if cov.lines_total > 0 && cov.lines_parsed + cov.lines_ignored == 0 {
+        cov.error = Some(format!(
+            "no line matched the log_line_prefix '{}'; check the server's setting and pass it with --prefix '...'",
+            cov.prefix.as_deref().unwrap_or_default()
+        ));
+    }
     if let Some(e) = read_error {
         cov.error = Some(format!("read error after {} bytes: {e}", reader.bytes()));
     }

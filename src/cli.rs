@@ -75,10 +75,8 @@ impl ReportArgs {
         if self.threads == Some(0) {
             return Err("-j/--jobs must be at least 1".into());
         }
-        if let Some(p) = &self.prefix {
-            if p.trim().is_empty() {
-                return Err("--prefix must not be empty (use '%m [%p] ' style escapes)".into());
-            }
+        if self.prefix.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            return Err("--prefix must not be empty (use '%m [%p] ' style escapes)".into());
         }
         Ok(Config {
             paths: self.paths,

@@ -184,7 +184,7 @@ impl FileAggregator {
     /// Folds one event.
     pub fn add(&mut self, ev: Event) {
         match ev {
-            Event::Query(q) => self.add_query(q),
+            Event::Query(q) => self.add_query(*q),
             Event::StepTiming {
                 step,
                 us,

@@ -364,10 +364,10 @@ fn scan_number(sql: &[u8], i: usize) -> usize {
             Some(b'b') => Some(|c: u8| c == b'0' || c == b'1'),
             _ => None,
         };
-        if let Some(ok) = radix {
-            if sql.get(i + 2).is_some_and(|&c| ok(c)) {
-                return digits(i + 2, ok);
-            }
+        if let Some(ok) = radix
+            && sql.get(i + 2).is_some_and(|&c| ok(c))
+        {
+            return digits(i + 2, ok);
         }
     }
     let dec = |c: u8| c.is_ascii_digit();

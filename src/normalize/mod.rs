@@ -163,19 +163,16 @@ pub fn normalize(sql: &str) -> Normalized {
         }
         let converted = convert(bytes, stmt);
         // Display text: constants replaced in the original text.
-        let mut next = converted.max_param + 1;
-        for &(s, e) in &converted.const_spans {
+        let first = converted.max_param + 1;
+        for (n, &(s, e)) in (first..).zip(&converted.const_spans) {
             display.push_str(&String::from_utf8_lossy(&bytes[copied_to..s]));
             display.push('$');
-            display.push_str(&next.to_string());
-            next += 1;
+            display.push_str(&n.to_string());
             copied_to = e;
         }
         let mut toks = squash(converted.toks);
-        let mut next = converted.max_param + 1;
-        for t in toks.iter_mut().filter(|t| t.kind == Kind::Const) {
-            t.text = format!("${next}");
-            next += 1;
+        for (n, t) in (first..).zip(toks.iter_mut().filter(|t| t.kind == Kind::Const)) {
+            t.text = format!("${n}");
         }
         keys.push(render(&toks));
     }
@@ -198,11 +195,9 @@ fn split_statements<'t>(sql: &[u8], tokens: &'t [Token]) -> Vec<&'t [Token]> {
         match t.kind {
             TokenKind::Word => {
                 let w = &sql[t.start..t.end];
-                if w.eq_ignore_ascii_case(b"atomic")
-                    && prev_word.is_some_and(|p| p.eq_ignore_ascii_case(b"begin"))
-                {
-                    atomic_depth += 1;
-                } else if atomic_depth > 0 && w.eq_ignore_ascii_case(b"case") {
+                let opens_atomic = w.eq_ignore_ascii_case(b"atomic")
+                    && prev_word.is_some_and(|p| p.eq_ignore_ascii_case(b"begin"));
+                if opens_atomic || (atomic_depth > 0 && w.eq_ignore_ascii_case(b"case")) {
                     atomic_depth += 1;
                 } else if atomic_depth > 0 && w.eq_ignore_ascii_case(b"end") {
                     atomic_depth -= 1;

@@ -40,7 +40,7 @@ pub struct LogEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assembled {
     /// A complete entry.
-    Entry(LogEntry),
+    Entry(Box<LogEntry>),
     /// A line that is neither a prefixed line nor a continuation.
     Unrecognized { line: u64, text: String },
     /// A secondary or continuation line with no entry to attach to.
@@ -121,15 +121,22 @@ impl StderrAssembler {
     pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Assembled)) {
         self.line_no += 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
-        if let Some(cont) = line.strip_prefix('\t') {
-            let Some((key, field)) = self.last else {
-                out(Assembled::Orphan { lines: 1 });
+        // PostgreSQL writes a tab after each newline inside a message; some copies of
+        // logs turned that tab into spaces, so a space-led line continues too.
+        let cont = line.strip_prefix('\t').or_else(|| {
+            (line.starts_with(' ') && !line.trim().is_empty() && self.last.is_some())
+                .then_some(line)
+        });
+        if let Some(cont) = cont {
+            // A continuation with nothing to continue is not understood.
+            let Some(e) = self.last.and_then(|(key, _)| self.open.get_mut(&key)) else {
+                out(Assembled::Unrecognized {
+                    line: self.line_no,
+                    text: line.to_string(),
+                });
                 return;
             };
-            let Some(e) = self.open.get_mut(&key) else {
-                out(Assembled::Orphan { lines: 1 });
-                return;
-            };
+            let field = self.last.map_or(Field::Message, |(_, f)| f);
             e.lines += 1;
             match slot(e, field) {
                 Some(Some(s)) => {
@@ -180,10 +187,10 @@ impl StderrAssembler {
             }
             return;
         }
-        if let Some(tz) = p.fields.tz {
-            if !self.zones.iter().any(|z| z == tz) {
-                self.zones.push(tz.to_string());
-            }
+        if let Some(tz) = p.fields.tz
+            && !self.zones.iter().any(|z| z == tz)
+        {
+            self.zones.push(tz.to_string());
         }
         let f = &p.fields;
         let entry = LogEntry {
@@ -203,7 +210,7 @@ impl StderrAssembler {
             ..LogEntry::default()
         };
         if let Some(prev) = self.open.insert(key, entry) {
-            out(Assembled::Entry(prev));
+            out(Assembled::Entry(Box::new(prev)));
         }
         self.last = Some((key, Field::Message));
     }
@@ -213,7 +220,7 @@ impl StderrAssembler {
         let mut rest: Vec<LogEntry> = self.open.drain().map(|(_, e)| e).collect();
         rest.sort_by_key(|e| e.line);
         for e in rest {
-            out(Assembled::Entry(e));
+            out(Assembled::Entry(Box::new(e)));
         }
         self.last = None;
     }
@@ -236,7 +243,7 @@ mod tests {
     fn entries(v: &[Assembled]) -> Vec<&LogEntry> {
         v.iter()
             .filter_map(|a| match a {
-                Assembled::Entry(e) => Some(e),
+                Assembled::Entry(e) => Some(e.as_ref()),
                 _ => None,
             })
             .collect()
@@ -278,7 +285,13 @@ mod tests {
                 text: "garbage here".into()
             }
         );
-        assert_eq!(out[1], Assembled::Orphan { lines: 1 });
+        assert_eq!(
+            out[1],
+            Assembled::Unrecognized {
+                line: 2,
+                text: "\tcontinuation without entry".into()
+            }
+        );
         assert_eq!(out[2], Assembled::Orphan { lines: 1 });
         assert_eq!(out[3], Assembled::Blank);
         assert_eq!(entries(&out).len(), 1);

@@ -25,7 +25,7 @@ pub struct QueryEvent {
 /// One event; each carries the physical lines it accounts for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    Query(QueryEvent),
+    Query(Box<QueryEvent>),
     /// Parse or bind time of the extended protocol (not an execution).
     StepTiming {
         step: Step,
@@ -71,7 +71,7 @@ impl EventBuilder {
     /// Handles one assembled item.
     pub fn push(&mut self, a: Assembled, out: &mut impl FnMut(Event)) {
         let entry = match a {
-            Assembled::Entry(e) => e,
+            Assembled::Entry(e) => *e,
             Assembled::Unrecognized { line, text } => {
                 return out(Event::Unrecognized { line, text });
             }
@@ -83,17 +83,17 @@ impl EventBuilder {
         match classify(&entry.message) {
             Message::Timed { us, step, sql } => {
                 if let Some(p) = self.pending.remove(&key) {
-                    out(Event::Query(p));
+                    out(Event::Query(Box::new(p)));
                 }
                 let sql = sql.to_string();
                 match step {
-                    Step::Statement | Step::Execute => out(Event::Query(QueryEvent {
+                    Step::Statement | Step::Execute => out(Event::Query(Box::new(QueryEvent {
                         entry,
                         duration_us: Some(us),
                         step,
                         sql,
                         paired: false,
-                    })),
+                    }))),
                     Step::Parse | Step::Bind => out(Event::StepTiming {
                         step,
                         us,
@@ -108,7 +108,7 @@ impl EventBuilder {
                     p.entry.lines += lines;
                     p.entry.ts = entry.ts.or(p.entry.ts);
                     p.paired = true;
-                    out(Event::Query(p));
+                    out(Event::Query(Box::new(p)));
                 }
                 None => out(Event::UnattributedDuration { us, lines }),
             },
@@ -122,7 +122,7 @@ impl EventBuilder {
                     paired: false,
                 };
                 if let Some(p) = self.pending.insert(key, ev) {
-                    out(Event::Query(p));
+                    out(Event::Query(Box::new(p)));
                 }
             }
             Message::Other(category) => {
@@ -143,7 +143,7 @@ impl EventBuilder {
         let mut rest: Vec<QueryEvent> = self.pending.drain().map(|(_, v)| v).collect();
         rest.sort_by_key(|q| q.entry.line);
         for q in rest {
-            out(Event::Query(q));
+            out(Event::Query(Box::new(q)));
         }
     }
 }
@@ -175,7 +175,7 @@ mod tests {
         let queries: Vec<&QueryEvent> = ev
             .iter()
             .filter_map(|e| match e {
-                Event::Query(q) => Some(q),
+                Event::Query(q) => Some(q.as_ref()),
                 _ => None,
             })
             .collect();

@@ -268,6 +268,12 @@ impl LinePrefix {
 
     /// Matches a whole line: prefix, severity, optional SQLSTATE, message.
     pub fn match_line<'a>(&self, line: &'a str) -> Option<PrefixedLine<'a>> {
+        self.match_line_full(line).map(|(l, _)| l)
+    }
+
+    /// Like [`match_line`](Self::match_line); also says whether the whole prefix
+    /// matched (`false`: only the part before `%q`).
+    pub fn match_line_full<'a>(&self, line: &'a str) -> Option<(PrefixedLine<'a>, bool)> {
         for (level_start, level, msg_start) in level_positions(line) {
             let region = &line[..level_start];
             let mut fields = PrefixFields::default();
@@ -280,12 +286,13 @@ impl LinePrefix {
             if ok {
                 let rest = &line[msg_start..];
                 let (message, sqlstate) = split_sqlstate(rest);
-                return Some(PrefixedLine {
+                let l = PrefixedLine {
                     fields,
                     level,
                     sqlstate,
                     message,
-                });
+                };
+                return Some((l, full));
             }
         }
         None
@@ -552,25 +559,30 @@ pub fn detect(sample: &[&str]) -> Option<Detection> {
     inferred.sort();
     inferred.dedup();
     candidates.extend(inferred.iter().map(|p| LinePrefix::compile(p)));
-    let mut best: Option<Detection> = None;
+    // Score: lines matched, then lines matched by the whole prefix (not only the part
+    // before %q), then escapes captured.
+    let mut best: Option<((usize, usize, usize), Detection)> = None;
     for c in candidates {
-        let matched = lines.iter().filter(|l| c.match_line(l).is_some()).count();
-        let better = match &best {
-            None => matched > 0,
-            Some(b) => {
-                matched > b.matched
-                    || (matched == b.matched && c.escape_count() > b.prefix.escape_count())
+        let (mut matched, mut full) = (0, 0);
+        for l in &lines {
+            if let Some((_, f)) = c.match_line_full(l) {
+                matched += 1;
+                full += usize::from(f);
             }
-        };
-        if better {
-            best = Some(Detection {
-                prefix: c,
-                matched,
-                sampled: lines.len(),
-            });
+        }
+        let score = (matched, full, c.escape_count());
+        if matched > 0 && best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((
+                score,
+                Detection {
+                    prefix: c,
+                    matched,
+                    sampled: lines.len(),
+                },
+            ));
         }
     }
-    best.filter(|b| b.matched * 2 >= b.sampled)
+    best.map(|(_, d)| d).filter(|b| b.matched * 2 >= b.sampled)
 }
 
 /// Infers a prefix from one line: recognizes timestamps, `[pid]`, `[line-1]`,
@@ -589,26 +601,24 @@ pub fn infer(line: &str) -> Option<String> {
             s = rest;
             continue;
         }
-        if let Ok((rest, _)) = epoch(s) {
-            if s.len() - rest.len() >= 14 {
-                out.push_str("%n");
-                s = rest;
+        if let Ok((rest, _)) = epoch(s)
+            && s.len() - rest.len() >= 14
+        {
+            out.push_str("%n");
+            s = rest;
+            continue;
+        }
+        if let Some(Ok((after, _))) = s.strip_prefix('[').map(digits) {
+            if let Some(after) = after.strip_prefix(']') {
+                out.push_str(if seen_pid { "[%l]" } else { "[%p]" });
+                seen_pid = true;
+                s = after;
                 continue;
             }
-        }
-        if let Some(r) = s.strip_prefix('[') {
-            if let Ok((after, _)) = digits(r) {
-                if let Some(after) = after.strip_prefix(']') {
-                    out.push_str(if seen_pid { "[%l]" } else { "[%p]" });
-                    seen_pid = true;
-                    s = after;
-                    continue;
-                }
-                if let Some(after) = after.strip_prefix("-1]") {
-                    out.push_str("[%l-1]");
-                    s = after;
-                    continue;
-                }
+            if let Some(after) = after.strip_prefix("-1]") {
+                out.push_str("[%l-1]");
+                s = after;
+                continue;
             }
         }
         // key=value pairs

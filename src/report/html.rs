@@ -215,13 +215,15 @@ fn bin_label(b: &LatencyBin) -> String {
     };
     match b.to_ms {
         Some(to) if b.from_ms == 0 => format!("< {}", unit(to)),
-        Some(to) => format!(
-            "{}-{}",
-            unit(b.from_ms)
-                .trim_end_matches(" ms")
-                .trim_end_matches(" s"),
-            unit(to)
-        ),
+        Some(to) if (b.from_ms >= 1000) == (to >= 1000) => {
+            let from = if b.from_ms >= 1000 {
+                b.from_ms / 1000
+            } else {
+                b.from_ms
+            };
+            format!("{from}-{}", unit(to))
+        }
+        Some(to) => format!("{}-{}", unit(b.from_ms), unit(to)),
         None => format!(">= {}", unit(b.from_ms)),
     }
 }
@@ -232,7 +234,7 @@ fn bars(bins: &[LatencyBin], w: f64, h: f64, base_y: f64) -> Vec<Bar> {
     bins.iter()
         .enumerate()
         .map(|(i, b)| {
-            let bh = (b.count as f64 / max * (h - 40.0)).max(if b.count > 0 { 1.0 } else { 0.0 });
+            let bh = (b.count as f64 / max * (h - 60.0)).max(if b.count > 0 { 1.0 } else { 0.0 });
             Bar {
                 x: i as f64 * slot + 8.0,
                 y: base_y - bh,

@@ -1,0 +1,486 @@
+//! End-to-end tests of `pgsift report` on the committed real samples and on real
+//! logs from other servers (tests/data/pgbadger). Expected counts are computed
+//! here from the log text itself, independently of pgsift's parser.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const MAIN_LOG: &str = "samples/logs/postgresql-main.log";
+const STMT_LOG: &str = "samples/logs/postgresql-statement-duration.log";
+
+struct Run {
+    code: i32,
+    stderr: String,
+    json: Value,
+    html: String,
+    _dir: tempfile::TempDir,
+}
+
+fn run(args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("out/report.html");
+    let json = dir.path().join("out/report.json");
+    let out = Command::cargo_bin("pgsift")
+        .unwrap()
+        .arg("report")
+        .args(args)
+        .arg("-o")
+        .arg(&html)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let code = out.status.code().unwrap_or(-1);
+    assert!(html.exists(), "no report written (exit {code}): {stderr}");
+    Run {
+        code,
+        stderr,
+        json: serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap(),
+        html: std::fs::read_to_string(&html).unwrap(),
+        _dir: dir,
+    }
+}
+
+fn read(path: &str) -> String {
+    String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned()
+}
+
+/// Durations (ms) of `duration: X ms  statement|execute ...:` lines whose SQL contains `needle`.
+fn timed_durations(log: &str, needle: &str) -> Vec<f64> {
+    log.lines()
+        .filter_map(|l| {
+            let i = l.find("duration: ")?;
+            let rest = &l[i + 10..];
+            let (num, tail) = rest.split_once(" ms  ")?;
+            let is_exec = tail.starts_with("statement: ")
+                || (tail.starts_with("execute ") && tail.contains(": "));
+            (is_exec && tail.contains(needle)).then(|| num.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Whether `html` holds `raw` HTML-escaped (named or numeric entities).
+fn contains_escaped(html: &str, raw: &str) -> bool {
+    let named = raw
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;");
+    let numeric = raw
+        .replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;");
+    html.contains(&named) || html.contains(&numeric)
+}
+
+fn query<'a>(j: &'a Value, normalized: &str) -> &'a Value {
+    j["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["normalized"] == normalized)
+        .unwrap_or_else(|| panic!("no group {normalized:?}"))
+}
+
+#[test]
+fn samples_executions_equal_duration_lines_and_coverage_adds_up() {
+    let r = run(&["samples/"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let main = read(MAIN_LOG);
+    let stmt = read(STMT_LOG);
+    // log_min_duration_statement: one timed line per execution.
+    let main_exec = timed_durations(&main, "").len();
+    // log_statement + log_duration: each statement/execute line gets a bare duration.
+    let stmt_exec = stmt
+        .lines()
+        .filter(|l| l.contains(" LOG:  statement: ") || l.contains(" LOG:  execute "))
+        .count();
+    assert!(main_exec > 1000 && stmt_exec > 100);
+    let s = &r.json["summary"];
+    assert_eq!(s["executions"], (main_exec + stmt_exec) as u64);
+    assert_eq!(s["untimed_statements"], 0);
+    let c = &r.json["coverage"];
+    let lines = (main.lines().count() + stmt.lines().count()) as u64;
+    assert_eq!(c["lines_total"], lines);
+    let sum = c["lines_parsed"].as_u64().unwrap()
+        + c["lines_ignored"].as_u64().unwrap()
+        + c["lines_unrecognized"].as_u64().unwrap();
+    assert_eq!(sum, lines);
+    assert_eq!(c["lines_unrecognized"], 0);
+    // README.md and workload.sh are listed as skipped, not read as logs.
+    assert_eq!(c["files_skipped"], 2);
+    assert_eq!(c["files_total"], 2);
+    // parse/bind lines are timed apart, never counted as executions.
+    let parse_lines = main.lines().filter(|l| l.contains("ms  parse ")).count() as u64;
+    let bind_lines = main.lines().filter(|l| l.contains("ms  bind ")).count() as u64;
+    assert_eq!(s["parse_count"], parse_lines);
+    assert_eq!(s["bind_count"], bind_lines);
+    assert_eq!(s["schema_version"], Value::Null);
+    assert_eq!(r.json["schema_version"], 1);
+    assert_eq!(s["time_zones"], serde_json::json!(["UTC"]));
+}
+
+#[test]
+fn every_pgbench_statement_lands_in_one_group() {
+    let r = run(&["samples/logs"]);
+    let main = read(MAIN_LOG);
+    let stmt = read(STMT_LOG);
+    for (needle, key) in [
+        (
+            "UPDATE pgbench_accounts SET abalance",
+            "update pgbench_accounts set abalance = abalance + $1 where aid = $2",
+        ),
+        (
+            "SELECT abalance FROM pgbench_accounts",
+            "select abalance from pgbench_accounts where aid = $1",
+        ),
+        (
+            "UPDATE pgbench_tellers SET tbalance",
+            "update pgbench_tellers set tbalance = tbalance + $1 where tid = $2",
+        ),
+        (
+            "UPDATE pgbench_branches SET bbalance",
+            "update pgbench_branches set bbalance = bbalance + $1 where bid = $2",
+        ),
+        (
+            "INSERT INTO pgbench_history",
+            "insert into pgbench_history(tid, bid, aid, delta, mtime) values($1, $2, $3, $4, current_timestamp)",
+        ),
+    ] {
+        let in_main = timed_durations(&main, needle).len();
+        let in_stmt = stmt
+            .lines()
+            .filter(|l| {
+                (l.contains(" LOG:  statement: ") || l.contains(" LOG:  execute "))
+                    && l.contains(needle)
+            })
+            .count();
+        let groups: Vec<&Value> = r.json["queries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|q| {
+                q["normalized"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&key.to_lowercase()[..30])
+            })
+            .collect();
+        assert_eq!(groups.len(), 1, "{needle}: {groups:?}");
+        assert_eq!(groups[0]["normalized"], key);
+        assert_eq!(groups[0]["count"], (in_main + in_stmt) as u64, "{needle}");
+    }
+}
+
+#[test]
+fn percentiles_within_one_percent_of_exact() {
+    let r = run(&[MAIN_LOG]);
+    let main = read(MAIN_LOG);
+    for (needle, key) in [
+        (
+            "UPDATE pgbench_accounts SET abalance",
+            "update pgbench_accounts set abalance = abalance + $1 where aid = $2",
+        ),
+        (
+            "UPDATE pgbench_branches SET bbalance",
+            "update pgbench_branches set bbalance = bbalance + $1 where bid = $2",
+        ),
+    ] {
+        let mut d = timed_durations(&main, needle);
+        d.sort_by(f64::total_cmp);
+        let q = query(&r.json, key);
+        let total: f64 = d.iter().sum();
+        assert!((q["total_ms"].as_f64().unwrap() - total).abs() < 1e-6 * total.max(1.0));
+        assert_eq!(q["max_ms"].as_f64().unwrap(), *d.last().unwrap());
+        assert_eq!(q["min_ms"].as_f64().unwrap(), d[0]);
+        for (p, field) in [(0.5, "p50_ms"), (0.95, "p95_ms"), (0.99, "p99_ms")] {
+            let rank = ((p * d.len() as f64).ceil() as usize).max(1);
+            let exact = d[rank - 1];
+            let got = q[field].as_f64().unwrap();
+            assert!(
+                (got - exact).abs() <= exact * 0.01,
+                "{key} {field}: got {got}, exact {exact}"
+            );
+        }
+    }
+}
+
+#[test]
+fn users_databases_and_apps_with_odd_names_are_attributed() {
+    let r = run(&["samples/logs"]);
+    let q = query(
+        &r.json,
+        "select sku, quantity, unit_price_cents from order_items where order_id = $1",
+    );
+    assert_eq!(q["users"]["report@corp.example"], q["count"]);
+    assert_eq!(q["databases"]["shop-eu"], q["count"]);
+    assert!(q["apps"].as_object().unwrap().contains_key("billing-api"));
+    // Debian prefix '%m [%p] %q%u@%d ' with a user name holding '@'.
+    let lookup = query(&r.json, "select id, email from customers where id = $1");
+    assert_eq!(lookup["users"]["report@corp.example"], lookup["count"]);
+    assert_eq!(lookup["databases"]["shop-eu"], lookup["count"]);
+}
+
+#[test]
+fn log_text_is_escaped_in_html_and_values_hidden_by_default() {
+    let hidden = run(&[MAIN_LOG, "--top", "1000"]);
+    assert!(
+        contains_escaped(&hidden.html, "\"<script>alert(1)</script>\""),
+        "quoted identifier survives normalization, escaped"
+    );
+    assert!(
+        !hidden.html.contains("onerror=alert(2)"),
+        "string literal hidden without --show-values"
+    );
+    let shown = run(&[MAIN_LOG, "--show-values", "--top", "1000"]);
+    let h = &shown.html;
+    assert!(contains_escaped(h, "'<img src=x onerror=alert(2)>'"));
+    for bad in ["<script>alert", "<img", "<script>alert(1)</script>"] {
+        assert!(!h.contains(bad), "unescaped {bad}");
+        assert!(!hidden.html.contains(bad), "unescaped {bad}");
+    }
+    // The only <script> tags are pgsift's own inline script.
+    assert_eq!(h.matches("<script").count(), 1);
+    // Bind parameters appear only with --show-values.
+    assert!(
+        contains_escaped(h, "$1 = 'Customer 1343, it''s"),
+        "parameters shown"
+    );
+    assert!(!hidden.html.contains("Customer 1343"));
+    // Self-contained: no external URL in any src or href.
+    for attr in [
+        "src=\"http",
+        "href=\"http",
+        "src='http",
+        "href='http",
+        "url(http",
+        "@import",
+    ] {
+        assert!(!h.contains(attr), "external reference {attr}");
+    }
+}
+
+#[test]
+fn one_thread_and_many_threads_give_identical_json() {
+    let a = run(&["samples/logs", "tests/data/pgbadger", "-j", "1"]);
+    let b = run(&["samples/logs", "tests/data/pgbadger", "-j", "4"]);
+    assert_eq!(a.json, b.json);
+    assert!(a.json["summary"]["executions"].as_u64().unwrap() > 3000);
+}
+
+#[test]
+fn real_pgbadger_fixture_light_has_629_executions() {
+    let r = run(&["tests/data/pgbadger/light.postgres.log"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.json["summary"]["executions"], 629);
+    let f = &r.json["coverage"]["files"][0];
+    assert_eq!(
+        f["prefix"],
+        "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h "
+    );
+    assert_eq!(f["prefix_detected"], true);
+    assert_eq!(f["lines_unrecognized"], 0);
+    let q = query(
+        &r.json,
+        "update pgbench_accounts set abalance = abalance + $1 where aid = $2",
+    );
+    assert_eq!(q["users"]["postgres"], q["count"]);
+}
+
+#[test]
+fn multiline_bind_parameters_and_parse_bind_steps() {
+    let log = "tests/data/pgbadger/multiline_param.log";
+    let text = read(log);
+    let r = run(&[log, "--show-values"]);
+    assert_eq!(
+        r.json["summary"]["executions"],
+        timed_durations(&text, "").len() as u64
+    );
+    assert_eq!(
+        r.json["summary"]["bind_count"],
+        text.lines().filter(|l| l.contains("ms  bind ")).count() as u64
+    );
+    let found = r.json["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|q| q["example"]["params"].as_str())
+        .any(|p| p.contains("njchar\nhello") || p.contains("njvarchar\nbye"));
+    assert!(found, "multi-line parameter value kept whole");
+}
+
+#[test]
+fn lines_that_are_not_postgresql_are_unrecognized_with_examples() {
+    let r = run(&["tests/data/pgbadger/pg_rawcsv.log"]);
+    assert_eq!(r.code, 0);
+    let f = &r.json["coverage"]["files"][0];
+    assert_eq!(f["lines_unrecognized"], 2);
+    assert_eq!(
+        f["unrecognized_examples"][0],
+        serde_json::json!([3, "pg_ctl: could not start server"])
+    );
+    assert!(r.html.contains("pg_ctl: could not start server"));
+}
+
+#[test]
+fn garbage_and_invalid_utf8_produce_a_report_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.log");
+    let mut bytes = b"\x00\x01binary \xff\xfe junk\nnot a log line at all\n".to_vec();
+    bytes.extend((0..2000u32).flat_map(|i| [(i * 37 % 251) as u8, b'\n']));
+    std::fs::write(&garbage, &bytes).unwrap();
+    let mixed = dir.path().join("mixed.log");
+    let mut m = read(MAIN_LOG).into_bytes();
+    m.truncate(20_000);
+    m.extend(b"\n2026-11-27 08:59:20.000 UTC [1]: [1-1] user=u\xff,db=d,app=a,client=c LOG:  duration: 1.000 ms  statement: SELECT '\xc3'\n");
+    std::fs::write(&mixed, &m).unwrap();
+    let r = run(&[garbage.to_str().unwrap(), mixed.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "an unreadable named file gives exit code 1");
+    let files = r.json["coverage"]["files"].as_array().unwrap();
+    let g = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("garbage.log"))
+        .unwrap();
+    assert!(g["error"].as_str().unwrap().contains("--prefix"));
+    assert_eq!(g["lines_unrecognized"], g["lines_total"]);
+    assert!(g["invalid_utf8_lines"].as_u64().unwrap() >= 1);
+    let mx = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("mixed.log"))
+        .unwrap();
+    assert_eq!(mx["error"], Value::Null);
+    assert!(mx["invalid_utf8_lines"].as_u64().unwrap() >= 1);
+    assert!(r.html.contains("could not detect the log_line_prefix"));
+    assert!(r.stderr.contains("--prefix"));
+}
+
+#[test]
+fn given_prefix_is_used_and_a_wrong_one_is_visible() {
+    let r = run(&[
+        MAIN_LOG,
+        "--prefix",
+        "%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+    ]);
+    assert_eq!(r.json["coverage"]["files"][0]["prefix_detected"], false);
+    assert_eq!(r.json["coverage"]["lines_unrecognized"], 0);
+    let wrong = run(&[MAIN_LOG, "--prefix", "%t <%p> "]);
+    assert_eq!(wrong.code, 1);
+    assert!(wrong.stderr.contains("no line matched"));
+    assert_eq!(wrong.json["summary"]["executions"], 0);
+    assert_eq!(
+        wrong.json["coverage"]["lines_unrecognized"],
+        wrong.json["coverage"]["lines_total"]
+    );
+}
+
+fn pgsift() -> Command {
+    Command::cargo_bin("pgsift").unwrap()
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    pgsift().arg("report").assert().code(2);
+    pgsift()
+        .args(["report", MAIN_LOG, "--top", "0"])
+        .assert()
+        .code(2);
+    pgsift()
+        .args(["report", "/nonexistent/path.log"])
+        .assert()
+        .code(2);
+    pgsift().args(["bogus"]).assert().code(2);
+}
+
+#[test]
+fn a_missing_path_among_good_ones_exits_1_with_a_report() {
+    let r = run(&[MAIN_LOG, "/nonexistent/other.log"]);
+    assert_eq!(r.code, 1);
+    assert!(r.json["summary"]["executions"].as_u64().unwrap() > 0);
+    assert_eq!(r.json["coverage"]["files_unreadable"], 1);
+}
+
+#[test]
+fn help_shows_an_example() {
+    let out = pgsift().args(["report", "--help"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("pgsift report /var/log/postgresql/"));
+    assert!(text.contains("--prefix"));
+}
+
+#[test]
+fn json_contract_fields_are_present() {
+    let r = run(&[MAIN_LOG]);
+    let j = &r.json;
+    for k in [
+        "first_ts",
+        "last_ts",
+        "entries",
+        "executions",
+        "distinct_queries",
+        "total_duration_ms",
+    ] {
+        assert!(!j["summary"][k].is_null(), "summary.{k}");
+    }
+    for k in [
+        "lines_total",
+        "lines_parsed",
+        "lines_ignored",
+        "lines_unrecognized",
+    ] {
+        assert!(j["coverage"][k].is_u64(), "coverage.{k}");
+    }
+    let qs = j["queries"].as_array().unwrap();
+    assert_eq!(
+        qs.len() as u64,
+        j["summary"]["distinct_queries"].as_u64().unwrap()
+    );
+    let totals: Vec<f64> = qs.iter().map(|q| q["total_ms"].as_f64().unwrap()).collect();
+    assert!(
+        totals.windows(2).all(|w| w[0] >= w[1]),
+        "sorted by total_ms desc"
+    );
+    let share_sum: f64 = qs.iter().map(|q| q["share"].as_f64().unwrap()).sum();
+    assert!((share_sum - 1.0).abs() < 1e-3);
+    for q in qs {
+        for k in [
+            "fingerprint",
+            "normalized",
+            "count",
+            "total_ms",
+            "mean_ms",
+            "min_ms",
+            "max_ms",
+            "p50_ms",
+            "p95_ms",
+            "p99_ms",
+            "share",
+            "users",
+            "databases",
+            "apps",
+        ] {
+            assert!(q.get(k).is_some(), "queries[].{k}");
+        }
+        let fp = q["fingerprint"].as_str().unwrap();
+        assert_eq!(fp.len(), 16);
+        assert!(fp.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+    let exec_sum: u64 = qs.iter().map(|q| q["count"].as_u64().unwrap()).sum();
+    assert_eq!(exec_sum, j["summary"]["executions"].as_u64().unwrap());
+}
+
+#[test]
+fn output_directory_is_created_and_no_temp_file_is_left() {
+    let r = run(&[MAIN_LOG]);
+    let dir: PathBuf = r._dir.path().join("out");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(Path::new(&dir).join("report.html").exists());
+}
