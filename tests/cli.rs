@@ -252,7 +252,11 @@ fn log_text_is_escaped_in_html_and_values_hidden_by_default() {
         "parameters shown"
     );
     assert!(!hidden.html.contains("Customer 1343"));
-    // Self-contained: no external URL in any src or href.
+    // Self-contained: a CSP that forbids every network fetch, and no external URL.
+    assert!(
+        h.contains("Content-Security-Policy\" content=\"default-src 'none'")
+            || h.contains("Content-Security-Policy\" content=\"default-src &#39;none&#39;")
+    );
     for attr in [
         "src=\"http",
         "href=\"http",

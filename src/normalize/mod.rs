@@ -246,6 +246,16 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                 let prev2 = out.len().checked_sub(2).and_then(|i| out.get(i));
                 let prev3 = out.len().checked_sub(3).and_then(|i| out.get(i));
                 let is_const = match lw.as_str() {
+                    // `NOT NULL` and a column's `NULL` constraint are syntax, not constants:
+                    // a constant cannot follow a plain identifier or type name.
+                    "null"
+                        if word_is(prev, &["not"])
+                            || (prev.is_some_and(|p| p.kind == Kind::Word)
+                                && !word_is(prev, EXPRESSION_KEYWORDS)
+                                && !word_is(prev, &["default"])) =>
+                    {
+                        false
+                    }
                     "true" | "false" | "null" => {
                         !(word_is(prev, &["is"])
                             || (word_is(prev, &["not"]) && word_is(prev2, &["is"])))
@@ -638,6 +648,21 @@ mod tests {
         assert_eq!(
             a.key,
             "update pgbench_tellers set tbalance = tbalance + $1 where tid = $2"
+        );
+    }
+
+    #[test]
+    fn not_null_is_syntax() {
+        assert_eq!(
+            normalize(
+                "CREATE TABLE t (a text NOT NULL DEFAULT 'x', b int NULL, c int DEFAULT NULL)"
+            )
+            .key,
+            "create table t(a text not null default $1, b int null, c int default $2)"
+        );
+        assert_eq!(
+            normalize("SELECT * FROM t WHERE a NOT NULL AND NOT true").key,
+            "select * from t where a not null and not $1"
         );
     }
 

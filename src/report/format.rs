@@ -16,7 +16,9 @@ pub fn count(n: u64) -> String {
 /// A duration in ms, with a unit a person reads at a glance:
 /// `0.052 ms`, `12.3 ms`, `480 ms`, `1.24 s`, `3 min 05 s`, `2 h 03 min`.
 pub fn duration_ms(ms: f64) -> String {
-    if ms < 1.0 {
+    if ms == 0.0 {
+        "0 ms".to_string()
+    } else if ms < 1.0 {
         format!("{ms:.3} ms")
     } else if ms < 10.0 {
         format!("{ms:.2} ms")

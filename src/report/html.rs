@@ -30,6 +30,8 @@ pub struct SampleRow {
     pub text: String,
     pub params: String,
     pub fingerprint: String,
+    /// The statement's query is listed in the top-queries table (a link can point at it).
+    pub linked: bool,
 }
 
 /// One normalized query, formatted.
@@ -86,6 +88,7 @@ pub struct FileRow {
     pub unrecognized: String,
     pub invalid_utf8: String,
     pub error: String,
+    pub skipped: String,
     pub ignored_kinds: String,
     pub examples: Vec<(u64, String)>,
 }
@@ -127,6 +130,7 @@ fn sample_row(s: &SampleReport) -> SampleRow {
         text: s.text.clone(),
         params: s.params.clone().unwrap_or_default(),
         fingerprint: s.fingerprint.clone(),
+        linked: false,
     }
 }
 
@@ -322,6 +326,8 @@ pub fn render(a: &Audit, top: usize) -> String {
         .take(top)
         .map(|q| query_row(q, max_share))
         .collect();
+    let listed: std::collections::HashSet<String> =
+        queries.iter().map(|q| q.fingerprint.clone()).collect();
     let (chart_w, chart_h) = (760.0, 230.0);
     let base_y = chart_h - 30.0;
     let files = c
@@ -340,11 +346,8 @@ pub fn render(a: &Audit, top: usize) -> String {
             ignored: count(f.lines_ignored),
             unrecognized: count(f.lines_unrecognized),
             invalid_utf8: count(f.invalid_utf8_lines),
-            error: f
-                .error
-                .clone()
-                .or_else(|| f.skipped.as_ref().map(|r| format!("skipped: {r}")))
-                .unwrap_or_default(),
+            error: f.error.clone().unwrap_or_default(),
+            skipped: f.skipped.clone().unwrap_or_default(),
             ignored_kinds: f
                 .ignored_by_kind
                 .iter()
@@ -417,7 +420,15 @@ pub fn render(a: &Audit, top: usize) -> String {
         chart_w,
         chart_h,
         base_y,
-        slowest: a.slowest.iter().take(top).map(sample_row).collect(),
+        slowest: a
+            .slowest
+            .iter()
+            .take(top)
+            .map(|s| SampleRow {
+                linked: listed.contains(&s.fingerprint),
+                ..sample_row(s)
+            })
+            .collect(),
         cov_cards,
         files,
     };
