@@ -20,3 +20,8 @@ document.querySelectorAll('table.sortable').forEach(function (table) {
     });
   });
 });
+
+// Printing: open every collapsed detail so the paper copy holds the evidence.
+window.addEventListener('beforeprint', function () {
+  document.querySelectorAll('details').forEach(function (d) { d.open = true; });
+});

@@ -278,7 +278,7 @@ impl FileAggregator {
             None => self.agg.queries.entry(n.key.clone()).or_default(),
         };
         stats.truncated |= n.truncated;
-        stats.record(us, || make_sample(us), e.ts, who);
+        stats.record(us, || make_sample(us), (e.ts, e.line), who);
     }
 
     /// Finishes the file: its aggregate with its coverage record.

@@ -79,12 +79,13 @@ fn merge_counts(a: &mut BTreeMap<String, u64>, b: BTreeMap<String, u64>) {
 }
 
 impl QueryStats {
-    /// Records one timed execution.
+    /// Records one timed execution. `line` places it in its file: among equally
+    /// slow executions the earliest is kept, as [`Sample::rank_cmp`] does on merge.
     pub fn record(
         &mut self,
         us: u64,
         sample: impl FnOnce() -> Sample,
-        ts: Option<Timestamp>,
+        (ts, line): (Option<Timestamp>, u64),
         who: [Option<&str>; 3],
     ) {
         self.count += 1;
@@ -95,7 +96,7 @@ impl QueryStats {
         self.seen(ts, who);
         let replace = match &self.slowest {
             None => true,
-            Some(s) => us > s.duration_us,
+            Some(s) => us > s.duration_us || (us == s.duration_us && (ts, line) < (s.ts, s.line)),
         };
         if replace {
             self.slowest = Some(sample());
