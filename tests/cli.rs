@@ -9,6 +9,30 @@ use std::path::{Path, PathBuf};
 const MAIN_LOG: &str = "samples/logs/postgresql-main.log";
 const STMT_LOG: &str = "samples/logs/postgresql-statement-duration.log";
 
+/// pgbench's tpcb-like statements: (text in the log, expected normalized key).
+const PGBENCH: [(&str, &str); 5] = [
+    (
+        "UPDATE pgbench_accounts SET abalance",
+        "update pgbench_accounts set abalance = abalance + $1 where aid = $2",
+    ),
+    (
+        "SELECT abalance FROM pgbench_accounts",
+        "select abalance from pgbench_accounts where aid = $1",
+    ),
+    (
+        "UPDATE pgbench_tellers SET tbalance",
+        "update pgbench_tellers set tbalance = tbalance + $1 where tid = $2",
+    ),
+    (
+        "UPDATE pgbench_branches SET bbalance",
+        "update pgbench_branches set bbalance = bbalance + $1 where bid = $2",
+    ),
+    (
+        "INSERT INTO pgbench_history",
+        "insert into pgbench_history(tid, bid, aid, delta, mtime) values($1, $2, $3, $4, current_timestamp)",
+    ),
+];
+
 struct Run {
     code: i32,
     stderr: String,
@@ -130,28 +154,7 @@ fn every_pgbench_statement_lands_in_one_group() {
     let r = run(&["samples/logs"]);
     let main = read(MAIN_LOG);
     let stmt = read(STMT_LOG);
-    for (needle, key) in [
-        (
-            "UPDATE pgbench_accounts SET abalance",
-            "update pgbench_accounts set abalance = abalance + $1 where aid = $2",
-        ),
-        (
-            "SELECT abalance FROM pgbench_accounts",
-            "select abalance from pgbench_accounts where aid = $1",
-        ),
-        (
-            "UPDATE pgbench_tellers SET tbalance",
-            "update pgbench_tellers set tbalance = tbalance + $1 where tid = $2",
-        ),
-        (
-            "UPDATE pgbench_branches SET bbalance",
-            "update pgbench_branches set bbalance = bbalance + $1 where bid = $2",
-        ),
-        (
-            "INSERT INTO pgbench_history",
-            "insert into pgbench_history(tid, bid, aid, delta, mtime) values($1, $2, $3, $4, current_timestamp)",
-        ),
-    ] {
+    for (needle, key) in PGBENCH {
         let in_main = timed_durations(&main, needle).len();
         let in_stmt = stmt
             .lines()
@@ -181,16 +184,7 @@ fn every_pgbench_statement_lands_in_one_group() {
 fn percentiles_within_one_percent_of_exact() {
     let r = run(&[MAIN_LOG]);
     let main = read(MAIN_LOG);
-    for (needle, key) in [
-        (
-            "UPDATE pgbench_accounts SET abalance",
-            "update pgbench_accounts set abalance = abalance + $1 where aid = $2",
-        ),
-        (
-            "UPDATE pgbench_branches SET bbalance",
-            "update pgbench_branches set bbalance = bbalance + $1 where bid = $2",
-        ),
-    ] {
+    for (needle, key) in &PGBENCH[..2] {
         let mut d = timed_durations(&main, needle);
         d.sort_by(f64::total_cmp);
         let q = query(&r.json, key);

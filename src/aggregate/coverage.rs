@@ -88,29 +88,33 @@ impl Coverage {
     }
 }
 
+impl Merge for FileCoverage {
+    /// The same path read twice (named twice): counts add up, the first examples
+    /// and the first error are kept.
+    fn merge(&mut self, v: Self) {
+        self.bytes += v.bytes;
+        self.lines_total += v.lines_total;
+        self.lines_parsed += v.lines_parsed;
+        self.lines_ignored += v.lines_ignored;
+        self.lines_unrecognized += v.lines_unrecognized;
+        self.invalid_utf8_lines += v.invalid_utf8_lines;
+        for (kind, c) in v.ignored_by_kind {
+            *self.ignored_by_kind.entry(kind).or_default() += c;
+        }
+        let room = EXAMPLES_PER_FILE.saturating_sub(self.unrecognized_examples.len());
+        self.unrecognized_examples
+            .extend(v.unrecognized_examples.into_iter().take(room));
+        self.prefix = self.prefix.take().or(v.prefix);
+        self.error = self.error.take().or(v.error);
+        self.skipped = self.skipped.take().or(v.skipped);
+    }
+}
+
 impl Merge for Coverage {
     fn merge(&mut self, o: Self) {
         for (k, v) in o.files {
             match self.files.get_mut(&k) {
-                // the same path twice: keep counts additive
-                Some(existing) => {
-                    existing.bytes += v.bytes;
-                    existing.lines_total += v.lines_total;
-                    existing.lines_parsed += v.lines_parsed;
-                    existing.lines_ignored += v.lines_ignored;
-                    existing.lines_unrecognized += v.lines_unrecognized;
-                    existing.invalid_utf8_lines += v.invalid_utf8_lines;
-                    for (kind, c) in v.ignored_by_kind {
-                        *existing.ignored_by_kind.entry(kind).or_default() += c;
-                    }
-                    for ex in v.unrecognized_examples {
-                        if existing.unrecognized_examples.len() < EXAMPLES_PER_FILE {
-                            existing.unrecognized_examples.push(ex);
-                        }
-                    }
-                    existing.error = existing.error.take().or(v.error);
-                    existing.skipped = existing.skipped.take().or(v.skipped);
-                }
+                Some(existing) => existing.merge(v),
                 None => {
                     self.files.insert(k, v);
                 }
