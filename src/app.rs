@@ -2,11 +2,12 @@
 //! -> output) for one `pgsift report` run. The only module that knows every layer.
 
 use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator, Merge};
-use crate::analyze::{Audit, analyze};
+use crate::analyze::{AnalyzeOptions, Audit, analyze};
 use crate::cli::Config;
+use crate::input::sniff::{LogFormat, sniff};
 use crate::input::{InputFile, LineReader, discover};
-use crate::parse::StderrParser;
-use crate::parse::prefix::{LinePrefix, detect};
+use crate::parse::prefix::LinePrefix;
+use crate::parse::{LogParser, NoPrefix};
 use crate::{output, report};
 use anyhow::{Context, bail};
 use rayon::prelude::*;
@@ -58,7 +59,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
         files
             .par_iter()
             .fold(Aggregate::default, |mut acc, f| {
-                acc.merge(read_file(f, prefix.as_ref(), opts));
+                acc.merge(read_file_guarded(f, prefix.as_ref(), config.format, opts));
                 acc
             })
             .reduce(Aggregate::default, |mut a, b| {
@@ -72,7 +73,13 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
         fc.error = Some(m.message);
         agg.coverage.files.insert(path, fc);
     }
-    let audit = analyze(&agg, config.show_values);
+    let audit = analyze(
+        &agg,
+        &AnalyzeOptions {
+            values_shown: config.show_values,
+            tz: config.tz.clone(),
+        },
+    );
     let html = report::html::render(&audit, config.top);
     output::write_atomic(&config.output, html.as_bytes())
         .with_context(|| format!("writing {}", config.output.display()))?;
@@ -83,17 +90,44 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
     Ok(RunOutcome { audit })
 }
 
-/// Reads one log file into an aggregate. Never fails: problems are recorded in the
-/// file's coverage.
+/// [`read_file`], with a panic (a bug in pgsift) turned into an error on that file
+/// so the other inputs are still read and the report still written.
+fn read_file_guarded(
+    input: &InputFile,
+    given: Option<&LinePrefix>,
+    format: Option<LogFormat>,
+    opts: AggregateOptions,
+) -> Aggregate {
+    std::panic::catch_unwind(|| read_file(input, given, format, opts)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        let name = input.path.display().to_string();
+        let mut agg = FileAggregator::new(&name, opts);
+        agg.coverage_mut().error = Some(format!(
+            "internal error while reading this file (please report it): {what}"
+        ));
+        agg.finish(&[])
+    })
+}
+
+/// Reads one input (file or stdin) into an aggregate. Never fails: problems are
+/// recorded in the file's coverage.
 pub fn read_file(
     input: &InputFile,
     given: Option<&LinePrefix>,
+    format: Option<LogFormat>,
     opts: AggregateOptions,
 ) -> Aggregate {
-    let path = input.path.as_path();
-    let name = path.display().to_string();
+    let name = if input.is_stdin() {
+        "(stdin)".to_string()
+    } else {
+        input.path.display().to_string()
+    };
     let mut agg = FileAggregator::new(&name, opts);
-    let mut reader = match LineReader::open(path) {
+    let (mut reader, compression) = match LineReader::open(input) {
         Ok(r) => r,
         Err(e) => {
             agg.coverage_mut().error = Some(format!("cannot open: {e}"));
@@ -112,77 +146,55 @@ pub fn read_file(
             }
         }
     }
-    let prefix = match given {
-        Some(p) => Some(p.clone()),
-        None => {
-            let lines: Vec<&str> = sample.iter().map(|(l, _)| l.as_str()).collect();
-            detect(&lines).map(|d| d.prefix)
-        }
-    };
+    let lines: Vec<&str> = sample.iter().map(|(l, _)| l.as_str()).collect();
+    let format = format.unwrap_or_else(|| sniff(&lines));
+    let choice = LogParser::choose(format, &lines, given, modified_year_month(input));
     let cov = agg.coverage_mut();
-    cov.prefix = prefix.as_ref().map(|p| p.source().to_string());
-    cov.prefix_detected = given.is_none() && prefix.is_some();
-    let Some(prefix) = prefix else {
-        if !input.explicit {
-            let cov = agg.coverage_mut();
-            cov.skipped = Some("not recognized as a PostgreSQL stderr log (no log_line_prefix matched its first lines)".into());
-            cov.bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    cov.format = Some(format.name().to_string());
+    cov.compression = compression.name().map(str::to_string);
+    cov.file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
+    let mut parser = match choice {
+        Ok(c) => {
+            cov.prefix = c.prefix.as_ref().map(|p| p.source().to_string());
+            cov.prefix_detected = given.is_none() && c.prefix.is_some();
+            Some(c.parser)
+        }
+        Err(NoPrefix) if !input.explicit && read_error.is_none() => {
+            cov.skipped = Some(format!(
+                "not recognized as a PostgreSQL {} log (no log_line_prefix matched its first lines)",
+                format.name()
+            ));
+            cov.bytes = cov.file_bytes.unwrap_or(0);
             return agg.finish(&[]);
         }
-        // Not a log we can read: count every line as unrecognized, with examples.
-        agg.coverage_mut().error = Some(
-            "could not detect the log_line_prefix: no known or inferred prefix matches at least half of the \
-             first lines; pass the server's setting with --prefix '...'"
-                .into(),
-        );
-        let mut n = 0;
-        let mut count = |agg: &mut FileAggregator, text: &str, bad: bool| {
-            n += 1;
-            agg.line_read(bad);
-            agg.coverage_mut().unrecognized(n, text);
-        };
-        for (l, bad) in &sample {
-            count(&mut agg, l, *bad);
+        Err(NoPrefix) => {
+            cov.error = Some(
+                "could not detect the log_line_prefix: no known or inferred prefix matches at least half of the \
+                 first lines; pass the server's setting with --prefix '...'"
+                    .into(),
+            );
+            None
         }
-        if read_error.is_none() {
-            loop {
-                match reader.next_line() {
-                    Ok(Some(l)) => {
-                        let (t, b) = (l.text.into_owned(), l.invalid_utf8);
-                        count(&mut agg, &t, b);
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        read_error = Some(e);
-                        break;
-                    }
-                }
-            }
-        }
-        let cov = agg.coverage_mut();
-        cov.bytes = reader.bytes();
-        if let Some(e) = read_error {
-            let msg = cov.error.take().unwrap_or_default();
-            cov.error = Some(format!(
-                "{msg}; read error after {} bytes: {e}",
-                reader.bytes()
-            ));
-        }
-        return agg.finish(&[]);
     };
-    let mut parser = StderrParser::new(prefix);
+    // Every line goes through the parser, or is counted unrecognized when there is none.
+    let mut line_no = 0;
+    let mut feed = |agg: &mut FileAggregator, text: &str, invalid: bool| {
+        line_no += 1;
+        agg.line_read(invalid);
+        match parser.as_mut() {
+            Some(p) => p.push_line(text, &mut |e| agg.add(e)),
+            None => agg.coverage_mut().unrecognized(line_no, text, 1),
+        }
+    };
     for (l, bad) in &sample {
-        agg.line_read(*bad);
-        parser.push_line(l, &mut |e| agg.add(e));
+        feed(&mut agg, l, *bad);
     }
+    drop(lines);
     drop(sample);
     if read_error.is_none() {
         loop {
             match reader.next_line() {
-                Ok(Some(l)) => {
-                    agg.line_read(l.invalid_utf8);
-                    parser.push_line(&l.text, &mut |e| agg.add(e));
-                }
+                Ok(Some(l)) => feed(&mut agg, &l.text, l.invalid_utf8),
                 Ok(None) => break,
                 Err(e) => {
                     read_error = Some(e);
@@ -191,20 +203,58 @@ pub fn read_file(
             }
         }
     }
-    parser.finish(&mut |e| agg.add(e));
+    let zones = match parser.as_mut() {
+        Some(p) => {
+            p.finish(&mut |e| agg.add(e));
+            p.zones()
+        }
+        None => Vec::new(),
+    };
     let cov = agg.coverage_mut();
     cov.bytes = reader.bytes();
-    if cov.lines_total > 0 && cov.lines_parsed + cov.lines_ignored == 0 {
-        cov.error = Some(format!(
-            "no line matched the log_line_prefix '{}'; check the server's setting and pass it with --prefix '...'",
-            cov.prefix.as_deref().unwrap_or_default()
-        ));
+    if cov.error.is_none() && cov.lines_total > 0 && cov.lines_parsed + cov.lines_ignored == 0 {
+        cov.error = Some(match &cov.prefix {
+            Some(p) => format!(
+                "no line matched the log_line_prefix '{p}'; check the server's setting and pass it with --prefix '...'"
+            ),
+            None => format!(
+                "no line could be read as {}; check the file or pass --format",
+                format.name()
+            ),
+        });
     }
     if let Some(e) = read_error {
-        cov.error = Some(format!("read error after {} bytes: {e}", reader.bytes()));
+        let at = format!(
+            "read error after {} bytes{}: {e}",
+            reader.bytes(),
+            if compression.name().is_some() {
+                " of decompressed data"
+            } else {
+                ""
+            }
+        );
+        cov.error = Some(match cov.error.take() {
+            Some(prev) => format!("{prev}; {at}"),
+            None => at,
+        });
     }
-    let zones = parser.zones().to_vec();
     agg.finish(&zones)
+}
+
+/// Year and month the input was last modified (now, for stdin): anchors syslog's year.
+fn modified_year_month(input: &InputFile) -> (i64, u32) {
+    let when = if input.is_stdin() {
+        None
+    } else {
+        std::fs::metadata(&input.path)
+            .and_then(|m| m.modified())
+            .ok()
+    };
+    let secs = when
+        .unwrap_or_else(std::time::SystemTime::now)
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    crate::parse::timestamp::Timestamp(secs * 1000).year_month()
 }
 
 /// Validates the arguments, runs, prints a one-paragraph summary on stderr and

@@ -52,6 +52,12 @@ pub struct ReportArgs {
     /// Show literal values and bind parameters in examples (they can hold personal data).
     #[arg(long)]
     pub show_values: bool,
+    /// Log format, when detection from the content should be overridden.
+    #[arg(long, value_name = "stderr|csvlog|jsonlog|syslog")]
+    pub format: Option<String>,
+    /// Show times in this zone (`UTC`, `CET`, `+05:30`); default: the logs' own zone.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 /// A validated run configuration.
@@ -64,6 +70,8 @@ pub struct Config {
     pub top: usize,
     pub threads: Option<usize>,
     pub show_values: bool,
+    pub format: Option<crate::input::sniff::LogFormat>,
+    pub tz: Option<String>,
 }
 
 impl ReportArgs {
@@ -78,7 +86,22 @@ impl ReportArgs {
         if self.prefix.as_deref().is_some_and(|p| p.trim().is_empty()) {
             return Err("--prefix must not be empty (use '%m [%p] ' style escapes)".into());
         }
+        let format = match self.format.as_deref() {
+            None => None,
+            Some(f) => Some(crate::input::sniff::LogFormat::from_name(f).ok_or_else(|| {
+                format!("--format must be stderr, csvlog, jsonlog or syslog, not {f:?}")
+            })?),
+        };
+        if let Some(z) = self.tz.as_deref()
+            && crate::parse::timestamp::zone_offset(z).is_none()
+        {
+            return Err(format!(
+                "--tz: unknown zone {z:?}; use an abbreviation such as UTC or CET, or an offset such as +05:30"
+            ));
+        }
         Ok(Config {
+            format,
+            tz: self.tz,
             paths: self.paths,
             output: self.output,
             json: self.json,

@@ -11,7 +11,14 @@ pub const EXAMPLES_PER_FILE: usize = 10;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileCoverage {
     pub path: String,
+    /// Bytes read (after decompression).
     pub bytes: u64,
+    /// Size of the file on disk (none for stdin).
+    pub file_bytes: Option<u64>,
+    /// `stderr`, `csvlog`, `jsonlog` or `syslog`: as detected or given with --format.
+    pub format: Option<String>,
+    /// `gzip`, `bzip2`, `xz` or `zstd` when the input was compressed.
+    pub compression: Option<String>,
     /// The `log_line_prefix` used, and whether it was detected or given.
     pub prefix: Option<String>,
     pub prefix_detected: bool,
@@ -53,8 +60,9 @@ impl FileCoverage {
         }
     }
 
-    pub fn unrecognized(&mut self, line: u64, text: &str) {
-        self.lines_unrecognized += 1;
+    /// Counts `lines` unrecognized lines starting at `line`; `text` is the first.
+    pub fn unrecognized(&mut self, line: u64, text: &str, lines: u64) {
+        self.lines_unrecognized += lines;
         if self.unrecognized_examples.len() < EXAMPLES_PER_FILE {
             let mut t: String = text.chars().take(300).collect();
             if t.len() < text.len() {
@@ -105,6 +113,9 @@ impl Merge for FileCoverage {
         self.unrecognized_examples
             .extend(v.unrecognized_examples.into_iter().take(room));
         self.prefix = self.prefix.take().or(v.prefix);
+        self.format = self.format.take().or(v.format);
+        self.compression = self.compression.take().or(v.compression);
+        self.file_bytes = self.file_bytes.or(v.file_bytes);
         self.error = self.error.take().or(v.error);
         self.skipped = self.skipped.take().or(v.skipped);
     }

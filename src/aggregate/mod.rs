@@ -97,6 +97,52 @@ impl Merge for Summary {
     }
 }
 
+/// Sessions seen through `log_connections` / `log_disconnections`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connections {
+    /// `connection authorized` entries.
+    pub authorized: u64,
+    pub by_user: std::collections::BTreeMap<String, u64>,
+    pub by_database: std::collections::BTreeMap<String, u64>,
+    /// Per `user@database`.
+    pub by_user_database: std::collections::BTreeMap<String, u64>,
+    pub by_app: std::collections::BTreeMap<String, u64>,
+    pub by_client: std::collections::BTreeMap<String, u64>,
+    pub disconnections: u64,
+    pub session_ms_total: u64,
+}
+
+fn bump(m: &mut std::collections::BTreeMap<String, u64>, k: &str) {
+    match m.get_mut(k) {
+        Some(c) => *c += 1,
+        None => {
+            m.insert(k.to_string(), 1);
+        }
+    }
+}
+
+fn merge_map(
+    a: &mut std::collections::BTreeMap<String, u64>,
+    b: std::collections::BTreeMap<String, u64>,
+) {
+    for (k, v) in b {
+        *a.entry(k).or_default() += v;
+    }
+}
+
+impl Merge for Connections {
+    fn merge(&mut self, o: Self) {
+        self.authorized += o.authorized;
+        merge_map(&mut self.by_user, o.by_user);
+        merge_map(&mut self.by_database, o.by_database);
+        merge_map(&mut self.by_user_database, o.by_user_database);
+        merge_map(&mut self.by_app, o.by_app);
+        merge_map(&mut self.by_client, o.by_client);
+        self.disconnections += o.disconnections;
+        self.session_ms_total += o.session_ms_total;
+    }
+}
+
 /// How events are aggregated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AggregateOptions {
@@ -114,6 +160,7 @@ pub struct Aggregate {
     pub queries: HashMap<String, QueryStats>,
     pub bins: LatencyBins,
     pub slowest: TopSamples,
+    pub connections: Connections,
     pub coverage: Coverage,
 }
 
@@ -130,6 +177,7 @@ impl Merge for Aggregate {
         }
         self.bins.merge(o.bins);
         self.slowest.merge(o.slowest);
+        self.connections.merge(o.connections);
         self.coverage.merge(o.coverage);
     }
 }
@@ -213,11 +261,39 @@ impl FileAggregator {
                 self.agg.summary.unattributed_count += 1;
                 self.agg.summary.unattributed_us += us;
             }
+            Event::Connection {
+                user,
+                db,
+                app,
+                client,
+                lines,
+            } => {
+                self.agg.summary.entries += 1;
+                self.file.lines_parsed += lines;
+                let c = &mut self.agg.connections;
+                c.authorized += 1;
+                bump(&mut c.by_user, &user);
+                bump(&mut c.by_database, &db);
+                bump(&mut c.by_user_database, &format!("{user}@{db}"));
+                if let Some(a) = app {
+                    bump(&mut c.by_app, &a);
+                }
+                if let Some(h) = client {
+                    // `host(port)` from %r: the port differs per session
+                    bump(&mut c.by_client, h.split('(').next().unwrap_or(&h));
+                }
+            }
+            Event::Disconnection { session_ms, lines } => {
+                self.agg.summary.entries += 1;
+                self.file.lines_parsed += lines;
+                self.agg.connections.disconnections += 1;
+                self.agg.connections.session_ms_total += session_ms;
+            }
             Event::Ignored { category, lines } => {
                 self.agg.summary.entries += 1;
                 self.file.ignored(category, lines);
             }
-            Event::Unrecognized { line, text } => self.file.unrecognized(line, &text),
+            Event::Unrecognized { line, text, lines } => self.file.unrecognized(line, &text, lines),
             Event::Orphan { lines } => self.file.ignored("secondary line without its entry", lines),
             Event::Blank => self.file.ignored("blank line", 1),
         }

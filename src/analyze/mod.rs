@@ -7,6 +7,7 @@ use crate::aggregate::coverage::FileCoverage;
 use crate::aggregate::query::{QueryStats, Sample};
 use crate::aggregate::{Aggregate, BIN_UPPER_MS};
 use crate::normalize::{fingerprint, fingerprint_hex};
+use crate::parse::timestamp::{Timestamp, offset_text, zone_offset};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -37,16 +38,24 @@ pub struct Audit {
     pub slowest: Vec<SampleReport>,
     /// Executions per latency bin.
     pub latency_bins: Vec<LatencyBin>,
+    /// Sessions from `connection authorized` / `disconnection` entries.
+    pub connections: crate::aggregate::Connections,
 }
 
 /// Whole-input figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditSummary {
-    /// First and last timestamp of a statement, as written in the log (`YYYY-MM-DD HH:MM:SS.mmm`).
+    /// First and last timestamp of a statement (`YYYY-MM-DD HH:MM:SS.mmm`, in `time_zone`).
     pub first_ts: Option<String>,
     pub last_ts: Option<String>,
-    /// Zone label(s) of the timestamps, as written in the log (e.g. `UTC`).
+    /// The zone every time in this audit is shown in: the logs' own, or `--tz`.
+    pub time_zone: String,
+    /// Its UTC offset, `+02:00`.
+    pub time_zone_offset: String,
+    /// Zone labels found in the logs' timestamps (e.g. `UTC`, `CEST`).
     pub time_zones: Vec<String>,
+    /// Labels pgsift does not know; their times were taken as UTC.
+    pub unknown_time_zones: Vec<String>,
     /// Log entries read (a primary line with its continuation and secondary lines).
     pub entries: u64,
     /// Timed statement executions (simple protocol statements and extended-protocol executes).
@@ -154,10 +163,10 @@ pub struct LatencyBin {
     pub total_ms: f64,
 }
 
-fn sample_report(s: &Sample) -> SampleReport {
+fn sample_report(s: &Sample, tz: &DisplayZone) -> SampleReport {
     SampleReport {
         duration_ms: ms(s.duration_us),
-        ts: s.ts.map(|t| t.format()),
+        ts: s.ts.map(|t| tz.format(t)),
         user: s.user.clone(),
         database: s.db.clone(),
         app: s.app.clone(),
@@ -169,7 +178,7 @@ fn sample_report(s: &Sample) -> SampleReport {
     }
 }
 
-fn query_report(key: &str, q: &QueryStats, total_us: u64) -> QueryReport {
+fn query_report(key: &str, q: &QueryStats, total_us: u64, tz: &DisplayZone) -> QueryReport {
     let timed = q.count > 0;
     let pct = |p: f64| q.hist.quantile(p).map(|us| round3(us / 1000.0));
     QueryReport {
@@ -192,21 +201,67 @@ fn query_report(key: &str, q: &QueryStats, total_us: u64) -> QueryReport {
         users: q.users.clone(),
         databases: q.dbs.clone(),
         apps: q.apps.clone(),
-        first_seen: q.first_ts.map(|t| t.format()),
-        last_seen: q.last_ts.map(|t| t.format()),
+        first_seen: q.first_ts.map(|t| tz.format(t)),
+        last_seen: q.last_ts.map(|t| tz.format(t)),
         untimed: q.untimed,
         parse_count: q.parse_count,
         parse_ms: ms(q.parse_us),
         bind_count: q.bind_count,
         bind_ms: ms(q.bind_us),
         truncated: q.truncated,
-        example: q.slowest.as_ref().map(sample_report),
+        example: q.slowest.as_ref().map(|s| sample_report(s, tz)),
+    }
+}
+
+/// How the audit is built.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    /// Literal values and bind parameters were kept (`--show-values`).
+    pub values_shown: bool,
+    /// Zone to show times in (`--tz`): an abbreviation or an offset; default: the logs' own.
+    pub tz: Option<String>,
+}
+
+/// The zone times are shown in.
+#[derive(Debug, Clone)]
+struct DisplayZone {
+    label: String,
+    offset: i32,
+}
+
+impl DisplayZone {
+    fn format(&self, t: Timestamp) -> String {
+        t.format_at(self.offset)
+    }
+
+    /// `--tz` if given; else the logs' zone when they all share one offset; else UTC.
+    fn choose(requested: Option<&str>, seen: &std::collections::BTreeSet<String>) -> DisplayZone {
+        if let Some(r) = requested {
+            return DisplayZone {
+                label: r.to_string(),
+                offset: zone_offset(r).unwrap_or(0),
+            };
+        }
+        let offsets: std::collections::BTreeSet<i32> =
+            seen.iter().map(|z| zone_offset(z).unwrap_or(0)).collect();
+        match (seen.iter().next(), offsets.len()) {
+            (Some(first), 1) => DisplayZone {
+                label: first.clone(),
+                offset: zone_offset(first).unwrap_or(0),
+            },
+            _ => DisplayZone {
+                label: "UTC".into(),
+                offset: 0,
+            },
+        }
     }
 }
 
 /// Builds the audit from everything aggregated.
-pub fn analyze(agg: &Aggregate, values_shown: bool) -> Audit {
+pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
+    let values_shown = opts.values_shown;
     let s = &agg.summary;
+    let tz = DisplayZone::choose(opts.tz.as_deref(), &s.zones);
     let mut groups: Vec<(&String, &QueryStats)> = agg
         .queries
         .iter()
@@ -224,7 +279,7 @@ pub fn analyze(agg: &Aggregate, values_shown: bool) -> Audit {
         .enumerate()
         .map(|(i, (k, q))| QueryReport {
             rank: i + 1,
-            ..query_report(k, q, s.total_us)
+            ..query_report(k, q, s.total_us, &tz)
         })
         .collect();
     let c = &agg.coverage;
@@ -246,9 +301,17 @@ pub fn analyze(agg: &Aggregate, values_shown: bool) -> Audit {
         schema_version: SCHEMA_VERSION,
         generator: format!("pgsift {}", env!("CARGO_PKG_VERSION")),
         summary: AuditSummary {
-            first_ts: s.first_ts.map(|t| t.format()),
-            last_ts: s.last_ts.map(|t| t.format()),
+            first_ts: s.first_ts.map(|t| tz.format(t)),
+            last_ts: s.last_ts.map(|t| tz.format(t)),
+            time_zone: tz.label.clone(),
+            time_zone_offset: offset_text(tz.offset),
             time_zones: s.zones.iter().cloned().collect(),
+            unknown_time_zones: s
+                .zones
+                .iter()
+                .filter(|z| zone_offset(z).is_none())
+                .cloned()
+                .collect(),
             entries: s.entries,
             executions: s.executions,
             untimed_statements: s.untimed_statements,
@@ -275,7 +338,13 @@ pub fn analyze(agg: &Aggregate, values_shown: bool) -> Audit {
             files: c.files.values().cloned().collect(),
         },
         queries,
-        slowest: agg.slowest.samples.iter().map(sample_report).collect(),
+        slowest: agg
+            .slowest
+            .samples
+            .iter()
+            .map(|x| sample_report(x, &tz))
+            .collect(),
         latency_bins,
+        connections: agg.connections.clone(),
     }
 }

@@ -1,10 +1,15 @@
-//! Input layer: finds the files to read and reads them as lines.
+//! Input layer: finds the files to read, decompresses them, recognizes their
+//! format and reads them as lines.
 //!
-//! Directories are walked recursively in sorted order. Lines are read as bytes and
-//! decoded lossily, so invalid UTF-8 is counted, never fatal. Nothing here knows
-//! what a log line means.
+//! Directories are walked recursively in sorted order; `-` is standard input.
+//! Compression is recognized by magic bytes ([`decompress`]), the log format by
+//! content ([`sniff`]). Lines are read as bytes and decoded lossily, so invalid
+//! UTF-8 is counted, never fatal. Nothing here knows what a log line means.
 
-use std::fs::File;
+pub mod decompress;
+pub mod sniff;
+
+use decompress::{Compression, DynRead, decoded};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -18,6 +23,7 @@ pub struct InputError {
 /// A file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputFile {
+    /// The file, or `-` for standard input.
     pub path: PathBuf,
     /// Named on the command line (not found by walking a directory). A named file
     /// that is not a log is an error; a file found in a directory is just skipped.
@@ -35,7 +41,21 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<InputError>) {
     (files, errors)
 }
 
+impl InputFile {
+    /// Standard input, named `-` on the command line.
+    pub fn is_stdin(&self) -> bool {
+        self.path.as_os_str() == "-"
+    }
+}
+
 fn walk(p: &Path, explicit: bool, files: &mut Vec<InputFile>, errors: &mut Vec<InputError>) {
+    if p.as_os_str() == "-" {
+        files.push(InputFile {
+            path: p.to_path_buf(),
+            explicit: true,
+        });
+        return;
+    }
     let err = |e: io::Error| InputError {
         path: p.to_path_buf(),
         message: e.to_string(),
@@ -74,13 +94,16 @@ pub struct Line<'a> {
     pub invalid_utf8: bool,
 }
 
-impl LineReader<BufReader<File>> {
-    /// Opens a file for line reading.
-    pub fn open(path: &Path) -> io::Result<Self> {
-        Ok(LineReader::new(BufReader::with_capacity(
-            256 * 1024,
-            File::open(path)?,
-        )))
+impl LineReader<DynRead> {
+    /// Opens an input (file or standard input) for line reading, decompressing it
+    /// when its first bytes say it is compressed.
+    pub fn open(input: &InputFile) -> io::Result<(Self, Compression)> {
+        let (r, kind) = if input.is_stdin() {
+            decoded(io::stdin())?
+        } else {
+            decoded(std::fs::File::open(&input.path)?)?
+        };
+        Ok((LineReader::new(r), kind))
     }
 }
 

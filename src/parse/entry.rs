@@ -104,6 +104,11 @@ impl StderrAssembler {
         }
     }
 
+    /// The prefix lines are matched with.
+    pub fn prefix(&self) -> &LinePrefix {
+        &self.prefix
+    }
+
     /// Time zone labels seen in timestamps, in order of first appearance.
     pub fn zones(&self) -> &[String] {
         &self.zones
@@ -213,6 +218,32 @@ impl StderrAssembler {
             out(Assembled::Entry(Box::new(prev)));
         }
         self.last = Some((key, Field::Message));
+    }
+
+    /// Appends a continuation line to the open entry of process `pid` (syslog
+    /// numbers continuation records per process, so they need not follow their entry).
+    pub fn continue_pid(&mut self, pid: u32, text: &str, out: &mut impl FnMut(Assembled)) {
+        self.line_no += 1;
+        let key = u64::from(pid);
+        let field = match self.last {
+            Some((k, f)) if k == key => f,
+            _ => Field::Message,
+        };
+        let Some(e) = self.open.get_mut(&key) else {
+            out(Assembled::Unrecognized {
+                line: self.line_no,
+                text: text.to_string(),
+            });
+            return;
+        };
+        e.lines += 1;
+        let target = match slot(e, field) {
+            Some(Some(s)) => s,
+            _ => &mut e.message,
+        };
+        target.push('\n');
+        target.push_str(text);
+        self.last = Some((key, field));
     }
 
     /// Emits the entries still open, in line order.

@@ -38,14 +38,29 @@ pub enum Event {
         us: u64,
         lines: u64,
     },
+    /// A session was authorized (`log_connections`).
+    Connection {
+        user: String,
+        db: String,
+        app: Option<String>,
+        client: Option<String>,
+        lines: u64,
+    },
+    /// A session ended (`log_disconnections`).
+    Disconnection {
+        session_ms: u64,
+        lines: u64,
+    },
     /// A recognized entry not analyzed yet.
     Ignored {
         category: &'static str,
         lines: u64,
     },
+    /// `lines` physical lines from `line` on that are not understood; `text` is the first.
     Unrecognized {
         line: u64,
         text: String,
+        lines: u64,
     },
     Orphan {
         lines: u64,
@@ -73,7 +88,11 @@ impl EventBuilder {
         let entry = match a {
             Assembled::Entry(e) => *e,
             Assembled::Unrecognized { line, text } => {
-                return out(Event::Unrecognized { line, text });
+                return out(Event::Unrecognized {
+                    line,
+                    text,
+                    lines: 1,
+                });
             }
             Assembled::Orphan { lines } => return out(Event::Orphan { lines }),
             Assembled::Blank => return out(Event::Blank),
@@ -124,6 +143,16 @@ impl EventBuilder {
                 if let Some(p) = self.pending.insert(key, ev) {
                     out(Event::Query(Box::new(p)));
                 }
+            }
+            Message::ConnectionAuthorized { user, db, app } => out(Event::Connection {
+                user: user.to_string(),
+                db: db.to_string(),
+                app: app.map(str::to_string),
+                client: entry.client.clone(),
+                lines,
+            }),
+            Message::Disconnection { session_ms } => {
+                out(Event::Disconnection { session_ms, lines })
             }
             Message::Other(category) => {
                 use super::prefix::Level;

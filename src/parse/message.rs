@@ -34,6 +34,29 @@ pub enum Message<'a> {
     Statement { step: Step, sql: &'a str },
     /// Recognized, not analyzed yet; the label says what it is.
     Other(&'static str),
+    /// `connection authorized: user=U database=D [application_name=A] [SSL ...]`.
+    ConnectionAuthorized {
+        user: &'a str,
+        db: &'a str,
+        app: Option<&'a str>,
+    },
+    /// `disconnection: session time: H:MM:SS.mmm user=U database=D host=H ...`.
+    Disconnection { session_ms: u64 },
+}
+
+/// The value of `key=` in a space-separated `key=value` list.
+fn kv<'a>(s: &'a str, key: &str) -> Option<&'a str> {
+    s.split(' ')
+        .find_map(|w| w.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// `H:MM:SS.mmm` as milliseconds.
+fn session_time(s: &str) -> Option<u64> {
+    let mut parts = s.split(':');
+    let h: u64 = parts.next()?.parse().ok()?;
+    let m: u64 = parts.next()?.parse().ok()?;
+    let sec: f64 = parts.next()?.parse().ok()?;
+    Some(h * 3_600_000 + m * 60_000 + (sec * 1000.0).round() as u64)
 }
 
 /// Parses `12.345` milliseconds into whole microseconds, exactly.
@@ -96,6 +119,22 @@ pub fn classify(msg: &str) -> Message<'_> {
             Step::Statement | Step::Execute => Message::Statement { step, sql },
             Step::Parse | Step::Bind => Message::Other("parse/bind without duration"),
         };
+    }
+    if let Some(rest) = msg.strip_prefix("connection authorized: ")
+        && let (Some(user), Some(db)) = (kv(rest, "user"), kv(rest, "database"))
+    {
+        return Message::ConnectionAuthorized {
+            user,
+            db,
+            app: kv(rest, "application_name"),
+        };
+    }
+    if let Some(session_ms) = msg
+        .strip_prefix("disconnection: session time: ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(session_time)
+    {
+        return Message::Disconnection { session_ms };
     }
     Message::Other(category(msg))
 }
@@ -265,6 +304,38 @@ mod tests {
         assert_eq!(
             classify("duration: 5.0 ms  plan:\n Query Text: x"),
             Message::Other("auto_explain plan")
+        );
+    }
+
+    #[test]
+    fn connections() {
+        assert_eq!(
+            classify(
+                "connection authorized: user=cloudsqladmin database=postgres SSL enabled (protocol=TLSv1.3, bits=128)"
+            ),
+            Message::ConnectionAuthorized {
+                user: "cloudsqladmin",
+                db: "postgres",
+                app: None
+            }
+        );
+        assert_eq!(
+            classify(
+                "connection authorized: user=report@corp.example database=shop-eu application_name=billing-api"
+            ),
+            Message::ConnectionAuthorized {
+                user: "report@corp.example",
+                db: "shop-eu",
+                app: Some("billing-api")
+            }
+        );
+        assert_eq!(
+            classify(
+                "disconnection: session time: 1:02:03.456 user=u database=d host=127.0.0.1 port=5"
+            ),
+            Message::Disconnection {
+                session_ms: 3_723_456
+            }
         );
     }
 

@@ -1,19 +1,25 @@
 //! Parse layer: physical log lines -> [`events::Event`] values.
 //!
 //! Borrowed lines in, owned events out; knows nothing of aggregation or output.
+//! Every format ends in the same [`entry::LogEntry`] and the same event stream:
 //! [`prefix`] compiles and detects `log_line_prefix`, [`entry`] assembles
-//! multi-line entries, [`message`] classifies messages, [`events`] pairs statements
-//! with durations.
+//! multi-line stderr entries, [`csvlog`], [`jsonlog`] and [`syslog`] read the other
+//! formats, [`message`] classifies messages, [`events`] pairs statements with
+//! durations.
 
+pub mod csvlog;
 pub mod entry;
 pub mod events;
+pub mod jsonlog;
 pub mod message;
 pub mod prefix;
+pub mod syslog;
 pub mod timestamp;
 
+use crate::input::sniff::LogFormat;
 use entry::StderrAssembler;
 use events::{Event, EventBuilder};
-use prefix::LinePrefix;
+use prefix::{LinePrefix, detect};
 
 /// A streaming parser for one stderr log: lines in, events out.
 pub struct StderrParser {
@@ -45,5 +51,97 @@ impl StderrParser {
     /// Time zone labels seen in the timestamps so far.
     pub fn zones(&self) -> &[String] {
         self.assembler.zones()
+    }
+}
+
+/// A parser for any supported format.
+pub enum LogParser {
+    Stderr(StderrParser),
+    Csvlog(csvlog::CsvlogParser),
+    Jsonlog(jsonlog::JsonlogParser),
+    Syslog(syslog::SyslogParser),
+}
+
+/// What was chosen for a file: its parser and the prefix it reads lines with.
+pub struct ParserChoice {
+    pub parser: LogParser,
+    /// The `log_line_prefix` in use (none for csvlog and native jsonlog).
+    pub prefix: Option<LinePrefix>,
+}
+
+/// Why no parser could be set up for a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoPrefix;
+
+impl LogParser {
+    /// Sets up the parser for `format`, detecting the prefix from `sample` (the
+    /// file's first lines) unless `given`. `mtime` anchors syslog's year.
+    pub fn choose(
+        format: LogFormat,
+        sample: &[&str],
+        given: Option<&LinePrefix>,
+        mtime: (i64, u32),
+    ) -> Result<ParserChoice, NoPrefix> {
+        Ok(match format {
+            LogFormat::Stderr => {
+                let prefix = match given {
+                    Some(p) => p.clone(),
+                    None => detect(sample).ok_or(NoPrefix)?.prefix,
+                };
+                ParserChoice {
+                    parser: LogParser::Stderr(StderrParser::new(prefix.clone())),
+                    prefix: Some(prefix),
+                }
+            }
+            LogFormat::Csvlog => ParserChoice {
+                parser: LogParser::Csvlog(csvlog::CsvlogParser::default()),
+                prefix: None,
+            },
+            LogFormat::Jsonlog => {
+                let (p, prefix) = jsonlog::JsonlogParser::new(sample, given);
+                ParserChoice {
+                    parser: LogParser::Jsonlog(p),
+                    prefix,
+                }
+            }
+            LogFormat::Syslog => {
+                let (p, prefix) =
+                    syslog::SyslogParser::new(sample, given, mtime).ok_or(NoPrefix)?;
+                ParserChoice {
+                    parser: LogParser::Syslog(p),
+                    prefix: Some(prefix),
+                }
+            }
+        })
+    }
+
+    /// Feeds one physical line.
+    pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
+        match self {
+            LogParser::Stderr(p) => p.push_line(line, out),
+            LogParser::Csvlog(p) => p.push_line(line, out),
+            LogParser::Jsonlog(p) => p.push_line(line, out),
+            LogParser::Syslog(p) => p.push_line(line, out),
+        }
+    }
+
+    /// Flushes what is still open.
+    pub fn finish(&mut self, out: &mut impl FnMut(Event)) {
+        match self {
+            LogParser::Stderr(p) => p.finish(out),
+            LogParser::Csvlog(p) => p.finish(out),
+            LogParser::Jsonlog(p) => p.finish(out),
+            LogParser::Syslog(p) => p.finish(out),
+        }
+    }
+
+    /// Time zone labels seen.
+    pub fn zones(&self) -> Vec<String> {
+        match self {
+            LogParser::Stderr(p) => p.zones().to_vec(),
+            LogParser::Csvlog(p) => p.zones().to_vec(),
+            LogParser::Jsonlog(p) => p.zones(),
+            LogParser::Syslog(p) => p.zones().to_vec(),
+        }
     }
 }

@@ -35,7 +35,8 @@ pub enum Level {
 }
 
 impl Level {
-    fn from_word(w: &str) -> Option<Level> {
+    /// The level PostgreSQL names `w` (`LOG`, `ERROR`, `DEBUG2`, `DETAIL`, ...).
+    pub fn from_word(w: &str) -> Option<Level> {
         Some(match w {
             "DEBUG" | "DEBUG1" | "DEBUG2" | "DEBUG3" | "DEBUG4" | "DEBUG5" => Level::Debug,
             "INFO" => Level::Info,
@@ -635,9 +636,14 @@ pub fn infer(line: &str) -> Option<String> {
                     _ => None,
                 };
                 if let Some(esc) = esc {
-                    let value_end = s[eq + 1..]
-                        .find([',', ' ', ']', ';'])
-                        .map_or(s.len(), |p| p + eq + 1);
+                    let value = &s[eq + 1..];
+                    // `[local]`, `[unknown]`: a bracketed value ends at its bracket
+                    let value_len = if value.starts_with('[') {
+                        value.find(']').map_or(value.len(), |p| p + 1)
+                    } else {
+                        value.find([',', ' ', ']', ';']).unwrap_or(value.len())
+                    };
+                    let value_end = eq + 1 + value_len;
                     if esc != "%c" && esc != "%Q" && !session_field_seen {
                         out.push_str("%q");
                         session_field_seen = true;

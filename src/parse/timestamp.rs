@@ -1,8 +1,9 @@
 //! Timestamps as PostgreSQL writes them (`2024-05-01 12:00:00.123 UTC`), parsed with nom.
 //!
-//! A [`Timestamp`] is the wall-clock time as written, in milliseconds since
-//! 1970-01-01 00:00 of that wall clock; the zone label is kept apart. Comparing
-//! timestamps of one zone is exact; conversion between zones is not done here.
+//! A [`Timestamp`] is an instant: milliseconds since the Unix epoch, UTC. The zone
+//! label a log writes (`UTC`, `CEST`, `+02`, `-0500`) is turned into an offset with
+//! [`zone_offset`]; a label it does not know is taken as UTC and reported as such.
+//! [`Timestamp::format_at`] shows an instant in any offset.
 
 use nom::{
     IResult, Parser,
@@ -12,15 +13,27 @@ use nom::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Wall-clock milliseconds since 1970-01-01 00:00:00 (in the log's own zone).
+/// Milliseconds since 1970-01-01 00:00:00 UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
-    /// Formats as `YYYY-MM-DD HH:MM:SS.mmm`.
+    /// Formats as `YYYY-MM-DD HH:MM:SS.mmm`, in UTC.
     pub fn format(self) -> String {
-        let ms = self.0.rem_euclid(1000);
-        let secs = self.0.div_euclid(1000);
+        self.format_at(0)
+    }
+
+    /// Year and month (UTC).
+    pub fn year_month(self) -> (i64, u32) {
+        let (y, m, _) = civil_from_days(self.0.div_euclid(86_400_000));
+        (y, m)
+    }
+
+    /// Formats as `YYYY-MM-DD HH:MM:SS.mmm` at a UTC offset (minutes east).
+    pub fn format_at(self, offset_min: i32) -> String {
+        let local = self.0 + i64::from(offset_min) * 60_000;
+        let ms = local.rem_euclid(1000);
+        let secs = local.div_euclid(1000);
         let days = secs.div_euclid(86_400);
         let sod = secs.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(days);
@@ -116,7 +129,84 @@ pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
         }),
     )
     .parse(rest)?;
-    Ok((rest, (ts, zone)))
+    let offset = zone_offset(zone).unwrap_or(0);
+    Ok((rest, (Timestamp(ts.0 - i64::from(offset) * 60_000), zone)))
+}
+
+/// Time zone abbreviations PostgreSQL commonly prints, with their UTC offsets in
+/// minutes. Ambiguous ones take their most common meaning (`CST` is US Central,
+/// `IST` is India).
+const ZONES: &[(&str, i32)] = &[
+    ("UTC", 0),
+    ("GMT", 0),
+    ("UCT", 0),
+    ("Z", 0),
+    ("WET", 0),
+    ("WEST", 60),
+    ("BST", 60),
+    ("IST", 330),
+    ("CET", 60),
+    ("CEST", 120),
+    ("MET", 60),
+    ("MEST", 120),
+    ("EET", 120),
+    ("EEST", 180),
+    ("MSK", 180),
+    ("EST", -300),
+    ("EDT", -240),
+    ("CST", -360),
+    ("CDT", -300),
+    ("MST", -420),
+    ("MDT", -360),
+    ("PST", -480),
+    ("PDT", -420),
+    ("AKST", -540),
+    ("AKDT", -480),
+    ("HST", -600),
+    ("BRT", -180),
+    ("ART", -180),
+    ("JST", 540),
+    ("KST", 540),
+    ("SGT", 480),
+    ("HKT", 480),
+    ("AWST", 480),
+    ("ACST", 570),
+    ("AEST", 600),
+    ("AEDT", 660),
+    ("NZST", 720),
+    ("NZDT", 780),
+];
+
+/// The UTC offset (minutes east) of a zone label: an abbreviation from the table
+/// above or a numeric offset (`+02`, `-0500`, `+05:30`).
+pub fn zone_offset(label: &str) -> Option<i32> {
+    if let Some(&(_, off)) = ZONES.iter().find(|(z, _)| z.eq_ignore_ascii_case(label)) {
+        return Some(off);
+    }
+    let sign = match label.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits: String = label[1..].chars().filter(|c| *c != ':').collect();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m) = match digits.len() {
+        1 | 2 => (digits.parse::<i32>().ok()?, 0),
+        4 => (
+            digits[..2].parse::<i32>().ok()?,
+            digits[2..].parse::<i32>().ok()?,
+        ),
+        _ => return None,
+    };
+    (h <= 15 && m < 60).then_some(sign * (h * 60 + m))
+}
+
+/// `+02:00`-style text for an offset in minutes.
+pub fn offset_text(min: i32) -> String {
+    let sign = if min < 0 { '-' } else { '+' };
+    format!("{sign}{:02}:{:02}", min.abs() / 60, min.abs() % 60)
 }
 
 /// Parses `%n`: Unix epoch seconds with milliseconds (always UTC).
@@ -142,7 +232,23 @@ mod tests {
         assert_eq!(ts.format(), "2017-09-06 08:41:41.500");
         let (_, (ts2, z2)) = datetime_zone("2024-02-29 23:59:59 +02 x").unwrap();
         assert_eq!(z2, "+02");
-        assert_eq!(ts2.format(), "2024-02-29 23:59:59.000");
+        assert_eq!(ts2.format(), "2024-02-29 21:59:59.000");
+        assert_eq!(ts2.format_at(120), "2024-02-29 23:59:59.000");
+    }
+
+    #[test]
+    fn zones_become_instants() {
+        let (_, (utc, _)) = datetime_zone("2024-05-01 12:00:00 UTC").unwrap();
+        let (_, (cest, z)) = datetime_zone("2024-05-01 14:00:00 CEST").unwrap();
+        let (_, (num, _)) = datetime_zone("2024-05-01 07:00:00 -0500").unwrap();
+        let (_, (ist, _)) = datetime_zone("2024-05-01 17:30:00 +0530").unwrap();
+        assert_eq!(z, "CEST");
+        assert_eq!(utc, cest);
+        assert_eq!(utc, num);
+        assert_eq!(utc, ist);
+        assert_eq!(cest.format_at(120), "2024-05-01 14:00:00.000");
+        assert_eq!(zone_offset("XYZT"), None);
+        assert_eq!(offset_text(-330), "-05:30");
     }
 
     #[test]

@@ -1,0 +1,183 @@
+//! Recognizes a log's format from its first lines: stderr, csvlog, jsonlog (also
+//! Google Cloud SQL's JSON export) or syslog.
+
+/// A log format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LogFormat {
+    Stderr,
+    Csvlog,
+    Jsonlog,
+    Syslog,
+}
+
+impl LogFormat {
+    /// The name used on the command line and in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            LogFormat::Stderr => "stderr",
+            LogFormat::Csvlog => "csvlog",
+            LogFormat::Jsonlog => "jsonlog",
+            LogFormat::Syslog => "syslog",
+        }
+    }
+
+    /// Parses a `--format` value.
+    pub fn from_name(s: &str) -> Option<LogFormat> {
+        Some(match s {
+            "stderr" => LogFormat::Stderr,
+            "csvlog" | "csv" => LogFormat::Csvlog,
+            "jsonlog" | "json" => LogFormat::Jsonlog,
+            "syslog" => LogFormat::Syslog,
+            _ => return None,
+        })
+    }
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `YYYY-MM-DD HH:MM:SS` at the start of `s` (optionally quoted).
+fn starts_with_datetime(s: &str) -> bool {
+    let s = s.strip_prefix('"').unwrap_or(s);
+    let b = s.as_bytes();
+    b.len() >= 19
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b' '
+        && b[13] == b':'
+        && b[16] == b':'
+}
+
+/// A csvlog record starts with a timestamp field followed by a comma, and its
+/// first line has the severity field (`LOG`, `ERROR`, ...) among many commas.
+fn looks_csv(line: &str) -> bool {
+    if !starts_with_datetime(line) {
+        return false;
+    }
+    let after = line.strip_prefix('"').map_or(&line[19..], |l| &l[19..]);
+    let first_field_end = after.find(',');
+    first_field_end.is_some_and(|p| !after[..p].contains(' ') || after[..p].split(' ').count() <= 2)
+        && line.matches(',').count() >= 12
+        && [
+            ",LOG,",
+            ",ERROR,",
+            ",FATAL,",
+            ",WARNING,",
+            ",NOTICE,",
+            ",INFO,",
+            ",PANIC,",
+            ",DEBUG",
+        ]
+        .iter()
+        .any(|l| line.contains(l))
+}
+
+/// `Mon DD HH:MM:SS host ident[pid]: ` (BSD syslog) or an ISO timestamp (RFC 5424
+/// style) followed by `host ident[pid]: `.
+pub fn looks_syslog(line: &str) -> bool {
+    let Some(colon) = line.find("]: ") else {
+        return false;
+    };
+    let head = &line[..colon];
+    let Some(open) = head.rfind('[') else {
+        return false;
+    };
+    if !is_digits(&head[open + 1..]) {
+        return false;
+    }
+    let words: Vec<&str> = head[..open].split_whitespace().collect();
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    match words.as_slice() {
+        [mon, day, time, _host, _ident] => {
+            MONTHS.contains(mon) && is_digits(day) && time.len() == 8 && time.as_bytes()[2] == b':'
+        }
+        [iso, _host, _ident] => {
+            iso.len() >= 19 && iso.as_bytes()[4] == b'-' && iso.as_bytes()[10] == b'T'
+        }
+        _ => false,
+    }
+}
+
+/// Picks the format most of the sample's lines look like; stderr when nothing else fits.
+pub fn sniff(sample: &[&str]) -> LogFormat {
+    let lines: Vec<&str> = sample
+        .iter()
+        .copied()
+        .filter(|l| !l.trim().is_empty())
+        .take(200)
+        .collect();
+    if lines.is_empty() {
+        return LogFormat::Stderr;
+    }
+    // JSON objects that are log records: jsonlog's severity or Cloud SQL's payload.
+    let json = lines
+        .iter()
+        .filter(|l| {
+            l.trim_start().starts_with('{')
+                && (l.contains("\"error_severity\"") || l.contains("\"textPayload\""))
+        })
+        .count();
+    let csv = lines.iter().filter(|l| looks_csv(l)).count();
+    let syslog = lines.iter().filter(|l| looks_syslog(l)).count();
+    let best = [
+        (json, LogFormat::Jsonlog),
+        (csv, LogFormat::Csvlog),
+        (syslog, LogFormat::Syslog),
+    ]
+    .into_iter()
+    .max_by_key(|(n, _)| *n)
+    .unwrap_or((0, LogFormat::Stderr));
+    // csvlog records and JSON objects may span lines; a third of lines is plenty.
+    if best.0 > 0 && best.0 * 3 >= lines.len() {
+        best.1
+    } else {
+        LogFormat::Stderr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognizes_each_format() {
+        assert_eq!(
+            sniff(&["2024-05-01 10:00:00.001 UTC [1] LOG:  statement: SELECT 1"]),
+            LogFormat::Stderr
+        );
+        assert_eq!(
+            sniff(&[
+                "2021-01-22 10:03:22.785 CET,\"aaaa\",\"aaaa\",1486,\"127.0.0.1:52306\",6009c305.5ce,32878,\"SELECT\",2021-01-21 19:08:05 CET,14/10903,0,LOG,00000,\"duration: 26.120 ms  statement: x\",,,,,,,,,\"app\""
+            ]),
+            LogFormat::Csvlog
+        );
+        assert_eq!(
+            sniff(&[
+                "{\"timestamp\":\"2024-06-27 00:00:07.369 CEST\",\"pid\":1,\"error_severity\":\"LOG\"}"
+            ]),
+            LogFormat::Jsonlog
+        );
+        assert_eq!(
+            sniff(&["{\"name\": \"a package.json\"}"]),
+            LogFormat::Stderr
+        );
+        assert_eq!(
+            sniff(&["Feb 11 13:15:39 test-pc postgres[10808]: [1-1] db=,user= LOG:  listening"]),
+            LogFormat::Syslog
+        );
+        assert_eq!(
+            sniff(&["2024-02-11T13:15:39.123+01:00 test-pc postgres[10808]: [1-1] LOG:  x"]),
+            LogFormat::Syslog
+        );
+    }
+
+    #[test]
+    fn stderr_with_commas_is_not_csv() {
+        let l = "2024-05-01 10:00:00.001 UTC [1]: [1-1] user=a,db=b,app=c,client=d LOG:  duration: 1.0 ms  statement: SELECT 1,2,3,4,5,6,7,8,9,10,11,12";
+        assert_eq!(sniff(&[l]), LogFormat::Stderr);
+    }
+}

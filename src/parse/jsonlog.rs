@@ -1,0 +1,252 @@
+//! jsonlog (PostgreSQL 15+): one JSON object per line, read with serde_json and
+//! mapped to the same [`LogEntry`] as stderr. Also Google Cloud SQL's JSON export,
+//! whose `textPayload` is a stderr line without its timestamp: the record's
+//! `timestamp` is put in front of it and the line goes through the stderr parser
+//! with the detected prefix. Unknown fields are ignored; a line that is not a JSON
+//! object with a message is unrecognized.
+
+use super::StderrParser;
+use super::entry::{Assembled, LogEntry};
+use super::events::{Event, EventBuilder};
+use super::prefix::{Level, LinePrefix, detect};
+use super::timestamp::{Timestamp, datetime, datetime_zone};
+use serde::Deserialize;
+
+/// The fields pgsift reads from a jsonlog or Cloud SQL record.
+#[derive(Debug, Default, Deserialize)]
+struct Record {
+    timestamp: Option<String>,
+    user: Option<String>,
+    dbname: Option<String>,
+    pid: Option<u32>,
+    remote_host: Option<String>,
+    session_id: Option<String>,
+    error_severity: Option<String>,
+    state_code: Option<String>,
+    message: Option<String>,
+    detail: Option<String>,
+    hint: Option<String>,
+    internal_query: Option<String>,
+    context: Option<String>,
+    statement: Option<String>,
+    application_name: Option<String>,
+    query_id: Option<i64>,
+    #[serde(rename = "textPayload")]
+    text_payload: Option<String>,
+}
+
+/// Parses an RFC 3339 instant (`2020-05-02T13:00:20.382318Z`, `...+02:00`).
+pub fn rfc3339(s: &str) -> Option<Timestamp> {
+    if s.len() < 19 || s.as_bytes()[10] != b'T' {
+        return None;
+    }
+    let body = format!("{} {}", &s[..10], &s[11..]);
+    let (rest, wall) = datetime(&body).ok()?;
+    let offset_min = match rest {
+        "Z" | "" => 0,
+        r => super::timestamp::zone_offset(r)?,
+    };
+    Some(Timestamp(wall.0 - i64::from(offset_min) * 60_000))
+}
+
+fn parse_record(line: &str) -> Option<Record> {
+    let l = line.trim();
+    if !l.starts_with('{') {
+        return None;
+    }
+    serde_json::from_str(l).ok()
+}
+
+/// The stderr line a Cloud SQL record stands for: its timestamp, then its payload.
+/// Cloud SQL writes each line of a multi-line message as its own record; a payload
+/// starting with a tab continues the previous one and is passed on as it is.
+fn cloud_line(r: &Record) -> Option<String> {
+    let payload = r.text_payload.as_deref()?;
+    if payload.starts_with('\t') {
+        return Some(payload.trim_end_matches('\n').to_string());
+    }
+    let ts = r.timestamp.as_deref().and_then(rfc3339)?;
+    Some(format!(
+        "{} UTC {}",
+        ts.format(),
+        payload.trim_end_matches('\n')
+    ))
+}
+
+/// Streams jsonlog (or Cloud SQL JSON) lines into events.
+pub struct JsonlogParser {
+    events: EventBuilder,
+    /// For Cloud SQL exports: the stderr parser its payloads go through.
+    cloud: Option<StderrParser>,
+    line_no: u64,
+    zones: Vec<String>,
+}
+
+impl JsonlogParser {
+    /// Builds a parser; `sample` (the file's first lines) is used to detect the
+    /// prefix of Cloud SQL payloads, unless `given` is set. Returns the prefix used
+    /// for payloads, if any.
+    pub fn new(sample: &[&str], given: Option<&LinePrefix>) -> (Self, Option<LinePrefix>) {
+        let synthetic: Vec<String> = sample
+            .iter()
+            .filter_map(|l| parse_record(l))
+            .filter_map(|r| cloud_line(&r))
+            .collect();
+        let prefix = if synthetic.is_empty() {
+            None
+        } else {
+            match given {
+                Some(p) => Some(LinePrefix::compile(&format!("%m {}", p.source()))),
+                None => {
+                    let refs: Vec<&str> = synthetic.iter().map(String::as_str).collect();
+                    detect(&refs).map(|d| d.prefix)
+                }
+            }
+        };
+        let parser = JsonlogParser {
+            events: EventBuilder::default(),
+            cloud: prefix.clone().map(StderrParser::new),
+            line_no: 0,
+            zones: Vec::new(),
+        };
+        (parser, prefix)
+    }
+
+    /// Feeds one line (one JSON object).
+    pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
+        self.line_no += 1;
+        if line.trim().is_empty() {
+            if let Some(c) = self.cloud.as_mut() {
+                c.push_line("", out);
+            } else {
+                out(Event::Blank);
+            }
+            return;
+        }
+        let record = parse_record(line);
+        if let (Some(c), Some(r)) = (self.cloud.as_mut(), record.as_ref()) {
+            match cloud_line(r) {
+                Some(l) => c.push_line(&l, out),
+                None => {
+                    // keep the inner parser's line numbers in step
+                    c.push_line(line, out);
+                }
+            }
+            return;
+        }
+        if let Some(c) = self.cloud.as_mut() {
+            c.push_line(line, out);
+            return;
+        }
+        match record.and_then(|r| self.entry(r)) {
+            Some(e) => self.events.push(Assembled::Entry(Box::new(e)), out),
+            None => out(Event::Unrecognized {
+                line: self.line_no,
+                text: line.to_string(),
+                lines: 1,
+            }),
+        }
+    }
+
+    fn entry(&mut self, r: Record) -> Option<LogEntry> {
+        let (_, (ts, zone)) = datetime_zone(r.timestamp.as_deref()?).ok()?;
+        if !self.zones.iter().any(|z| z == zone) {
+            self.zones.push(zone.to_string());
+        }
+        let level = Level::from_word(r.error_severity.as_deref()?)?;
+        let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
+        Some(LogEntry {
+            ts: Some(ts),
+            pid: r.pid,
+            session_id: r.session_id,
+            user: nonempty(r.user),
+            db: nonempty(r.dbname),
+            app: nonempty(r.application_name),
+            client: nonempty(r.remote_host),
+            level: Some(level),
+            sqlstate: r.state_code,
+            query_id: r.query_id.filter(|q| *q != 0),
+            message: r.message?,
+            detail: r.detail,
+            hint: r.hint,
+            context: r.context,
+            statement: r.statement,
+            query: r.internal_query,
+            line: self.line_no,
+            lines: 1,
+        })
+    }
+
+    /// Flushes open entries and unpaired statements.
+    pub fn finish(&mut self, out: &mut impl FnMut(Event)) {
+        if let Some(c) = self.cloud.as_mut() {
+            c.finish(out);
+        }
+        self.events.finish(out);
+    }
+
+    pub fn zones(&self) -> Vec<String> {
+        match &self.cloud {
+            Some(c) => c.zones().to_vec(),
+            None => self.zones.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(lines: &[&str]) -> Vec<Event> {
+        let (mut p, _) = JsonlogParser::new(lines, None);
+        let mut ev = Vec::new();
+        for l in lines {
+            p.push_line(l, &mut |e| ev.push(e));
+        }
+        p.finish(&mut |e| ev.push(e));
+        ev
+    }
+
+    #[test]
+    fn native_jsonlog_record() {
+        let ev = run(&[
+            r#"{"timestamp":"2024-06-27 00:00:07.369 CEST","user":"bob","dbname":"shop","pid":58151,"error_severity":"LOG","message":"duration: 2.500 ms  statement: SELECT 1","application_name":"psql","backend_type":"client backend","query_id":0,"unknown_field":[1,2]}"#,
+            "{not json",
+        ]);
+        match &ev[0] {
+            Event::Query(q) => {
+                assert_eq!(q.duration_us, Some(2500));
+                assert_eq!(q.entry.user.as_deref(), Some("bob"));
+                assert_eq!(q.entry.ts.unwrap().format(), "2024-06-26 22:00:07.369");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(ev[1], Event::Unrecognized { line: 2, .. }));
+    }
+
+    #[test]
+    fn cloud_sql_payloads_go_through_the_stderr_parser() {
+        let a = r#"{"severity":"INFO","textPayload":"[24667]: [2-1] db=cloudsqladmin,user=cloudsqladmin LOG:  connection authorized: user=cloudsqladmin database=cloudsqladmin","timestamp":"2020-05-02T13:00:20.38403Z"}"#;
+        let b = r#"{"severity":"INFO","textPayload":"[24668]: [3-1] db=app,user=bob LOG:  duration: 1.250 ms  statement: SELECT 2","timestamp":"2020-05-02T13:00:21.5Z"}"#;
+        let ev = run(&[a, b, a, b]);
+        let q: Vec<_> = ev
+            .iter()
+            .filter_map(|e| match e {
+                Event::Query(q) => Some(q),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(q.len(), 2);
+        assert_eq!(q[0].entry.user.as_deref(), Some("bob"));
+        assert_eq!(q[0].entry.db.as_deref(), Some("app"));
+        assert_eq!(q[0].entry.ts.unwrap().format(), "2020-05-02 13:00:21.500");
+    }
+
+    #[test]
+    fn rfc3339_offsets() {
+        assert_eq!(
+            rfc3339("2020-05-02T15:00:00+02:00"),
+            rfc3339("2020-05-02T13:00:00Z")
+        );
+    }
+}

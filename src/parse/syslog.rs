@@ -1,0 +1,246 @@
+//! syslog: `Mon DD HH:MM:SS host postgres[pid]: [N-M] <prefix>LEVEL:  message`
+//! (or an RFC 3339 timestamp in front). Each record is turned into a stderr line
+//! (`%m [%p] ` + the server's own prefix) and goes through the stderr assembler;
+//! `[N-2]`, `[N-3]` ... records without a prefix continue the process's open entry,
+//! and `#011` is a tab.
+//!
+//! BSD syslog timestamps carry no year and no zone. The year is inferred from the
+//! file's modification time: the log is taken to end in that year, so the first
+//! record gets that year, or the one before when its month lies after the
+//! modification month; each time the month goes back (December to January), the
+//! year advances. Times are shown as written, in the zone `syslog`.
+
+use super::entry::StderrAssembler;
+use super::events::{Event, EventBuilder};
+use super::prefix::{LinePrefix, detect};
+use super::timestamp::{Timestamp, days_from_civil};
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The zone label given to BSD syslog times (they have none).
+pub const SYSLOG_ZONE: &str = "syslog";
+
+/// One syslog record, split.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record<'a> {
+    /// Month (1-12), day and seconds of day, when the timestamp is BSD style.
+    pub bsd: Option<(u32, u32, i64)>,
+    /// The instant, when the timestamp is RFC 3339.
+    pub instant: Option<Timestamp>,
+    pub pid: u32,
+    /// `[N-M]`: the line number and chunk number.
+    pub seq: Option<(u64, u32)>,
+    /// Everything after `[N-M] ` (or after `]: ` when there is no sequence).
+    pub rest: &'a str,
+}
+
+/// Splits a syslog line into its parts; `None` when it is not one.
+pub fn split(line: &str) -> Option<Record<'_>> {
+    let colon = line.find("]: ")?;
+    let head = &line[..colon];
+    let open = head.rfind('[')?;
+    let pid: u32 = head[open + 1..].parse().ok()?;
+    let words: Vec<&str> = head[..open].split_whitespace().collect();
+    let (bsd, instant) = match words.as_slice() {
+        [mon, day, time, _host, _ident] => {
+            let m = MONTHS.iter().position(|x| x == mon)? as u32 + 1;
+            let d: u32 = day.parse().ok()?;
+            let t: Vec<i64> = time
+                .split(':')
+                .map(|p| p.parse().ok())
+                .collect::<Option<_>>()?;
+            if t.len() != 3 {
+                return None;
+            }
+            (Some((m, d, t[0] * 3600 + t[1] * 60 + t[2])), None)
+        }
+        [iso, _host, _ident] => (None, Some(super::jsonlog::rfc3339(iso)?)),
+        _ => return None,
+    };
+    let after = &line[colon + 3..];
+    let (seq, rest) = match after.strip_prefix('[').and_then(|a| a.split_once("] ")) {
+        Some((nm, rest)) => match nm.split_once('-') {
+            Some((n, m)) => match (n.parse().ok(), m.parse().ok()) {
+                (Some(n), Some(m)) => (Some((n, m)), rest),
+                _ => (None, after),
+            },
+            None => (None, after),
+        },
+        None => (None, after),
+    };
+    Some(Record {
+        bsd,
+        instant,
+        pid,
+        seq,
+        rest,
+    })
+}
+
+/// Streams syslog lines into events.
+pub struct SyslogParser {
+    assembler: StderrAssembler,
+    events: EventBuilder,
+    year: i64,
+    last_month: Option<u32>,
+    mtime_month: u32,
+    line_no: u64,
+}
+
+impl SyslogParser {
+    /// `sample` is used to detect the server's prefix (unless `given`);
+    /// `mtime` (year, month) anchors the year of BSD timestamps.
+    /// Returns `None` when no prefix fits the records.
+    pub fn new(
+        sample: &[&str],
+        given: Option<&LinePrefix>,
+        mtime: (i64, u32),
+    ) -> Option<(Self, LinePrefix)> {
+        let server_prefix = match given {
+            Some(p) => p.clone(),
+            None => {
+                let rests: Vec<String> = sample
+                    .iter()
+                    .filter_map(|l| split(l))
+                    .filter(|r| r.seq.is_none_or(|(_, m)| m == 1))
+                    .map(|r| r.rest.replace("#011", "\t"))
+                    .collect();
+                let refs: Vec<&str> = rests.iter().map(String::as_str).collect();
+                detect(&refs)?.prefix
+            }
+        };
+        let full = LinePrefix::compile(&format!("%m [%p] {}", server_prefix.source()));
+        let parser = SyslogParser {
+            assembler: StderrAssembler::new(full),
+            events: EventBuilder::default(),
+            year: mtime.0,
+            last_month: None,
+            mtime_month: mtime.1,
+            line_no: 0,
+        };
+        Some((parser, server_prefix))
+    }
+
+    fn instant(&mut self, r: &Record<'_>) -> Timestamp {
+        if let Some(t) = r.instant {
+            return t;
+        }
+        let (m, d, sod) = r.bsd.unwrap_or((1, 1, 0));
+        match self.last_month {
+            None if m > self.mtime_month => self.year -= 1,
+            Some(prev) if m + 6 < prev => self.year += 1,
+            _ => {}
+        }
+        self.last_month = Some(m);
+        Timestamp((days_from_civil(self.year, m, d) * 86_400 + sod) * 1000)
+    }
+
+    /// Feeds one line.
+    pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
+        self.line_no += 1;
+        let Some(r) = split(line) else {
+            // not a syslog record: the assembler counts it (unrecognized), keeping
+            // its line numbers in step with the file's
+            let events = &mut self.events;
+            self.assembler.push_line(line, &mut |a| events.push(a, out));
+            return;
+        };
+        let ts = self.instant(&r);
+        let rest = r.rest.replace("#011", "\t");
+        let zone = if r.instant.is_some() {
+            "UTC"
+        } else {
+            SYSLOG_ZONE
+        };
+        let synthetic = format!("{} {zone} [{}] {rest}", ts.format(), r.pid);
+        let is_chunk = r.seq.is_some_and(|(_, m)| m > 1);
+        let events = &mut self.events;
+        let mut sink = |a| events.push(a, out);
+        let is_entry = self.assembler.prefix().match_line(&synthetic).is_some();
+        if is_entry {
+            self.assembler.push_line(&synthetic, &mut sink);
+        } else if is_chunk {
+            let text = rest.strip_prefix('\t').unwrap_or(&rest);
+            self.assembler.continue_pid(r.pid, text, &mut sink);
+        } else {
+            // another program's record (systemd, cron): unrecognized, shown as written
+            self.assembler.push_line(line, &mut sink);
+        }
+    }
+
+    /// Flushes open entries and unpaired statements.
+    pub fn finish(&mut self, out: &mut impl FnMut(Event)) {
+        let events = &mut self.events;
+        self.assembler.finish(&mut |a| events.push(a, out));
+        self.events.finish(out);
+    }
+
+    pub fn zones(&self) -> &[String] {
+        self.assembler.zones()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOG: &str = "Feb 11 13:15:40 test-pc postgres[10819]: [7-1] db=postgres,user=postgres,app=psql,client=[local] LOG:  duration: 13.997 ms  statement: SELECT d.datname as \"Name\",
+Feb 11 13:15:40 test-pc postgres[10820]: [3-1] db=postgres,user=bob,app=psql,client=[local] LOG:  duration: 1.000 ms  statement: SELECT 1
+Feb 11 13:15:40 test-pc postgres[10819]: [7-2] #011       pg_catalog.pg_get_userbyid(d.datdba) as \"Owner\"
+Feb 11 13:15:40 test-pc postgres[10819]: [7-3] #011FROM pg_catalog.pg_database d;
+Feb 11 13:15:41 test-pc postgres[10808]: [3-1] db=,user=,app=,client= LOG:  ending log output to stderr
+Feb 11 13:15:41 test-pc postgres[10808]: [3-2] db=,user=,app=,client= HINT:  Future log output will go to log destination \"syslog\".";
+
+    #[test]
+    fn continuation_chunks_join_their_process_entry() {
+        let lines: Vec<&str> = LOG.lines().collect();
+        let (mut p, prefix) = SyslogParser::new(&lines, None, (2019, 3)).unwrap();
+        assert_eq!(prefix.source(), "%qdb=%d,user=%u,app=%a,client=%h ");
+        let mut ev = Vec::new();
+        for l in &lines {
+            p.push_line(l, &mut |e| ev.push(e));
+        }
+        p.finish(&mut |e| ev.push(e));
+        let q: Vec<_> = ev
+            .iter()
+            .filter_map(|e| match e {
+                Event::Query(q) => Some(q),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(q.len(), 2);
+        let first = q.iter().find(|q| q.entry.pid == Some(10819)).unwrap();
+        assert_eq!(
+            first.sql,
+            "SELECT d.datname as \"Name\",\n       pg_catalog.pg_get_userbyid(d.datdba) as \"Owner\"\nFROM pg_catalog.pg_database d;"
+        );
+        assert_eq!(first.entry.lines, 3);
+        assert_eq!(first.entry.ts.unwrap().format(), "2019-02-11 13:15:40.000");
+        let ignored: u64 = ev
+            .iter()
+            .map(|e| match e {
+                Event::Ignored { lines, .. } => *lines,
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(ignored, 2, "LOG line with its HINT");
+    }
+
+    #[test]
+    fn year_comes_from_mtime_and_rolls_over() {
+        let dec = "Dec 31 23:59:59 h postgres[1]: [1-1] LOG:  statement: SELECT 1";
+        let jan = "Jan  1 00:00:01 h postgres[1]: [2-1] LOG:  duration: 1.000 ms";
+        let (mut p, _) =
+            SyslogParser::new(&[dec, jan], Some(&LinePrefix::compile("")), (2024, 1)).unwrap();
+        let mut ev = Vec::new();
+        p.push_line(dec, &mut |e| ev.push(e));
+        p.push_line(jan, &mut |e| ev.push(e));
+        p.finish(&mut |e| ev.push(e));
+        match &ev[0] {
+            Event::Query(q) => assert_eq!(q.entry.ts.unwrap().format(), "2024-01-01 00:00:01.000"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
