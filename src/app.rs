@@ -146,6 +146,11 @@ pub fn read_file(
             }
         }
     }
+    if sample.is_empty() && read_error.is_none() {
+        // an empty file: nothing to read, nothing wrong
+        agg.coverage_mut().file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
+        return agg.finish(&[]);
+    }
     let lines: Vec<&str> = sample.iter().map(|(l, _)| l.as_str()).collect();
     let format = format.unwrap_or_else(|| sniff(&lines));
     let choice = LogParser::choose(format, &lines, given, modified_year_month(input));

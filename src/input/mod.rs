@@ -31,12 +31,29 @@ pub struct InputFile {
 }
 
 /// Expands the given paths into files: files as given, directories recursed and
-/// sorted. Paths that do not exist or cannot be listed are returned as errors.
+/// sorted. A file reached twice (named twice, or also inside a named directory) is
+/// read once. Paths that do not exist or cannot be listed are returned as errors.
 pub fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<InputError>) {
-    let mut files = Vec::new();
+    let mut found = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
-        walk(p, true, &mut files, &mut errors);
+        walk(p, true, &mut found, &mut errors);
+    }
+    let mut seen: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    let mut files: Vec<InputFile> = Vec::new();
+    for f in found {
+        let key = if f.is_stdin() {
+            f.path.clone()
+        } else {
+            std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())
+        };
+        match seen.get(&key) {
+            Some(&i) => files[i].explicit |= f.explicit,
+            None => {
+                seen.insert(key, files.len());
+                files.push(f);
+            }
+        }
     }
     (files, errors)
 }
@@ -173,6 +190,15 @@ mod tests {
         }
         let (files, errors) = discover(&[d.path().to_path_buf(), d.path().join("missing")]);
         assert!(files.iter().all(|f| !f.explicit));
+        // the same file through two paths is read once, and counts as named
+        let twice = discover(&[
+            d.path().to_path_buf(),
+            d.path().join("a.log"),
+            d.path().join("./a.log"),
+        ])
+        .0;
+        assert_eq!(twice.len(), 3);
+        assert!(twice[0].explicit);
         let names: Vec<String> = files
             .iter()
             .map(|f| {

@@ -47,6 +47,8 @@ pub struct Lexed {
     pub tokens: Vec<Token>,
     /// An unterminated string, quoted identifier, comment or dollar quote was found.
     pub truncated: bool,
+    /// Byte spans of the comments (dropped from the tokens).
+    pub comments: Vec<(usize, usize)>,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -80,7 +82,23 @@ fn is_op_char(b: u8) -> bool {
 }
 
 /// Lexes `sql` into tokens, dropping whitespace and comments.
+///
+/// A server with `standard_conforming_strings = off` writes `\'` inside plain
+/// strings; read the standard way, such a statement ends inside a string. Then
+/// it is read again with backslash escapes, and that reading is kept if it ends
+/// cleanly.
 pub fn lex(sql: &[u8]) -> Lexed {
+    let standard = lex_mode(sql, false);
+    if standard.truncated && sql.windows(2).any(|w| w == b"\\'") {
+        let old_style = lex_mode(sql, true);
+        if !old_style.truncated {
+            return old_style;
+        }
+    }
+    standard
+}
+
+fn lex_mode(sql: &[u8], backslash_quotes: bool) -> Lexed {
     let mut out = Lexed::default();
     let n = sql.len();
     let mut i = 0;
@@ -92,14 +110,17 @@ pub fn lex(sql: &[u8]) -> Lexed {
         }
         // Comments.
         if b == b'-' && sql.get(i + 1) == Some(&b'-') {
+            let start = i;
             while i < n && sql[i] != b'\n' {
                 i += 1;
             }
+            out.comments.push((start, i));
             continue;
         }
         if b == b'/' && sql.get(i + 1) == Some(&b'*') {
             let (end, closed) = skip_block_comment(sql, i);
             out.truncated |= !closed;
+            out.comments.push((i, end));
             i = end;
             continue;
         }
@@ -107,7 +128,7 @@ pub fn lex(sql: &[u8]) -> Lexed {
         let kind;
         match b {
             b'\'' => {
-                let (end, closed) = scan_string(sql, i, false);
+                let (end, closed) = scan_string(sql, i, backslash_quotes);
                 out.truncated |= !closed;
                 i = extend_adjacent_strings(sql, end, &mut out.truncated);
                 kind = TokenKind::Str;

@@ -155,34 +155,80 @@ pub fn normalize(sql: &str) -> Normalized {
     let bytes = sql.as_bytes();
     let lexed = lex(bytes);
     let mut keys: Vec<String> = Vec::new();
-    let mut display = String::with_capacity(sql.len());
-    let mut copied_to = 0usize;
+    // Display edits: (start, end, Some(n) for a constant shown as $n, None for a comment).
+    let mut edits: Vec<(usize, usize, Option<u64>)> =
+        lexed.comments.iter().map(|&(s, e)| (s, e, None)).collect();
     for stmt in split_statements(bytes, &lexed.tokens) {
         if stmt.is_empty() {
             continue;
         }
         let converted = convert(bytes, stmt);
-        // Display text: constants replaced in the original text.
-        let first = converted.max_param + 1;
-        for (n, &(s, e)) in (first..).zip(&converted.const_spans) {
-            display.push_str(&String::from_utf8_lossy(&bytes[copied_to..s]));
-            display.push('$');
-            display.push_str(&n.to_string());
-            copied_to = e;
-        }
+        let first = converted.max_param.saturating_add(1);
+        edits.extend(
+            (first..)
+                .zip(&converted.const_spans)
+                .map(|(n, &(s, e))| (s, e, Some(n))),
+        );
+        let before = converted.toks.len();
         let mut toks = squash(converted.toks);
-        for (n, t) in (first..).zip(toks.iter_mut().filter(|t| t.kind == Kind::Const)) {
-            t.text = format!("${n}");
+        if toks.len() != before {
+            // A list was squashed: number every placeholder (parameters too) in
+            // order, so text after the list does not depend on the list's length.
+            let placeholders = toks
+                .iter_mut()
+                .filter(|t| matches!(t.kind, Kind::Const | Kind::Param));
+            for (n, t) in (1u64..).zip(placeholders) {
+                t.text = format!("${n}");
+            }
+        } else {
+            for (n, t) in (first..).zip(toks.iter_mut().filter(|t| t.kind == Kind::Const)) {
+                t.text = format!("${n}");
+            }
         }
         keys.push(render(&toks));
     }
-    display.push_str(&String::from_utf8_lossy(&bytes[copied_to..]));
-    let display = display.trim().trim_end_matches(';').trim_end().to_string();
+    let display = build_display(bytes, edits);
     Normalized {
         key: keys.join("; "),
         display,
         truncated: lexed.truncated,
     }
+}
+
+/// The original text with constants replaced by `$n` and comments removed (they
+/// can hold values too), trailing `;` and whitespace dropped.
+fn build_display(bytes: &[u8], mut edits: Vec<(usize, usize, Option<u64>)>) -> String {
+    edits.sort_unstable_by_key(|e| e.0);
+    let mut out = String::with_capacity(bytes.len());
+    let mut copied_to = 0;
+    for (s, e, replacement) in edits {
+        if s < copied_to {
+            continue;
+        }
+        out.push_str(&String::from_utf8_lossy(&bytes[copied_to..s]));
+        let glued_before = out
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        match replacement {
+            Some(n) => {
+                if glued_before {
+                    out.push(' ');
+                }
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            None => {
+                let glued_after = bytes.get(e).is_some_and(|c| !c.is_ascii_whitespace());
+                if glued_before && glued_after {
+                    out.push(' ');
+                }
+            }
+        }
+        copied_to = e;
+    }
+    out.push_str(&String::from_utf8_lossy(&bytes[copied_to..]));
+    out.trim().trim_end_matches(';').trim_end().to_string()
 }
 
 /// R1: split at top-level `;`, not inside `BEGIN ATOMIC ... END`.
@@ -244,7 +290,6 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                 let lw = text(t).to_ascii_lowercase();
                 let prev = out.last();
                 let prev2 = out.len().checked_sub(2).and_then(|i| out.get(i));
-                let prev3 = out.len().checked_sub(3).and_then(|i| out.get(i));
                 let is_const = match lw.as_str() {
                     // `NOT NULL` and a column's `NULL` constraint are syntax, not constants:
                     // a constant cannot follow a plain identifier or type name.
@@ -261,13 +306,19 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                             || (word_is(prev, &["not"]) && word_is(prev2, &["is"])))
                     }
                     "all" | "savepoint" | "prepare" => false,
+                    // R14: the name in SAVEPOINT x, RELEASE [SAVEPOINT] x,
+                    // ROLLBACK [WORK] TO [SAVEPOINT] x, DEALLOCATE [PREPARE] x.
                     _ => {
-                        word_is(prev, &["savepoint", "release", "deallocate"])
-                            || (word_is(prev, &["prepare"]) && word_is(prev2, &["deallocate"]))
-                            || (word_is(prev, &["to"]) && word_is(prev2, &["rollback"]))
-                            || (word_is(prev, &["to"])
-                                && word_is(prev2, &["work", "transaction"])
-                                && word_is(prev3, &["rollback"]))
+                        let at = out.len();
+                        let starts = |w: &str| word_is(out.first(), &[w]);
+                        (starts("savepoint") && at == 1)
+                            || (starts("release")
+                                && (at == 1 || (at == 2 && word_is(prev, &["savepoint"]))))
+                            || (starts("deallocate")
+                                && (at == 1 || (at == 2 && word_is(prev, &["prepare"]))))
+                            || (starts("rollback")
+                                && (word_is(prev, &["to"])
+                                    || (word_is(prev, &["savepoint"]) && word_is(prev2, &["to"]))))
                     }
                 };
                 if is_const {
@@ -340,7 +391,8 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                 let n: u64 = std::str::from_utf8(&sql[t.start + 1..t.end])
                     .ok()
                     .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
+                    .unwrap_or(0)
+                    .min(u64::from(u32::MAX));
                 max_param = max_param.max(n);
                 Kind::Param
             }
@@ -664,6 +716,62 @@ mod tests {
             normalize("SELECT * FROM t WHERE a NOT NULL AND NOT true").key,
             "select * from t where a not null and not $1"
         );
+    }
+
+    #[test]
+    fn release_is_also_a_column_name() {
+        assert_eq!(
+            normalize("SELECT name, release FROM packages ORDER BY release DESC").key,
+            "select name, release from packages order by release desc"
+        );
+        assert_eq!(
+            normalize("ROLLBACK TO SAVEPOINT sp_3").key,
+            "rollback to savepoint $1"
+        );
+        assert_eq!(
+            normalize("ROLLBACK WORK TO sp_3").key,
+            "rollback work to $1"
+        );
+    }
+
+    #[test]
+    fn text_after_a_squashed_list_does_not_depend_on_its_length() {
+        let a = normalize("SELECT * FROM t WHERE id IN ($1, $2) AND b = $3").key;
+        let b = normalize("SELECT * FROM t WHERE id IN ($1, $2, $3) AND b = $4").key;
+        assert_eq!(a, b);
+        assert_eq!(a, "select * from t where id in($1 /*, ... */) and b = $2");
+        let c = normalize(
+            "INSERT INTO t (a, b) VALUES (1, 2), (3, 4) ON CONFLICT (a) DO UPDATE SET b = 5",
+        )
+        .key;
+        let d = normalize("INSERT INTO t (a, b) VALUES (1, 2) , (3, 4), (5, 6) ON CONFLICT (a) DO UPDATE SET b = 7").key;
+        assert_eq!(c, d);
+    }
+
+    #[test]
+    fn display_drops_comments_and_keeps_words_apart() {
+        let n = normalize(
+            "SELECT 1 /* email='alice@example.com' */, date'2024-01-01' -- pw=secret\nFROM t",
+        );
+        assert!(
+            !n.display.contains("alice") && !n.display.contains("secret"),
+            "{}",
+            n.display
+        );
+        assert!(n.display.contains("date $2"), "{}", n.display);
+    }
+
+    #[test]
+    fn backslash_quotes_of_old_servers_do_not_leak_values() {
+        let n = normalize("SELECT * FROM t WHERE name = 'O\\'Brien' AND pw = 'hunter2'");
+        assert_eq!(n.key, "select * from t where name = $1 and pw = $2");
+        assert!(!n.truncated);
+    }
+
+    #[test]
+    fn huge_parameter_numbers_do_not_overflow() {
+        let n = normalize("SELECT $18446744073709551615, 1");
+        assert!(n.key.starts_with("select $"), "{}", n.key);
     }
 
     #[test]

@@ -129,8 +129,11 @@ impl StderrAssembler {
         // PostgreSQL writes a tab after each newline inside a message; some copies of
         // logs turned that tab into spaces, so a space-led line continues too.
         let cont = line.strip_prefix('\t').or_else(|| {
-            (line.starts_with(' ') && !line.trim().is_empty() && self.last.is_some())
-                .then_some(line)
+            (line.starts_with(' ')
+                && !line.trim().is_empty()
+                && self.last.is_some()
+                && self.prefix.match_line(line).is_none())
+            .then_some(line)
         });
         if let Some(cont) = cont {
             // A continuation with nothing to continue is not understood.
@@ -299,6 +302,13 @@ mod tests {
         assert_eq!(first.detail.as_deref(), Some("parameters: $1 = 'x, y\nz'"));
         assert_eq!(first.lines, 4);
         assert_eq!(first.pid, Some(1));
+    }
+
+    #[test]
+    fn padded_prefix_lines_starting_with_spaces_are_entries() {
+        let log = "  123 2024-05-01 10:00:00.001 UTC LOG:  duration: 1.000 ms  statement: SELECT 1\n   45 2024-05-01 10:00:00.002 UTC LOG:  duration: 1.000 ms  statement: SELECT 2\n";
+        let out = assemble("%5p %m ", log);
+        assert_eq!(entries(&out).len(), 2);
     }
 
     #[test]

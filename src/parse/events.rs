@@ -7,6 +7,7 @@
 
 use super::entry::{Assembled, LogEntry};
 use super::message::{Message, Step, classify};
+use super::prefix::Level;
 use std::collections::HashMap;
 
 /// A statement execution (timed) or a statement logged without a duration.
@@ -99,6 +100,15 @@ impl EventBuilder {
         };
         let key = pid_key(&entry);
         let lines = entry.lines;
+        // A statement that failed gets no duration: the error closes it, so it does
+        // not pair with the process's next bare duration (another statement's).
+        if matches!(
+            entry.level,
+            Some(Level::Error | Level::Fatal | Level::Panic)
+        ) && let Some(p) = self.pending.remove(&key)
+        {
+            out(Event::Query(Box::new(p)));
+        }
         match classify(&entry.message) {
             Message::Timed { us, step, sql } => {
                 if let Some(p) = self.pending.remove(&key) {
@@ -155,7 +165,6 @@ impl EventBuilder {
                 out(Event::Disconnection { session_ms, lines })
             }
             Message::Other(category) => {
-                use super::prefix::Level;
                 let category = match (category, entry.level) {
                     ("other message", Some(Level::Error)) => "error",
                     ("other message", Some(Level::Fatal | Level::Panic)) => "fatal error",
@@ -228,6 +237,16 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_failed_statement_does_not_take_the_next_duration() {
+        let log = "2024-05-01 10:00:00.001 UTC [1] LOG:  execute S_1: SELECT 1/0\n\
+                   2024-05-01 10:00:00.002 UTC [1] ERROR:  division by zero\n\
+                   2024-05-01 10:00:00.003 UTC [1] LOG:  duration: 0.100 ms\n";
+        let ev = events(log);
+        assert!(matches!(&ev[0], Event::Query(q) if q.duration_us.is_none()));
+        assert!(ev.contains(&Event::UnattributedDuration { us: 100, lines: 1 }));
     }
 
     #[test]

@@ -62,6 +62,13 @@ fn session_time(s: &str) -> Option<u64> {
 /// Parses `12.345` milliseconds into whole microseconds, exactly.
 fn millis_as_us(i: &str) -> IResult<&str, u64> {
     let (i, whole) = digit1(i)?;
+    if whole.len() > 12 {
+        // more than 30 years: not a duration PostgreSQL wrote
+        return Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::TooLarge,
+        )));
+    }
     let (i, frac) = opt(preceded(tag("."), digit1)).parse(i)?;
     let whole: u64 = whole.parse().unwrap_or(u64::MAX / 1000);
     let frac = frac.unwrap_or("");

@@ -305,8 +305,8 @@ fn level_positions(line: &str) -> impl Iterator<Item = (usize, Level, usize)> + 
     line.match_indices(":  ").filter_map(move |(colon, _)| {
         let before = &line[..colon];
         let word_start = before
-            .rfind(|c: char| !c.is_ascii_alphanumeric())
-            .map_or(0, |p| p + 1);
+            .trim_end_matches(|c: char| c.is_ascii_alphanumeric())
+            .len();
         Level::from_word(&before[word_start..]).map(|lvl| (word_start, lvl, colon + 3))
     })
 }
@@ -560,18 +560,23 @@ pub fn detect(sample: &[&str]) -> Option<Detection> {
     inferred.sort();
     inferred.dedup();
     candidates.extend(inferred.iter().map(|p| LinePrefix::compile(p)));
-    // Score: lines matched, then lines matched by the whole prefix (not only the part
-    // before %q), then escapes captured.
-    let mut best: Option<((usize, usize, usize), Detection)> = None;
-    for c in candidates {
-        let (mut matched, mut full) = (0, 0);
-        for l in &lines {
-            if let Some((_, f)) = c.match_line_full(l) {
-                matched += 1;
-                full += usize::from(f);
-            }
-        }
-        let score = (matched, full, c.escape_count());
+    // A line matched only by the part before %q is a background process's line,
+    // unless its message is a client session's (then the prefix is wrong for it).
+    // Score: lines explained, then the earlier known prefix (the Debian default
+    // comes before rarer %q prefixes: a sample of background lines alone cannot
+    // tell them apart), then escapes captured.
+    type Score = (usize, std::cmp::Reverse<usize>, usize);
+    let mut best: Option<(Score, Detection)> = None;
+    for (index, c) in candidates.into_iter().enumerate() {
+        let matched = lines
+            .iter()
+            .filter(|l| match c.match_line_full(l) {
+                Some((_, full)) if full => true,
+                Some((m, _)) => !is_session_message(m.message),
+                None => false,
+            })
+            .count();
+        let score = (matched, std::cmp::Reverse(index), c.escape_count());
         if matched > 0 && best.as_ref().is_none_or(|(s, _)| score > *s) {
             best = Some((
                 score,
@@ -584,6 +589,19 @@ pub fn detect(sample: &[&str]) -> Option<Detection> {
         }
     }
     best.map(|(_, d)| d).filter(|b| b.matched * 2 >= b.sampled)
+}
+
+/// Messages only client sessions write: a line holding one has the full prefix.
+fn is_session_message(msg: &str) -> bool {
+    [
+        "duration: ",
+        "statement: ",
+        "execute ",
+        "connection authorized",
+        "disconnection: ",
+    ]
+    .iter()
+    .any(|p| msg.starts_with(p))
 }
 
 /// Infers a prefix from one line: recognizes timestamps, `[pid]`, `[line-1]`,
@@ -815,6 +833,28 @@ mod tests {
         assert_eq!(p, "%m [%p] [%l-1] %qusr=%u;database=%d ");
         let d = detect(&[line, line]).unwrap();
         assert_eq!(d.prefix.match_line(line).unwrap().fields.user, Some("bob"));
+    }
+
+    #[test]
+    fn non_ascii_before_a_double_space_does_not_panic() {
+        let p = LinePrefix::compile("%m [%p] ");
+        assert!(
+            p.match_line("2024-05-01 10:00:00.003 CEST [1] DÉTAIL:  x")
+                .is_none()
+        );
+        let l = p
+            .match_line("2024-05-01 10:00:00.003 CEST [1] LOG:  Nachricht für:  x")
+            .unwrap();
+        assert_eq!(l.message, "Nachricht für:  x");
+        assert!(detect(&["ОШИБКА:  что-то", "für:  x"]).is_none());
+    }
+
+    #[test]
+    fn background_only_sample_still_picks_the_q_prefix() {
+        let bg = "2024-05-01 10:00:00.123 UTC [7] LOG:  checkpoint starting: time";
+        let d = detect(&[bg, bg, bg]).unwrap();
+        let user = "2024-05-01 10:00:01.000 UTC [8] bob@db1 LOG:  statement: SELECT 1";
+        assert_eq!(d.prefix.match_line(user).unwrap().fields.user, Some("bob"));
     }
 
     #[test]
