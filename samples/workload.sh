@@ -17,12 +17,19 @@
 #     log_statement=all + log_duration=on (statement line, then a bare
 #     "duration: X ms" line)
 #       -> samples/logs/postgresql-statement-duration.log
+#   * run 3: the same cluster restarted with the logging collector on and
+#     log_destination = 'stderr,csvlog,jsonlog', so that ONE server run writes
+#     the same events in three formats (small workload: pgbench simple and
+#     extended, psql statements, a syntax error, the markup payload, a bind
+#     parameter with ", ", a quote and a newline)
+#       -> tests/data/formats/postgresql.log, .csv, .json
 #   * stops the server and deletes the temp directory on exit (trap), whatever
-#     happens. Re-running regenerates both logs from scratch.
+#     happens. Re-running regenerates all the logs from scratch.
 #
-# The log files are byte-for-byte what the postmaster wrote to its stderr
-# (`pg_ctl -l FILE`); they are only copied into samples/logs/ after the server
-# has stopped. Nothing is edited or appended by this script.
+# The run 1 and run 2 files are byte-for-byte what the postmaster wrote to its
+# stderr (`pg_ctl -l FILE`); the run 3 files are byte-for-byte what the logging
+# collector wrote. They are only copied out after the server (and, for run 3,
+# the logger process) has stopped. Nothing is edited or appended by this script.
 #
 # Requirements: Debian/Ubuntu postgresql-15 (binaries in /usr/lib/postgresql/15/bin),
 # the `postgres` OS user, root (to switch to that user with runuser).
@@ -37,6 +44,7 @@ PORT=${PGSIFT_PORT:-54329}
 HOST=127.0.0.1
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT_DIR="$SCRIPT_DIR/logs"
+FORMATS_DIR="$(cd "$SCRIPT_DIR/.." && pwd)/tests/data/formats"   # run 3 output
 
 # Passwords of the throwaway cluster (it only lives for the duration of the
 # script, listens on 127.0.0.1 and is deleted at exit).
@@ -52,6 +60,8 @@ BENCH_EXT_T=50         # transactions per client, pgbench -M extended (run 1)
 BENCH_PREP_T=50        # transactions per client, pgbench -M prepared (run 1)
 NPLUS1_T=5             # transactions per client, N+1 custom script   (run 1)
 RUN2_T=20              # transactions per client, pgbench runs        (run 2)
+RUN3_SIMPLE_T=80       # transactions per client, pgbench -M simple   (run 3)
+RUN3_EXT_T=10          # transactions per client, pgbench -M extended (run 3)
 SEED=20241127          # pgbench --random-seed, for reproducible values
 
 # ---------------------------------------------------------------------------
@@ -146,10 +156,11 @@ wait_for_log() {
     return 1
 }
 
-# Publish a finished log: copy it unchanged (atomically) into samples/logs.
+# Publish a finished log: copy it unchanged (atomically) to $2 (a path in
+# samples/logs or tests/data/formats).
 publish() {
     local src=$1 dst=$2
-    mkdir -p "$OUT_DIR"
+    mkdir -p "$(dirname "$dst")"
     cp "$src" "$dst.tmp.$$"
     chmod 0644 "$dst.tmp.$$"
     mv -f "$dst.tmp.$$" "$dst"
@@ -471,5 +482,105 @@ EOF
 log "run 2: stopping server"
 stop_server
 publish "$RUN2_LOG" "$OUT_DIR/postgresql-statement-duration.log"
+
+# ===========================================================================
+# RUN 3 -> tests/data/formats/postgresql.log, postgresql.csv, postgresql.json
+# ===========================================================================
+# Same data directory, the logging collector on and three destinations at
+# once: every message is written to the stderr-format file, the CSV file and
+# the JSON file by the same server, so the three files describe the same
+# events. With log_filename = 'postgresql' (no strftime escapes, no ".log")
+# PostgreSQL 15 names them "postgresql", "postgresql.csv" and
+# "postgresql.json"; rotation is disabled so there is exactly one file each.
+# log_line_prefix only applies to the stderr format.
+RUN3_DIR=$WORK/run3-logs                # log_directory (absolute path)
+RUN3_PGCTL_LOG=$WORK/run3-pg_ctl.log    # postmaster stderr before the collector takes over
+mkdir -p "$RUN3_DIR"
+chown postgres: "$RUN3_DIR"
+chmod 0700 "$RUN3_DIR"
+cat >"$DATA/pgsift-run.conf" <<EOF
+logging_collector = on
+log_destination = 'stderr,csvlog,jsonlog'
+log_directory = '$RUN3_DIR'
+log_filename = 'postgresql'
+log_rotation_age = 0
+log_rotation_size = 0
+log_line_prefix = '%m [%p] %q%u@%d '
+log_min_duration_statement = 0
+log_statement = 'none'
+log_duration = off
+EOF
+chown postgres: "$DATA/pgsift-run.conf"
+log "run 3: starting server (logging collector, stderr+csvlog+jsonlog)"
+start_server "$RUN3_PGCTL_LOG"
+
+log "run 3: pgbench simple and extended"
+export PGAPPNAME=pgbench
+pgbench_tcp -U postgres --random-seed="$SEED" -M simple   -c 2 -j 2 -t "$RUN3_SIMPLE_T" "$BENCH_DB"
+pgbench_tcp -U postgres --random-seed="$SEED" -M extended -c 2 -j 2 -t "$RUN3_EXT_T"    "$BENCH_DB"
+
+log "run 3: psql statements as $APP_ROLE"
+export PGAPPNAME=billing-api
+psql_app <<'EOF'
+SELECT id, email FROM customers WHERE id = 42;
+SELECT o.id, o.status, o.total_cents
+  FROM orders AS o
+ WHERE o.customer_email = 'customer42@example.com'
+ ORDER BY o.id
+ LIMIT 5;
+UPDATE customers SET note = 'run 3' WHERE id = 42;
+EOF
+psql_app -c 'SELECT 1 AS "<script>alert(1)</script>", '\''<img src=x onerror=alert(2)>'\'' AS payload;'
+psql_app_err <<'EOF'
+SELEC id FROM customers WHERE id = 1;
+EOF
+
+# The bind parameter with ", ", a single quote and a newline, as in run 1: the
+# value comes from \gset in a pgbench script (extended protocol), so it is sent
+# as a parameter of the UPDATE, not interpolated into the SQL.
+RUN3_PARAM=$WORK/run3-param.sql
+cat >"$RUN3_PARAM" <<'EOF'
+\set cid random(1, 2000)
+SELECT name || E', it''s\nfragile -- handle with care' AS note
+  FROM customers WHERE id = :cid \gset
+UPDATE customers SET note = :note WHERE id = :cid;
+EOF
+pgbench_tcp -U "$APP_ROLE" -n --random-seed="$SEED" -M extended -c 1 -j 1 -t 2 -f "$RUN3_PARAM" "$APP_DB"
+
+# The logging collector ("postgres: logger") is not waited for by pg_ctl: it
+# exits after the postmaster, once it has drained its pipe. Note its PID now
+# and wait for it after the stop, so the last lines are in the files.
+log "run 3: stopping server"
+postmaster_pid=$(head -n 1 "$DATA/postmaster.pid")
+logger_pid=$(ps -o pid=,args= --ppid "$postmaster_pid" | awk '$2 == "postgres:" && $3 == "logger" { print $1 }')
+stop_server
+if [[ -n $logger_pid ]]; then
+    for ((i = 0; i < 60; i++)); do
+        kill -0 "$logger_pid" 2>/dev/null || break
+        sleep 0.5
+    done
+    kill -0 "$logger_pid" 2>/dev/null && die "logger process $logger_pid still running 30 s after the stop"
+else
+    log "warning: could not find the logger process; sleeping 2 s instead"
+    sleep 2
+fi
+
+log "run 3: files written by the collector: $(cd "$RUN3_DIR" && ls -A | tr '\n' ' ')"
+for f in postgresql postgresql.csv postgresql.json; do
+    [[ -s $RUN3_DIR/$f ]] || die "run 3: $RUN3_DIR/$f missing or empty"
+done
+publish "$RUN3_DIR/postgresql"      "$FORMATS_DIR/postgresql.log"
+publish "$RUN3_DIR/postgresql.csv"  "$FORMATS_DIR/postgresql.csv"
+publish "$RUN3_DIR/postgresql.json" "$FORMATS_DIR/postgresql.json"
+
+# Sanity check: the same number of timed executions in the three formats.
+# (CSV: the message is the quoted field after ",LOG,00000,"; JSON: one record
+# per line, quotes inside values are escaped, so '"message":"' is a key.)
+n_stderr=$(count_log "$FORMATS_DIR/postgresql.log"  'duration: [0-9.]+ ms  (statement|execute [^:]*):')
+n_csv=$(count_log    "$FORMATS_DIR/postgresql.csv"  ',LOG,00000,"duration: [0-9.]+ ms  (statement|execute [^:]*):')
+n_json=$(count_log   "$FORMATS_DIR/postgresql.json" '"message":"duration: [0-9.]+ ms  (statement|execute [^:]*):')
+log "run 3: timed executions: stderr $n_stderr, csv $n_csv, json $n_json"
+[[ $n_stderr == "$n_csv" && $n_stderr == "$n_json" ]] \
+    || log "WARNING: run 3 execution counts differ between formats"
 
 log "done"

@@ -1,0 +1,395 @@
+//! Every log format and compression pgsift reads, on real logs: pgBadger's fixtures
+//! (other people's servers) and one run of our own server that wrote stderr, csvlog
+//! and jsonlog at once. Expected counts are computed from the files' text.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::path::Path;
+
+const FIXTURES: &str = "tests/data/pgbadger";
+const MAIN_LOG: &str = "samples/logs/postgresql-main.log";
+
+struct Run {
+    code: i32,
+    stderr: String,
+    json: Value,
+    html: String,
+}
+
+fn run_with(args: &[&str], stdin: Option<Vec<u8>>) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("r.html");
+    let json = dir.path().join("r.json");
+    let mut cmd = Command::cargo_bin("pgsift").unwrap();
+    cmd.arg("report")
+        .args(args)
+        .arg("-o")
+        .arg(&html)
+        .arg("--json")
+        .arg(&json);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input);
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(html.exists(), "no report: {stderr}");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stderr,
+        json: serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap(),
+        html: std::fs::read_to_string(&html).unwrap(),
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    run_with(args, None)
+}
+
+/// The decompressed text of a file, whatever its compression.
+fn text(path: &str) -> String {
+    let f = std::fs::File::open(path).unwrap();
+    let (mut r, _) = pgsift::input::decompress::decoded(f).unwrap();
+    let mut bytes = Vec::new();
+    r.read_to_end(&mut bytes).unwrap();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn file0(r: &Run) -> &Value {
+    &r.json["coverage"]["files"][0]
+}
+
+fn assert_lines_add_up(r: &Run) {
+    for f in r.json["coverage"]["files"].as_array().unwrap() {
+        let n = |k: &str| f[k].as_u64().unwrap();
+        assert_eq!(
+            n("lines_total"),
+            n("lines_parsed") + n("lines_ignored") + n("lines_unrecognized"),
+            "{}",
+            f["path"]
+        );
+    }
+}
+
+fn is_timed_execution(message: &str) -> bool {
+    let Some(rest) = message.strip_prefix("duration: ") else {
+        return false;
+    };
+    let Some((_, tail)) = rest.split_once(" ms  ") else {
+        return false;
+    };
+    tail.starts_with("statement: ") || (tail.starts_with("execute ") && tail.contains(": "))
+}
+
+#[test]
+fn syslog_fixture_counts_every_statement_and_the_foreign_lines() {
+    let path = format!("{FIXTURES}/pg-syslog.1.bz2");
+    let t = text(&path);
+    let timed: Vec<&str> = t
+        .lines()
+        .filter(|l| {
+            l.find("LOG:  ")
+                .is_some_and(|i| is_timed_execution(&l[i + 6..]))
+        })
+        .collect();
+    let on_pgbench = timed.iter().filter(|l| l.contains("db=pgbench,")).count() as u64;
+    let foreign = t.lines().filter(|l| !l.contains(" postgres[")).count() as u64;
+    let r = run(&[&path]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let f = file0(&r);
+    assert_eq!(f["format"], "syslog");
+    assert_eq!(f["compression"], "bzip2");
+    assert_eq!(r.json["summary"]["executions"], timed.len() as u64);
+    let pgbench: u64 = r.json["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["databases"]["pgbench"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(pgbench, on_pgbench);
+    assert!(on_pgbench > 50_000);
+    assert_eq!(f["lines_unrecognized"], foreign);
+    assert!(
+        f["unrecognized_examples"][0][1]
+            .as_str()
+            .unwrap()
+            .contains("systemd[1]")
+    );
+    // A statement split into [N-2], [N-3] records is joined whole.
+    let psql = r.json["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| {
+            q["normalized"]
+                .as_str()
+                .unwrap()
+                .starts_with("select d.datname as \"Name\"")
+        })
+        .unwrap();
+    assert!(
+        psql["normalized"]
+            .as_str()
+            .unwrap()
+            .contains("from pg_catalog.pg_database d")
+    );
+    assert_eq!(r.json["summary"]["time_zone"], "syslog");
+    assert_lines_add_up(&r);
+}
+
+#[test]
+fn cloud_sql_export_sessions_per_user_and_database() {
+    let path = format!("{FIXTURES}/cloudsql.log.gz");
+    let t = text(&path);
+    let expected = t
+        .lines()
+        .filter(|l| l.contains("connection authorized: user=cloudsqladmin database=cloudsqladmin"))
+        .count() as u64;
+    assert_eq!(expected, 151);
+    let r = run(&[&path]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(file0(&r)["format"], "jsonlog");
+    assert_eq!(file0(&r)["lines_unrecognized"], 0);
+    assert_eq!(
+        r.json["connections"]["by_user_database"]["cloudsqladmin@cloudsqladmin"],
+        expected
+    );
+    assert_eq!(r.json["summary"]["time_zone"], "UTC");
+    assert_lines_add_up(&r);
+}
+
+#[test]
+fn jsonlog_and_stderr_vacuum_fixtures_are_fully_recognized() {
+    for (name, format) in [
+        ("pg_vacuums.json.gz", "jsonlog"),
+        ("pg_vacuums.log.gz", "stderr"),
+    ] {
+        let path = format!("{FIXTURES}/{name}");
+        let t = text(&path);
+        let r = run(&[&path]);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        let f = file0(&r);
+        assert_eq!(f["format"], format);
+        assert_eq!(f["lines_total"], t.lines().count() as u64);
+        assert_eq!(f["lines_unrecognized"], 0, "{name}");
+        assert!(
+            f["ignored_by_kind"]["autovacuum"].as_u64().unwrap() > 1000,
+            "{name}"
+        );
+        assert_lines_add_up(&r);
+    }
+}
+
+#[test]
+fn csvlog_fixtures_with_binary_parameters_and_untimed_statements() {
+    let anon = format!("{FIXTURES}/anonymize.log");
+    let r = run(&[&anon, "--show-values"]);
+    assert_eq!(file0(&r)["format"], "csvlog");
+    let t = text(&anon);
+    let timed = t.matches(",\"duration: ").filter(|_| true).count();
+    let timed_exec = t
+        .split(",\"duration: ")
+        .skip(1)
+        .filter(|rest| is_timed_execution(&format!("duration: {rest}")))
+        .count() as u64;
+    assert!(timed >= timed_exec as usize);
+    assert_eq!(r.json["summary"]["executions"], timed_exec);
+    assert!(r.json["summary"]["bind_count"].as_u64().unwrap() >= 1);
+    assert_eq!(r.json["coverage"]["lines_unrecognized"], 0);
+    assert!(r.html.contains("PostgreSQL JDBC Driver"));
+
+    let untimed = format!("{FIXTURES}/csv_statement_without_duration.log");
+    let r = run(&[&untimed]);
+    assert_eq!(r.json["summary"]["executions"], 1);
+    assert_eq!(r.json["summary"]["untimed_statements"], 1);
+    let q = &r.json["queries"][0];
+    assert_eq!(q["users"]["example_user"], 1);
+    assert_eq!(q["apps"]["example app"], 1);
+    assert_lines_add_up(&r);
+}
+
+#[test]
+fn three_formats_of_one_server_run_agree_exactly() {
+    let dir = "tests/data/formats";
+    let runs: Vec<Run> = ["postgresql.log", "postgresql.csv", "postgresql.json"]
+        .iter()
+        .map(|f| run(&[&format!("{dir}/{f}")]))
+        .collect();
+    let formats: Vec<&Value> = runs.iter().map(|r| &file0(r)["format"]).collect();
+    assert_eq!(formats, ["stderr", "csvlog", "jsonlog"]);
+    let stderr_text = text(&format!("{dir}/postgresql.log"));
+    let expected = stderr_text
+        .lines()
+        .filter(|l| {
+            l.find("LOG:  ")
+                .is_some_and(|i| is_timed_execution(&l[i + 6..]))
+        })
+        .count() as u64;
+    assert!(expected > 100);
+    let key = |r: &Run| {
+        let s = &r.json["summary"];
+        let groups: Vec<(String, u64, f64)> = r.json["queries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| {
+                (
+                    q["normalized"].as_str().unwrap().to_string(),
+                    q["count"].as_u64().unwrap(),
+                    q["total_ms"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        (
+            s["executions"].clone(),
+            s["total_duration_ms"].clone(),
+            groups,
+        )
+    };
+    let first = key(&runs[0]);
+    assert_eq!(first.0, expected);
+    for r in &runs[1..] {
+        assert_eq!(key(r), first, "{}", file0(r)["format"]);
+        assert_eq!(file0(r)["lines_unrecognized"], 0);
+    }
+    for r in &runs {
+        assert_lines_add_up(r);
+    }
+}
+
+fn compress(kind: &str, data: &[u8]) -> Vec<u8> {
+    match kind {
+        "gz" => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        }
+        "bz2" => {
+            let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        }
+        "xz" => {
+            let mut e = liblzma::write::XzEncoder::new(Vec::new(), 1);
+            e.write_all(data).unwrap();
+            e.finish().unwrap()
+        }
+        "zst" => zstd::encode_all(data, 1).unwrap(),
+        _ => unreachable!(),
+    }
+}
+
+/// The audit without what legitimately differs between copies of one log.
+fn comparable(mut j: Value) -> Value {
+    j["coverage"] = Value::Null;
+    for list in ["queries", "slowest"] {
+        for q in j[list].as_array_mut().unwrap() {
+            let s = if list == "queries" {
+                &mut q["example"]
+            } else {
+                q
+            };
+            s["file"] = Value::Null;
+        }
+    }
+    j
+}
+
+#[test]
+fn compressed_copies_and_stdin_give_the_same_audit() {
+    let data = std::fs::read(MAIN_LOG).unwrap();
+    let plain = run(&[MAIN_LOG]);
+    let dir = tempfile::tempdir().unwrap();
+    for kind in ["gz", "bz2", "xz", "zst"] {
+        // a misleading name: detection is by magic bytes
+        let p = dir.path().join(format!("copy-{kind}.log"));
+        std::fs::write(&p, compress(kind, &data)).unwrap();
+        let r = run(&[p.to_str().unwrap()]);
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        assert!(file0(&r)["compression"].is_string(), "{kind}");
+        assert_eq!(
+            file0(&r)["lines_total"],
+            file0(&plain)["lines_total"],
+            "{kind}"
+        );
+        assert_eq!(comparable(r.json), comparable(plain.json.clone()), "{kind}");
+    }
+    let piped = run_with(&["-"], Some(compress("gz", &data)));
+    assert_eq!(piped.code, 0, "{}", piped.stderr);
+    assert_eq!(file0(&piped)["path"], "(stdin)");
+    assert_eq!(comparable(piped.json), comparable(plain.json));
+}
+
+#[test]
+fn truncated_gzip_reports_what_was_readable_and_exits_1() {
+    let data = std::fs::read(MAIN_LOG).unwrap();
+    let mut gz = compress("gz", &data);
+    gz.truncate(gz.len() / 2);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("cut.log.gz");
+    std::fs::write(&p, gz).unwrap();
+    let r = run(&[p.to_str().unwrap(), "tests/data/pgbadger/stmt_type.log"]);
+    assert_eq!(r.code, 1);
+    let files = r.json["coverage"]["files"].as_array().unwrap();
+    let cut = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("cut.log.gz"))
+        .unwrap();
+    assert!(
+        cut["error"].as_str().unwrap().contains("read error"),
+        "{cut}"
+    );
+    let full = run(&[MAIN_LOG]);
+    let got = cut["lines_total"].as_u64().unwrap();
+    assert!(got > 100 && got < file0(&full)["lines_total"].as_u64().unwrap());
+    assert!(
+        r.json["summary"]["executions"].as_u64().unwrap() > 12,
+        "the other file and the readable part"
+    );
+    assert!(r.html.contains("read error"));
+}
+
+#[test]
+fn format_override_and_time_zone_choice() {
+    let csv = format!("{FIXTURES}/anonymize.log");
+    let forced = run(&[&csv, "--format", "stderr"]);
+    assert_eq!(forced.code, 1);
+    assert_eq!(forced.json["summary"]["executions"], 0);
+    let cet = run(&[&csv]);
+    assert_eq!(cet.json["summary"]["time_zone"], "CET");
+    assert_eq!(cet.json["summary"]["time_zone_offset"], "+01:00");
+    let utc = run(&[&csv, "--tz", "UTC"]);
+    let first = |r: &Run| r.json["summary"]["first_ts"].as_str().unwrap().to_string();
+    // 10:03 CET is 09:03 UTC: the same instant shown in another zone.
+    assert_eq!(
+        first(&cet)[11..13].parse::<u32>().unwrap(),
+        first(&utc)[11..13].parse::<u32>().unwrap() + 1
+    );
+    Command::cargo_bin("pgsift")
+        .unwrap()
+        .args(["report", &csv, "--tz", "Mars/Olympus"])
+        .assert()
+        .code(2);
+    Command::cargo_bin("pgsift")
+        .unwrap()
+        .args(["report", &csv, "--format", "xml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn files_that_are_not_logs_in_a_directory_are_skipped_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(MAIN_LOG, dir.path().join("a.log")).unwrap();
+    std::fs::write(
+        dir.path().join("notes.txt"),
+        "just some notes\nnothing to see\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("package.json"), "{\"name\": \"x\"}\n").unwrap();
+    let r = run(&[dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json["coverage"]["files_skipped"], 2);
+    assert!(r.stderr.contains("notes.txt"));
+    assert!(Path::new(MAIN_LOG).exists());
+}
