@@ -98,7 +98,13 @@ pub fn entry_from_fields(f: &[String], line: u64, lines: u64) -> Option<(LogEntr
         user: opt(f, col::USER),
         db: opt(f, col::DB),
         app,
-        client: opt(f, col::CLIENT),
+        // `host:port`; the port differs per session, the host is what counts
+        client: opt(f, col::CLIENT).map(|c| match c.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
+                host.to_string()
+            }
+            _ => c,
+        }),
         level: Some(level),
         sqlstate: opt(f, col::SQLSTATE),
         query_id: f

@@ -263,7 +263,10 @@ pub fn render(a: &Audit, top: usize) -> String {
     let zone = if s.time_zones.is_empty() {
         "zone not in the log".to_string()
     } else {
-        s.time_zones.join(", ")
+        match (s.time_zone.as_str(), s.time_zone_offset.as_str()) {
+            ("UTC", "+00:00") => "UTC".to_string(),
+            (z, off) => format!("{z}, UTC{off}"),
+        }
     };
     let time_range = match (&s.first_ts, &s.last_ts) {
         (Some(f), Some(l)) => format!("{f} to {l} ({zone})"),
@@ -318,9 +321,19 @@ pub fn render(a: &Audit, top: usize) -> String {
         ));
     }
     if s.time_zones.len() > 1 {
-        notes.push(
-            "The logs use several time zones; times are shown as written, not converted.".into(),
-        );
+        notes.push(format!(
+            "The logs use several time zones ({}); every time is shown in {} (UTC{}).",
+            s.time_zones.join(", "),
+            s.time_zone,
+            s.time_zone_offset
+        ));
+    }
+    for z in &s.unknown_time_zones {
+        notes.push(if z == "syslog" {
+            "syslog timestamps carry no zone and no year: times are shown as written; the year comes from the file's modification time.".to_string()
+        } else {
+            format!("The time zone '{z}' is not one pgsift knows; its times were taken as UTC.")
+        });
     }
     let max_share = a.queries.iter().map(|q| q.share).fold(0.0, f64::max);
     let queries: Vec<QueryRow> = a
@@ -339,10 +352,21 @@ pub fn render(a: &Audit, top: usize) -> String {
         .map(|f| FileRow {
             path: f.path.clone(),
             size: bytes(f.bytes),
-            prefix: match (&f.prefix, f.prefix_detected) {
-                (Some(p), true) => format!("'{p}' (detected)"),
-                (Some(p), false) => format!("'{p}' (given)"),
-                (None, _) => "-".into(),
+            prefix: {
+                let prefix = match (&f.prefix, f.prefix_detected) {
+                    (Some(p), true) => format!(", prefix '{p}' (detected)"),
+                    (Some(p), false) => format!(", prefix '{p}' (given)"),
+                    (None, _) => String::new(),
+                };
+                let compression = f
+                    .compression
+                    .as_deref()
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default();
+                format!(
+                    "{}{compression}{prefix}",
+                    f.format.as_deref().unwrap_or("-")
+                )
             },
             lines: count(f.lines_total),
             parsed: count(f.lines_parsed),
