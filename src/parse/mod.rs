@@ -52,6 +52,19 @@ impl StderrParser {
     pub fn zones(&self) -> &[String] {
         self.assembler.zones()
     }
+
+    /// The prefix lines are matched with.
+    pub fn prefix(&self) -> &LinePrefix {
+        self.assembler.prefix()
+    }
+
+    /// Continues the open entry of process `pid` with one more line (syslog's
+    /// numbered continuation records).
+    pub fn continue_pid(&mut self, pid: u32, text: &str, out: &mut impl FnMut(Event)) {
+        let events = &mut self.events;
+        self.assembler
+            .continue_pid(pid, text, &mut |a| events.push(a, out));
+    }
 }
 
 /// A parser for any supported format.

@@ -10,8 +10,8 @@
 //! modification month; each time the month goes back (December to January), the
 //! year advances. Times are shown as written, in the zone `syslog`.
 
-use super::entry::StderrAssembler;
-use super::events::{Event, EventBuilder};
+use super::StderrParser;
+use super::events::Event;
 use super::prefix::{LinePrefix, detect};
 use super::timestamp::{Timestamp, days_from_civil};
 
@@ -81,12 +81,10 @@ pub fn split(line: &str) -> Option<Record<'_>> {
 
 /// Streams syslog lines into events.
 pub struct SyslogParser {
-    assembler: StderrAssembler,
-    events: EventBuilder,
+    inner: StderrParser,
     year: i64,
     last_month: Option<u32>,
     mtime_month: u32,
-    line_no: u64,
 }
 
 impl SyslogParser {
@@ -113,12 +111,10 @@ impl SyslogParser {
         };
         let full = LinePrefix::compile(&format!("%m [%p] {}", server_prefix.source()));
         let parser = SyslogParser {
-            assembler: StderrAssembler::new(full),
-            events: EventBuilder::default(),
+            inner: StderrParser::new(full),
             year: mtime.0,
             last_month: None,
             mtime_month: mtime.1,
-            line_no: 0,
         };
         Some((parser, server_prefix))
     }
@@ -139,12 +135,9 @@ impl SyslogParser {
 
     /// Feeds one line.
     pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
-        self.line_no += 1;
         let Some(r) = split(line) else {
-            // not a syslog record: the assembler counts it (unrecognized), keeping
-            // its line numbers in step with the file's
-            let events = &mut self.events;
-            self.assembler.push_line(line, &mut |a| events.push(a, out));
+            // not a syslog record: counted unrecognized, as written
+            self.inner.push_line(line, out);
             return;
         };
         let ts = self.instant(&r);
@@ -156,29 +149,24 @@ impl SyslogParser {
         };
         let synthetic = format!("{} {zone} [{}] {rest}", ts.format(), r.pid);
         let is_chunk = r.seq.is_some_and(|(_, m)| m > 1);
-        let events = &mut self.events;
-        let mut sink = |a| events.push(a, out);
-        let is_entry = self.assembler.prefix().match_line(&synthetic).is_some();
-        if is_entry {
-            self.assembler.push_line(&synthetic, &mut sink);
+        if self.inner.prefix().match_line(&synthetic).is_some() {
+            self.inner.push_line(&synthetic, out);
         } else if is_chunk {
             let text = rest.strip_prefix('\t').unwrap_or(&rest);
-            self.assembler.continue_pid(r.pid, text, &mut sink);
+            self.inner.continue_pid(r.pid, text, out);
         } else {
             // another program's record (systemd, cron): unrecognized, shown as written
-            self.assembler.push_line(line, &mut sink);
+            self.inner.push_line(line, out);
         }
     }
 
     /// Flushes open entries and unpaired statements.
     pub fn finish(&mut self, out: &mut impl FnMut(Event)) {
-        let events = &mut self.events;
-        self.assembler.finish(&mut |a| events.push(a, out));
-        self.events.finish(out);
+        self.inner.finish(out);
     }
 
     pub fn zones(&self) -> &[String] {
-        self.assembler.zones()
+        self.inner.zones()
     }
 }
 
