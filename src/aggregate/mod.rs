@@ -5,6 +5,7 @@
 //! extremes and histograms are stored, never means; durations are whole
 //! microseconds so sums are exact and independent of merge order.
 
+pub mod activity;
 pub mod coverage;
 pub mod histogram;
 pub mod query;
@@ -13,6 +14,7 @@ use crate::normalize::{Normalized, normalize};
 use crate::parse::events::{Event, QueryEvent};
 use crate::parse::message::Step;
 use crate::parse::timestamp::Timestamp;
+use activity::{Activity, DeadlockItem, ErrorKey, LockKey, StatementRef, bump};
 use coverage::{Coverage, FileCoverage};
 use query::{QueryStats, Sample, TopSamples};
 use serde::{Deserialize, Serialize};
@@ -97,52 +99,6 @@ impl Merge for Summary {
     }
 }
 
-/// Sessions seen through `log_connections` / `log_disconnections`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Connections {
-    /// `connection authorized` entries.
-    pub authorized: u64,
-    pub by_user: std::collections::BTreeMap<String, u64>,
-    pub by_database: std::collections::BTreeMap<String, u64>,
-    /// Per `user@database`.
-    pub by_user_database: std::collections::BTreeMap<String, u64>,
-    pub by_app: std::collections::BTreeMap<String, u64>,
-    pub by_client: std::collections::BTreeMap<String, u64>,
-    pub disconnections: u64,
-    pub session_ms_total: u64,
-}
-
-fn bump(m: &mut std::collections::BTreeMap<String, u64>, k: &str) {
-    match m.get_mut(k) {
-        Some(c) => *c += 1,
-        None => {
-            m.insert(k.to_string(), 1);
-        }
-    }
-}
-
-fn merge_map(
-    a: &mut std::collections::BTreeMap<String, u64>,
-    b: std::collections::BTreeMap<String, u64>,
-) {
-    for (k, v) in b {
-        *a.entry(k).or_default() += v;
-    }
-}
-
-impl Merge for Connections {
-    fn merge(&mut self, o: Self) {
-        self.authorized += o.authorized;
-        merge_map(&mut self.by_user, o.by_user);
-        merge_map(&mut self.by_database, o.by_database);
-        merge_map(&mut self.by_user_database, o.by_user_database);
-        merge_map(&mut self.by_app, o.by_app);
-        merge_map(&mut self.by_client, o.by_client);
-        self.disconnections += o.disconnections;
-        self.session_ms_total += o.session_ms_total;
-    }
-}
-
 /// How events are aggregated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AggregateOptions {
@@ -160,7 +116,8 @@ pub struct Aggregate {
     pub queries: HashMap<String, QueryStats>,
     pub bins: LatencyBins,
     pub slowest: TopSamples,
-    pub connections: Connections,
+    /// Locks, errors, checkpoints, autovacuum, sessions, plans.
+    pub activity: Activity,
     pub coverage: Coverage,
 }
 
@@ -177,9 +134,58 @@ impl Merge for Aggregate {
         }
         self.bins.merge(o.bins);
         self.slowest.merge(o.slowest);
-        self.connections.merge(o.connections);
+        self.activity.merge(o.activity);
         self.coverage.merge(o.coverage);
     }
+}
+
+/// Literal values in a text plan's conditions (`'x'::text`, numbers after an
+/// operator) replaced by `$n`-free placeholders: plans echo the statement's values.
+fn mask_plan_values(plan: &str) -> String {
+    let lexed = crate::normalize::lexer::lex(plan.as_bytes());
+    let mut out = String::with_capacity(plan.len());
+    let mut copied = 0;
+    for t in lexed
+        .tokens
+        .iter()
+        .filter(|t| t.kind == crate::normalize::lexer::TokenKind::Str)
+    {
+        out.push_str(&plan[copied..t.start]);
+        out.push_str("'?'");
+        copied = t.end;
+    }
+    out.push_str(&plan[copied..]);
+    out
+}
+
+/// A logged plan with its values hidden: string literals in conditions, and the
+/// query text of JSON plans.
+fn mask_plan(text: &str) -> String {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    match x {
+                        serde_json::Value::String(s) if k == "Query Text" => {
+                            *s = normalize(s).display
+                        }
+                        serde_json::Value::String(s) => *s = mask_plan_values(s),
+                        other => walk(other),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let trimmed = text.trim_start();
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Ok(mut v) = serde_json::from_str::<serde_json::Value>(trimmed)
+    {
+        walk(&mut v);
+        return serde_json::to_string_pretty(&v).unwrap_or_default();
+    }
+    mask_plan_values(text)
 }
 
 /// Folds the events of one file into an [`Aggregate`].
@@ -189,6 +195,10 @@ pub struct FileAggregator {
     opts: AggregateOptions,
     /// Normalization results of recent statement texts (bounded).
     cache: HashMap<String, Normalized>,
+    /// Sessions authorized and not yet ended: pid -> start (ms).
+    open_sessions: HashMap<u32, i64>,
+    /// The lock item each waiting process is counted under, for its `acquired` line.
+    waiting: HashMap<u32, LockKey>,
 }
 
 const CACHE_LIMIT: usize = 4096;
@@ -203,6 +213,8 @@ impl FileAggregator {
             file: FileCoverage::new(path),
             opts,
             cache: HashMap::new(),
+            open_sessions: HashMap::new(),
+            waiting: HashMap::new(),
         }
     }
 
@@ -221,6 +233,47 @@ impl FileAggregator {
         }
         self.cache.insert(sql.to_string(), n.clone());
         n
+    }
+
+    /// One analyzed entry of `lines` lines.
+    fn parsed(&mut self, lines: u64) {
+        self.agg.summary.entries += 1;
+        self.file.lines_parsed += lines;
+    }
+
+    /// A statement as evidence: its normalized key, and its text with values
+    /// hidden unless they are shown.
+    fn statement_ref(&mut self, sql: &str) -> StatementRef {
+        let n = self.normalized(sql);
+        StatementRef {
+            display: if self.opts.show_values {
+                sql.trim().to_string()
+            } else {
+                n.display
+            },
+            key: n.key,
+        }
+    }
+
+    /// A deadlock DETAIL with each `Process N: <statement>` line's values hidden.
+    fn mask_cycle(&mut self, detail: &str) -> String {
+        if self.opts.show_values {
+            return detail.to_string();
+        }
+        detail
+            .lines()
+            .map(|l| match l.split_once(": ") {
+                Some((who, sql))
+                    if who
+                        .strip_prefix("Process ")
+                        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())) =>
+                {
+                    format!("{who}: {}", self.normalized(sql).display)
+                }
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Counts one physical line read (before parsing).
@@ -261,16 +314,21 @@ impl FileAggregator {
                 self.agg.summary.unattributed_count += 1;
                 self.agg.summary.unattributed_us += us;
             }
+            Event::ConnectionReceived { lines, .. } => {
+                self.parsed(lines);
+                self.agg.activity.sessions.received += 1;
+            }
             Event::Connection {
                 user,
                 db,
                 app,
                 client,
+                pid,
+                ts,
                 lines,
             } => {
-                self.agg.summary.entries += 1;
-                self.file.lines_parsed += lines;
-                let c = &mut self.agg.connections;
+                self.parsed(lines);
+                let c = &mut self.agg.activity.sessions;
                 c.authorized += 1;
                 bump(&mut c.by_user, &user);
                 bump(&mut c.by_database, &db);
@@ -282,12 +340,214 @@ impl FileAggregator {
                     // `host(port)` from %r: the port differs per session
                     bump(&mut c.by_client, h.split('(').next().unwrap_or(&h));
                 }
+                if let (Some(pid), Some(ts)) = (pid, ts) {
+                    self.open_sessions.insert(pid, ts.0);
+                }
+                self.agg.activity.timeline.record(ts, 6);
             }
-            Event::Disconnection { session_ms, lines } => {
-                self.agg.summary.entries += 1;
-                self.file.lines_parsed += lines;
-                self.agg.connections.disconnections += 1;
-                self.agg.connections.session_ms_total += session_ms;
+            Event::Disconnection {
+                session_ms,
+                pid,
+                ts,
+                lines,
+            } => {
+                self.parsed(lines);
+                let c = &mut self.agg.activity.sessions;
+                c.disconnections += 1;
+                c.session_ms_total += session_ms;
+                if let Some(pid) = pid {
+                    self.open_sessions.remove(&pid);
+                }
+                if let Some(end) = ts {
+                    c.interval(end.0 - session_ms as i64, Some(end.0));
+                }
+            }
+            Event::LockWait {
+                wait,
+                object_kind,
+                holders,
+                statement,
+                ts,
+                lines,
+            } => {
+                self.parsed(lines);
+                use crate::parse::activity::LockState;
+                let key: LockKey = match (wait.state, self.waiting.get(&wait.pid)) {
+                    (LockState::Acquired, Some(k)) => k.clone(),
+                    _ => (
+                        statement.map(|s| self.statement_ref(&s)),
+                        object_kind,
+                        wait.mode.clone(),
+                    ),
+                };
+                let locks = &mut self.agg.activity.locks;
+                let item = locks.items.entry(key.clone()).or_default();
+                item.max_wait_us = item.max_wait_us.max(wait.waited_us);
+                item.first_ts = match (item.first_ts, ts) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                item.last_ts = item.last_ts.max(ts);
+                match wait.state {
+                    LockState::Waiting => {
+                        locks.waits += 1;
+                        item.waits += 1;
+                        if item.holders_example.is_empty() {
+                            item.holders_example = holders;
+                        }
+                        self.waiting.insert(wait.pid, key);
+                        self.agg.activity.timeline.record(ts, 0);
+                    }
+                    LockState::Acquired => {
+                        locks.acquired += 1;
+                        item.acquired += 1;
+                        item.acquired_wait_us += wait.waited_us;
+                        self.waiting.remove(&wait.pid);
+                    }
+                    LockState::Deadlock => {
+                        item.deadlocks += 1;
+                        self.waiting.remove(&wait.pid);
+                    }
+                }
+            }
+            Event::Deadlock {
+                detail,
+                statement,
+                ts,
+                lines,
+            } => {
+                self.parsed(lines);
+                let cycle = detail.map(|d| self.mask_cycle(&d)).unwrap_or_default();
+                let victim = statement.map(|s| self.statement_ref(&s));
+                let d = &mut self.agg.activity.deadlocks;
+                d.count += 1;
+                if d.items.len() < activity::DEADLOCKS_KEPT {
+                    d.items.push(DeadlockItem { ts, cycle, victim });
+                }
+                self.agg.activity.timeline.record(ts, 1);
+            }
+            Event::TempFile {
+                bytes,
+                statement,
+                ts,
+                lines,
+            } => {
+                self.parsed(lines);
+                let by = statement.map(|s| self.statement_ref(&s));
+                let t = &mut self.agg.activity.temp_files;
+                t.all.record(bytes);
+                match by {
+                    Some(r) => t.by_query.entry(r).or_default().record(bytes),
+                    None => t.unattributed.record(bytes),
+                }
+                self.agg.activity.timeline.record(ts, 2);
+            }
+            Event::Error {
+                level,
+                sqlstate,
+                message,
+                statement,
+                cancel,
+                auth_failure,
+                ts,
+                lines,
+            } => {
+                self.parsed(lines);
+                let example = statement.map(|s| self.statement_ref(&s));
+                let e = &mut self.agg.activity.errors;
+                let key: ErrorKey = (level.as_str().to_string(), sqlstate, message);
+                let g = e.groups.entry(key).or_default();
+                g.count += 1;
+                if g.example.is_none() {
+                    g.example = example;
+                }
+                g.first_ts = match (g.first_ts, ts) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                g.last_ts = g.last_ts.max(ts);
+                if let Some(kind) = cancel {
+                    bump(&mut e.cancellations, kind);
+                }
+                if let Some((user, host)) = auth_failure {
+                    let k = (
+                        user.unwrap_or_else(|| "?".into()),
+                        host.unwrap_or_else(|| "?".into()),
+                    );
+                    *e.auth_failures.entry(k).or_default() += 1;
+                }
+                self.agg.activity.timeline.record(ts, 3);
+            }
+            Event::Checkpoint { msg, ts, lines } => {
+                self.parsed(lines);
+                use crate::parse::activity::CheckpointMsg;
+                let c = &mut self.agg.activity.checkpoints;
+                match msg {
+                    CheckpointMsg::Starting { reason } => {
+                        c.count += 1;
+                        bump(&mut c.by_reason, reason);
+                        self.agg.activity.timeline.record(ts, 4);
+                    }
+                    CheckpointMsg::Complete {
+                        buffers,
+                        write_ms,
+                        sync_ms,
+                        total_ms,
+                        distance_kb,
+                    } => {
+                        c.completed += 1;
+                        c.buffers += buffers;
+                        c.write_ms += write_ms;
+                        c.sync_ms += sync_ms;
+                        c.total_ms += total_ms;
+                        c.max_total_ms = c.max_total_ms.max(total_ms);
+                        c.distance_kb += distance_kb;
+                    }
+                    CheckpointMsg::TooFrequent { seconds } => {
+                        c.too_frequent += 1;
+                        c.min_seconds_apart =
+                            Some(c.min_seconds_apart.map_or(seconds, |m| m.min(seconds)));
+                    }
+                }
+            }
+            Event::Autovacuum { run, ts, lines } => {
+                self.parsed(lines);
+                let a = &mut self.agg.activity.autovacuum;
+                let t = a.by_table.entry(run.table).or_default();
+                if run.analyze {
+                    a.analyzes += 1;
+                    t.analyzes += 1;
+                } else {
+                    a.vacuums += 1;
+                    t.vacuums += 1;
+                }
+                t.elapsed_ms += run.elapsed_ms.unwrap_or(0);
+                t.pages_removed += run.pages_removed;
+                t.tuples_removed += run.tuples_removed;
+                self.agg.activity.timeline.record(ts, 5);
+            }
+            Event::Plan { plan, ts, lines } => {
+                self.parsed(lines);
+                let n = self.normalized(&plan.query);
+                let sample = activity::PlanSample {
+                    us: plan.us,
+                    ts,
+                    file: self.file.path.clone(),
+                    line: 0,
+                    text: if self.opts.show_values {
+                        plan.text
+                    } else {
+                        mask_plan(&plan.text)
+                    },
+                    flags: plan.flags,
+                    count: 1,
+                };
+                match self.agg.activity.plans.get_mut(&n.key) {
+                    Some(p) => p.merge(sample),
+                    None => {
+                        self.agg.activity.plans.insert(n.key, sample);
+                    }
+                }
             }
             Event::Ignored { category, lines } => {
                 self.agg.summary.entries += 1;
@@ -359,6 +619,11 @@ impl FileAggregator {
 
     /// Finishes the file: its aggregate with its coverage record.
     pub fn finish(mut self, zones: &[String]) -> Aggregate {
+        let mut open: Vec<i64> = self.open_sessions.drain().map(|(_, start)| start).collect();
+        open.sort_unstable();
+        for start in open {
+            self.agg.activity.sessions.interval(start, None);
+        }
         self.agg.summary.zones.extend(zones.iter().cloned());
         self.agg
             .coverage

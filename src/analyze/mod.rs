@@ -3,6 +3,8 @@
 //! of the report layer. Sorting is total (impact, then key), so the audit does not
 //! depend on the order in which partial results were merged.
 
+pub mod activity;
+
 use crate::aggregate::coverage::FileCoverage;
 use crate::aggregate::query::{QueryStats, Sample};
 use crate::aggregate::{Aggregate, BIN_UPPER_MS};
@@ -15,7 +17,7 @@ use std::collections::BTreeMap;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Milliseconds from microseconds, exact to the microsecond.
-fn ms(us: u64) -> f64 {
+pub(crate) fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
 
@@ -38,8 +40,9 @@ pub struct Audit {
     pub slowest: Vec<SampleReport>,
     /// Executions per latency bin.
     pub latency_bins: Vec<LatencyBin>,
-    /// Sessions from `connection authorized` / `disconnection` entries.
-    pub connections: crate::aggregate::Connections,
+    /// Locks, deadlocks, temp files, errors, checkpoints, autovacuum, sessions, plans.
+    #[serde(flatten)]
+    pub activity: activity::ActivityView,
 }
 
 /// Whole-input figures.
@@ -224,13 +227,13 @@ pub struct AnalyzeOptions {
 
 /// The zone times are shown in.
 #[derive(Debug, Clone)]
-struct DisplayZone {
+pub(crate) struct DisplayZone {
     label: String,
     offset: i32,
 }
 
 impl DisplayZone {
-    fn format(&self, t: Timestamp) -> String {
+    pub(crate) fn format(&self, t: Timestamp) -> String {
         t.format_at(self.offset)
     }
 
@@ -345,6 +348,6 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
             .map(|x| sample_report(x, &tz))
             .collect(),
         latency_bins,
-        connections: agg.connections.clone(),
+        activity: activity::build(&agg.activity, &tz),
     }
 }

@@ -5,9 +5,12 @@
 //! once, timed. Every physical line ends up in exactly one event, which is how the
 //! input coverage is counted.
 
+use super::activity::{self, Autovacuum, CheckpointMsg, LockWait};
 use super::entry::{Assembled, LogEntry};
 use super::message::{Message, Step, classify};
+use super::plan::Plan;
 use super::prefix::Level;
+use super::timestamp::Timestamp;
 use std::collections::HashMap;
 
 /// A statement execution (timed) or a statement logged without a duration.
@@ -39,17 +42,80 @@ pub enum Event {
         us: u64,
         lines: u64,
     },
+    /// A connection attempt (`connection received`).
+    ConnectionReceived {
+        host: String,
+        lines: u64,
+    },
     /// A session was authorized (`log_connections`).
     Connection {
         user: String,
         db: String,
         app: Option<String>,
         client: Option<String>,
+        pid: Option<u32>,
+        ts: Option<Timestamp>,
         lines: u64,
     },
     /// A session ended (`log_disconnections`).
     Disconnection {
         session_ms: u64,
+        pid: Option<u32>,
+        ts: Option<Timestamp>,
+        lines: u64,
+    },
+    /// A lock wait (`log_lock_waits`), with the statement that waited.
+    LockWait {
+        wait: LockWait,
+        /// The object without per-event ids, for grouping.
+        object_kind: String,
+        holders: Vec<u32>,
+        statement: Option<String>,
+        ts: Option<Timestamp>,
+        lines: u64,
+    },
+    /// `deadlock detected`: the cycle (DETAIL) and the victim's statement.
+    Deadlock {
+        detail: Option<String>,
+        statement: Option<String>,
+        ts: Option<Timestamp>,
+        lines: u64,
+    },
+    /// A temporary file and the statement that wrote it (when known).
+    TempFile {
+        bytes: u64,
+        statement: Option<String>,
+        ts: Option<Timestamp>,
+        lines: u64,
+    },
+    /// An ERROR, FATAL or PANIC (deadlocks apart), grouped by normalized message.
+    Error {
+        level: Level,
+        sqlstate: Option<String>,
+        /// The message with values replaced.
+        message: String,
+        statement: Option<String>,
+        /// `statement_timeout`, `lock_timeout`, `user_request`, ... for cancellations.
+        cancel: Option<&'static str>,
+        /// A failed login: the user named (if any) and the client host (if known).
+        auth_failure: Option<(Option<String>, Option<String>)>,
+        ts: Option<Timestamp>,
+        lines: u64,
+    },
+    Checkpoint {
+        msg: CheckpointMsg,
+        ts: Option<Timestamp>,
+        lines: u64,
+    },
+    Autovacuum {
+        run: Autovacuum,
+        ts: Option<Timestamp>,
+        lines: u64,
+    },
+    /// An auto_explain plan (not an execution).
+    Plan {
+        plan: Plan,
+        ts: Option<Timestamp>,
         lines: u64,
     },
     /// A recognized entry not analyzed yet.
@@ -73,6 +139,8 @@ pub enum Event {
 #[derive(Default)]
 pub struct EventBuilder {
     pending: HashMap<u64, QueryEvent>,
+    /// The host of each process's `connection received`, for failed logins.
+    received_from: HashMap<u64, String>,
 }
 
 fn pid_key(e: &LogEntry) -> u64 {
@@ -154,16 +222,42 @@ impl EventBuilder {
                     out(Event::Query(Box::new(p)));
                 }
             }
-            Message::ConnectionAuthorized { user, db, app } => out(Event::Connection {
-                user: user.to_string(),
-                db: db.to_string(),
-                app: app.map(str::to_string),
-                client: entry.client.clone(),
-                lines,
-            }),
-            Message::Disconnection { session_ms } => {
-                out(Event::Disconnection { session_ms, lines })
+            Message::ConnectionAuthorized { user, db, app } => {
+                let client = entry
+                    .client
+                    .clone()
+                    .or_else(|| self.received_from.get(&key).cloned());
+                out(Event::Connection {
+                    user: user.to_string(),
+                    db: db.to_string(),
+                    app: app.map(str::to_string),
+                    client,
+                    pid: entry.pid,
+                    ts: entry.ts,
+                    lines,
+                })
             }
+            Message::Disconnection { session_ms } => {
+                self.received_from.remove(&key);
+                out(Event::Disconnection {
+                    session_ms,
+                    pid: entry.pid,
+                    ts: entry.ts,
+                    lines,
+                })
+            }
+            Message::Plan { us, body } => match super::plan::parse(us, body) {
+                Some(plan) => out(Event::Plan {
+                    plan,
+                    ts: entry.ts,
+                    lines,
+                }),
+                None => out(Event::Ignored {
+                    category: "auto_explain plan without query text",
+                    lines,
+                }),
+            },
+            Message::Other(_) if self.activity(&entry, key, out) => {}
             Message::Other(category) => {
                 let category = match (category, entry.level) {
                     ("other message", Some(Level::Error)) => "error",
@@ -174,6 +268,92 @@ impl EventBuilder {
                 out(Event::Ignored { category, lines })
             }
         }
+    }
+
+    /// The statement an activity entry is about: its STATEMENT line, or else the
+    /// statement its process is running (logged by log_statement, not yet timed).
+    fn statement_of(&self, entry: &LogEntry, key: u64) -> Option<String> {
+        entry
+            .statement
+            .clone()
+            .or_else(|| self.pending.get(&key).map(|p| p.sql.clone()))
+    }
+
+    /// Server activity: lock waits, temp files, errors, checkpoints, autovacuum,
+    /// connection attempts. Returns whether the entry was one.
+    fn activity(&mut self, entry: &LogEntry, key: u64, out: &mut impl FnMut(Event)) -> bool {
+        let (ts, lines, msg) = (entry.ts, entry.lines, entry.message.as_str());
+        let is_error = matches!(
+            entry.level,
+            Some(Level::Error | Level::Fatal | Level::Panic)
+        );
+        if is_error && msg.starts_with("deadlock detected") {
+            out(Event::Deadlock {
+                detail: entry.detail.clone(),
+                statement: entry.statement.clone(),
+                ts,
+                lines,
+            });
+        } else if is_error {
+            let auth_failure = (entry.level == Some(Level::Fatal))
+                .then(|| activity::auth_failure(msg))
+                .flatten()
+                .map(|user| {
+                    let host = entry
+                        .client
+                        .clone()
+                        .or_else(|| self.received_from.get(&key).cloned());
+                    (user.map(str::to_string), host)
+                });
+            out(Event::Error {
+                level: entry.level.unwrap_or(Level::Error),
+                // `00000`-like codes from %e on a line are real; otherwise infer
+                // the code of well-known messages
+                sqlstate: entry
+                    .sqlstate
+                    .clone()
+                    .or_else(|| activity::known_sqlstate(msg).map(|c| format!("{c}*"))),
+                message: activity::normalize_message(msg),
+                statement: entry.statement.clone(),
+                cancel: activity::cancellation(msg),
+                auth_failure,
+                ts,
+                lines,
+            });
+        } else if let Some(wait) = activity::lock_wait(msg) {
+            out(Event::LockWait {
+                object_kind: activity::lock_object_kind(&wait.object, entry.context.as_deref()),
+                holders: entry
+                    .detail
+                    .as_deref()
+                    .map(activity::lock_holders)
+                    .unwrap_or_default(),
+                statement: self.statement_of(entry, key),
+                wait,
+                ts,
+                lines,
+            });
+        } else if let Some(bytes) = activity::temp_file(msg) {
+            out(Event::TempFile {
+                bytes,
+                statement: self.statement_of(entry, key),
+                ts,
+                lines,
+            });
+        } else if let Some(c) = activity::checkpoint(msg) {
+            out(Event::Checkpoint { msg: c, ts, lines });
+        } else if let Some(run) = activity::autovacuum(msg) {
+            out(Event::Autovacuum { run, ts, lines });
+        } else if let Some(host) = activity::connection_received(msg) {
+            self.received_from.insert(key, host.to_string());
+            out(Event::ConnectionReceived {
+                host: host.to_string(),
+                lines,
+            });
+        } else {
+            return false;
+        }
+        true
     }
 
     /// Emits statements still waiting for a duration (they stay untimed), in line order.

@@ -42,6 +42,8 @@ pub enum Message<'a> {
     },
     /// `disconnection: session time: H:MM:SS.mmm user=U database=D host=H ...`.
     Disconnection { session_ms: u64 },
+    /// `duration: X ms  plan:` (auto_explain): the body after `plan:`.
+    Plan { us: u64, body: &'a str },
 }
 
 /// The value of `key=` in a space-separated `key=value` list.
@@ -115,8 +117,8 @@ pub fn classify(msg: &str) -> Message<'_> {
             if let Ok((_, (step, sql))) = step_and_sql(body) {
                 return Message::Timed { us, step, sql };
             }
-            if body.starts_with("plan:") {
-                return Message::Other("auto_explain plan");
+            if let Some(plan) = body.strip_prefix("plan:") {
+                return Message::Plan { us, body: plan };
             }
         }
         return Message::Other("other duration");
@@ -309,8 +311,11 @@ mod tests {
             }
         );
         assert_eq!(
-            classify("duration: 5.0 ms  plan:\n Query Text: x"),
-            Message::Other("auto_explain plan")
+            classify("duration: 5.0 ms  plan:\n Query Text: x").clone(),
+            Message::Plan {
+                us: 5000,
+                body: "\n Query Text: x"
+            }
         );
     }
 

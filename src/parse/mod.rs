@@ -7,11 +7,13 @@
 //! formats, [`message`] classifies messages, [`events`] pairs statements with
 //! durations.
 
+pub mod activity;
 pub mod csvlog;
 pub mod entry;
 pub mod events;
 pub mod jsonlog;
 pub mod message;
+pub mod plan;
 pub mod prefix;
 pub mod syslog;
 pub mod timestamp;

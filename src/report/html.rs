@@ -111,9 +111,8 @@ pub struct ReportPage {
     pub base_y: f64,
     pub slowest: Vec<SampleRow>,
     pub cov_cards: Vec<Card>,
-    /// Connections: (what, top names with counts).
-    pub conn_rows: Vec<(&'static str, String)>,
-    pub conn_summary: String,
+    /// Sessions, locks, deadlocks, temp files, errors, checkpoints, autovacuum, plans.
+    pub activity: super::activity_html::ActivityPage,
     pub files: Vec<FileRow>,
 }
 
@@ -137,7 +136,7 @@ fn sample_row(s: &SampleReport) -> SampleRow {
     }
 }
 
-fn who(m: &BTreeMap<String, u64>) -> String {
+pub(super) fn who(m: &BTreeMap<String, u64>) -> String {
     let mut v: Vec<(&String, &u64)> = m.iter().collect();
     v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let shown: Vec<String> = v
@@ -419,37 +418,8 @@ pub fn render(a: &Audit, top: usize) -> String {
             note: "lines read with replacement characters".into(),
         },
     ];
-    let cn = &a.connections;
-    let conn_rows = [
-        ("Users", &cn.by_user),
-        ("Databases", &cn.by_database),
-        ("Applications", &cn.by_app),
-        ("Client hosts", &cn.by_client),
-    ]
-    .into_iter()
-    .filter(|(_, m)| !m.is_empty())
-    .map(|(k, m)| (k, who(m)))
-    .collect();
-    let conn_summary = if cn.authorized + cn.disconnections == 0 {
-        String::new()
-    } else {
-        format!(
-            "{} sessions authorized, {} ended{}",
-            count(cn.authorized),
-            count(cn.disconnections),
-            if cn.disconnections > 0 {
-                format!(
-                    " (mean session {})",
-                    duration_ms(cn.session_ms_total as f64 / cn.disconnections as f64)
-                )
-            } else {
-                String::new()
-            }
-        )
-    };
     let page = ReportPage {
-        conn_rows,
-        conn_summary,
+        activity: super::activity_html::build(a, top),
         css: CSS,
         js: JS,
         generator: a.generator.clone(),

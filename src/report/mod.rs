@@ -3,6 +3,7 @@
 //! under `templates/`, CSS and JS inlined, charts as inline SVG). Nothing here
 //! writes files.
 
+pub mod activity_html;
 pub mod format;
 pub mod html;
 pub mod json;

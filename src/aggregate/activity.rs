@@ -1,0 +1,517 @@
+//! Server activity accumulators: lock waits, deadlocks, temporary files, errors,
+//! checkpoints, autovacuum, sessions, auto_explain plans and a per-minute
+//! timeline of them. All mergeable; `Default` is the identity.
+
+use super::Merge;
+use crate::parse::timestamp::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Named counts.
+pub type Counts = BTreeMap<String, u64>;
+
+/// Adds one to `k`.
+pub fn bump(m: &mut Counts, k: &str) {
+    add(m, k, 1);
+}
+
+/// Adds `n` to `k`.
+pub fn add(m: &mut Counts, k: &str, n: u64) {
+    match m.get_mut(k) {
+        Some(c) => *c += n,
+        None => {
+            m.insert(k.to_string(), n);
+        }
+    }
+}
+
+/// Adds every count of `b` to `a`.
+pub fn merge_counts(a: &mut Counts, b: Counts) {
+    for (k, v) in b {
+        *a.entry(k).or_default() += v;
+    }
+}
+
+fn merge_by<K: Ord, V: Merge + Default>(a: &mut BTreeMap<K, V>, b: BTreeMap<K, V>) {
+    for (k, v) in b {
+        a.entry(k).or_default().merge(v);
+    }
+}
+
+fn min_ts(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+/// A statement as evidence: normalized key (for the link) and display text.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct StatementRef {
+    pub key: String,
+    pub display: String,
+}
+
+/// Lock waits of one (statement, object, mode).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockItem {
+    /// `still waiting` entries.
+    pub waits: u64,
+    /// `acquired` entries and the time they had waited in all.
+    pub acquired: u64,
+    pub acquired_wait_us: u64,
+    /// Longest wait seen on any line.
+    pub max_wait_us: u64,
+    /// Waits that ended in a detected deadlock.
+    pub deadlocks: u64,
+    pub first_ts: Option<Timestamp>,
+    pub last_ts: Option<Timestamp>,
+    /// Holders named by the first wait's DETAIL.
+    pub holders_example: Vec<u32>,
+}
+
+impl Merge for LockItem {
+    fn merge(&mut self, o: Self) {
+        self.waits += o.waits;
+        self.acquired += o.acquired;
+        self.acquired_wait_us += o.acquired_wait_us;
+        self.max_wait_us = self.max_wait_us.max(o.max_wait_us);
+        self.deadlocks += o.deadlocks;
+        let earlier =
+            o.first_ts.is_some() && (self.first_ts.is_none() || o.first_ts < self.first_ts);
+        if earlier || self.holders_example.is_empty() {
+            self.holders_example = o.holders_example;
+        }
+        self.first_ts = min_ts(self.first_ts, o.first_ts);
+        self.last_ts = self.last_ts.max(o.last_ts);
+    }
+}
+
+/// Key of a lock item: the waiting statement (if known), the object kind, the mode.
+pub type LockKey = (Option<StatementRef>, String, String);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Locks {
+    /// `still waiting for` entries.
+    pub waits: u64,
+    pub acquired: u64,
+    #[serde(with = "as_pairs")]
+    pub items: BTreeMap<LockKey, LockItem>,
+}
+
+impl Merge for Locks {
+    fn merge(&mut self, o: Self) {
+        self.waits += o.waits;
+        self.acquired += o.acquired;
+        merge_by(&mut self.items, o.items);
+    }
+}
+
+/// How many deadlocks to keep in full.
+pub const DEADLOCKS_KEPT: usize = 50;
+
+/// One deadlock.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DeadlockItem {
+    pub ts: Option<Timestamp>,
+    /// The cycle as PostgreSQL described it (DETAIL), with statements masked.
+    pub cycle: String,
+    /// The statement of the process that was canceled.
+    pub victim: Option<StatementRef>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadlocks {
+    pub count: u64,
+    /// The first deadlocks by time.
+    pub items: Vec<DeadlockItem>,
+}
+
+impl Merge for Deadlocks {
+    fn merge(&mut self, o: Self) {
+        self.count += o.count;
+        self.items.extend(o.items);
+        self.items.sort();
+        self.items.truncate(DEADLOCKS_KEPT);
+    }
+}
+
+/// Temp files of one statement.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TempUse {
+    pub count: u64,
+    pub bytes: u64,
+    pub max_bytes: u64,
+}
+
+impl TempUse {
+    pub fn record(&mut self, bytes: u64) {
+        self.count += 1;
+        self.bytes += bytes;
+        self.max_bytes = self.max_bytes.max(bytes);
+    }
+}
+
+impl Merge for TempUse {
+    fn merge(&mut self, o: Self) {
+        self.count += o.count;
+        self.bytes += o.bytes;
+        self.max_bytes = self.max_bytes.max(o.max_bytes);
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TempFiles {
+    pub all: TempUse,
+    #[serde(with = "as_pairs")]
+    pub by_query: BTreeMap<StatementRef, TempUse>,
+    /// Files logged with no statement (parallel workers, utility commands).
+    pub unattributed: TempUse,
+}
+
+impl Merge for TempFiles {
+    fn merge(&mut self, o: Self) {
+        self.all.merge(o.all);
+        merge_by(&mut self.by_query, o.by_query);
+        self.unattributed.merge(o.unattributed);
+    }
+}
+
+/// One group of errors.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorGroup {
+    pub count: u64,
+    pub first_ts: Option<Timestamp>,
+    pub last_ts: Option<Timestamp>,
+    /// A statement that failed this way (the first one).
+    pub example: Option<StatementRef>,
+}
+
+impl Merge for ErrorGroup {
+    fn merge(&mut self, o: Self) {
+        self.count += o.count;
+        let take = o.first_ts.is_some() && (self.first_ts.is_none() || o.first_ts < self.first_ts);
+        if self.example.is_none() || (take && o.example.is_some()) {
+            self.example = o.example.or(self.example.take());
+        }
+        self.first_ts = min_ts(self.first_ts, o.first_ts);
+        self.last_ts = self.last_ts.max(o.last_ts);
+    }
+}
+
+/// Error key: severity, SQLSTATE (when logged), normalized message.
+pub type ErrorKey = (String, Option<String>, String);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Errors {
+    #[serde(with = "as_pairs")]
+    pub groups: BTreeMap<ErrorKey, ErrorGroup>,
+    /// Cancellations by kind (`statement_timeout`, `lock_timeout`, `user_request`, ...).
+    pub cancellations: Counts,
+    /// Failed logins per (user, client host).
+    #[serde(with = "as_pairs")]
+    pub auth_failures: BTreeMap<(String, String), u64>,
+}
+
+impl Merge for Errors {
+    fn merge(&mut self, o: Self) {
+        merge_by(&mut self.groups, o.groups);
+        merge_counts(&mut self.cancellations, o.cancellations);
+        for (k, v) in o.auth_failures {
+            *self.auth_failures.entry(k).or_default() += v;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoints {
+    /// `checkpoint starting` entries.
+    pub count: u64,
+    pub by_reason: Counts,
+    /// `checkpoint complete` entries and their sums.
+    pub completed: u64,
+    pub write_ms: u64,
+    pub sync_ms: u64,
+    pub total_ms: u64,
+    pub max_total_ms: u64,
+    pub buffers: u64,
+    pub distance_kb: u64,
+    /// `checkpoints are occurring too frequently` warnings, and the shortest gap they named.
+    pub too_frequent: u64,
+    pub min_seconds_apart: Option<u64>,
+}
+
+impl Merge for Checkpoints {
+    fn merge(&mut self, o: Self) {
+        self.count += o.count;
+        merge_counts(&mut self.by_reason, o.by_reason);
+        self.completed += o.completed;
+        self.write_ms += o.write_ms;
+        self.sync_ms += o.sync_ms;
+        self.total_ms += o.total_ms;
+        self.max_total_ms = self.max_total_ms.max(o.max_total_ms);
+        self.buffers += o.buffers;
+        self.distance_kb += o.distance_kb;
+        self.too_frequent += o.too_frequent;
+        self.min_seconds_apart = match (self.min_seconds_apart, o.min_seconds_apart) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// Autovacuum work on one table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableVacuum {
+    pub vacuums: u64,
+    pub analyzes: u64,
+    pub elapsed_ms: u64,
+    pub pages_removed: u64,
+    pub tuples_removed: u64,
+}
+
+impl Merge for TableVacuum {
+    fn merge(&mut self, o: Self) {
+        self.vacuums += o.vacuums;
+        self.analyzes += o.analyzes;
+        self.elapsed_ms += o.elapsed_ms;
+        self.pages_removed += o.pages_removed;
+        self.tuples_removed += o.tuples_removed;
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Autovacuums {
+    pub vacuums: u64,
+    pub analyzes: u64,
+    pub by_table: BTreeMap<String, TableVacuum>,
+}
+
+impl Merge for Autovacuums {
+    fn merge(&mut self, o: Self) {
+        self.vacuums += o.vacuums;
+        self.analyzes += o.analyzes;
+        merge_by(&mut self.by_table, o.by_table);
+    }
+}
+
+/// Sessions seen through `log_connections` / `log_disconnections`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sessions {
+    /// `connection received` entries.
+    pub received: u64,
+    /// `connection authorized` entries.
+    pub authorized: u64,
+    pub by_user: Counts,
+    pub by_database: Counts,
+    /// Per `user@database`.
+    pub by_user_database: Counts,
+    pub by_app: Counts,
+    pub by_client: Counts,
+    pub disconnections: u64,
+    pub session_ms_total: u64,
+    /// Sessions opened and closed per second, for the peak of concurrent sessions.
+    pub per_second: BTreeMap<i64, (u64, u64)>,
+}
+
+impl Sessions {
+    /// A session from `start` (ms) to `end` (ms; `None`: still open at the end of the log).
+    pub fn interval(&mut self, start_ms: i64, end_ms: Option<i64>) {
+        self.per_second
+            .entry(start_ms.div_euclid(1000))
+            .or_default()
+            .0 += 1;
+        if let Some(e) = end_ms {
+            self.per_second.entry(e.div_euclid(1000)).or_default().1 += 1;
+        }
+    }
+
+    /// The most sessions open at once, and when (seconds since the epoch). Within
+    /// a second, sessions opened count before sessions closed, so a session shorter
+    /// than a second still counts against the others open in that second.
+    pub fn peak(&self) -> (i64, Option<i64>) {
+        let (mut open, mut peak, mut at) = (0i64, 0i64, None);
+        for (&sec, &(opened, closed)) in &self.per_second {
+            open += opened as i64;
+            if open > peak {
+                peak = open;
+                at = Some(sec);
+            }
+            open -= closed as i64;
+        }
+        (peak, at)
+    }
+}
+
+impl Merge for Sessions {
+    fn merge(&mut self, o: Self) {
+        self.received += o.received;
+        self.authorized += o.authorized;
+        merge_counts(&mut self.by_user, o.by_user);
+        merge_counts(&mut self.by_database, o.by_database);
+        merge_counts(&mut self.by_user_database, o.by_user_database);
+        merge_counts(&mut self.by_app, o.by_app);
+        merge_counts(&mut self.by_client, o.by_client);
+        self.disconnections += o.disconnections;
+        self.session_ms_total += o.session_ms_total;
+        for (k, (a, b)) in o.per_second {
+            let e = self.per_second.entry(k).or_default();
+            e.0 += a;
+            e.1 += b;
+        }
+    }
+}
+
+/// The slowest auto_explain plan of a normalized query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSample {
+    pub us: u64,
+    pub ts: Option<Timestamp>,
+    pub file: String,
+    pub line: u64,
+    pub text: String,
+    pub flags: Vec<String>,
+    /// How many plans of this query were logged.
+    pub count: u64,
+}
+
+impl Merge for PlanSample {
+    fn merge(&mut self, o: Self) {
+        let count = self.count + o.count;
+        let better = o.us > self.us
+            || (o.us == self.us && (o.ts, &o.file, o.line) < (self.ts, &self.file, self.line));
+        if better {
+            *self = o;
+        }
+        self.count = count;
+    }
+}
+
+/// What the timeline counts, in this order.
+pub const TIMELINE_KINDS: [&str; 7] = [
+    "lock waits",
+    "deadlocks",
+    "temp files",
+    "errors",
+    "checkpoints",
+    "autovacuum",
+    "connections",
+];
+
+/// Events per minute (minutes since the epoch), by kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub minutes: BTreeMap<i64, [u64; 7]>,
+}
+
+impl Timeline {
+    pub fn record(&mut self, ts: Option<Timestamp>, kind: usize) {
+        if let Some(t) = ts {
+            self.minutes.entry(t.0.div_euclid(60_000)).or_default()[kind] += 1;
+        }
+    }
+}
+
+impl Merge for Timeline {
+    fn merge(&mut self, o: Self) {
+        for (k, v) in o.minutes {
+            let e = self.minutes.entry(k).or_default();
+            for i in 0..7 {
+                e[i] += v[i];
+            }
+        }
+    }
+}
+
+/// Everything the log says besides statement timings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    pub locks: Locks,
+    pub deadlocks: Deadlocks,
+    pub temp_files: TempFiles,
+    pub errors: Errors,
+    pub checkpoints: Checkpoints,
+    pub autovacuum: Autovacuums,
+    pub sessions: Sessions,
+    /// Per normalized query key.
+    pub plans: HashMap<String, PlanSample>,
+    pub timeline: Timeline,
+}
+
+impl Merge for Activity {
+    fn merge(&mut self, o: Self) {
+        self.locks.merge(o.locks);
+        self.deadlocks.merge(o.deadlocks);
+        self.temp_files.merge(o.temp_files);
+        self.errors.merge(o.errors);
+        self.checkpoints.merge(o.checkpoints);
+        self.autovacuum.merge(o.autovacuum);
+        self.sessions.merge(o.sessions);
+        for (k, v) in o.plans {
+            match self.plans.get_mut(&k) {
+                Some(p) => p.merge(v),
+                None => {
+                    self.plans.insert(k, v);
+                }
+            }
+        }
+        self.timeline.merge(o.timeline);
+    }
+}
+
+/// Maps with non-string keys serialize as lists of `[key, value]` pairs.
+mod as_pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        m: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter())
+    }
+
+    pub fn deserialize<
+        'de,
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    >(
+        d: D,
+    ) -> Result<BTreeMap<K, V>, D::Error> {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peak_concurrent_sessions() {
+        let mut s = Sessions::default();
+        s.interval(0, Some(10_000));
+        s.interval(2_000, Some(5_000));
+        s.interval(4_000, None);
+        let mut other = Sessions::default();
+        other.interval(4_500, Some(4_900));
+        s.merge(other);
+        assert_eq!(s.peak(), (4, Some(4)));
+    }
+
+    #[test]
+    fn plan_keeps_the_slowest_and_counts_all() {
+        let mut a = PlanSample {
+            us: 5,
+            count: 1,
+            ..Default::default()
+        };
+        a.merge(PlanSample {
+            us: 9,
+            count: 2,
+            text: "slow".into(),
+            ..Default::default()
+        });
+        assert_eq!((a.us, a.count, a.text.as_str()), (9, 3, "slow"));
+    }
+}

@@ -1,0 +1,417 @@
+//! Server activity in the audit: lock waits, deadlocks, temporary files, errors,
+//! checkpoints, autovacuum, sessions and plans, ranked and ready to serialize.
+
+use super::{DisplayZone, ms};
+use crate::aggregate::activity::{Activity, StatementRef, TIMELINE_KINDS};
+use crate::normalize::{fingerprint, fingerprint_hex};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A statement named as evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementView {
+    /// Fingerprint of its normalized query (links to `queries[]`).
+    pub fingerprint: String,
+    pub normalized: String,
+    /// The statement, values hidden unless `--show-values`.
+    pub text: String,
+}
+
+fn statement(r: &StatementRef) -> StatementView {
+    StatementView {
+        fingerprint: fingerprint_hex(fingerprint(&r.key)),
+        normalized: r.key.clone(),
+        text: r.display.clone(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LockItemView {
+    /// The waiting statement, when the log names it.
+    pub statement: Option<StatementView>,
+    /// What was waited for (`transaction (rows of relation "customers")`, `relation 16385 of database 16384`).
+    pub object: String,
+    pub mode: String,
+    /// `still waiting` entries.
+    pub waits: u64,
+    pub acquired: u64,
+    /// Time the waits lasted in all, from `acquired ... after N ms` lines.
+    pub total_wait_ms: f64,
+    pub max_wait_ms: f64,
+    pub deadlocks: u64,
+    pub first_ts: Option<String>,
+    pub last_ts: Option<String>,
+    pub holders_example: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LocksView {
+    /// `still waiting for` entries.
+    pub waits: u64,
+    pub acquired: u64,
+    pub total_wait_ms: f64,
+    /// By total wait, descending.
+    pub items: Vec<LockItemView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlockView {
+    pub ts: Option<String>,
+    pub cycle: String,
+    pub victim: Option<StatementView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadlocksView {
+    pub count: u64,
+    pub items: Vec<DeadlockView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TempByQuery {
+    pub statement: StatementView,
+    pub count: u64,
+    pub total_bytes: u64,
+    pub max_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TempFilesView {
+    pub count: u64,
+    pub total_bytes: u64,
+    pub max_bytes: u64,
+    /// By total bytes, descending.
+    pub by_query: Vec<TempByQuery>,
+    /// Files logged without a statement (parallel workers, utility commands).
+    pub unattributed_count: u64,
+    pub unattributed_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorView {
+    pub severity: String,
+    pub sqlstate: Option<String>,
+    /// The message with quoted values, identifiers and numbers replaced.
+    pub message: String,
+    pub count: u64,
+    pub first_ts: Option<String>,
+    pub last_ts: Option<String>,
+    pub example: Option<StatementView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthFailureView {
+    pub user: String,
+    pub host: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckpointsView {
+    pub count: u64,
+    pub by_reason: BTreeMap<String, u64>,
+    pub completed: u64,
+    pub write_ms: u64,
+    pub sync_ms: u64,
+    pub total_ms: u64,
+    pub max_total_ms: u64,
+    pub buffers: u64,
+    pub distance_kb: u64,
+    /// `checkpoints are occurring too frequently` warnings.
+    pub too_frequent: u64,
+    pub min_seconds_apart: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableVacuumView {
+    pub table: String,
+    pub vacuums: u64,
+    pub analyzes: u64,
+    pub elapsed_ms: u64,
+    pub pages_removed: u64,
+    pub tuples_removed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AutovacuumView {
+    pub vacuums: u64,
+    pub analyzes: u64,
+    /// By runs, descending.
+    pub by_table: Vec<TableVacuumView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionsView {
+    pub connections_received: u64,
+    pub connections_authorized: u64,
+    pub disconnections: u64,
+    /// Failed logins (FATAL authentication errors).
+    pub failures: u64,
+    /// Most sessions open at once (from authorization and disconnection times), and when.
+    pub peak_concurrent: i64,
+    pub peak_at: Option<String>,
+    pub mean_session_ms: Option<f64>,
+    pub by_user: BTreeMap<String, u64>,
+    pub by_database: BTreeMap<String, u64>,
+    pub by_user_database: BTreeMap<String, u64>,
+    pub by_app: BTreeMap<String, u64>,
+    pub by_client: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanView {
+    pub fingerprint: String,
+    pub normalized: String,
+    /// The slowest plan logged for the query.
+    pub duration_ms: f64,
+    pub ts: Option<String>,
+    pub flags: Vec<String>,
+    pub text: String,
+    /// Plans logged for this query.
+    pub count: u64,
+}
+
+/// Events per time bucket, by kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineView {
+    pub kinds: Vec<String>,
+    pub bucket_minutes: i64,
+    /// `[start, counts per kind]`, start in the audit's zone.
+    pub buckets: Vec<(String, Vec<u64>)>,
+}
+
+/// Everything of the activity part of the audit.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivityView {
+    pub locks: LocksView,
+    pub deadlocks: DeadlocksView,
+    pub temp_files: TempFilesView,
+    pub errors: Vec<ErrorView>,
+    pub cancellations: BTreeMap<String, u64>,
+    pub auth_failures: Vec<AuthFailureView>,
+    pub checkpoints: CheckpointsView,
+    pub autovacuum: AutovacuumView,
+    pub sessions: SessionsView,
+    pub plans: Vec<PlanView>,
+    pub timeline: TimelineView,
+}
+
+/// Builds the activity view.
+pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
+    let ts = |t: Option<crate::parse::timestamp::Timestamp>| t.map(|t| tz.format(t));
+    let mut items: Vec<LockItemView> = a
+        .locks
+        .items
+        .iter()
+        .map(|((st, object, mode), i)| LockItemView {
+            statement: st.as_ref().map(statement),
+            object: object.clone(),
+            mode: mode.clone(),
+            waits: i.waits,
+            acquired: i.acquired,
+            total_wait_ms: ms(i.acquired_wait_us),
+            max_wait_ms: ms(i.max_wait_us),
+            deadlocks: i.deadlocks,
+            first_ts: ts(i.first_ts),
+            last_ts: ts(i.last_ts),
+            holders_example: i.holders_example.clone(),
+        })
+        .collect();
+    items.sort_by(|x, y| {
+        y.total_wait_ms
+            .total_cmp(&x.total_wait_ms)
+            .then(y.waits.cmp(&x.waits))
+    });
+    let mut by_query: Vec<TempByQuery> = a
+        .temp_files
+        .by_query
+        .iter()
+        .map(|(r, u)| TempByQuery {
+            statement: statement(r),
+            count: u.count,
+            total_bytes: u.bytes,
+            max_bytes: u.max_bytes,
+        })
+        .collect();
+    by_query.sort_by(|x, y| {
+        y.total_bytes
+            .cmp(&x.total_bytes)
+            .then(x.statement.normalized.cmp(&y.statement.normalized))
+    });
+    let mut errors: Vec<ErrorView> = a
+        .errors
+        .groups
+        .iter()
+        .map(|((sev, state, msg), g)| ErrorView {
+            severity: sev.clone(),
+            sqlstate: state.clone(),
+            message: msg.clone(),
+            count: g.count,
+            first_ts: ts(g.first_ts),
+            last_ts: ts(g.last_ts),
+            example: g.example.as_ref().map(statement),
+        })
+        .collect();
+    errors.sort_by(|x, y| y.count.cmp(&x.count).then(x.message.cmp(&y.message)));
+    let mut auth: Vec<AuthFailureView> = a
+        .errors
+        .auth_failures
+        .iter()
+        .map(|((user, host), c)| AuthFailureView {
+            user: user.clone(),
+            host: host.clone(),
+            count: *c,
+        })
+        .collect();
+    auth.sort_by_key(|a| std::cmp::Reverse(a.count));
+    let mut tables: Vec<TableVacuumView> = a
+        .autovacuum
+        .by_table
+        .iter()
+        .map(|(t, v)| TableVacuumView {
+            table: t.clone(),
+            vacuums: v.vacuums,
+            analyzes: v.analyzes,
+            elapsed_ms: v.elapsed_ms,
+            pages_removed: v.pages_removed,
+            tuples_removed: v.tuples_removed,
+        })
+        .collect();
+    tables.sort_by(|x, y| {
+        (y.vacuums + y.analyzes)
+            .cmp(&(x.vacuums + x.analyzes))
+            .then(x.table.cmp(&y.table))
+    });
+    let mut plans: Vec<PlanView> = a
+        .plans
+        .iter()
+        .map(|(k, p)| PlanView {
+            fingerprint: fingerprint_hex(fingerprint(k)),
+            normalized: k.clone(),
+            duration_ms: ms(p.us),
+            ts: ts(p.ts),
+            flags: p.flags.clone(),
+            text: p.text.clone(),
+            count: p.count,
+        })
+        .collect();
+    plans.sort_by(|x, y| {
+        y.duration_ms
+            .total_cmp(&x.duration_ms)
+            .then(x.normalized.cmp(&y.normalized))
+    });
+    let s = &a.sessions;
+    let (peak, peak_at) = s.peak();
+    let c = &a.checkpoints;
+    ActivityView {
+        locks: LocksView {
+            waits: a.locks.waits,
+            acquired: a.locks.acquired,
+            total_wait_ms: ms(a.locks.items.values().map(|i| i.acquired_wait_us).sum()),
+            items,
+        },
+        deadlocks: DeadlocksView {
+            count: a.deadlocks.count,
+            items: a
+                .deadlocks
+                .items
+                .iter()
+                .map(|d| DeadlockView {
+                    ts: ts(d.ts),
+                    cycle: d.cycle.clone(),
+                    victim: d.victim.as_ref().map(statement),
+                })
+                .collect(),
+        },
+        temp_files: TempFilesView {
+            count: a.temp_files.all.count,
+            total_bytes: a.temp_files.all.bytes,
+            max_bytes: a.temp_files.all.max_bytes,
+            by_query,
+            unattributed_count: a.temp_files.unattributed.count,
+            unattributed_bytes: a.temp_files.unattributed.bytes,
+        },
+        errors,
+        cancellations: a.errors.cancellations.clone(),
+        auth_failures: auth,
+        checkpoints: CheckpointsView {
+            count: c.count,
+            by_reason: c.by_reason.clone(),
+            completed: c.completed,
+            write_ms: c.write_ms,
+            sync_ms: c.sync_ms,
+            total_ms: c.total_ms,
+            max_total_ms: c.max_total_ms,
+            buffers: c.buffers,
+            distance_kb: c.distance_kb,
+            too_frequent: c.too_frequent,
+            min_seconds_apart: c.min_seconds_apart,
+        },
+        autovacuum: AutovacuumView {
+            vacuums: a.autovacuum.vacuums,
+            analyzes: a.autovacuum.analyzes,
+            by_table: tables,
+        },
+        sessions: SessionsView {
+            connections_received: s.received,
+            connections_authorized: s.authorized,
+            disconnections: s.disconnections,
+            failures: a.errors.auth_failures.values().sum(),
+            peak_concurrent: peak,
+            peak_at: peak_at.map(|sec| tz.format(crate::parse::timestamp::Timestamp(sec * 1000))),
+            mean_session_ms: (s.disconnections > 0)
+                .then(|| s.session_ms_total as f64 / s.disconnections as f64),
+            by_user: s.by_user.clone(),
+            by_database: s.by_database.clone(),
+            by_user_database: s.by_user_database.clone(),
+            by_app: s.by_app.clone(),
+            by_client: s.by_client.clone(),
+        },
+        plans,
+        timeline: timeline(a, tz),
+    }
+}
+
+/// About 48 buckets over the time the events span.
+fn timeline(a: &Activity, tz: &DisplayZone) -> TimelineView {
+    let minutes = &a.timeline.minutes;
+    let (Some(first), Some(last)) = (minutes.keys().next(), minutes.keys().next_back()) else {
+        return TimelineView {
+            kinds: TIMELINE_KINDS.iter().map(|k| k.to_string()).collect(),
+            bucket_minutes: 1,
+            buckets: Vec::new(),
+        };
+    };
+    const NICE: [i64; 10] = [1, 5, 10, 15, 30, 60, 180, 360, 720, 1440];
+    let span = last - first + 1;
+    let width = NICE
+        .iter()
+        .copied()
+        .find(|w| span / w <= 48)
+        .unwrap_or(1440 * (span / (48 * 1440) + 1));
+    let start = first - first.rem_euclid(width);
+    let n = ((last - start) / width + 1) as usize;
+    let mut buckets = vec![vec![0u64; TIMELINE_KINDS.len()]; n];
+    for (m, counts) in minutes {
+        let b = ((m - start) / width) as usize;
+        for (k, c) in counts.iter().enumerate() {
+            buckets[b][k] += c;
+        }
+    }
+    TimelineView {
+        kinds: TIMELINE_KINDS.iter().map(|k| k.to_string()).collect(),
+        bucket_minutes: width,
+        buckets: buckets
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                (
+                    tz.format(crate::parse::timestamp::Timestamp(
+                        (start + i as i64 * width) * 60_000,
+                    )),
+                    c,
+                )
+            })
+            .collect(),
+    }
+}
