@@ -7,11 +7,14 @@
 #   * creates a throwaway cluster in a `mktemp -d` directory (owned by the
 #     `postgres` OS user), listening on 127.0.0.1 only, on port $PGSIFT_PORT
 #     (default 54329), with its unix socket inside the temp directory;
-#   * run 1: log_min_duration_statement=0 with a detailed log_line_prefix, and a
-#     mixed workload (pgbench simple/extended/prepared, an N+1 pattern driven by
-#     a custom pgbench script, errors, a lock wait, a deadlock, a spilling sort,
-#     a CHECKPOINT, autovacuum, a markup payload, multi-line SQL, a bind
-#     parameter containing ", ", a quote and a newline)
+#   * run 1: log_min_duration_statement=0 with a detailed log_line_prefix,
+#     auto_explain (shared_preload_libraries, plans of statements >= 200 ms with
+#     ANALYZE and BUFFERS, text and json), and a mixed workload (pgbench
+#     simple/extended/prepared, an N+1 pattern driven by a custom pgbench
+#     script, errors with several SQLSTATEs, a row lock wait, a relation lock
+#     wait, a deadlock, a lock timeout, statement timeouts, failed logins,
+#     spilling sorts, CHECKPOINTs, autovacuum, a markup payload, multi-line SQL,
+#     a bind parameter containing ", ", a quote and a newline)
 #       -> samples/logs/postgresql-main.log
 #   * run 2: the same cluster restarted with the Debian default prefix and
 #     log_statement=all + log_duration=on (statement line, then a bare
@@ -127,6 +130,11 @@ psql_local() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U p
 psql_app() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$HOST" -p "$PORT" -U "$APP_ROLE" -d "$APP_DB" "$@" >>"$CLIENT_OUT" 2>&1; }
 # same, but errors are expected: keep going and never fail the script.
 psql_app_err() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=0 -h "$HOST" -p "$PORT" -U "$APP_ROLE" -d "$APP_DB" "$@" >>"$CLIENT_OUT" 2>&1 || true; }
+# psql over TCP as the superuser on the shop database (auto_explain reports).
+psql_super_app() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$HOST" -p "$PORT" -U postgres -d "$APP_DB" "$@" >>"$CLIENT_OUT" 2>&1; }
+# A login that must fail: a wrong password (PGPASSWORD wins over the password
+# file), never prompt (-w), and never fail the script.
+psql_bad_login() { PGPASSWORD=wrong "$PGBIN/psql" -X -q -w "$@" -c 'SELECT 1;' >>"$CLIENT_OUT" 2>&1 || true; }
 # pgbench over TCP.
 pgbench_tcp() { "$PGBIN/pgbench" -h "$HOST" -p "$PORT" "$@" >>"$CLIENT_OUT" 2>&1; }
 
@@ -216,11 +224,18 @@ chown postgres: "$DATA"/*.conf
 # RUN 1 -> postgresql-main.log
 # ===========================================================================
 RUN1_LOG=$WORK/postgresql-main.log
+# auto_explain (run 1 only): the plan of every statement whose execution takes
+# 200 ms or more, with actual times (log_analyze) and buffer counts. The default
+# format is text; one session below switches to json.
 cat >"$DATA/pgsift-run.conf" <<'EOF'
 log_line_prefix = '%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h '
 log_min_duration_statement = 0
 log_statement = 'none'
 log_duration = off
+shared_preload_libraries = 'auto_explain'
+auto_explain.log_min_duration = '200ms'
+auto_explain.log_analyze = on
+auto_explain.log_buffers = on
 EOF
 chown postgres: "$DATA/pgsift-run.conf"
 log "run 1: starting server"
@@ -233,6 +248,7 @@ psql_local -d postgres <<EOF
 CREATE ROLE "$APP_ROLE" LOGIN PASSWORD '$APP_PW';
 CREATE DATABASE $BENCH_DB;
 CREATE DATABASE "$APP_DB" OWNER "$APP_ROLE";
+GRANT SET ON PARAMETER auto_explain.log_min_duration TO "$APP_ROLE";
 EOF
 
 # --- pgbench: init + the three query protocols over TCP --------------------
@@ -275,6 +291,7 @@ CREATE TABLE order_items (
     unit_price_cents integer NOT NULL
 );
 CREATE INDEX order_items_order_id_idx ON order_items (order_id);
+BEGIN;
 INSERT INTO customers (id, email, name, created_at)
 SELECT g, 'customer' || g || '@example.com', 'Customer ' || g,
        timestamptz '2024-01-01 00:00:00+00' + g * interval '1 hour'
@@ -291,7 +308,26 @@ SELECT o, 'SKU-' || (o * 31 + k) % 500, 1 + (o + k) % 5, 100 + (o * k) % 9900
 ANALYZE customers;
 ANALYZE orders;
 ANALYZE order_items;
+COMMIT;
 EOF
+
+# The load is one transaction: its row counts reach the statistics only at
+# COMMIT, after the ANALYZEs, so no autovacuum worker can hold a lock that an
+# ANALYZE waits for (which would add a lock wait and a "canceling autovacuum
+# task" error). The commit then triggers an insert-driven vacuum and an
+# analyze of each shop table; wait for those of orders and order_items now, so
+# that nothing of autovacuum's is on those tables during the lock tests below.
+log "run 1: waiting for the first autovacuum of the shop tables"
+for t in orders order_items; do
+    for what in vacuum analyze; do
+        wait_for_log "$RUN1_LOG" "automatic $what of table \"shop-eu\.public\.$t\"" 0 60 \
+            || log "warning: no automatic $what of shop-eu.public.$t logged within 60 s"
+    done
+done
+
+log "run 1: CHECKPOINT (after the load)"
+export PGAPPNAME=psql
+psql_local -d postgres -c 'CHECKPOINT;'
 
 # --- N+1 pattern via a pgbench custom script, extended protocol ------------
 # One customer lookup (\gset), one parent query (sequential scan on the
@@ -348,12 +384,19 @@ EXECUTE order_lookup(4242);
 DEALLOCATE order_lookup;
 EOF
 
-# Errors: a syntax error and a unique violation (ERROR + DETAIL + STATEMENT).
+# Errors (ERROR + STATEMENT, failed statements have no duration line), exactly:
+# 2 syntax errors (42601), 1 unique violation (23505, with DETAIL), 1 undefined
+# column (42703), 3 divisions by zero (22012), 1 undefined table (42P01).
 psql_app_err <<'EOF'
 SELEC id FROM customers WHERE id = 1;
 INSERT INTO customers (id, email, name, created_at)
 VALUES (1, 'duplicate@example.com', 'Duplicate', '2024-01-01 00:00:00+00');
 SELECT no_such_column FROM orders LIMIT 1;
+SELECT id, FROM orders WHERE id = 1;
+SELECT total_cents / 0 FROM orders WHERE id = 1;
+SELECT 1 / 0 AS ratio;
+SELECT sum(total_cents) / (count(*) - count(*)) AS average FROM orders WHERE status = 'paid';
+SELECT * FROM order_archive WHERE id = 1;
 EOF
 
 # A sort that spills to disk (work_mem = 64kB): "temporary file: path ..., size ..."
@@ -410,6 +453,121 @@ sess_b=$!
 wait "$sess_a"
 wait "$sess_b"
 
+# --- a relation lock wait ---------------------------------------------------
+# A holds an ACCESS EXCLUSIVE lock on orders for 1 s; B's SELECT (0.3 s later)
+# waits for its AccessShareLock while parsing (before execution, so no plan):
+# "still waiting for AccessShareLock on relation N of database N after 100 ms"
+# (+ DETAIL, STATEMENT), then "acquired AccessShareLock on relation ...".
+# A's pg_sleep(1) is slower than 200 ms: auto_explain logs its plan.
+log "run 1: relation lock wait"
+export PGAPPNAME=billing-worker
+psql_app <<'EOF' &
+BEGIN;
+LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;
+SELECT pg_sleep(1);
+COMMIT;
+EOF
+holder=$!
+sleep 0.3
+export PGAPPNAME=billing-api
+psql_app -c 'SELECT count(*) FROM orders;'
+wait "$holder"
+
+# --- a lock timeout ---------------------------------------------------------
+# A holds customers row 21 for 1 s; B (0.3 s later) has lock_timeout = 50ms,
+# shorter than deadlock_timeout (100ms), so it gives up before any "still
+# waiting" line: "ERROR:  canceling statement due to lock timeout" + CONTEXT
+# + STATEMENT. (With lock_timeout = deadlock_timeout the two timers race.)
+log "run 1: lock timeout"
+export PGAPPNAME=billing-worker
+psql_app <<'EOF' &
+BEGIN;
+SELECT id, note FROM customers WHERE id = 21 FOR UPDATE;
+SELECT pg_sleep(1);
+COMMIT;
+EOF
+holder=$!
+sleep 0.3
+export PGAPPNAME=billing-api
+psql_app_err <<'EOF'
+SET lock_timeout = '50ms';
+UPDATE customers SET note = 'never written' WHERE id = 21;
+EOF
+wait "$holder"
+
+# --- statement timeouts -----------------------------------------------------
+# Exactly 2 x "ERROR:  canceling statement due to statement timeout" (57014)
+# + STATEMENT; a canceled statement has no duration line and no plan.
+log "run 1: statement timeouts"
+export PGAPPNAME=billing-api
+psql_app_err <<'EOF'
+SET statement_timeout = '100ms';
+SELECT pg_sleep(1);
+SELECT pg_sleep(1);
+EOF
+
+# --- failed logins ----------------------------------------------------------
+# 3 x a wrong password for the application role over TCP (scram-sha-256):
+# "FATAL:  password authentication failed for user ..." + DETAIL "Connection
+# matched pg_hba.conf line N: ...". Then 1 x a role that does not exist, over
+# the unix socket (trust): "FATAL:  role "intruder" does not exist". (Over TCP
+# with scram, PostgreSQL reports an unknown role as a password failure and
+# names the real reason only in the DETAIL line.)
+log "run 1: failed logins"
+export PGAPPNAME=psql
+for i in 1 2 3; do
+    psql_bad_login -h "$HOST" -p "$PORT" -U "$APP_ROLE" -d "$APP_DB"
+done
+psql_bad_login -h "$WORK" -p "$PORT" -U intruder -d postgres
+
+# --- auto_explain: slow report queries (superuser, over TCP) ----------------
+# Statements taking 200 ms or more get "duration: X ms  plan:" with the plan
+# (actual rows, loops, buffers; JIT too, as their cost is high). Each query
+# below runs ~0.5-1 s here:
+#   1. text: a LATERAL join on the unindexed orders.customer_email: Nested Loop
+#      over 200 customers, Seq Scan on orders loops=200 with "Rows Removed by
+#      Filter: 39980";
+#   2. text: the same with 20 orders per customer and a full sort of the 4 000
+#      rows, which spills to disk (work_mem = 64kB): "Sort Method: external
+#      merge  Disk: ...kB" (+ a temporary file line);
+#   3. json (SET auto_explain.log_format = json in the session): a correlated
+#      subquery on orders.customer_email and orders.status, SubPlan executed
+#      200 times, "Rows Removed by Filter": 39995.
+log "run 1: auto_explain report queries (text and json plans)"
+export PGAPPNAME=shop-reports
+psql_super_app <<'EOF'
+SELECT c.id, c.email, last_order.id AS last_order_id, last_order.status
+  FROM customers AS c
+ CROSS JOIN LATERAL (
+       SELECT o.id, o.status
+         FROM orders AS o
+        WHERE o.customer_email = c.email
+        ORDER BY o.created_at DESC
+        LIMIT 1) AS last_order
+ WHERE c.id <= 200
+ ORDER BY c.id;
+SELECT c.id, c.email, o.id AS order_id, o.status, o.total_cents
+  FROM customers AS c
+ CROSS JOIN LATERAL (
+       SELECT o.id, o.status, o.total_cents
+         FROM orders AS o
+        WHERE o.customer_email = c.email
+        ORDER BY o.created_at DESC
+        LIMIT 20) AS o
+ WHERE c.id <= 200
+ ORDER BY o.total_cents DESC, o.id
+OFFSET 3990;
+SET auto_explain.log_format = json;
+SELECT c.id, c.email,
+       (SELECT count(*)
+          FROM orders AS o
+         WHERE o.customer_email = c.email
+           AND o.status = 'pending') AS pending_orders
+  FROM customers AS c
+ WHERE c.id <= 200
+ ORDER BY c.id;
+EOF
+
 # --- churn for autovacuum, then an explicit CHECKPOINT ---------------------
 # ~13 000 updated orders and ~30 000 deleted order_items exceed the autovacuum
 # thresholds (50 + 20 % of the table); autovacuum_naptime=1s so it comes
@@ -420,10 +578,18 @@ wait "$sess_b"
 log "run 1: churn for autovacuum"
 AV_ORDERS='automatic vacuum of table "shop-eu\.public\.orders"'
 AV_ITEMS='automatic vacuum of table "shop-eu\.public\.order_items"'
+AA_ORDERS='automatic analyze of table "shop-eu\.public\.orders"'
+AA_ITEMS='automatic analyze of table "shop-eu\.public\.order_items"'
 av_orders_before=$(count_log "$RUN1_LOG" "$AV_ORDERS")
 av_items_before=$(count_log "$RUN1_LOG" "$AV_ITEMS")
+aa_orders_before=$(count_log "$RUN1_LOG" "$AA_ORDERS")
+aa_items_before=$(count_log "$RUN1_LOG" "$AA_ITEMS")
+# The UPDATE takes ~200 ms, right at auto_explain's threshold: the maintenance
+# session switches auto_explain off (the role was granted SET on that
+# parameter) so that the number of plans does not depend on the machine.
 export PGAPPNAME=shop-maintenance
 psql_app <<'EOF'
+SET auto_explain.log_min_duration = -1;
 UPDATE orders SET status = 'archived' WHERE id % 3 = 0;
 DELETE FROM order_items WHERE order_id % 4 = 0;
 EOF
@@ -431,6 +597,10 @@ wait_for_log "$RUN1_LOG" "$AV_ORDERS" "$av_orders_before" 60 \
     || log "warning: no new autovacuum of shop-eu.public.orders logged within 60 s"
 wait_for_log "$RUN1_LOG" "$AV_ITEMS" "$av_items_before" 30 \
     || log "warning: no new autovacuum of shop-eu.public.order_items logged within 30 s"
+wait_for_log "$RUN1_LOG" "$AA_ORDERS" "$aa_orders_before" 30 \
+    || log "warning: no new autoanalyze of shop-eu.public.orders logged within 30 s"
+wait_for_log "$RUN1_LOG" "$AA_ITEMS" "$aa_items_before" 30 \
+    || log "warning: no new autoanalyze of shop-eu.public.order_items logged within 30 s"
 
 log "run 1: CHECKPOINT"
 export PGAPPNAME=psql

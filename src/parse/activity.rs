@@ -48,8 +48,9 @@ pub fn lock_wait(msg: &str) -> Option<LockWait> {
         return None;
     };
     let (mode, rest) = rest.split_once(" on ")?;
+    // `... after 100.121 ms`, sometimes followed by ` at character 22`
     let (object, after) = rest.rsplit_once(" after ")?;
-    let ms = after.strip_suffix(" ms")?;
+    let ms = after.split_once(" ms").map(|(m, _)| m)?;
     Some(LockWait {
         pid: pid.parse().ok()?,
         state,
@@ -395,6 +396,11 @@ mod tests {
         assert_eq!(
             lock_object_kind(&r.object, None),
             "relation 16385 of database 16384"
+        );
+        let at = lock_wait("process 9 still waiting for AccessShareLock on relation 16426 of database 16386 after 100.121 ms at character 22").unwrap();
+        assert_eq!(
+            (at.object.as_str(), at.waited_us),
+            ("relation 16426 of database 16386", 100_121)
         );
         let d = lock_wait("process 6016 detected deadlock while waiting for ShareLock on transaction 1181 after 100.174 ms").unwrap();
         assert_eq!(d.state, LockState::Deadlock);

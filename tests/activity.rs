@@ -1,0 +1,337 @@
+//! Everything besides statement timings, on the real sample log (run 1 of
+//! samples/workload.sh): every expected count is computed here from the log text.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const MAIN_LOG: &str = "samples/logs/postgresql-main.log";
+
+fn audit(args: &[&str]) -> (Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("r.html");
+    let json = dir.path().join("r.json");
+    let out = Command::cargo_bin("pgsift")
+        .unwrap()
+        .arg("report")
+        .args(args)
+        .arg("-o")
+        .arg(&html)
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap(),
+        std::fs::read_to_string(&html).unwrap(),
+    )
+}
+
+fn log() -> String {
+    std::fs::read_to_string(MAIN_LOG).unwrap()
+}
+
+fn count(text: &str, needle: &str) -> u64 {
+    text.lines().filter(|l| l.contains(needle)).count() as u64
+}
+
+#[test]
+fn lock_waits_are_counted_and_attributed_to_their_statements() {
+    let (j, _) = audit(&[MAIN_LOG]);
+    let t = log();
+    let waits = count(&t, "LOG:  process ")
+        - count(&t, " acquired ")
+        - count(&t, " detected deadlock while waiting");
+    assert_eq!(j["locks"]["waits"], count(&t, " still waiting for "));
+    assert_eq!(j["locks"]["waits"], waits);
+    assert_eq!(j["locks"]["acquired"], count(&t, " acquired "));
+    let items = j["locks"]["items"].as_array().unwrap();
+    let on_relation = items
+        .iter()
+        .find(|i| i["object"].as_str().unwrap().starts_with("relation "))
+        .expect("a relation lock wait");
+    assert_eq!(
+        on_relation["statement"]["normalized"],
+        "select count(*) from orders"
+    );
+    assert_eq!(on_relation["mode"], "AccessShareLock");
+    let rows = items
+        .iter()
+        .find(|i| {
+            i["object"]
+                .as_str()
+                .unwrap()
+                .contains("rows of relation \"customers\"")
+        })
+        .expect("row lock waits");
+    assert_eq!(
+        rows["statement"]["normalized"],
+        "update customers set note = $1 where id = $2"
+    );
+    // total wait comes from the `acquired ... after N ms` lines
+    let acquired_ms: f64 = t
+        .lines()
+        .filter_map(|l| l.split(" acquired ").nth(1))
+        .filter_map(|r| {
+            r.rsplit_once(" after ")?
+                .1
+                .split(' ')
+                .next()?
+                .parse::<f64>()
+                .ok()
+        })
+        .sum();
+    assert!((j["locks"]["total_wait_ms"].as_f64().unwrap() - acquired_ms).abs() < 0.01);
+}
+
+#[test]
+fn deadlocks_temp_files_and_checkpoints() {
+    let (j, _) = audit(&[MAIN_LOG]);
+    let t = log();
+    assert_eq!(
+        j["deadlocks"]["count"],
+        count(&t, "ERROR:  deadlock detected")
+    );
+    assert_eq!(j["deadlocks"]["count"], 1);
+    let d = &j["deadlocks"]["items"][0];
+    assert!(d["cycle"].as_str().unwrap().contains("blocked by process"));
+    assert_eq!(
+        d["victim"]["normalized"],
+        "update customers set note = $1 where id = $2"
+    );
+
+    let sizes: Vec<u64> = t
+        .lines()
+        .filter_map(|l| l.split("temporary file: path ").nth(1))
+        .map(|r| r.rsplit_once(", size ").unwrap().1.trim().parse().unwrap())
+        .collect();
+    assert_eq!(j["temp_files"]["count"], sizes.len() as u64);
+    assert_eq!(j["temp_files"]["total_bytes"], sizes.iter().sum::<u64>());
+    assert_eq!(j["temp_files"]["max_bytes"], *sizes.iter().max().unwrap());
+    let by_query: u64 = j["temp_files"]["by_query"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        by_query + j["temp_files"]["unattributed_count"].as_u64().unwrap(),
+        sizes.len() as u64
+    );
+    assert!(
+        j["temp_files"]["by_query"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q["statement"]["normalized"]
+                .as_str()
+                .unwrap()
+                .contains("order by customer_email desc")),
+        "the spilling sort is attributed to its statement"
+    );
+
+    assert_eq!(j["checkpoints"]["count"], count(&t, "checkpoint starting:"));
+    assert_eq!(
+        j["checkpoints"]["completed"],
+        count(&t, "checkpoint complete:")
+    );
+    assert_eq!(
+        j["checkpoints"]["by_reason"]["immediate"],
+        count(&t, "checkpoint starting: immediate")
+    );
+    assert_eq!(
+        j["checkpoints"]["by_reason"]["shutdown"],
+        count(&t, "checkpoint starting: shutdown")
+    );
+    assert_eq!(
+        j["checkpoints"]["too_frequent"],
+        count(&t, "checkpoints are occurring too frequently")
+    );
+}
+
+#[test]
+fn errors_by_sqlstate_cancellations_and_failed_logins() {
+    let (j, html) = audit(&[MAIN_LOG]);
+    let t = log();
+    let errors = j["errors"].as_array().unwrap();
+    let by_state = |state: &str| -> u64 {
+        errors
+            .iter()
+            .filter(|e| e["sqlstate"] == state)
+            .map(|e| e["count"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(by_state("22012*"), count(&t, "ERROR:  division by zero"));
+    assert_eq!(
+        by_state("42601*"),
+        count(&t, "ERROR:  syntax error at or near")
+    );
+    assert_eq!(
+        by_state("23505*"),
+        count(&t, "ERROR:  duplicate key value violates unique constraint")
+    );
+    assert_eq!(
+        by_state("42P01*"),
+        count(&t, "ERROR:  relation \"order_archive\" does not exist")
+    );
+    assert_eq!(
+        by_state("57014*"),
+        count(&t, "canceling statement due to statement timeout")
+    );
+    assert_eq!(
+        by_state("55P03*"),
+        count(&t, "canceling statement due to lock timeout")
+    );
+    let all: u64 = errors.iter().map(|e| e["count"].as_u64().unwrap()).sum();
+    let logged =
+        count(&t, " ERROR:  ") + count(&t, " FATAL:  ") - count(&t, "ERROR:  deadlock detected");
+    assert_eq!(
+        all, logged,
+        "every ERROR and FATAL but the deadlock is in errors[]"
+    );
+    let division = errors
+        .iter()
+        .find(|e| e["message"] == "division by zero")
+        .unwrap();
+    assert!(
+        division["example"]["normalized"]
+            .as_str()
+            .unwrap()
+            .contains("/ $1")
+    );
+
+    assert_eq!(
+        j["cancellations"]["statement_timeout"],
+        count(&t, "canceling statement due to statement timeout")
+    );
+    assert_eq!(j["cancellations"]["statement_timeout"], 2);
+    assert_eq!(j["cancellations"]["lock_timeout"], 1);
+
+    let failures = j["auth_failures"].as_array().unwrap();
+    let report = failures
+        .iter()
+        .find(|f| f["user"] == "report@corp.example")
+        .unwrap();
+    assert_eq!(
+        report["count"],
+        count(
+            &t,
+            "password authentication failed for user \"report@corp.example\""
+        )
+    );
+    assert_eq!(report["host"], "127.0.0.1");
+    assert_eq!(
+        failures.iter().find(|f| f["user"] == "intruder").unwrap()["count"],
+        1
+    );
+    assert_eq!(
+        j["sessions"]["failures"],
+        count(&t, "FATAL:  password authentication failed") + count(&t, "FATAL:  role \"")
+    );
+    for section in [
+        "Lock waits and deadlocks",
+        "Temporary files",
+        "Errors and cancellations",
+        "Failed logins",
+        "Checkpoints",
+        "Autovacuum",
+        "Execution plans",
+    ] {
+        assert!(html.contains(section), "{section}");
+    }
+}
+
+#[test]
+fn autovacuum_sessions_and_plans() {
+    let (j, html) = audit(&[MAIN_LOG]);
+    let t = log();
+    assert_eq!(
+        j["autovacuum"]["vacuums"],
+        count(&t, "automatic vacuum of table") + count(&t, "automatic aggressive vacuum")
+    );
+    assert_eq!(
+        j["autovacuum"]["analyzes"],
+        count(&t, "automatic analyze of table")
+    );
+    let orders = j["autovacuum"]["by_table"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["table"] == "shop-eu.public.orders")
+        .unwrap();
+    assert_eq!(
+        orders["vacuums"],
+        count(&t, "automatic vacuum of table \"shop-eu.public.orders\"")
+    );
+
+    let s = &j["sessions"];
+    assert_eq!(s["connections_received"], count(&t, "connection received:"));
+    assert_eq!(
+        s["connections_authorized"],
+        count(&t, "connection authorized:")
+    );
+    assert_eq!(
+        s["disconnections"],
+        count(&t, "disconnection: session time:")
+    );
+    let peak = s["peak_concurrent"].as_i64().unwrap();
+    assert!(peak >= 2, "pgbench runs two clients at once: {peak}");
+
+    let plans = j["plans"].as_array().unwrap();
+    let logged: u64 = plans.iter().map(|p| p["count"].as_u64().unwrap()).sum();
+    assert_eq!(logged, count(&t, " ms  plan:"));
+    let flags: Vec<&str> = plans
+        .iter()
+        .flat_map(|p| p["flags"].as_array().unwrap())
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(
+        flags
+            .iter()
+            .any(|f| f.contains("Seq Scan on orders") && f.contains("rows by filter")),
+        "{flags:?}"
+    );
+    assert!(
+        flags.iter().any(|f| f.starts_with("Sort spilled to disk")),
+        "{flags:?}"
+    );
+    // plans are evidence, not executions
+    let timed = t
+        .lines()
+        .filter(|l| {
+            l.contains(" ms  statement: ")
+                || (l.contains(" ms  execute ") && l.contains("LOG:  duration"))
+        })
+        .count() as u64;
+    assert_eq!(j["summary"]["executions"], timed);
+    // values stay hidden in plans too
+    assert!(
+        !html.contains("'pending'"),
+        "literal from a JSON plan's query text leaked"
+    );
+}
+
+#[test]
+fn real_sqlstates_from_csvlog_and_jsonlog() {
+    for f in [
+        "tests/data/formats/postgresql.csv",
+        "tests/data/formats/postgresql.json",
+    ] {
+        let (j, _) = audit(&[f]);
+        let syntax = j["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["message"].as_str().unwrap().starts_with("syntax error"))
+            .unwrap_or_else(|| panic!("{f}: no syntax error"));
+        assert_eq!(
+            syntax["sqlstate"], "42601",
+            "{f}: the logged SQLSTATE, not an inferred one"
+        );
+    }
+}
