@@ -87,6 +87,19 @@ fn lock_waits_are_counted_and_attributed_to_their_statements() {
         })
         .sum();
     assert!((j["locks"]["total_wait_ms"].as_f64().unwrap() - acquired_ms).abs() < 0.01);
+    let by_query = j["locks"]["by_query"].as_array().unwrap();
+    let update = by_query
+        .iter()
+        .find(|q| q["label"] == "update customers set note = $1 where id = $2")
+        .unwrap();
+    assert_eq!(update["waits"], rows["waits"]);
+    let by_object_waits: u64 = j["locks"]["by_object"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["waits"].as_u64().unwrap())
+        .sum();
+    assert_eq!(by_object_waits, j["locks"]["waits"].as_u64().unwrap());
 }
 
 #[test]
@@ -300,6 +313,14 @@ fn autovacuum_sessions_and_plans() {
         flags.iter().any(|f| f.starts_with("Sort spilled to disk")),
         "{flags:?}"
     );
+    // the query group carries its plan's flags
+    let flagged = j["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| !q["plan_flags"].as_array().unwrap().is_empty())
+        .count();
+    assert!(flagged >= 1);
     // plans are evidence, not executions
     let timed = t
         .lines()

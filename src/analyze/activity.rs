@@ -44,6 +44,18 @@ pub struct LockItemView {
     pub holders_example: Vec<u32>,
 }
 
+/// Lock waits summed over one waiting query or one object.
+#[derive(Debug, Clone, Serialize)]
+pub struct LockTotal {
+    /// A query fingerprint (`by_query`) or an object (`by_object`); empty when the
+    /// statement was not logged.
+    pub key: String,
+    pub label: String,
+    pub waits: u64,
+    pub total_wait_ms: f64,
+    pub max_wait_ms: f64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct LocksView {
     /// `still waiting for` entries.
@@ -52,6 +64,40 @@ pub struct LocksView {
     pub total_wait_ms: f64,
     /// By total wait, descending.
     pub items: Vec<LockItemView>,
+    /// Totals per waiting normalized query, by total wait.
+    pub by_query: Vec<LockTotal>,
+    /// Totals per object waited for, by total wait.
+    pub by_object: Vec<LockTotal>,
+}
+
+/// Sums lock items by a key, largest total wait first.
+fn lock_totals(
+    items: &[LockItemView],
+    key: impl Fn(&LockItemView) -> (String, String),
+) -> Vec<LockTotal> {
+    let mut m: BTreeMap<(String, String), LockTotal> = BTreeMap::new();
+    for i in items {
+        let (k, label) = key(i);
+        let t = m
+            .entry((k.clone(), label.clone()))
+            .or_insert_with(|| LockTotal {
+                key: k,
+                label,
+                waits: 0,
+                total_wait_ms: 0.0,
+                max_wait_ms: 0.0,
+            });
+        t.waits += i.waits;
+        t.total_wait_ms = super::round3(t.total_wait_ms + i.total_wait_ms);
+        t.max_wait_ms = t.max_wait_ms.max(i.max_wait_ms);
+    }
+    let mut v: Vec<LockTotal> = m.into_values().collect();
+    v.sort_by(|a, b| {
+        b.total_wait_ms
+            .total_cmp(&a.total_wait_ms)
+            .then(a.label.cmp(&b.label))
+    });
+    v
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -308,6 +354,11 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             waits: a.locks.waits,
             acquired: a.locks.acquired,
             total_wait_ms: ms(a.locks.items.values().map(|i| i.acquired_wait_us).sum()),
+            by_query: lock_totals(&items, |i| match &i.statement {
+                Some(s) => (s.fingerprint.clone(), s.normalized.clone()),
+                None => (String::new(), "(statement not in the log)".into()),
+            }),
+            by_object: lock_totals(&items, |i| (i.object.clone(), i.object.clone())),
             items,
         },
         deadlocks: DeadlocksView {

@@ -21,7 +21,7 @@ pub(crate) fn ms(us: u64) -> f64 {
     us as f64 / 1000.0
 }
 
-fn round3(x: f64) -> f64 {
+pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
@@ -135,6 +135,8 @@ pub struct QueryReport {
     pub truncated: bool,
     /// The slowest execution, as evidence.
     pub example: Option<SampleReport>,
+    /// Red flags of the query's slowest auto_explain plan (see `plans[]`).
+    pub plan_flags: Vec<String>,
 }
 
 /// One concrete statement.
@@ -213,6 +215,7 @@ fn query_report(key: &str, q: &QueryStats, total_us: u64, tz: &DisplayZone) -> Q
         bind_ms: ms(q.bind_us),
         truncated: q.truncated,
         example: q.slowest.as_ref().map(|s| sample_report(s, tz)),
+        plan_flags: Vec::new(),
     }
 }
 
@@ -282,6 +285,12 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
         .enumerate()
         .map(|(i, (k, q))| QueryReport {
             rank: i + 1,
+            plan_flags: agg
+                .activity
+                .plans
+                .get(*k)
+                .map(|p| p.flags.clone())
+                .unwrap_or_default(),
             ..query_report(k, q, s.total_us, &tz)
         })
         .collect();

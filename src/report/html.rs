@@ -169,6 +169,9 @@ fn query_row(q: &QueryReport, max_share: f64) -> QueryRow {
             duration_ms(q.bind_ms)
         ));
     }
+    for f in &q.plan_flags {
+        notes.push(format!("plan: {f}"));
+    }
     if q.truncated {
         notes.push(
             "some statements looked cut off in the log (unterminated literal or comment)".into(),
