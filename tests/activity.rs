@@ -356,3 +356,31 @@ fn real_sqlstates_from_csvlog_and_jsonlog() {
         );
     }
 }
+
+#[test]
+fn temp_files_of_another_server_are_counted_to_the_byte() {
+    let path = "tests/data/pgbadger/tempfile_only.log.gz";
+    let f = std::fs::File::open(path).unwrap();
+    let (mut r, _) = pgsift::input::decompress::decoded(f).unwrap();
+    let mut t = String::new();
+    std::io::Read::read_to_string(&mut r, &mut t).unwrap();
+    let sizes: Vec<u64> = t
+        .lines()
+        .filter_map(|l| l.split("temporary file: path ").nth(1))
+        .map(|r| r.rsplit_once(", size ").unwrap().1.trim().parse().unwrap())
+        .collect();
+    let (j, _) = audit(&[path]);
+    assert_eq!(j["temp_files"]["count"], sizes.len() as u64);
+    assert_eq!(j["temp_files"]["total_bytes"], sizes.iter().sum::<u64>());
+    let attributed: u64 = j["temp_files"]["by_query"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        attributed,
+        sizes.len() as u64,
+        "every file has its STATEMENT line"
+    );
+}
