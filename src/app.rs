@@ -188,7 +188,7 @@ pub fn read_file(
         agg.line_read(invalid);
         match parser.as_mut() {
             Some(p) => p.push_line(text, &mut |e| agg.add(e)),
-            None => agg.coverage_mut().unrecognized(line_no, text, 1),
+            None => agg.unrecognized(line_no, text, 1),
         }
     };
     for (l, bad) in &sample {

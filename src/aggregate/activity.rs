@@ -45,6 +45,43 @@ fn min_ts(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     }
 }
 
+/// The earliest of several candidates (by time, then value): an example chosen
+/// this way is the same whatever order partial results are merged in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Earliest<T> {
+    pub at: Option<(Option<Timestamp>, T)>,
+}
+
+impl<T> Default for Earliest<T> {
+    fn default() -> Self {
+        Earliest { at: None }
+    }
+}
+
+impl<T: Ord> Earliest<T> {
+    pub fn offer(&mut self, ts: Option<Timestamp>, v: T) {
+        let better = match &self.at {
+            None => true,
+            Some((t, x)) => (ts, &v) < (*t, x),
+        };
+        if better {
+            self.at = Some((ts, v));
+        }
+    }
+
+    pub fn get(&self) -> Option<&T> {
+        self.at.as_ref().map(|(_, v)| v)
+    }
+}
+
+impl<T: Ord> Merge for Earliest<T> {
+    fn merge(&mut self, o: Self) {
+        if let Some((t, v)) = o.at {
+            self.offer(t, v);
+        }
+    }
+}
+
 /// A statement as evidence: normalized key (for the link) and display text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct StatementRef {
@@ -66,8 +103,10 @@ pub struct LockItem {
     pub deadlocks: u64,
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,
-    /// Holders named by the first wait's DETAIL.
-    pub holders_example: Vec<u32>,
+    /// The waiting statement as shown (values hidden unless shown).
+    pub statement: Earliest<String>,
+    /// Holders named by the earliest wait's DETAIL.
+    pub holders: Earliest<Vec<u32>>,
 }
 
 impl Merge for LockItem {
@@ -77,18 +116,16 @@ impl Merge for LockItem {
         self.acquired_wait_us += o.acquired_wait_us;
         self.max_wait_us = self.max_wait_us.max(o.max_wait_us);
         self.deadlocks += o.deadlocks;
-        let earlier =
-            o.first_ts.is_some() && (self.first_ts.is_none() || o.first_ts < self.first_ts);
-        if earlier || self.holders_example.is_empty() {
-            self.holders_example = o.holders_example;
-        }
+        self.statement.merge(o.statement);
+        self.holders.merge(o.holders);
         self.first_ts = min_ts(self.first_ts, o.first_ts);
         self.last_ts = self.last_ts.max(o.last_ts);
     }
 }
 
-/// Key of a lock item: the waiting statement (if known), the object kind, the mode.
-pub type LockKey = (Option<StatementRef>, String, String);
+/// Key of a lock item: the waiting statement's normalized key (empty when the log
+/// does not say), the object kind, the mode.
+pub type LockKey = (String, String, String);
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Locks {
@@ -142,6 +179,8 @@ pub struct TempUse {
     pub count: u64,
     pub bytes: u64,
     pub max_bytes: u64,
+    /// The statement as shown (for `by_query`).
+    pub statement: Earliest<String>,
 }
 
 impl TempUse {
@@ -157,14 +196,15 @@ impl Merge for TempUse {
         self.count += o.count;
         self.bytes += o.bytes;
         self.max_bytes = self.max_bytes.max(o.max_bytes);
+        self.statement.merge(o.statement);
     }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TempFiles {
     pub all: TempUse,
-    #[serde(with = "as_pairs")]
-    pub by_query: BTreeMap<StatementRef, TempUse>,
+    /// Per normalized key of the statement.
+    pub by_query: BTreeMap<String, TempUse>,
     /// Files logged with no statement (parallel workers, utility commands).
     pub unattributed: TempUse,
 }
@@ -183,17 +223,14 @@ pub struct ErrorGroup {
     pub count: u64,
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,
-    /// A statement that failed this way (the first one).
-    pub example: Option<StatementRef>,
+    /// A statement that failed this way (the earliest).
+    pub example: Earliest<StatementRef>,
 }
 
 impl Merge for ErrorGroup {
     fn merge(&mut self, o: Self) {
         self.count += o.count;
-        let take = o.first_ts.is_some() && (self.first_ts.is_none() || o.first_ts < self.first_ts);
-        if self.example.is_none() || (take && o.example.is_some()) {
-            self.example = o.example.or(self.example.take());
-        }
+        self.example.merge(o.example);
         self.first_ts = min_ts(self.first_ts, o.first_ts);
         self.last_ts = self.last_ts.max(o.last_ts);
     }
@@ -310,36 +347,62 @@ pub struct Sessions {
     pub by_client: Counts,
     pub disconnections: u64,
     pub session_ms_total: u64,
-    /// Sessions opened and closed per second, for the peak of concurrent sessions.
-    pub per_second: BTreeMap<i64, (u64, u64)>,
+    /// Sessions that ended, as (opened, closed) per millisecond.
+    pub per_ms: BTreeMap<i64, (u64, u64)>,
+    /// Start second of each ended session, to recognize a session left open in
+    /// one file and ended in the next.
+    pub ended_starts: BTreeMap<i64, u64>,
+    /// Start (ms) of sessions authorized and not seen ending in their file.
+    pub open_starts: Vec<i64>,
 }
 
 impl Sessions {
-    /// A session from `start` (ms) to `end` (ms; `None`: still open at the end of the log).
-    pub fn interval(&mut self, start_ms: i64, end_ms: Option<i64>) {
-        self.per_second
+    /// A session that ended: from `start_ms` to `end_ms`.
+    pub fn ended(&mut self, start_ms: i64, end_ms: i64) {
+        self.per_ms.entry(start_ms).or_default().0 += 1;
+        self.per_ms.entry(end_ms).or_default().1 += 1;
+        *self
+            .ended_starts
             .entry(start_ms.div_euclid(1000))
-            .or_default()
-            .0 += 1;
-        if let Some(e) = end_ms {
-            self.per_second.entry(e.div_euclid(1000)).or_default().1 += 1;
-        }
+            .or_default() += 1;
     }
 
-    /// The most sessions open at once, and when (seconds since the epoch). Within
-    /// a second, sessions opened count before sessions closed, so a session shorter
-    /// than a second still counts against the others open in that second.
-    pub fn peak(&self) -> (i64, Option<i64>) {
-        let (mut open, mut peak, mut at) = (0i64, 0i64, None);
-        for (&sec, &(opened, closed)) in &self.per_second {
-            open += opened as i64;
-            if open > peak {
-                peak = open;
-                at = Some(sec);
-            }
-            open -= closed as i64;
+    /// A session authorized at `start_ms` whose end its file did not show.
+    pub fn left_open(&mut self, start_ms: i64) {
+        self.open_starts.push(start_ms);
+    }
+
+    /// The most sessions open at once, and when (ms since the epoch); `None`
+    /// without disconnections (nothing says when sessions end). A session left
+    /// open in one file and ended in another (same start, to the second) counts
+    /// once; one never seen ending stays open to the end of the log. At the same
+    /// millisecond, sessions end before others start.
+    pub fn peak(&self) -> Option<(i64, Option<i64>)> {
+        if self.disconnections == 0 {
+            return None;
         }
-        (peak, at)
+        let mut points = self.per_ms.clone();
+        let mut unmatched = self.ended_starts.clone();
+        let mut open = self.open_starts.clone();
+        open.sort_unstable();
+        for start in open {
+            let sec = start.div_euclid(1000);
+            let twin = (sec - 1..=sec + 1).find(|s| unmatched.get(s).is_some_and(|c| *c > 0));
+            match twin {
+                Some(s) => *unmatched.get_mut(&s).expect("found above") -= 1,
+                None => points.entry(start).or_default().0 += 1,
+            }
+        }
+        let (mut now, mut peak, mut at) = (0i64, 0i64, None);
+        for (&ms, &(opened, closed)) in &points {
+            now -= closed as i64;
+            now += opened as i64;
+            if now > peak {
+                peak = now;
+                at = Some(ms);
+            }
+        }
+        Some((peak, at))
     }
 }
 
@@ -354,11 +417,15 @@ impl Merge for Sessions {
         merge_counts(&mut self.by_client, o.by_client);
         self.disconnections += o.disconnections;
         self.session_ms_total += o.session_ms_total;
-        for (k, (a, b)) in o.per_second {
-            let e = self.per_second.entry(k).or_default();
+        for (k, (a, b)) in o.per_ms {
+            let e = self.per_ms.entry(k).or_default();
             e.0 += a;
             e.1 += b;
         }
+        for (k, v) in o.ended_starts {
+            *self.ended_starts.entry(k).or_default() += v;
+        }
+        self.open_starts.extend(o.open_starts);
     }
 }
 
@@ -490,13 +557,30 @@ mod tests {
     #[test]
     fn peak_concurrent_sessions() {
         let mut s = Sessions::default();
-        s.interval(0, Some(10_000));
-        s.interval(2_000, Some(5_000));
-        s.interval(4_000, None);
+        // five sequential 100 ms sessions within one second never overlap
+        for k in 0..5 {
+            s.ended(k * 100, k * 100 + 100);
+        }
+        s.disconnections = 5;
+        assert_eq!(s.peak(), Some((1, Some(0))));
         let mut other = Sessions::default();
-        other.interval(4_500, Some(4_900));
+        other.ended(50, 80);
+        other.left_open(10_000);
         s.merge(other);
-        assert_eq!(s.peak(), (4, Some(4)));
+        assert_eq!(s.peak(), Some((2, Some(50))));
+        assert_eq!(Sessions::default().peak(), None);
+    }
+
+    #[test]
+    fn a_session_spanning_two_files_counts_once() {
+        let mut a = Sessions::default();
+        a.left_open(1_000_200); // authorized in file a, still open at its end
+        let mut b = Sessions::default();
+        b.ended(1_000_000, 2_000_000); // its disconnection, in file b
+        b.ended(1_500_000, 1_600_000);
+        b.disconnections = 2;
+        a.merge(b);
+        assert_eq!(a.peak().map(|p| p.0), Some(2));
     }
 
     #[test]

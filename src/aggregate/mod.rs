@@ -8,6 +8,7 @@
 pub mod activity;
 pub mod coverage;
 pub mod histogram;
+pub mod mask;
 pub mod query;
 
 use crate::normalize::{Normalized, normalize};
@@ -139,55 +140,6 @@ impl Merge for Aggregate {
     }
 }
 
-/// Literal values in a text plan's conditions (`'x'::text`, numbers after an
-/// operator) replaced by `$n`-free placeholders: plans echo the statement's values.
-fn mask_plan_values(plan: &str) -> String {
-    let lexed = crate::normalize::lexer::lex(plan.as_bytes());
-    let mut out = String::with_capacity(plan.len());
-    let mut copied = 0;
-    for t in lexed
-        .tokens
-        .iter()
-        .filter(|t| t.kind == crate::normalize::lexer::TokenKind::Str)
-    {
-        out.push_str(&plan[copied..t.start]);
-        out.push_str("'?'");
-        copied = t.end;
-    }
-    out.push_str(&plan[copied..]);
-    out
-}
-
-/// A logged plan with its values hidden: string literals in conditions, and the
-/// query text of JSON plans.
-fn mask_plan(text: &str) -> String {
-    fn walk(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::Object(m) => {
-                for (k, x) in m.iter_mut() {
-                    match x {
-                        serde_json::Value::String(s) if k == "Query Text" => {
-                            *s = normalize(s).display
-                        }
-                        serde_json::Value::String(s) => *s = mask_plan_values(s),
-                        other => walk(other),
-                    }
-                }
-            }
-            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    let trimmed = text.trim_start();
-    if (trimmed.starts_with('{') || trimmed.starts_with('['))
-        && let Ok(mut v) = serde_json::from_str::<serde_json::Value>(trimmed)
-    {
-        walk(&mut v);
-        return serde_json::to_string_pretty(&v).unwrap_or_default();
-    }
-    mask_plan_values(text)
-}
-
 /// Folds the events of one file into an [`Aggregate`].
 pub struct FileAggregator {
     agg: Aggregate,
@@ -255,25 +207,24 @@ impl FileAggregator {
         }
     }
 
-    /// A deadlock DETAIL with each `Process N: <statement>` line's values hidden.
-    fn mask_cycle(&mut self, detail: &str) -> String {
+    /// A deadlock DETAIL with its statements' values hidden unless shown.
+    fn mask_cycle(&self, detail: &str) -> String {
         if self.opts.show_values {
-            return detail.to_string();
+            detail.to_string()
+        } else {
+            mask::deadlock_cycle(detail)
         }
-        detail
-            .lines()
-            .map(|l| match l.split_once(": ") {
-                Some((who, sql))
-                    if who
-                        .strip_prefix("Process ")
-                        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())) =>
-                {
-                    format!("{who}: {}", self.normalized(sql).display)
-                }
-                _ => l.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+    }
+
+    /// Counts unrecognized lines; the example keeps its quoted values only when
+    /// values are shown.
+    pub fn unrecognized(&mut self, line: u64, text: &str, lines: u64) {
+        if self.opts.show_values || !text.contains('\'') {
+            self.file.unrecognized(line, text, lines);
+        } else {
+            self.file
+                .unrecognized(line, &mask::literals(text, false), lines);
+        }
     }
 
     /// Counts one physical line read (before parsing).
@@ -359,7 +310,7 @@ impl FileAggregator {
                     self.open_sessions.remove(&pid);
                 }
                 if let Some(end) = ts {
-                    c.interval(end.0 - session_ms as i64, Some(end.0));
+                    c.ended(end.0 - session_ms as i64, end.0);
                 }
             }
             Event::LockWait {
@@ -374,11 +325,25 @@ impl FileAggregator {
                 use crate::parse::activity::LockState;
                 let key: LockKey = match (wait.state, self.waiting.get(&wait.pid)) {
                     (LockState::Acquired, Some(k)) => k.clone(),
-                    _ => (
-                        statement.map(|s| self.statement_ref(&s)),
-                        object_kind,
-                        wait.mode.clone(),
-                    ),
+                    _ => {
+                        let r = statement.map(|s| self.statement_ref(&s));
+                        let key = (
+                            r.as_ref().map(|r| r.key.clone()).unwrap_or_default(),
+                            object_kind,
+                            wait.mode.clone(),
+                        );
+                        if let Some(r) = r {
+                            let item = self
+                                .agg
+                                .activity
+                                .locks
+                                .items
+                                .entry(key.clone())
+                                .or_default();
+                            item.statement.offer(ts, r.display);
+                        }
+                        key
+                    }
                 };
                 let locks = &mut self.agg.activity.locks;
                 let item = locks.items.entry(key.clone()).or_default();
@@ -392,8 +357,8 @@ impl FileAggregator {
                     LockState::Waiting => {
                         locks.waits += 1;
                         item.waits += 1;
-                        if item.holders_example.is_empty() {
-                            item.holders_example = holders;
+                        if !holders.is_empty() {
+                            item.holders.offer(ts, holders);
                         }
                         self.waiting.insert(wait.pid, key);
                         self.agg.activity.timeline.record(ts, 0);
@@ -437,7 +402,11 @@ impl FileAggregator {
                 let t = &mut self.agg.activity.temp_files;
                 t.all.record(bytes);
                 match by {
-                    Some(r) => t.by_query.entry(r).or_default().record(bytes),
+                    Some(r) => {
+                        let u = t.by_query.entry(r.key).or_default();
+                        u.record(bytes);
+                        u.statement.offer(ts, r.display);
+                    }
                     None => t.unattributed.record(bytes),
                 }
                 self.agg.activity.timeline.record(ts, 2);
@@ -449,17 +418,25 @@ impl FileAggregator {
                 statement,
                 cancel,
                 auth_failure,
+                pid,
                 ts,
                 lines,
             } => {
                 self.parsed(lines);
+                // a FATAL ends the process's session, with no disconnection line
+                if level == crate::parse::prefix::Level::Fatal
+                    && let Some(start) = pid.and_then(|p| self.open_sessions.remove(&p))
+                {
+                    let end = ts.map_or(start, |t| t.0);
+                    self.agg.activity.sessions.ended(start, end.max(start));
+                }
                 let example = statement.map(|s| self.statement_ref(&s));
                 let e = &mut self.agg.activity.errors;
                 let key: ErrorKey = (level.as_str().to_string(), sqlstate, message);
                 let g = e.groups.entry(key).or_default();
                 g.count += 1;
-                if g.example.is_none() {
-                    g.example = example;
+                if let Some(x) = example {
+                    g.example.offer(ts, x);
                 }
                 g.first_ts = match (g.first_ts, ts) {
                     (Some(a), Some(b)) => Some(a.min(b)),
@@ -470,6 +447,8 @@ impl FileAggregator {
                     bump(&mut e.cancellations, kind);
                 }
                 if let Some((user, host)) = auth_failure {
+                    // `host(port)` from %r: the port differs per attempt
+                    let host = host.map(|h| h.split('(').next().unwrap_or(&h).to_string());
                     let k = (
                         user.unwrap_or_else(|| "?".into()),
                         host.unwrap_or_else(|| "?".into()),
@@ -537,7 +516,7 @@ impl FileAggregator {
                     text: if self.opts.show_values {
                         plan.text
                     } else {
-                        mask_plan(&plan.text)
+                        mask::plan(&plan.text)
                     },
                     flags: plan.flags,
                     count: 1,
@@ -553,7 +532,7 @@ impl FileAggregator {
                 self.agg.summary.entries += 1;
                 self.file.ignored(category, lines);
             }
-            Event::Unrecognized { line, text, lines } => self.file.unrecognized(line, &text, lines),
+            Event::Unrecognized { line, text, lines } => self.unrecognized(line, &text, lines),
             Event::Orphan { lines } => self.file.ignored("secondary line without its entry", lines),
             Event::Blank => self.file.ignored("blank line", 1),
         }
@@ -622,7 +601,7 @@ impl FileAggregator {
         let mut open: Vec<i64> = self.open_sessions.drain().map(|(_, start)| start).collect();
         open.sort_unstable();
         for start in open {
-            self.agg.activity.sessions.interval(start, None);
+            self.agg.activity.sessions.left_open(start);
         }
         self.agg.summary.zones.extend(zones.iter().cloned());
         self.agg

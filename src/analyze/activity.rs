@@ -18,10 +18,14 @@ pub struct StatementView {
 }
 
 fn statement(r: &StatementRef) -> StatementView {
+    view(&r.key, &r.display)
+}
+
+fn view(key: &str, display: &str) -> StatementView {
     StatementView {
-        fingerprint: fingerprint_hex(fingerprint(&r.key)),
-        normalized: r.key.clone(),
-        text: r.display.clone(),
+        fingerprint: fingerprint_hex(fingerprint(key)),
+        normalized: key.to_string(),
+        text: display.to_string(),
     }
 }
 
@@ -193,8 +197,9 @@ pub struct SessionsView {
     pub disconnections: u64,
     /// Failed logins (FATAL authentication errors).
     pub failures: u64,
-    /// Most sessions open at once (from authorization and disconnection times), and when.
-    pub peak_concurrent: i64,
+    /// Most sessions open at once (from authorization and disconnection times),
+    /// and when; null when the log has no disconnections to tell when sessions end.
+    pub peak_concurrent: Option<i64>,
     pub peak_at: Option<String>,
     pub mean_session_ms: Option<f64>,
     pub by_user: BTreeMap<String, u64>,
@@ -249,8 +254,9 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
         .locks
         .items
         .iter()
-        .map(|((st, object, mode), i)| LockItemView {
-            statement: st.as_ref().map(statement),
+        .map(|((key, object, mode), i)| LockItemView {
+            statement: (!key.is_empty())
+                .then(|| view(key, i.statement.get().map_or(key.as_str(), |d| d.as_str()))),
             object: object.clone(),
             mode: mode.clone(),
             waits: i.waits,
@@ -260,7 +266,7 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             deadlocks: i.deadlocks,
             first_ts: ts(i.first_ts),
             last_ts: ts(i.last_ts),
-            holders_example: i.holders_example.clone(),
+            holders_example: i.holders.get().cloned().unwrap_or_default(),
         })
         .collect();
     items.sort_by(|x, y| {
@@ -272,8 +278,8 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
         .temp_files
         .by_query
         .iter()
-        .map(|(r, u)| TempByQuery {
-            statement: statement(r),
+        .map(|(key, u)| TempByQuery {
+            statement: view(key, u.statement.get().map_or(key.as_str(), |d| d.as_str())),
             count: u.count,
             total_bytes: u.bytes,
             max_bytes: u.max_bytes,
@@ -295,7 +301,7 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             count: g.count,
             first_ts: ts(g.first_ts),
             last_ts: ts(g.last_ts),
-            example: g.example.as_ref().map(statement),
+            example: g.example.get().map(statement),
         })
         .collect();
     errors.sort_by(|x, y| y.count.cmp(&x.count).then(x.message.cmp(&y.message)));
@@ -347,7 +353,10 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             .then(x.normalized.cmp(&y.normalized))
     });
     let s = &a.sessions;
-    let (peak, peak_at) = s.peak();
+    let (peak, peak_at) = match s.peak() {
+        Some((p, at)) => (Some(p), at),
+        None => (None, None),
+    };
     let c = &a.checkpoints;
     ActivityView {
         locks: LocksView {
@@ -409,7 +418,7 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             disconnections: s.disconnections,
             failures: a.errors.auth_failures.values().sum(),
             peak_concurrent: peak,
-            peak_at: peak_at.map(|sec| tz.format(crate::parse::timestamp::Timestamp(sec * 1000))),
+            peak_at: peak_at.map(|ms| tz.format(crate::parse::timestamp::Timestamp(ms))),
             mean_session_ms: (s.disconnections > 0)
                 .then(|| s.session_ms_total as f64 / s.disconnections as f64),
             by_user: s.by_user.clone(),

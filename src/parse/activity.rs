@@ -188,7 +188,10 @@ pub fn autovacuum(msg: &str) -> Option<Autovacuum> {
         (true, r)
     } else if let Some(r) = msg.strip_prefix("automatic vacuum of table \"") {
         (false, r)
-    } else if let Some(r) = msg.strip_prefix("automatic aggressive vacuum") {
+    } else if let Some(r) = msg
+        .strip_prefix("automatic aggressive vacuum")
+        .or_else(|| msg.strip_prefix("automatic vacuum to prevent wraparound"))
+    {
         (false, r.split_once("of table \"")?.1)
     } else {
         return None;
@@ -235,7 +238,14 @@ pub fn auth_failure(msg: &str) -> Option<Option<&str>> {
     {
         return Some(r.split('"').next());
     }
-    if msg.starts_with("no pg_hba.conf entry for ") {
+    if let Some(r) = msg.strip_prefix("role \"")
+        && r.contains("\" is not permitted to log in")
+    {
+        return Some(r.split('"').next());
+    }
+    if msg.starts_with("no pg_hba.conf entry for ")
+        || msg.starts_with("pg_hba.conf rejects connection for ")
+    {
         return Some(
             msg.split("user \"")
                 .nth(1)
@@ -358,7 +368,17 @@ pub fn normalize_message(msg: &str) -> String {
             }
         }
     }
-    out
+    // messages written by applications (RAISE) may name people: mask e-mail addresses
+    out.split(' ')
+        .map(|w| {
+            if w.contains('@') && w.len() > 2 {
+                "?"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -514,6 +534,20 @@ mod tests {
         assert_eq!(
             normalize_message("value 'abc' for t1 too long"),
             "value '?' for t1 too long"
+        );
+        assert_eq!(
+            normalize_message("insufficient funds for alice@example.com"),
+            "insufficient funds for ?"
+        );
+        assert!(
+            autovacuum("automatic vacuum to prevent wraparound of table \"d.s.t\": index scans: 0")
+                .is_some()
+        );
+        assert_eq!(
+            auth_failure(
+                "pg_hba.conf rejects connection for host \"1.2.3.4\", user \"bob\", database \"x\""
+            ),
+            Some(Some("bob"))
         );
     }
 }

@@ -99,6 +99,8 @@ pub enum Event {
         cancel: Option<&'static str>,
         /// A failed login: the user named (if any) and the client host (if known).
         auth_failure: Option<(Option<String>, Option<String>)>,
+        /// The process: a FATAL ends its session.
+        pid: Option<u32>,
         ts: Option<Timestamp>,
         lines: u64,
     },
@@ -141,6 +143,9 @@ pub struct EventBuilder {
     pending: HashMap<u64, QueryEvent>,
     /// The host of each process's `connection received`, for failed logins.
     received_from: HashMap<u64, String>,
+    /// A bare `duration:` was seen: log_duration is on, so every statement is
+    /// logged and a process's pending statement is the one it is running.
+    pending_is_current: bool,
 }
 
 fn pid_key(e: &LogEntry) -> u64 {
@@ -199,16 +204,10 @@ impl EventBuilder {
                     }),
                 }
             }
-            Message::BareDuration { us } => match self.pending.remove(&key) {
-                Some(mut p) => {
-                    p.duration_us = Some(us);
-                    p.entry.lines += lines;
-                    p.entry.ts = entry.ts.or(p.entry.ts);
-                    p.paired = true;
-                    out(Event::Query(Box::new(p)));
-                }
-                None => out(Event::UnattributedDuration { us, lines }),
-            },
+            Message::BareDuration { us } => {
+                self.pending_is_current = true;
+                self.bare_duration(key, us, entry, lines, out)
+            }
             Message::Statement { step, sql } => {
                 let sql = sql.to_string();
                 let ev = QueryEvent {
@@ -270,13 +269,37 @@ impl EventBuilder {
         }
     }
 
+    /// A bare `duration:` closes the process's pending statement, if any.
+    fn bare_duration(
+        &mut self,
+        key: u64,
+        us: u64,
+        entry: LogEntry,
+        lines: u64,
+        out: &mut impl FnMut(Event),
+    ) {
+        match self.pending.remove(&key) {
+            Some(mut p) => {
+                p.duration_us = Some(us);
+                p.entry.lines += lines;
+                p.entry.ts = entry.ts.or(p.entry.ts);
+                p.paired = true;
+                out(Event::Query(Box::new(p)));
+            }
+            None => out(Event::UnattributedDuration { us, lines }),
+        }
+    }
+
     /// The statement an activity entry is about: its STATEMENT line, or else the
-    /// statement its process is running (logged by log_statement, not yet timed).
+    /// statement its process is running, when log_duration shows that every
+    /// statement is logged (under log_statement = mod or ddl, the last logged
+    /// statement may be long finished, so nothing is claimed).
     fn statement_of(&self, entry: &LogEntry, key: u64) -> Option<String> {
-        entry
-            .statement
-            .clone()
-            .or_else(|| self.pending.get(&key).map(|p| p.sql.clone()))
+        entry.statement.clone().or_else(|| {
+            self.pending_is_current
+                .then(|| self.pending.get(&key).map(|p| p.sql.clone()))
+                .flatten()
+        })
     }
 
     /// Server activity: lock waits, temp files, errors, checkpoints, autovacuum,
@@ -317,6 +340,7 @@ impl EventBuilder {
                 statement: entry.statement.clone(),
                 cancel: activity::cancellation(msg),
                 auth_failure,
+                pid: entry.pid,
                 ts,
                 lines,
             });

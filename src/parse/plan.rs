@@ -33,7 +33,12 @@ pub fn parse(us: u64, body: &str) -> Option<Plan> {
         .iter()
         .position(|l| l.contains("(cost=") || l.contains("(actual "))
         .unwrap_or(lines.len());
-    let query = lines[..start].join("\n");
+    // PostgreSQL 16 adds `Query Parameters: $1 = '...'` after the query text
+    let query_end = lines[..start]
+        .iter()
+        .position(|l| l.trim_start().starts_with("Query Parameters:"))
+        .unwrap_or(start);
+    let query = lines[..query_end].join("\n");
     let text = lines[start..].join("\n");
     let flags = text_flags(&text);
     Some(Plan {
@@ -193,6 +198,15 @@ mod tests {
                 .any(|f| f.starts_with("Sort spilled to disk")),
             "{:?}",
             p.flags
+        );
+    }
+
+    #[test]
+    fn query_parameters_are_not_part_of_the_query() {
+        let body = "Query Text: SELECT * FROM t WHERE id = $1\nQuery Parameters: $1 = '42'\nIndex Scan using t_pkey on t  (cost=0.1..8.1 rows=1 width=4) (actual time=0.01..0.01 rows=1 loops=1)";
+        assert_eq!(
+            parse(1, body).unwrap().query,
+            "SELECT * FROM t WHERE id = $1"
         );
     }
 

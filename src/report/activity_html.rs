@@ -137,8 +137,14 @@ pub fn build(audit: &Audit, top: usize) -> ActivityPage {
         },
         Card {
             label: "Peak concurrent sessions",
-            value: count(s.peak_concurrent.max(0) as u64),
-            note: s.peak_at.clone().map_or("-".into(), |t| format!("at {t}")),
+            value: s
+                .peak_concurrent
+                .map_or("-".into(), |p| count(p.max(0) as u64)),
+            note: match (&s.peak_at, s.peak_concurrent) {
+                (Some(t), _) => format!("at {t}"),
+                (None, None) => "needs log_disconnections".into(),
+                (None, Some(_)) => "-".into(),
+            },
         },
         Card {
             label: "Sessions ended",
