@@ -459,3 +459,27 @@ fn split_files_give_the_same_audit_with_any_thread_count_and_values_do_not_chang
         shown["errors"].as_array().unwrap().len()
     );
 }
+
+#[test]
+fn a_wait_ended_by_a_timeout_counts_until_the_error() {
+    // hand-made edge case: the server logs no `acquired` line for such a wait
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("timeout.log");
+    std::fs::write(
+        &p,
+        "2024-05-01 10:00:00.100 UTC [7] LOG:  process 7 still waiting for ShareLock on transaction 5 after 100.000 ms\n\
+         2024-05-01 10:00:00.100 UTC [7] STATEMENT:  UPDATE t SET x = 1 WHERE id = 1\n\
+         2024-05-01 10:00:30.000 UTC [7] ERROR:  canceling statement due to lock timeout\n\
+         2024-05-01 10:00:30.000 UTC [7] STATEMENT:  UPDATE t SET x = 1 WHERE id = 1\n",
+    )
+    .unwrap();
+    let (j, _) = audit(&[p.to_str().unwrap()]);
+    let item = &j["locks"]["items"][0];
+    assert_eq!(item["ended_by_error"], 1);
+    assert_eq!(item["total_wait_ms"], 30_000.0);
+    assert_eq!(
+        item["statement"]["normalized"],
+        "update t set x = $1 where id = $2"
+    );
+    assert_eq!(j["cancellations"]["lock_timeout"], 1);
+}

@@ -94,8 +94,12 @@ pub struct StatementRef {
 pub struct LockItem {
     /// `still waiting` entries.
     pub waits: u64,
-    /// `acquired` entries and the time they had waited in all.
+    /// `acquired` entries.
     pub acquired: u64,
+    /// Waits ended by an error (lock or statement timeout, cancel) instead.
+    pub ended_by_error: u64,
+    /// Time the waits lasted in all: from `acquired ... after N ms` lines, and
+    /// for waits ended by an error, from the wait's start to the error.
     pub acquired_wait_us: u64,
     /// Longest wait seen on any line.
     pub max_wait_us: u64,
@@ -113,6 +117,7 @@ impl Merge for LockItem {
     fn merge(&mut self, o: Self) {
         self.waits += o.waits;
         self.acquired += o.acquired;
+        self.ended_by_error += o.ended_by_error;
         self.acquired_wait_us += o.acquired_wait_us;
         self.max_wait_us = self.max_wait_us.max(o.max_wait_us);
         self.deadlocks += o.deadlocks;

@@ -149,8 +149,9 @@ pub struct FileAggregator {
     cache: HashMap<String, Normalized>,
     /// Sessions authorized and not yet ended: pid -> start (ms).
     open_sessions: HashMap<u32, i64>,
-    /// The lock item each waiting process is counted under, for its `acquired` line.
-    waiting: HashMap<u32, LockKey>,
+    /// The lock item each waiting process is counted under, and when its wait
+    /// began (ms), for its `acquired` line or the error that ends the wait.
+    waiting: HashMap<u32, (LockKey, i64)>,
 }
 
 const CACHE_LIMIT: usize = 4096;
@@ -324,7 +325,7 @@ impl FileAggregator {
                 self.parsed(lines);
                 use crate::parse::activity::LockState;
                 let key: LockKey = match (wait.state, self.waiting.get(&wait.pid)) {
-                    (LockState::Acquired, Some(k)) => k.clone(),
+                    (LockState::Acquired, Some((k, _))) => k.clone(),
                     _ => {
                         let r = statement.map(|s| self.statement_ref(&s));
                         let key = (
@@ -360,7 +361,8 @@ impl FileAggregator {
                         if !holders.is_empty() {
                             item.holders.offer(ts, holders);
                         }
-                        self.waiting.insert(wait.pid, key);
+                        let began = ts.map_or(0, |t| t.0 - (wait.waited_us / 1000) as i64);
+                        self.waiting.insert(wait.pid, (key, began));
                         self.agg.activity.timeline.record(ts, 0);
                     }
                     LockState::Acquired => {
@@ -423,6 +425,17 @@ impl FileAggregator {
                 lines,
             } => {
                 self.parsed(lines);
+                // an error ends a lock wait (lock_timeout, statement_timeout, cancel):
+                // the wait lasted from its start to the error
+                if let Some(((key, began), Some(t))) =
+                    pid.and_then(|p| self.waiting.remove(&p)).zip(Some(ts))
+                    && let Some(item) = self.agg.activity.locks.items.get_mut(&key)
+                {
+                    let waited = (t.0 - began).max(0) as u64 * 1000;
+                    item.ended_by_error += 1;
+                    item.acquired_wait_us += waited;
+                    item.max_wait_us = item.max_wait_us.max(waited);
+                }
                 // a FATAL ends the process's session, with no disconnection line
                 if level == crate::parse::prefix::Level::Fatal
                     && let Some(start) = pid.and_then(|p| self.open_sessions.remove(&p))

@@ -39,7 +39,10 @@ pub struct LockItemView {
     /// `still waiting` entries.
     pub waits: u64,
     pub acquired: u64,
-    /// Time the waits lasted in all, from `acquired ... after N ms` lines.
+    /// Waits ended by an error (lock or statement timeout, cancel).
+    pub ended_by_error: u64,
+    /// Time the waits lasted in all: from `acquired ... after N ms` lines, and
+    /// until the error for waits an error ended.
     pub total_wait_ms: f64,
     pub max_wait_ms: f64,
     pub deadlocks: u64,
@@ -261,6 +264,7 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             mode: mode.clone(),
             waits: i.waits,
             acquired: i.acquired,
+            ended_by_error: i.ended_by_error,
             total_wait_ms: ms(i.acquired_wait_us),
             max_wait_ms: ms(i.max_wait_us),
             deadlocks: i.deadlocks,
