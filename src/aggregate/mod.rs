@@ -188,6 +188,22 @@ impl FileAggregator {
         n
     }
 
+    /// Counts a server event of kind `kind` (see `TIMELINE_KINDS`) at `ts`; its
+    /// time also widens the input's time range.
+    fn timeline(&mut self, ts: Option<Timestamp>, kind: usize) {
+        self.agg.activity.timeline.record(ts, kind);
+        self.seen_at(ts);
+    }
+
+    /// Widens the input's time range.
+    fn seen_at(&mut self, ts: Option<Timestamp>) {
+        if let Some(ts) = ts {
+            let s = &mut self.agg.summary;
+            s.first_ts = Some(s.first_ts.map_or(ts, |f| f.min(ts)));
+            s.last_ts = s.last_ts.max(Some(ts));
+        }
+    }
+
     /// One analyzed entry of `lines` lines.
     fn parsed(&mut self, lines: u64) {
         self.agg.summary.entries += 1;
@@ -295,7 +311,7 @@ impl FileAggregator {
                 if let (Some(pid), Some(ts)) = (pid, ts) {
                     self.open_sessions.insert(pid, ts.0);
                 }
-                self.agg.activity.timeline.record(ts, 6);
+                self.timeline(ts, 6);
             }
             Event::Disconnection {
                 session_ms,
@@ -363,7 +379,7 @@ impl FileAggregator {
                         }
                         let began = ts.map_or(0, |t| t.0 - (wait.waited_us / 1000) as i64);
                         self.waiting.insert(wait.pid, (key, began));
-                        self.agg.activity.timeline.record(ts, 0);
+                        self.timeline(ts, 0);
                     }
                     LockState::Acquired => {
                         locks.acquired += 1;
@@ -391,7 +407,7 @@ impl FileAggregator {
                 if d.items.len() < activity::DEADLOCKS_KEPT {
                     d.items.push(DeadlockItem { ts, cycle, victim });
                 }
-                self.agg.activity.timeline.record(ts, 1);
+                self.timeline(ts, 1);
             }
             Event::TempFile {
                 bytes,
@@ -411,7 +427,7 @@ impl FileAggregator {
                     }
                     None => t.unattributed.record(bytes),
                 }
-                self.agg.activity.timeline.record(ts, 2);
+                self.timeline(ts, 2);
             }
             Event::Error {
                 level,
@@ -468,7 +484,7 @@ impl FileAggregator {
                     );
                     *e.auth_failures.entry(k).or_default() += 1;
                 }
-                self.agg.activity.timeline.record(ts, 3);
+                self.timeline(ts, 3);
             }
             Event::Checkpoint { msg, ts, lines } => {
                 self.parsed(lines);
@@ -478,7 +494,7 @@ impl FileAggregator {
                     CheckpointMsg::Starting { reason } => {
                         c.count += 1;
                         bump(&mut c.by_reason, reason);
-                        self.agg.activity.timeline.record(ts, 4);
+                        self.timeline(ts, 4);
                     }
                     CheckpointMsg::Complete {
                         buffers,
@@ -516,7 +532,7 @@ impl FileAggregator {
                 t.elapsed_ms += run.elapsed_ms.unwrap_or(0);
                 t.pages_removed += run.pages_removed;
                 t.tuples_removed += run.tuples_removed;
-                self.agg.activity.timeline.record(ts, 5);
+                self.timeline(ts, 5);
             }
             Event::Plan { plan, ts, lines } => {
                 self.parsed(lines);
@@ -555,10 +571,7 @@ impl FileAggregator {
         let s = &mut self.agg.summary;
         s.entries += 1 + u64::from(q.paired);
         self.file.lines_parsed += q.entry.lines;
-        if let Some(ts) = q.entry.ts {
-            s.first_ts = Some(s.first_ts.map_or(ts, |f| f.min(ts)));
-            s.last_ts = s.last_ts.max(Some(ts));
-        }
+        self.seen_at(q.entry.ts);
         let n = self.normalized(&q.sql);
         let e = &q.entry;
         let who = [e.user.as_deref(), e.db.as_deref(), e.app.as_deref()];

@@ -48,7 +48,8 @@ pub struct Audit {
 /// Whole-input figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditSummary {
-    /// First and last timestamp of a statement (`YYYY-MM-DD HH:MM:SS.mmm`, in `time_zone`).
+    /// First and last timestamp of a statement or server event
+    /// (`YYYY-MM-DD HH:MM:SS.mmm`, in `time_zone`).
     pub first_ts: Option<String>,
     pub last_ts: Option<String>,
     /// The zone every time in this audit is shown in: the logs' own, or `--tz`.

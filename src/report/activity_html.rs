@@ -110,6 +110,9 @@ pub struct ActivityPage {
     pub timeline: Vec<TimelineRow>,
     pub timeline_h: f64,
     pub timeline_bar_w: f64,
+    /// First and last bucket start, under the chart.
+    pub timeline_from: String,
+    pub timeline_to: String,
     pub timeline_note: String,
 }
 
@@ -356,12 +359,35 @@ pub fn build(audit: &Audit, top: usize) -> ActivityPage {
         plans,
         timeline,
         timeline_h,
+        timeline_from: audit
+            .activity
+            .timeline
+            .buckets
+            .first()
+            .map(|b| b.0.clone())
+            .unwrap_or_default(),
+        timeline_to: audit
+            .activity
+            .timeline
+            .buckets
+            .last()
+            .map(|b| b.0.clone())
+            .unwrap_or_default(),
         timeline_bar_w: (760.0 / audit.activity.timeline.buckets.len().max(1) as f64 - 1.0)
             .max(1.0),
         timeline_note: format!(
-            "Each bar is {} minute(s); rows are scaled separately.",
-            a.timeline.bucket_minutes
+            "Each bar is {}; rows are scaled separately.",
+            bucket_text(a.timeline.bucket_minutes)
         ),
+    }
+}
+
+/// `90 minutes` / `3 hours` / `78 days`.
+fn bucket_text(minutes: i64) -> String {
+    match minutes {
+        m if m % 1440 == 0 => format!("{} day(s)", m / 1440),
+        m if m % 60 == 0 => format!("{} hour(s)", m / 60),
+        m => format!("{m} minute(s)"),
     }
 }
 
@@ -410,6 +436,6 @@ fn timeline_rows(audit: &Audit) -> (Vec<TimelineRow>, f64) {
             }
         })
         .collect();
-    let h = 16.0 + rows.len() as f64 * row_h;
+    let h = 30.0 + rows.len() as f64 * row_h;
     (rows, h)
 }
