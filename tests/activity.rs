@@ -1,35 +1,16 @@
 //! Everything besides statement timings, on the real sample log (run 1 of
 //! samples/workload.sh): every expected count is computed here from the log text.
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+mod common;
 
 const MAIN_LOG: &str = "samples/logs/postgresql-main.log";
 
 fn audit(args: &[&str]) -> (Value, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let html = dir.path().join("r.html");
-    let json = dir.path().join("r.json");
-    let out = Command::cargo_bin("pgsift")
-        .unwrap()
-        .arg("report")
-        .args(args)
-        .arg("-o")
-        .arg(&html)
-        .arg("--json")
-        .arg(&json)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap(),
-        std::fs::read_to_string(&html).unwrap(),
-    )
+    let r = common::run(args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (r.json, r.html)
 }
 
 fn log() -> String {

@@ -3,6 +3,9 @@
 //! here from the log text itself, independently of pgsift's parser.
 
 use assert_cmd::Command;
+
+mod common;
+use common::run;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -32,40 +35,6 @@ const PGBENCH: [(&str, &str); 5] = [
         "insert into pgbench_history(tid, bid, aid, delta, mtime) values($1, $2, $3, $4, current_timestamp)",
     ),
 ];
-
-struct Run {
-    code: i32,
-    stderr: String,
-    json: Value,
-    html: String,
-    _dir: tempfile::TempDir,
-}
-
-fn run(args: &[&str]) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let html = dir.path().join("out/report.html");
-    let json = dir.path().join("out/report.json");
-    let out = Command::cargo_bin("pgsift")
-        .unwrap()
-        .arg("report")
-        .args(args)
-        .arg("-o")
-        .arg(&html)
-        .arg("--json")
-        .arg(&json)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let code = out.status.code().unwrap_or(-1);
-    assert!(html.exists(), "no report written (exit {code}): {stderr}");
-    Run {
-        code,
-        stderr,
-        json: serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap(),
-        html: std::fs::read_to_string(&html).unwrap(),
-        _dir: dir,
-    }
-}
 
 fn read(path: &str) -> String {
     String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned()
@@ -474,7 +443,7 @@ fn json_contract_fields_are_present() {
 #[test]
 fn output_directory_is_created_and_no_temp_file_is_left() {
     let r = run(&[MAIN_LOG]);
-    let dir: PathBuf = r._dir.path().join("out");
+    let dir: PathBuf = r.dir.path().join("out");
     let names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -3,48 +3,15 @@
 //! and jsonlog at once. Expected counts are computed from the files' text.
 
 use assert_cmd::Command;
+
+mod common;
+use common::{Run, run, run_with};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::Path;
 
 const FIXTURES: &str = "tests/data/pgbadger";
 const MAIN_LOG: &str = "samples/logs/postgresql-main.log";
-
-struct Run {
-    code: i32,
-    stderr: String,
-    json: Value,
-    html: String,
-}
-
-fn run_with(args: &[&str], stdin: Option<Vec<u8>>) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let html = dir.path().join("r.html");
-    let json = dir.path().join("r.json");
-    let mut cmd = Command::cargo_bin("pgsift").unwrap();
-    cmd.arg("report")
-        .args(args)
-        .arg("-o")
-        .arg(&html)
-        .arg("--json")
-        .arg(&json);
-    if let Some(input) = stdin {
-        cmd.write_stdin(input);
-    }
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(html.exists(), "no report: {stderr}");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stderr,
-        json: serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap(),
-        html: std::fs::read_to_string(&html).unwrap(),
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    run_with(args, None)
-}
 
 /// The decompressed text of a file, whatever its compression.
 fn text(path: &str) -> String {
