@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 const REPORT_EXAMPLE: &str = "Examples:
   pgsift report /var/log/postgresql/ -o output/report.html
-  pgsift report postgresql-*.log --json audit.json --top 50
+  pgsift report postgresql-*.log.gz --json audit.json --top 50
+  zcat postgresql.csv.gz | pgsift report - --tz UTC
   pgsift report app.log --prefix '%m [%p] %q%u@%d '";
 
 /// pgsift: PostgreSQL logs in, one self-contained HTML audit report out.
@@ -26,7 +27,8 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// Log files or directories (directories are read recursively, in sorted order).
+    /// Log files or directories (read recursively, in sorted order), or - for standard input.
+    /// Compressed files (gz, bz2, xz, zst) are recognized by their content.
     #[arg(required = true, value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
     /// Where to write the HTML report.
