@@ -17,6 +17,24 @@ fn log() -> String {
     std::fs::read_to_string(MAIN_LOG).unwrap()
 }
 
+/// Sizes of the `temporary file: path ..., size N` lines of a log.
+fn temp_sizes(text: &str) -> Vec<u64> {
+    text.lines()
+        .filter_map(|l| l.split("temporary file: path ").nth(1))
+        .map(|r| r.rsplit_once(", size ").unwrap().1.trim().parse().unwrap())
+        .collect()
+}
+
+/// Files counted under `temp_files.by_query[]`.
+fn temp_files_by_query(j: &Value) -> u64 {
+    j["temp_files"]["by_query"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["count"].as_u64().unwrap())
+        .sum()
+}
+
 fn count(text: &str, needle: &str) -> u64 {
     text.lines().filter(|l| l.contains(needle)).count() as u64
 }
@@ -99,20 +117,11 @@ fn deadlocks_temp_files_and_checkpoints() {
         "update customers set note = $1 where id = $2"
     );
 
-    let sizes: Vec<u64> = t
-        .lines()
-        .filter_map(|l| l.split("temporary file: path ").nth(1))
-        .map(|r| r.rsplit_once(", size ").unwrap().1.trim().parse().unwrap())
-        .collect();
+    let sizes = temp_sizes(&t);
     assert_eq!(j["temp_files"]["count"], sizes.len() as u64);
     assert_eq!(j["temp_files"]["total_bytes"], sizes.iter().sum::<u64>());
     assert_eq!(j["temp_files"]["max_bytes"], *sizes.iter().max().unwrap());
-    let by_query: u64 = j["temp_files"]["by_query"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| q["count"].as_u64().unwrap())
-        .sum();
+    let by_query = temp_files_by_query(&j);
     assert_eq!(
         by_query + j["temp_files"]["unattributed_count"].as_u64().unwrap(),
         sizes.len() as u64
@@ -374,20 +383,11 @@ fn temp_files_of_another_server_are_counted_to_the_byte() {
     let (mut r, _) = pgsift::input::decompress::decoded(f).unwrap();
     let mut t = String::new();
     std::io::Read::read_to_string(&mut r, &mut t).unwrap();
-    let sizes: Vec<u64> = t
-        .lines()
-        .filter_map(|l| l.split("temporary file: path ").nth(1))
-        .map(|r| r.rsplit_once(", size ").unwrap().1.trim().parse().unwrap())
-        .collect();
+    let sizes = temp_sizes(&t);
     let (j, _) = audit(&[path]);
     assert_eq!(j["temp_files"]["count"], sizes.len() as u64);
     assert_eq!(j["temp_files"]["total_bytes"], sizes.iter().sum::<u64>());
-    let attributed: u64 = j["temp_files"]["by_query"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| q["count"].as_u64().unwrap())
-        .sum();
+    let attributed = temp_files_by_query(&j);
     assert_eq!(
         attributed,
         sizes.len() as u64,
