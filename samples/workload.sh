@@ -9,13 +9,22 @@
 #     (default 54329), with its unix socket inside the temp directory;
 #   * run 1: log_min_duration_statement=0 with a detailed log_line_prefix,
 #     auto_explain (shared_preload_libraries, plans of statements >= 200 ms with
-#     ANALYZE and BUFFERS, text and json), and a mixed workload (pgbench
-#     simple/extended/prepared, an N+1 pattern driven by a custom pgbench
-#     script, errors with several SQLSTATEs, a row lock wait, a relation lock
-#     wait, a deadlock, a lock timeout, statement timeouts, failed logins,
-#     spilling sorts, CHECKPOINTs, autovacuum, a markup payload, multi-line SQL,
-#     a bind parameter containing ", ", a quote and a newline)
+#     ANALYZE and BUFFERS, text and json), pg_stat_statements, track_io_timing,
+#     and a mixed workload (pgbench simple/extended/prepared, an N+1 pattern
+#     driven by a custom pgbench script, errors with several SQLSTATEs, a row
+#     lock wait, a relation lock wait, a deadlock, a lock timeout, statement
+#     timeouts, failed logins, spilling sorts, CHECKPOINTs, autovacuum, a markup
+#     payload, multi-line SQL, a bind parameter containing ", ", a quote and a
+#     newline, and deliberate index scenarios: see "Index scenarios" below)
 #       -> samples/logs/postgresql-main.log
+#     Twice during run 1 (part-way, and at the end before the server stops)
+#     samples/pgsift-export.psql is run, unchanged, by psql as the `auditor`
+#     role (pg_monitor, not a superuser), in the folder it writes to:
+#       -> samples/stats/shop-eu-1/*.csv   (part-way: after the schema, the data
+#                                           load, the N+1 pattern and a first
+#                                           batch of application traffic)
+#       -> samples/stats/shop-eu-2/*.csv   (end of run 1)
+#       -> samples/stats/bench-2/*.csv     (end of run 1, the pgbench database)
 #   * run 2: the same cluster restarted with the Debian default prefix and
 #     log_statement=all + log_duration=on (statement line, then a bare
 #     "duration: X ms" line)
@@ -33,9 +42,12 @@
 # stderr (`pg_ctl -l FILE`); the run 3 files are byte-for-byte what the logging
 # collector wrote. They are only copied out after the server (and, for run 3,
 # the logger process) has stopped. Nothing is edited or appended by this script.
+# The CSV files under samples/stats are byte-for-byte what psql's \copy wrote
+# (into the temp dir; they are copied out once run 1's server has stopped).
 #
-# Requirements: Debian/Ubuntu postgresql-15 (binaries in /usr/lib/postgresql/15/bin),
-# the `postgres` OS user, root (to switch to that user with runuser).
+# Requirements: Debian/Ubuntu postgresql-15 (binaries in /usr/lib/postgresql/15/bin,
+# with the contrib modules auto_explain and pg_stat_statements), the `postgres`
+# OS user, root (to switch to that user with runuser).
 
 set -euo pipefail
 
@@ -47,6 +59,8 @@ PORT=${PGSIFT_PORT:-54329}
 HOST=127.0.0.1
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT_DIR="$SCRIPT_DIR/logs"
+STATS_OUT="$SCRIPT_DIR/stats"                 # statistics snapshots (run 1)
+EXPORT_SQL="$SCRIPT_DIR/pgsift-export.psql"   # the export script, used unchanged
 FORMATS_DIR="$(cd "$SCRIPT_DIR/.." && pwd)/tests/data/formats"   # run 3 output
 
 # Passwords of the throwaway cluster (it only lives for the duration of the
@@ -56,12 +70,20 @@ APP_ROLE='report@corp.example'   # role name with '@' and '.' on purpose
 APP_PW=pgsift-report
 APP_DB='shop-eu'                 # database name with '-' on purpose
 BENCH_DB='bench'
+AUDIT_ROLE='auditor'             # runs the statistics export: pg_monitor, no superuser
+AUDIT_PW=pgsift-audit
 
 # Workload sizes (tuned so that samples/logs stays well under 4 MB).
 BENCH_SIMPLE_T=100     # transactions per client, pgbench -M simple   (run 1)
 BENCH_EXT_T=50         # transactions per client, pgbench -M extended (run 1)
 BENCH_PREP_T=50        # transactions per client, pgbench -M prepared (run 1)
 NPLUS1_T=5             # transactions per client, N+1 custom script   (run 1)
+WEBHOOK_T1=50          # per client (2 clients), unindexed payments lookup, before snapshot 1
+WEBHOOK_T2=100         # per client (2 clients), the same, between snapshots 1 and 2
+REFUND_T1=20           # payments primary-key lookups (1 client), before snapshot 1
+REFUND_T2=30           # the same, between snapshots 1 and 2
+TRACKING_T1=20         # shipments script (4 statements, 1 client), before snapshot 1
+TRACKING_T2=30         # the same, between snapshots 1 and 2
 RUN2_T=20              # transactions per client, pgbench runs        (run 2)
 RUN3_SIMPLE_T=80       # transactions per client, pgbench -M simple   (run 3)
 RUN3_EXT_T=10          # transactions per client, pgbench -M extended (run 3)
@@ -77,6 +99,10 @@ die() { printf '[workload] ERROR: %s\n' "$*" >&2; exit 1; }
 id postgres >/dev/null 2>&1 || die "no 'postgres' OS user"
 for b in initdb pg_ctl postgres psql pgbench; do
     [[ -x $PGBIN/$b ]] || die "missing $PGBIN/$b"
+done
+[[ -f $EXPORT_SQL ]] || die "missing $EXPORT_SQL"
+for m in auto_explain pg_stat_statements; do
+    [[ -f $PGBIN/../lib/$m.so ]] || die "missing the $m module in $PGBIN/../lib"
 done
 if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
     die "port $PORT on $HOST is already in use (set PGSIFT_PORT)"
@@ -119,7 +145,8 @@ trap 'exit 143' TERM
 
 # libpq password file for TCP (scram-sha-256) connections; clients run as root.
 export PGPASSFILE=$WORK/pgpass
-printf '%s:%s:*:%s:%s\n' "$HOST" "$PORT" postgres "$SUPER_PW" "$HOST" "$PORT" "$APP_ROLE" "$APP_PW" >"$PGPASSFILE"
+printf '%s:%s:*:%s:%s\n' "$HOST" "$PORT" postgres "$SUPER_PW" "$HOST" "$PORT" "$APP_ROLE" "$APP_PW" \
+    "$HOST" "$PORT" "$AUDIT_ROLE" "$AUDIT_PW" >"$PGPASSFILE"
 chmod 0600 "$PGPASSFILE"
 unset PGHOST PGPORT PGUSER PGDATABASE PGAPPNAME PGOPTIONS PGSERVICE
 export PGCONNECT_TIMEOUT=10
@@ -175,6 +202,46 @@ publish() {
     log "wrote $dst ($(wc -l <"$dst") lines, $(wc -c <"$dst") bytes)"
 }
 
+# Statistics snapshot: run samples/pgsift-export.psql (unchanged) with psql, as
+# the pg_monitor role over TCP, in a fresh folder $STATS_WORK/$2 (the script's
+# \copy writes its CSV files to the current directory). $1 = database.
+# The export script sets ON_ERROR_STOP off, so psql does not fail on an SQL
+# error: whatever psql prints on stderr is shown here as a warning.
+STATS_WORK=$WORK/stats
+export_stats() {
+    local db=$1 name=$2 dir=$STATS_WORK/$2 err=$WORK/export-$2.err
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    (cd "$dir" && PGAPPNAME=pgsift-export "$PGBIN/psql" -X -q -h "$HOST" -p "$PORT" \
+        -U "$AUDIT_ROLE" -d "$db" -f "$EXPORT_SQL") >>"$CLIENT_OUT" 2>"$err" \
+        || { cat "$err" >&2; die "export $name: psql failed"; }
+    if [[ -s $err ]]; then
+        log "WARNING: export $name: psql printed on stderr:"
+        sed 's/^/    /' "$err" >&2
+        cat "$err" >>"$CLIENT_OUT"
+    fi
+    log "export $name ($db): $(cd "$dir" && ls | wc -l) files, $(du -sk "$dir" | cut -f1) kB"
+}
+
+# Publish the snapshot folders of $STATS_WORK to samples/stats/<name>/,
+# replacing the folders of the same name (files copied unchanged).
+publish_stats() {
+    local name src dst
+    mkdir -p "$STATS_OUT"
+    for src in "$STATS_WORK"/*/; do
+        name=$(basename "$src")
+        dst=$STATS_OUT/$name
+        rm -rf "$dst.tmp.$$"
+        mkdir -p "$dst.tmp.$$"
+        cp "$src"/*.csv "$dst.tmp.$$/"
+        chmod 0755 "$dst.tmp.$$"
+        chmod 0644 "$dst.tmp.$$"/*.csv
+        rm -rf "$dst"
+        mv "$dst.tmp.$$" "$dst"
+        log "wrote $dst/ ($(ls "$dst" | wc -l) files, $(cat "$dst"/*.csv | wc -c) bytes)"
+    done
+}
+
 # ---------------------------------------------------------------------------
 # Cluster creation
 # ---------------------------------------------------------------------------
@@ -221,21 +288,26 @@ EOF
 chown postgres: "$DATA"/*.conf
 
 # ===========================================================================
-# RUN 1 -> postgresql-main.log
+# RUN 1 -> postgresql-main.log, samples/stats/*
 # ===========================================================================
 RUN1_LOG=$WORK/postgresql-main.log
 # auto_explain (run 1 only): the plan of every statement whose execution takes
 # 200 ms or more, with actual times (log_analyze) and buffer counts. The default
 # format is text; one session below switches to json.
+# pg_stat_statements (run 1 only; loaded at start, so it sees every statement
+# of run 1, setup included) and track_io_timing (read/write times in
+# pg_stat_statements, pg_stat_database, the plans' "I/O Timings" and the
+# autovacuum reports), for the statistics snapshots.
 cat >"$DATA/pgsift-run.conf" <<'EOF'
 log_line_prefix = '%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h '
 log_min_duration_statement = 0
 log_statement = 'none'
 log_duration = off
-shared_preload_libraries = 'auto_explain'
+shared_preload_libraries = 'auto_explain,pg_stat_statements'
 auto_explain.log_min_duration = '200ms'
 auto_explain.log_analyze = on
 auto_explain.log_buffers = on
+track_io_timing = on
 EOF
 chown postgres: "$DATA/pgsift-run.conf"
 log "run 1: starting server"
@@ -249,7 +321,13 @@ CREATE ROLE "$APP_ROLE" LOGIN PASSWORD '$APP_PW';
 CREATE DATABASE $BENCH_DB;
 CREATE DATABASE "$APP_DB" OWNER "$APP_ROLE";
 GRANT SET ON PARAMETER auto_explain.log_min_duration TO "$APP_ROLE";
+CREATE ROLE $AUDIT_ROLE LOGIN PASSWORD '$AUDIT_PW';
+GRANT pg_monitor TO $AUDIT_ROLE;
 EOF
+# The pg_stat_statements view, in each database that is exported (the module
+# itself is cluster-wide: the view shows the statements of every database).
+psql_local -d "$APP_DB" -c 'CREATE EXTENSION pg_stat_statements;'
+psql_local -d "$BENCH_DB" -c 'CREATE EXTENSION pg_stat_statements;'
 
 # --- pgbench: init + the three query protocols over TCP --------------------
 log "run 1: pgbench -i and simple/extended/prepared runs"
@@ -325,6 +403,116 @@ for t in orders order_items; do
     done
 done
 
+# --- Index scenarios: payments and shipments ------------------------------
+# A second migration adds two tables whose indexes are deliberate cases for the
+# index audit of the statistics snapshots (expected verdicts in
+# samples/README.md, "stats/"):
+#
+#   (a) unused plain index: shipments_carrier_unused_idx ON shipments (carrier)
+#       -- no query filters, joins or sorts on carrier: idx_scan stays 0.
+#   (b) exact duplicate of a used index: shipments_order_id_dup_idx and
+#       shipments_order_id_idx, both btree ON shipments (order_id), no
+#       predicate. The tracking script looks shipments up by order_id: only
+#       shipments_order_id_idx is scanned. (Between two indexes of equal cost
+#       the PostgreSQL 15 planner keeps the one created last, so the duplicate
+#       is created first, to be the one that stays at idx_scan = 0.)
+#       shipments.order_id has no foreign key, so this is not an FK case.
+#   (c) redundant left prefix: shipments_customer_id_redundant_idx ON
+#       shipments (customer_id), covered by shipments_customer_id_shipped_at_idx
+#       ON shipments (customer_id, shipped_at). Both are scanned: the covering
+#       index by a customer's latest shipment (ORDER BY shipped_at DESC
+#       LIMIT 1), the prefix index (smaller, so cheaper) by the count of a
+#       customer's shipments. Redundant, not unused.
+#   (d) missing index: payments.gateway_txn_id (40 000 rows) has NO index; the
+#       payments-webhook script looks a payment up by it (equality, a different
+#       value each time) 300 times: sequential scans of the whole table. The
+#       same table gets 50 primary-key lookups (payments_pkey), so idx_scan > 0
+#       but far below the sequential scans.
+#   (e) indexes that must NOT be reported as unused although idx_scan = 0:
+#       shipments_pkey (PRIMARY KEY), shipments_tracking_no_key (UNIQUE
+#       constraint), and payments_order_id_fk_idx ON payments (order_id), which
+#       only covers the foreign key payments.order_id -> orders (id) (no order
+#       is deleted and no order id changes, so it is never scanned). It is
+#       created after the foreign key, so the constraint's validation query
+#       cannot use it.
+#   (f) partial index, a prefix of (c)'s covering index with a different
+#       predicate -- NOT redundant: shipments_customer_id_open_idx ON
+#       shipments (customer_id) WHERE status <> 'delivered' (used by the count
+#       of a customer's open shipments).
+#
+# (The first migration's tables have cases of their own, not planned ones:
+# orders.customer_email is also unindexed and sequentially scanned, but
+# orders' idx_scan is dominated by the foreign-key checks of the order_items
+# load on orders_pkey; order_items_pkey and customers_email_key are never
+# scanned by this workload.)
+#
+# One transaction, after the first autovacuum of orders (adding the foreign
+# key locks orders in SHARE ROW EXCLUSIVE mode, which would wait for an
+# autovacuum of orders); auto_explain is switched off in this session so that
+# the number of plans does not depend on the machine (the two INSERTs take
+# ~150-200 ms, right at auto_explain's 200 ms threshold).
+log "run 1: payments and shipments schema (index scenarios)"
+export PGAPPNAME=shop-migrations
+psql_app <<'EOF'
+SET auto_explain.log_min_duration = -1;
+BEGIN;
+CREATE TABLE payments (
+    id             bigint PRIMARY KEY,
+    order_id       bigint NOT NULL,
+    gateway_txn_id bigint NOT NULL,
+    status         text NOT NULL,
+    amount_cents   integer NOT NULL,
+    created_at     timestamptz NOT NULL
+);
+INSERT INTO payments (id, order_id, gateway_txn_id, status, amount_cents, created_at)
+SELECT g, g, 880000000 + g * 37,
+       (ARRAY['authorized', 'captured', 'captured', 'refunded'])[1 + g % 4],
+       (g * 7919) % 100000,
+       timestamptz '2024-02-01 00:05:00+00' + g * interval '7 minutes'
+  FROM generate_series(1, 40000) AS g;
+ALTER TABLE payments ADD CONSTRAINT payments_order_id_fkey
+    FOREIGN KEY (order_id) REFERENCES orders (id);
+CREATE INDEX payments_order_id_fk_idx ON payments (order_id);
+CREATE TABLE shipments (
+    id          bigint PRIMARY KEY,
+    order_id    bigint NOT NULL,
+    customer_id integer NOT NULL,
+    carrier     text NOT NULL,
+    tracking_no text NOT NULL,
+    status      text NOT NULL,
+    shipped_at  timestamptz NOT NULL,
+    CONSTRAINT shipments_tracking_no_key UNIQUE (tracking_no)
+);
+INSERT INTO shipments (id, order_id, customer_id, carrier, tracking_no, status, shipped_at)
+SELECT o.id, o.id, o.customer_id,
+       (ARRAY['DHL', 'UPS', 'GLS', 'DPD', 'Colissimo'])[1 + o.id % 5],
+       'TRK' || lpad(o.id::text, 9, '0'),
+       CASE WHEN o.id % 10 < 8 THEN 'delivered'
+            WHEN o.id % 10 = 8 THEN 'in_transit'
+            ELSE 'pending' END,
+       o.created_at + interval '1 day'
+  FROM orders AS o
+ WHERE o.id % 4 <> 0;
+CREATE INDEX shipments_carrier_unused_idx ON shipments (carrier);
+CREATE INDEX shipments_order_id_dup_idx ON shipments (order_id);
+CREATE INDEX shipments_order_id_idx ON shipments (order_id);
+CREATE INDEX shipments_customer_id_shipped_at_idx ON shipments (customer_id, shipped_at);
+CREATE INDEX shipments_customer_id_redundant_idx ON shipments (customer_id);
+CREATE INDEX shipments_customer_id_open_idx ON shipments (customer_id)
+    WHERE status <> 'delivered';
+ANALYZE payments;
+ANALYZE shipments;
+COMMIT;
+EOF
+# As for the first load: wait for the insert-driven autovacuum (which also
+# sets the visibility map, for index-only scans) and autoanalyze.
+for t in payments shipments; do
+    for what in vacuum analyze; do
+        wait_for_log "$RUN1_LOG" "automatic $what of table \"shop-eu\.public\.$t\"" 0 60 \
+            || log "warning: no automatic $what of shop-eu.public.$t logged within 60 s"
+    done
+done
+
 log "run 1: CHECKPOINT (after the load)"
 export PGAPPNAME=psql
 psql_local -d postgres -c 'CHECKPOINT;'
@@ -358,6 +546,62 @@ EOF
 } >"$NPLUS1"
 export PGAPPNAME=billing-api
 pgbench_tcp -U "$APP_ROLE" -n --random-seed="$SEED" -M extended -c 2 -j 2 -t "$NPLUS1_T" -f "$NPLUS1" "$APP_DB"
+
+# --- application traffic on payments and shipments (index scenarios) -------
+# Three pgbench custom scripts, prepared protocol, as the application role:
+#   webhook.sql  (payments-webhook): a payment by its gateway transaction id,
+#                a different value each time: no index -> Seq Scan on payments
+#                (scenario d);
+#   refund.sql   (billing-api): a payment by its primary key (payments_pkey);
+#   tracking.sql (shop-tracking): a customer's latest shipment
+#                (shipments_customer_id_shipped_at_idx), the count of a
+#                customer's shipments (the redundant prefix index
+#                shipments_customer_id_redundant_idx), the count of a
+#                customer's open shipments (the partial index
+#                shipments_customer_id_open_idx), the shipment of an order
+#                (shipments_order_id_idx, not its duplicate).
+# run_app_traffic SEED WEBHOOK_T REFUND_T TRACKING_T runs one batch; the first
+# batch comes before snapshot 1, the second (another seed, so other values)
+# between the snapshots.
+WEBHOOK=$WORK/webhook.sql
+cat >"$WEBHOOK" <<'EOF'
+\set n random(1, 40000)
+\set txn 880000000 + :n * 37
+SELECT id, order_id, status, amount_cents FROM payments WHERE gateway_txn_id = :txn;
+EOF
+REFUND=$WORK/refund.sql
+cat >"$REFUND" <<'EOF'
+\set pid random(1, 40000)
+SELECT id, order_id, gateway_txn_id, status, amount_cents, created_at FROM payments WHERE id = :pid;
+EOF
+TRACKING=$WORK/tracking.sql
+cat >"$TRACKING" <<'EOF'
+\set cid random(1, 2000)
+\set oid random(1, 40000)
+SELECT id, carrier, tracking_no, status, shipped_at FROM shipments WHERE customer_id = :cid ORDER BY shipped_at DESC LIMIT 1;
+SELECT count(*) FROM shipments WHERE customer_id = :cid;
+SELECT count(*) FROM shipments WHERE customer_id = :cid AND status <> 'delivered';
+SELECT carrier, tracking_no, status FROM shipments WHERE order_id = :oid;
+EOF
+# (PGAPPNAME is set for each pgbench only: the sections that follow keep the
+# application name they had before.)
+run_app_traffic() {
+    local seed=$1
+    PGAPPNAME=payments-webhook \
+        pgbench_tcp -U "$APP_ROLE" -n --random-seed="$seed" -M prepared -c 2 -j 2 -t "$2" -f "$WEBHOOK" "$APP_DB"
+    PGAPPNAME=billing-api \
+        pgbench_tcp -U "$APP_ROLE" -n --random-seed="$seed" -M prepared -c 1 -j 1 -t "$3" -f "$REFUND" "$APP_DB"
+    PGAPPNAME=shop-tracking \
+        pgbench_tcp -U "$APP_ROLE" -n --random-seed="$seed" -M prepared -c 1 -j 1 -t "$4" -f "$TRACKING" "$APP_DB"
+}
+log "run 1: application traffic, batch 1 (payments-webhook, billing-api, shop-tracking)"
+run_app_traffic "$SEED" "$WEBHOOK_T1" "$REFUND_T1" "$TRACKING_T1"
+
+# --- statistics snapshot 1 --------------------------------------------------
+# pgsift-export.psql as the pg_monitor role, part-way through the run: the
+# schema, the loads, the N+1 pattern and the first traffic batch are in it.
+log "run 1: statistics snapshot 1 ($APP_DB)"
+export_stats "$APP_DB" "$APP_DB-1"
 
 # --- psql statements: markup, multi-line, PREPARE/EXECUTE, errors, temp sort
 log "run 1: psql statements (markup, multi-line, prepare/execute, errors, spilling sort)"
@@ -568,6 +812,11 @@ SELECT c.id, c.email,
  ORDER BY c.id;
 EOF
 
+# --- application traffic, batch 2 (between the two snapshots) ---------------
+# Another seed than batch 1, so that the lookups use other values.
+log "run 1: application traffic, batch 2"
+run_app_traffic "$((SEED + 1))" "$WEBHOOK_T2" "$REFUND_T2" "$TRACKING_T2"
+
 # --- churn for autovacuum, then an explicit CHECKPOINT ---------------------
 # ~13 000 updated orders and ~30 000 deleted order_items exceed the autovacuum
 # thresholds (50 + 20 % of the table); autovacuum_naptime=1s so it comes
@@ -606,9 +855,18 @@ log "run 1: CHECKPOINT"
 export PGAPPNAME=psql
 psql_local -d postgres -c 'CHECKPOINT;'
 
+# --- statistics snapshot 2 --------------------------------------------------
+# At the end of run 1, before the server stops (the statistics survive a clean
+# restart, but run 2 would add to them): the application database, then the
+# pgbench database.
+log "run 1: statistics snapshot 2 ($APP_DB, $BENCH_DB)"
+export_stats "$APP_DB" "$APP_DB-2"
+export_stats "$BENCH_DB" "$BENCH_DB-2"
+
 log "run 1: stopping server"
 stop_server
 publish "$RUN1_LOG" "$OUT_DIR/postgresql-main.log"
+publish_stats
 
 # ===========================================================================
 # RUN 2 -> postgresql-statement-duration.log
