@@ -78,6 +78,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
         &AnalyzeOptions {
             values_shown: config.show_values,
             tz: config.tz.clone(),
+            cpu_cores: config.cpu_cores,
         },
     );
     let html = report::html::render(&audit, config.top);
@@ -150,6 +151,15 @@ pub fn read_file(
         // an empty file: nothing to read, nothing wrong
         agg.coverage_mut().file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
         return agg.finish(&[]);
+    }
+    if format.is_none()
+        && !input.is_stdin()
+        && sample
+            .first()
+            .is_some_and(|(l, _)| crate::stats::views::looks_like_header(l))
+    {
+        drop(reader);
+        return read_stats_csv(input, &name, opts);
     }
     let lines: Vec<&str> = sample.iter().map(|(l, _)| l.as_str()).collect();
     let format = format.unwrap_or_else(|| sniff(&lines));
@@ -246,6 +256,38 @@ pub fn read_file(
     agg.finish(&zones)
 }
 
+/// Reads a statistics CSV (a file whose first line is a CSV header) from the start.
+fn read_stats_csv(input: &InputFile, name: &str, opts: AggregateOptions) -> Aggregate {
+    let folder = input
+        .path
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let opened = std::fs::File::open(&input.path).and_then(crate::input::decompress::decoded);
+    let (stats, mut cov) = match opened {
+        Ok((reader, compression)) => {
+            let (stats, mut cov) = crate::stats::read_csv(name, &folder, reader);
+            cov.compression = compression.name().map(str::to_string);
+            (stats, cov)
+        }
+        Err(e) => {
+            let mut cov = crate::aggregate::coverage::FileCoverage::new(name);
+            cov.error = Some(format!("cannot open: {e}"));
+            (Default::default(), cov)
+        }
+    };
+    cov.file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
+    if cov.skipped.is_some() && input.explicit {
+        cov.error = cov.skipped.take();
+    }
+    cov.bytes = cov.file_bytes.unwrap_or(0);
+    let mut agg = FileAggregator::new(name, opts);
+    *agg.coverage_mut() = cov;
+    let mut out = agg.finish(&[]);
+    out.stats = stats;
+    out
+}
+
 /// Year and month the input was last modified (now, for stdin): anchors syslog's year.
 fn modified_year_month(input: &InputFile) -> (i64, u32) {
     let when = if input.is_stdin() {
@@ -289,6 +331,24 @@ pub fn main_report(args: crate::cli::ReportArgs) -> std::process::ExitCode {
                 "pgsift: lines: {} parsed, {} recognized but not analyzed, {} unrecognized (of {})",
                 c.lines_parsed, c.lines_ignored, c.lines_unrecognized, c.lines_total
             );
+            if let Some(w) = &a.stats.stats_window {
+                let csvs = c
+                    .files
+                    .iter()
+                    .filter(|f| f.format.as_deref().is_some_and(|x| x.starts_with("csv: ")))
+                    .count();
+                eprintln!(
+                    "pgsift: statistics: {csvs} CSV file(s), {} database(s), {} snapshot(s), {} to {}; {} unused, {} duplicate, {} redundant index(es); {} table(s) read mostly by sequential scans",
+                    w.databases.len(),
+                    w.snapshots,
+                    w.start.as_deref().unwrap_or("last reset"),
+                    w.end.as_deref().unwrap_or("?"),
+                    a.stats.indexes.unused.len(),
+                    a.stats.indexes.duplicates.len(),
+                    a.stats.indexes.redundant.len(),
+                    a.stats.tables.seq_scan_heavy.len()
+                );
+            }
             for f in c.files.iter().filter(|f| f.error.is_some()) {
                 eprintln!(
                     "pgsift: warning: {}: {}",
@@ -321,6 +381,21 @@ pub fn main_report(args: crate::cli::ReportArgs) -> std::process::ExitCode {
         Err(e) => {
             eprintln!("pgsift: error: {e:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// The statistics export script (`samples/pgsift-export.psql`, built in).
+pub const EXPORT_SCRIPT: &str = include_str!("../samples/pgsift-export.psql");
+
+/// Prints the export script on standard output.
+pub fn print_export_script() -> std::process::ExitCode {
+    use std::io::Write;
+    match std::io::stdout().write_all(EXPORT_SCRIPT.as_bytes()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pgsift: error: writing the script: {e}");
+            std::process::ExitCode::from(2)
         }
     }
 }

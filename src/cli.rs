@@ -8,7 +8,9 @@ const REPORT_EXAMPLE: &str = "Examples:
   pgsift report /var/log/postgresql/ -o output/report.html
   pgsift report postgresql-*.log.gz --json audit.json --top 50
   zcat postgresql.csv.gz | pgsift report - --tz UTC
-  pgsift report app.log --prefix '%m [%p] %q%u@%d '";
+  pgsift report app.log --prefix '%m [%p] %q%u@%d '
+  pgsift export-script > export.psql   # then: cd snap/app && psql -d app -X -q -f export.psql
+  pgsift report /var/log/postgresql/ snap/ --cpu-cores 8";
 
 /// pgsift: PostgreSQL logs in, one self-contained HTML audit report out.
 #[derive(Debug, Parser)]
@@ -20,15 +22,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read PostgreSQL logs and write the audit report.
+    /// Read PostgreSQL logs and statistics CSVs and write the audit report.
     #[command(after_help = REPORT_EXAMPLE)]
     Report(ReportArgs),
+    /// Print the psql script that exports the statistics CSVs pgsift reads
+    /// (PostgreSQL 12 to 18; run it as a role with pg_monitor, one folder per database).
+    ExportScript,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// Log files or directories (read recursively, in sorted order), or - for standard input.
-    /// Compressed files (gz, bz2, xz, zst) are recognized by their content.
+    /// Log files, statistics CSVs (see `pgsift export-script`) or directories (read
+    /// recursively, in sorted order), or - for standard input. Compressed files (gz,
+    /// bz2, xz, zst) and CSVs are recognized by their content.
     #[arg(required = true, value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
     /// Where to write the HTML report.
@@ -60,6 +66,9 @@ pub struct ReportArgs {
     /// Show times in this zone (`UTC`, `CET`, `+05:30`); default: the logs' own zone.
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
+    /// CPU cores of the database server: sizes the connection pool (2-3x cores).
+    #[arg(long, value_name = "N")]
+    pub cpu_cores: Option<u32>,
 }
 
 /// A validated run configuration.
@@ -74,6 +83,7 @@ pub struct Config {
     pub show_values: bool,
     pub format: Option<crate::input::sniff::LogFormat>,
     pub tz: Option<String>,
+    pub cpu_cores: Option<u32>,
 }
 
 impl ReportArgs {
@@ -101,7 +111,11 @@ impl ReportArgs {
                 "--tz: unknown zone {z:?}; use an abbreviation such as UTC or CET, or an offset such as +05:30"
             ));
         }
+        if self.cpu_cores == Some(0) {
+            return Err("--cpu-cores must be at least 1".into());
+        }
         Ok(Config {
+            cpu_cores: self.cpu_cores,
             format,
             tz: self.tz,
             paths: self.paths,

@@ -2,7 +2,8 @@
 //!
 //! The pipeline, one module per layer, each knowing nothing of the ones after it:
 //! [`input`] (discover and read files) -> [`parse`] (lines -> log entries -> events)
-//! -> [`normalize`] (SQL -> grouping key) -> [`aggregate`] (mergeable accumulators)
+//! -> [`normalize`] (SQL -> grouping key) -> [`aggregate`] (mergeable accumulators;
+//! statistics CSVs are read by [`stats`] into rows by header and snapshots)
 //! -> [`analyze`] (ranked, serializable audit) -> [`report`] (JSON and HTML bytes)
 //! -> [`output`] (the only code that writes files). [`app`] wires them together;
 //! [`cli`] holds the command-line definitions.
@@ -16,3 +17,4 @@ pub mod normalize;
 pub mod output;
 pub mod parse;
 pub mod report;
+pub mod stats;

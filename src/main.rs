@@ -2,9 +2,12 @@
 //! (0 ok, 1 report written but some input unreadable, 2 usage or fatal error).
 
 use clap::Parser;
+use pgsift::cli::{Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let pgsift::cli::Command::Report(args) = pgsift::cli::Cli::parse().command;
-    pgsift::app::main_report(args)
+    match Cli::parse().command {
+        Command::Report(args) => pgsift::app::main_report(args),
+        Command::ExportScript => pgsift::app::print_export_script(),
+    }
 }

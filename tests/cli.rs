@@ -98,16 +98,40 @@ fn samples_executions_equal_duration_lines_and_coverage_adds_up() {
     assert_eq!(s["executions"], (main_exec + stmt_exec) as u64);
     assert_eq!(s["untimed_statements"], 0);
     let c = &r.json["coverage"];
+    let files = c["files"].as_array().unwrap();
+    let logs: Vec<&Value> = files
+        .iter()
+        .filter(|f| f["path"].as_str().unwrap().ends_with(".log"))
+        .collect();
+    let count = |v: &[&Value], k: &str| v.iter().map(|f| f[k].as_u64().unwrap()).sum::<u64>();
     let lines = (main.lines().count() + stmt.lines().count()) as u64;
-    assert_eq!(c["lines_total"], lines);
-    let sum = c["lines_parsed"].as_u64().unwrap()
-        + c["lines_ignored"].as_u64().unwrap()
-        + c["lines_unrecognized"].as_u64().unwrap();
-    assert_eq!(sum, lines);
+    assert_eq!(count(&logs, "lines_total"), lines);
+    assert_eq!(
+        count(&logs, "lines_parsed")
+            + count(&logs, "lines_ignored")
+            + count(&logs, "lines_unrecognized"),
+        lines
+    );
     assert_eq!(c["lines_unrecognized"], 0);
-    // README.md and workload.sh are listed as skipped, not read as logs.
-    assert_eq!(c["files_skipped"], 2);
-    assert_eq!(c["files_total"], 2);
+    // every file counted once: totals are the sum over files (logs and CSVs)
+    let all: Vec<&Value> = files.iter().collect();
+    assert_eq!(
+        c["lines_total"].as_u64().unwrap(),
+        count(&all, "lines_total")
+    );
+    // README.md, workload.sh and the export script are listed as skipped, not read
+    // as logs; the statistics CSVs are read as such.
+    let csvs = files
+        .iter()
+        .filter(|f| f["format"].as_str().is_some_and(|x| x.starts_with("csv: ")))
+        .count();
+    let on_disk = std::fs::read_dir("samples/stats")
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .count();
+    assert_eq!(csvs, on_disk);
+    assert_eq!(c["files_skipped"], 3);
+    assert_eq!(c["files_total"].as_u64().unwrap() as usize, 2 + on_disk);
     // parse/bind lines are timed apart, never counted as executions.
     let parse_lines = main.lines().filter(|l| l.contains("ms  parse ")).count() as u64;
     let bind_lines = main.lines().filter(|l| l.contains("ms  bind ")).count() as u64;

@@ -110,7 +110,7 @@ pub struct AggregateOptions {
 }
 
 /// Everything aggregated from the inputs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Aggregate {
     pub summary: Summary,
     /// Per normalized key.
@@ -120,6 +120,8 @@ pub struct Aggregate {
     /// Locks, errors, checkpoints, autovacuum, sessions, plans.
     pub activity: Activity,
     pub coverage: Coverage,
+    /// Statistics CSVs read (pg_stat_* exports), by folder.
+    pub stats: crate::stats::StatsInput,
 }
 
 impl Merge for Aggregate {
@@ -137,6 +139,7 @@ impl Merge for Aggregate {
         self.slowest.merge(o.slowest);
         self.activity.merge(o.activity);
         self.coverage.merge(o.coverage);
+        self.stats.merge(o.stats);
     }
 }
 
@@ -619,6 +622,9 @@ impl FileAggregator {
             None => self.agg.queries.entry(n.key.clone()).or_default(),
         };
         stats.truncated |= n.truncated;
+        if let Some(id) = e.query_id.filter(|id| *id != 0) {
+            stats.query_id(id);
+        }
         stats.record(us, || make_sample(us), (e.ts, e.line), who);
     }
 

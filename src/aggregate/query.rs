@@ -62,6 +62,24 @@ pub struct QueryStats {
     pub bind_us: u64,
     /// Some statement of the group looked cut off (unterminated literal or comment).
     pub truncated: bool,
+    /// Query ids the log carried for this group (`%Q`, csvlog/jsonlog `query_id`),
+    /// at most [`MAX_QUERY_IDS`], the smallest kept.
+    pub query_ids: std::collections::BTreeSet<i64>,
+}
+
+/// Query ids kept per group (one per role/schema the statement ran under, usually).
+pub const MAX_QUERY_IDS: usize = 16;
+
+impl QueryStats {
+    /// Remembers a query id of the group.
+    pub fn query_id(&mut self, id: i64) {
+        if self.query_ids.len() < MAX_QUERY_IDS || self.query_ids.last().is_some_and(|l| id < *l) {
+            self.query_ids.insert(id);
+            while self.query_ids.len() > MAX_QUERY_IDS {
+                self.query_ids.pop_last();
+            }
+        }
+    }
 }
 
 fn min_opt<T: Ord + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
@@ -150,6 +168,9 @@ impl Merge for QueryStats {
         self.bind_count += o.bind_count;
         self.bind_us += o.bind_us;
         self.truncated |= o.truncated;
+        for id in o.query_ids {
+            self.query_id(id);
+        }
     }
 }
 

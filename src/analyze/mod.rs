@@ -4,6 +4,7 @@
 //! depend on the order in which partial results were merged.
 
 pub mod activity;
+pub mod stats;
 
 use crate::aggregate::coverage::FileCoverage;
 use crate::aggregate::query::{QueryStats, Sample};
@@ -43,6 +44,10 @@ pub struct Audit {
     /// Locks, deadlocks, temp files, errors, checkpoints, autovacuum, sessions, plans.
     #[serde(flatten)]
     pub activity: activity::ActivityView,
+    /// Statements, indexes, tables, cache, sessions and checkpoints from the
+    /// statistics CSVs, and the window they cover.
+    #[serde(flatten)]
+    pub stats: stats::StatsView,
 }
 
 /// Whole-input figures.
@@ -227,6 +232,8 @@ pub struct AnalyzeOptions {
     pub values_shown: bool,
     /// Zone to show times in (`--tz`): an abbreviation or an offset; default: the logs' own.
     pub tz: Option<String>,
+    /// CPU cores of the database server (`--cpu-cores`), to size a connection pool.
+    pub cpu_cores: Option<u32>,
 }
 
 /// The zone times are shown in.
@@ -295,6 +302,14 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
             ..query_report(k, q, s.total_us, &tz)
         })
         .collect();
+    let log_query_ids: BTreeMap<i64, String> = agg
+        .queries
+        .iter()
+        .flat_map(|(k, q)| {
+            let fp = fingerprint_hex(fingerprint(k));
+            q.query_ids.iter().map(move |id| (*id, fp.clone()))
+        })
+        .collect();
     let c = &agg.coverage;
     let mut lower = 0;
     let latency_bins = (0..10)
@@ -350,7 +365,6 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
             invalid_utf8_lines: c.total(|f| f.invalid_utf8_lines),
             files: c.files.values().cloned().collect(),
         },
-        queries,
         slowest: agg
             .slowest
             .samples
@@ -359,5 +373,16 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
             .collect(),
         latency_bins,
         activity: activity::build(&agg.activity, &tz),
+        stats: stats::build(
+            &crate::stats::snapshot::build(&agg.stats),
+            &queries,
+            &log_query_ids,
+            &stats::StatsOptions {
+                values_shown,
+                cpu_cores: opts.cpu_cores,
+            },
+            &tz,
+        ),
+        queries,
     }
 }

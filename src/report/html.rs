@@ -113,6 +113,8 @@ pub struct ReportPage {
     pub cov_cards: Vec<Card>,
     /// Sessions, locks, deadlocks, temp files, errors, checkpoints, autovacuum, plans.
     pub activity: super::activity_html::ActivityPage,
+    /// Statements, indexes, tables, cache, connections and checkpoints from snapshots.
+    pub stats: super::stats_html::StatsPage,
     pub files: Vec<FileRow>,
 }
 
@@ -423,6 +425,7 @@ pub fn render(a: &Audit, top: usize) -> String {
     ];
     let page = ReportPage {
         activity: super::activity_html::build(a, top),
+        stats: super::stats_html::build(a, top),
         css: CSS,
         js: JS,
         generator: a.generator.clone(),

@@ -7,3 +7,4 @@ pub mod activity_html;
 pub mod format;
 pub mod html;
 pub mod json;
+pub mod stats_html;

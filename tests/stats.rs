@@ -1,0 +1,728 @@
+//! Statistics snapshots: the real exports in `samples/stats/` (made by
+//! `samples/workload.sh` with `samples/pgsift-export.psql` against PostgreSQL 15),
+//! the same exports rewritten with the column names of PostgreSQL 12 and 17, a
+//! plain `pg_indexes` export, two snapshots in one file, a reset, and damaged CSVs.
+//! Expected figures are computed from the CSVs here, not written down.
+
+mod common;
+
+use common::run;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+const FIRST: &str = "samples/stats/shop-eu-1";
+const LAST: &str = "samples/stats/shop-eu-2";
+
+/// A CSV as header + rows of strings.
+#[derive(Clone)]
+struct Csv {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    fn read(path: &Path) -> Csv {
+        let mut r = csv::Reader::from_path(path).unwrap();
+        let header = r.headers().unwrap().iter().map(str::to_string).collect();
+        let rows = r
+            .records()
+            .map(|x| x.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        Csv { header, rows }
+    }
+
+    fn write(&self, path: &Path) {
+        let mut w = csv::Writer::from_path(path).unwrap();
+        w.write_record(&self.header).unwrap();
+        for r in &self.rows {
+            w.write_record(r).unwrap();
+        }
+        w.flush().unwrap();
+    }
+
+    fn col(&self, name: &str) -> usize {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    }
+
+    fn get<'a>(&self, row: &'a [String], name: &str) -> &'a str {
+        &row[self.col(name)]
+    }
+
+    fn rename(&mut self, from: &str, to: &str) {
+        if let Some(i) = self.header.iter().position(|h| h == from) {
+            self.header[i] = to.to_string();
+        }
+    }
+
+    fn drop_cols(&mut self, names: &[&str]) {
+        let keep: Vec<usize> = (0..self.header.len())
+            .filter(|i| !names.contains(&self.header[*i].as_str()))
+            .collect();
+        self.header = keep.iter().map(|i| self.header[*i].clone()).collect();
+        for r in &mut self.rows {
+            *r = keep.iter().map(|i| r[*i].clone()).collect();
+        }
+    }
+}
+
+fn copy_dir(from: &str, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// Rewrites one CSV of an export folder in place.
+fn edit(dir: &Path, file: &str, f: impl FnOnce(&mut Csv)) {
+    let p = dir.join(file);
+    let mut c = Csv::read(&p);
+    f(&mut c);
+    c.write(&p);
+}
+
+fn names(v: &Value, field: &str) -> BTreeSet<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x[field].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Index scans per `schema.index` in one export.
+fn idx_scans(dir: &str) -> BTreeMap<String, u64> {
+    let c = Csv::read(&Path::new(dir).join("pg_stat_user_indexes.csv"));
+    c.rows
+        .iter()
+        .map(|r| {
+            (
+                format!("{}.{}", c.get(r, "schemaname"), c.get(r, "indexrelname")),
+                c.get(r, "idx_scan").parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Unique, primary or exclusion indexes of an export (by its catalog columns).
+fn constraint_indexes(dir: &str) -> BTreeSet<String> {
+    let c = Csv::read(&Path::new(dir).join("indexes.csv"));
+    c.rows
+        .iter()
+        .filter(|r| {
+            ["indisunique", "indisprimary", "indisexclusion"]
+                .iter()
+                .any(|k| c.get(r, k) == "t")
+        })
+        .map(|r| format!("{}.{}", c.get(r, "schemaname"), c.get(r, "indexname")))
+        .collect()
+}
+
+/// pg_stat_statements total time (plan + exec, ms) and calls over the window
+/// between two exports, the way the view defines its key.
+fn pgss_window(first: &Path, last: &Path, exec: &str, plan: Option<&str>) -> (f64, u64, usize) {
+    let read = |p: &Path| {
+        let c = Csv::read(&p.join("pg_stat_statements.csv"));
+        c.rows
+            .iter()
+            .map(|r| {
+                let key = ["userid", "dbid", "queryid", "toplevel"]
+                    .iter()
+                    .filter(|k| c.header.iter().any(|h| h == *k))
+                    .map(|k| c.get(r, k).to_string())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let t: f64 = c.get(r, exec).parse::<f64>().unwrap()
+                    + plan.map_or(0.0, |p| c.get(r, p).parse::<f64>().unwrap());
+                (key, (t, c.get(r, "calls").parse::<u64>().unwrap()))
+            })
+            .collect::<BTreeMap<String, (f64, u64)>>()
+    };
+    let (a, b) = (read(first), read(last));
+    let mut total = 0.0;
+    let mut calls = 0;
+    let mut entries = 0;
+    for (k, (t, c)) in &b {
+        let (t0, c0) = a.get(k).copied().unwrap_or((0.0, 0));
+        let (dt, dc) = if *c < c0 { (*t, *c) } else { (t - t0, c - c0) };
+        if dc > 0 {
+            total += dt;
+            calls += dc;
+            entries += 1;
+        }
+    }
+    (total, calls, entries)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 0.01 + b.abs() * 1e-9
+}
+
+/// The checks every variant of the sample exports must pass.
+fn assert_sample_findings(j: &Value, first: &str, last: &str) {
+    let ix = &j["indexes"];
+    let unused = names(&ix["unused"], "index");
+    let dups: BTreeMap<String, String> = ix["duplicates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["index"].as_str().unwrap().into(),
+                d["duplicate_of"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let redundant: BTreeMap<String, String> = ix["redundant"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["index"].as_str().unwrap().into(),
+                d["covered_by"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    // the workload's deliberate scenarios (samples/README.md)
+    assert!(
+        unused.contains("public.shipments_carrier_unused_idx"),
+        "{unused:?}"
+    );
+    assert_eq!(
+        dups.get("public.shipments_order_id_dup_idx")
+            .map(String::as_str),
+        Some("public.shipments_order_id_idx"),
+        "{dups:?}"
+    );
+    assert_eq!(
+        redundant
+            .get("public.shipments_customer_id_redundant_idx")
+            .map(String::as_str),
+        Some("public.shipments_customer_id_shipped_at_idx"),
+        "{redundant:?}"
+    );
+    let heavy: Vec<&Value> = j["tables"]["seq_scan_heavy"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert!(
+        heavy.iter().any(|t| t["table"] == "public.orders"),
+        "{heavy:?}"
+    );
+    // payments.gateway_txn_id is filtered by a frequent query and has no index
+    let payments = heavy
+        .iter()
+        .find(|t| t["table"] == "public.payments")
+        .unwrap_or_else(|| panic!("{heavy:?}"));
+    let lookup = j["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["normalized"]
+                .as_str()
+                .unwrap()
+                .contains("from payments where gateway_txn_id = $")
+        })
+        .expect("the gateway_txn_id lookup in pg_stat_statements");
+    assert!(
+        payments["statements"]
+            .as_array()
+            .unwrap()
+            .contains(&lookup["fingerprint"]),
+        "{payments}"
+    );
+    // every unused verdict is an index not scanned in the window, per the CSVs
+    let (a, b) = (idx_scans(first), idx_scans(last));
+    for u in &unused {
+        assert_eq!(
+            b[u].saturating_sub(a.get(u).copied().unwrap_or(0)),
+            0,
+            "{u}"
+        );
+    }
+    // primary keys and unique constraints are never flagged, though never scanned
+    let constrained = constraint_indexes(last);
+    let never_scanned_constraints: Vec<&String> = constrained
+        .iter()
+        .filter(|i| {
+            b.get(*i)
+                .is_some_and(|s| *s == a.get(*i).copied().unwrap_or(0))
+        })
+        .collect();
+    assert!(!never_scanned_constraints.is_empty());
+    for i in &constrained {
+        assert!(
+            !unused.contains(i) && !dups.contains_key(i) && !redundant.contains_key(i),
+            "{i}"
+        );
+    }
+    let kept = names(&ix["not_flagged"], "index");
+    for i in never_scanned_constraints {
+        assert!(kept.contains(i), "{i} not listed as kept on purpose");
+    }
+    // the seq-scan figures are the CSVs' deltas
+    let t = |dir: &str| {
+        let c = Csv::read(&Path::new(dir).join("pg_stat_user_tables.csv"));
+        let r = c
+            .rows
+            .iter()
+            .find(|r| c.get(r, "relname") == "orders")
+            .unwrap()
+            .clone();
+        (
+            c.get(&r, "seq_scan").parse::<u64>().unwrap(),
+            c.get(&r, "seq_tup_read").parse::<u64>().unwrap(),
+        )
+    };
+    let (s0, r0) = t(first);
+    let (s1, r1) = t(last);
+    let orders = heavy
+        .iter()
+        .find(|t| t["table"] == "public.orders")
+        .unwrap();
+    assert_eq!(orders["seq_scan"].as_u64(), Some(s1 - s0));
+    assert_eq!(orders["seq_tup_read"].as_u64(), Some(r1 - r0));
+}
+
+#[test]
+fn real_exports_find_the_deliberate_indexes_and_the_table_needing_one() {
+    let r = run(&["samples/stats"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j = &r.json;
+    assert_sample_findings(j, FIRST, LAST);
+    assert_eq!(j["stats_window"]["source"], "snapshots");
+    let w = j["stats_window"]["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["database"] == "shop-eu")
+        .unwrap();
+    assert_eq!(w["source"], "snapshots");
+    assert_eq!(w["snapshots"], 2);
+    let meta = |d: &str| Csv::read(&Path::new(d).join("meta.csv"));
+    let (m0, m1) = (meta(FIRST), meta(LAST));
+    assert_eq!(
+        w["start"].as_str().unwrap(),
+        &m0.get(&m0.rows[0], "snapshot_at")[..23]
+    );
+    assert_eq!(
+        w["end"].as_str().unwrap()[..23],
+        m1.get(&m1.rows[0], "snapshot_at")[..23]
+    );
+    // pg_stat_statements totals are the CSVs' deltas over the window
+    let (total, calls, entries) = pgss_window(
+        Path::new(FIRST),
+        Path::new(LAST),
+        "total_exec_time",
+        Some("total_plan_time"),
+    );
+    let s = &j["statements_summary"];
+    assert!(
+        close(s["total_ms"].as_f64().unwrap(), total),
+        "{s} vs {total}"
+    );
+    assert_eq!(s["calls"].as_u64(), Some(calls));
+    assert_eq!(s["entries"].as_u64(), Some(entries as u64));
+    let listed: f64 = j["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["total_ms"].as_f64().unwrap())
+        .sum();
+    assert!((listed - total).abs() < 0.01 * entries as f64 + 0.01);
+    // every CSV was read: no damaged rows in a real export
+    for f in j["coverage"]["files"].as_array().unwrap() {
+        assert_eq!(f["lines_unrecognized"], 0, "{f}");
+        assert!(f["skipped"].is_null(), "{f}");
+    }
+    // the report says it in HTML too
+    for s in [
+        "shipments_carrier_unused_idx",
+        "DROP INDEX CONCURRENTLY IF EXISTS public.shipments_order_id_dup_idx;",
+        "CREATE INDEX CONCURRENTLY shipments_order_id_dup_idx ON public.shipments",
+        "replicas keep their own counters",
+    ] {
+        assert!(r.html.contains(s), "{s}");
+    }
+}
+
+#[test]
+fn statements_join_the_log_groups_of_the_same_run() {
+    let r = run(&["samples/logs/postgresql-main.log", "samples/stats"]);
+    let j = &r.json;
+    let groups: BTreeSet<&str> = j["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["fingerprint"].as_str().unwrap())
+        .collect();
+    let st = j["statements"].as_array().unwrap();
+    let joined: Vec<&Value> = st.iter().filter(|s| !s["log_group"].is_null()).collect();
+    assert!(joined.len() >= 5, "only {} joined", joined.len());
+    for s in &joined {
+        assert!(groups.contains(s["log_group"].as_str().unwrap()));
+        assert_eq!(s["log_group"], s["fingerprint"]);
+        assert_eq!(s["joined_by"], "normalized");
+        assert!(s["log_p95_ms"].as_f64().is_some());
+    }
+    let summary = &j["statements_summary"];
+    assert_eq!(
+        summary["not_joined"].as_u64().unwrap() as usize,
+        st.len() - joined.len()
+    );
+}
+
+/// Rewrites an export the way PostgreSQL 12 names and lacks columns.
+fn as_pg12(dir: &Path) {
+    edit(dir, "pg_stat_statements.csv", |c| {
+        for (a, b) in [
+            ("total_exec_time", "total_time"),
+            ("min_exec_time", "min_time"),
+            ("max_exec_time", "max_time"),
+            ("mean_exec_time", "mean_time"),
+            ("stddev_exec_time", "stddev_time"),
+        ] {
+            c.rename(a, b);
+        }
+        let added: Vec<String> = c
+            .header
+            .iter()
+            .filter(|h| {
+                h.contains("plan")
+                    || h.starts_with("wal_")
+                    || h.starts_with("jit_")
+                    || h.starts_with("temp_blk_")
+                    || *h == "toplevel"
+            })
+            .cloned()
+            .collect();
+        c.drop_cols(&added.iter().map(String::as_str).collect::<Vec<_>>());
+    });
+    edit(dir, "pg_stat_user_tables.csv", |c| {
+        c.drop_cols(&[
+            "n_ins_since_vacuum",
+            "last_seq_scan",
+            "last_idx_scan",
+            "n_tup_newpage_upd",
+        ]);
+    });
+    edit(dir, "pg_stat_activity.csv", |c| {
+        c.drop_cols(&["leader_pid", "query_id"]);
+    });
+    edit(dir, "pg_stat_database.csv", |c| {
+        c.drop_cols(&[
+            "session_time",
+            "active_time",
+            "idle_in_transaction_time",
+            "sessions",
+            "sessions_abandoned",
+            "sessions_fatal",
+            "sessions_killed",
+        ]);
+    });
+    let _ = std::fs::remove_file(dir.join("pg_stat_statements_info.csv"));
+}
+
+/// Rewrites an export the way PostgreSQL 17 names it (pgss 1.11, the bgwriter split).
+fn as_pg17(dir: &Path) {
+    edit(dir, "pg_stat_statements.csv", |c| {
+        c.rename("blk_read_time", "shared_blk_read_time");
+        c.rename("blk_write_time", "shared_blk_write_time");
+    });
+    let bg = Csv::read(&dir.join("pg_stat_bgwriter.csv"));
+    let mut ck = bg.clone();
+    for (a, b) in [
+        ("checkpoints_timed", "num_timed"),
+        ("checkpoints_req", "num_requested"),
+        ("checkpoint_write_time", "write_time"),
+        ("checkpoint_sync_time", "sync_time"),
+        ("buffers_checkpoint", "buffers_written"),
+    ] {
+        ck.rename(a, b);
+    }
+    ck.drop_cols(&[
+        "buffers_clean",
+        "maxwritten_clean",
+        "buffers_backend",
+        "buffers_backend_fsync",
+        "buffers_alloc",
+    ]);
+    ck.write(&dir.join("pg_stat_checkpointer.csv"));
+    edit(dir, "pg_stat_bgwriter.csv", |c| {
+        c.drop_cols(&[
+            "checkpoints_timed",
+            "checkpoints_req",
+            "checkpoint_write_time",
+            "checkpoint_sync_time",
+            "buffers_checkpoint",
+            "buffers_backend",
+            "buffers_backend_fsync",
+        ]);
+    });
+}
+
+fn variant(tag: &str, f: fn(&Path)) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join(format!("{tag}-1"));
+    let b = d.path().join(format!("{tag}-2"));
+    copy_dir(FIRST, &a);
+    copy_dir(LAST, &b);
+    f(&a);
+    f(&b);
+    (d, a, b)
+}
+
+#[test]
+fn postgresql_12_column_names_give_the_same_findings() {
+    let (d, a, b) = variant("pg12", as_pg12);
+    let r = run(&[d.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_sample_findings(&r.json, a.to_str().unwrap(), b.to_str().unwrap());
+    let (total, calls, _) = pgss_window(&a, &b, "total_time", None);
+    let s = &r.json["statements_summary"];
+    assert!(
+        close(s["total_ms"].as_f64().unwrap(), total),
+        "{s} vs {total}"
+    );
+    assert_eq!(s["calls"].as_u64(), Some(calls));
+    assert!(s["dealloc"].is_null());
+}
+
+#[test]
+fn postgresql_17_column_names_and_the_checkpointer_split() {
+    let (d, a, b) = variant("pg17", as_pg17);
+    let r = run(&[d.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_sample_findings(&r.json, a.to_str().unwrap(), b.to_str().unwrap());
+    let bg = |dir: &Path, col: &str| -> u64 {
+        let c = Csv::read(&dir.join("pg_stat_checkpointer.csv"));
+        c.get(&c.rows[0], col).parse().unwrap()
+    };
+    let ck = &r.json["checkpointer"];
+    assert_eq!(
+        ck["timed"].as_u64(),
+        Some(bg(&b, "num_timed") - bg(&a, "num_timed"))
+    );
+    assert_eq!(
+        ck["requested"].as_u64(),
+        Some(bg(&b, "num_requested") - bg(&a, "num_requested"))
+    );
+    // buffers_clean comes from the reduced pg_stat_bgwriter
+    assert!(ck["buffers_clean"].as_u64().is_some());
+    // and the I/O time column of 1.11 is read
+    let pg15 = run(&["samples/stats"]);
+    let io = |j: &Value| -> f64 {
+        j["statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["io_ms"].as_f64().unwrap())
+            .sum()
+    };
+    assert!(close(io(&r.json), io(&pg15.json)));
+}
+
+#[test]
+fn a_plain_pg_indexes_export_is_enough_for_index_checks() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("snap");
+    copy_dir(LAST, &a);
+    // what `\copy (SELECT * FROM pg_indexes) TO ...` writes: no catalog columns
+    edit(&a, "indexes.csv", |c| {
+        let keep = ["schemaname", "tablename", "indexname", "indexdef"];
+        let drop: Vec<String> = c
+            .header
+            .iter()
+            .filter(|h| !keep.contains(&h.as_str()))
+            .cloned()
+            .collect();
+        c.drop_cols(&drop.iter().map(String::as_str).collect::<Vec<_>>());
+        c.header.insert(3, "tablespace".into());
+        for r in &mut c.rows {
+            r.insert(3, String::new());
+        }
+    });
+    let r = run(&[a.to_str().unwrap()]);
+    let ix = &r.json["indexes"];
+    let dups = names(&ix["duplicates"], "index");
+    assert!(
+        dups.contains("public.shipments_order_id_dup_idx"),
+        "{dups:?}"
+    );
+    let red = names(&ix["redundant"], "index");
+    assert!(
+        red.contains("public.shipments_customer_id_redundant_idx"),
+        "{red:?}"
+    );
+    // uniqueness read from the definition: never-scanned unique indexes stay
+    let unused = names(&ix["unused"], "index");
+    for i in constraint_indexes(LAST) {
+        assert!(!unused.contains(&i), "{i}");
+    }
+    assert!(unused.contains("public.shipments_carrier_unused_idx"));
+    // one snapshot: the window is "since the statistics reset"
+    assert_ne!(r.json["stats_window"]["source"], "snapshots");
+}
+
+#[test]
+fn two_snapshots_in_one_file_and_a_reset() {
+    let d = tempfile::tempdir().unwrap();
+    let one = d.path().join("one");
+    std::fs::create_dir_all(&one).unwrap();
+    let mut both = Csv::read(&Path::new(FIRST).join("pg_stat_user_tables.csv"));
+    both.rows
+        .extend(Csv::read(&Path::new(LAST).join("pg_stat_user_tables.csv")).rows);
+    both.write(&one.join("tables.csv"));
+    let r = run(&[one.to_str().unwrap()]);
+    assert_eq!(r.json["stats_window"]["source"], "snapshots");
+    let two = run(&["samples/stats"]);
+    let orders = |j: &Value| {
+        let t = j["tables"]["seq_scan_heavy"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == "public.orders")
+            .cloned()
+            .unwrap();
+        (
+            t["seq_scan"].clone(),
+            t["seq_tup_read"].clone(),
+            t["n_live_tup"].clone(),
+        )
+    };
+    assert_eq!(orders(&r.json), orders(&two.json));
+
+    // the earlier export given a later time: every counter that grew now went down
+    let reset = d.path().join("reset");
+    copy_dir(LAST, &reset.join("a"));
+    copy_dir(FIRST, &reset.join("b"));
+    for f in std::fs::read_dir(reset.join("b")).unwrap() {
+        let p = f.unwrap().path();
+        let mut c = Csv::read(&p);
+        if let Some(i) = c.header.iter().position(|h| h == "snapshot_at") {
+            for row in &mut c.rows {
+                row[i] = "2099-01-01 00:00:00+00".into();
+            }
+            c.write(&p);
+        }
+    }
+    let r = run(&[reset.to_str().unwrap()]);
+    let resets: Vec<String> = r.json["stats_window"]["resets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        resets.iter().any(|x| x.contains("pg_stat_user_tables")),
+        "{resets:?}"
+    );
+    assert!(
+        resets.iter().any(|x| x.contains("pg_stat_statements")),
+        "{resets:?}"
+    );
+    assert!(r.html.contains("went down"));
+}
+
+#[test]
+fn unknown_damaged_and_compressed_csvs_never_stop_the_run() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("snap");
+    copy_dir(LAST, &s);
+    std::fs::write(s.join("inventory.csv"), "sku,warehouse,qty\nA1,north,4\n").unwrap();
+    // cut in the middle of a row
+    let full = std::fs::read(Path::new(LAST).join("pg_stat_user_indexes.csv")).unwrap();
+    std::fs::write(
+        s.join("pg_stat_user_indexes.csv"),
+        &full[..full.len() * 2 / 3],
+    )
+    .unwrap();
+    // a column missing everywhere: not recognized, said why
+    edit(&s, "pg_stat_user_tables.csv", |c| {
+        c.drop_cols(&["seq_scan"])
+    });
+    // invalid UTF-8 inside a query text, gzip-compressed
+    let mut pgss = std::fs::read(Path::new(LAST).join("pg_stat_statements.csv")).unwrap();
+    let at = pgss.iter().position(|b| *b == b'\n').unwrap() + 60;
+    pgss[at] = 0xff;
+    std::fs::remove_file(s.join("pg_stat_statements.csv")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &pgss).unwrap();
+    std::fs::write(s.join("pg_stat_statements.csv.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(s.join("empty.csv"), "").unwrap();
+
+    let r = run(&[s.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let files = r.json["coverage"]["files"].as_array().unwrap();
+    let file = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .unwrap()
+    };
+    assert!(
+        file("inventory.csv")["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("not a statistics view")
+    );
+    let tables = file("pg_stat_user_tables.csv")["skipped"].as_str().unwrap();
+    assert!(
+        tables.contains("pg_stat_user_tables") && tables.contains("seq_scan"),
+        "{tables}"
+    );
+    let idx = file("pg_stat_user_indexes.csv");
+    assert!(idx["lines_parsed"].as_u64().unwrap() >= 1);
+    let lines = idx["lines_total"].as_u64().unwrap();
+    assert_eq!(
+        lines,
+        idx["lines_parsed"].as_u64().unwrap()
+            + idx["lines_ignored"].as_u64().unwrap()
+            + idx["lines_unrecognized"].as_u64().unwrap()
+    );
+    let gz = file("pg_stat_statements.csv.gz");
+    assert_eq!(gz["compression"], "gzip");
+    assert_eq!(gz["invalid_utf8_lines"], 1);
+    let rows = Csv::read(&Path::new(LAST).join("pg_stat_statements.csv"))
+        .rows
+        .len();
+    assert_eq!(r.json["statements"].as_array().unwrap().len(), rows);
+    // a named file that is not a statistics view is an error, not a skip
+    let named = run(&[s.join("inventory.csv").to_str().unwrap()]);
+    assert_eq!(named.code, 1);
+}
+
+#[test]
+fn export_script_is_the_committed_one() {
+    let out = assert_cmd::Command::cargo_bin("pgsift")
+        .unwrap()
+        .arg("export-script")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let committed = std::fs::read("samples/pgsift-export.psql").unwrap();
+    assert_eq!(out.stdout, committed);
+    let text = String::from_utf8(committed).unwrap();
+    for f in [
+        "meta.csv",
+        "pg_stat_statements.csv",
+        "pg_stat_user_tables.csv",
+        "pg_stat_user_indexes.csv",
+        "pg_statio_user_tables.csv",
+        "pg_stat_database.csv",
+        "pg_stat_activity.csv",
+        "pg_locks.csv",
+        "indexes.csv",
+        "foreign_keys.csv",
+        "pg_settings.csv",
+        "pg_stat_checkpointer.csv",
+    ] {
+        assert!(text.contains(&format!("TO '{f}' CSV HEADER")), "{f}");
+    }
+}
