@@ -726,3 +726,103 @@ fn export_script_is_the_committed_one() {
         assert!(text.contains(&format!("TO '{f}' CSV HEADER")), "{f}");
     }
 }
+
+/// Hand-made edge case: a log that carries query ids (`%Q`) and statistics whose
+/// text for the same id is written differently (schema-qualified).
+#[test]
+fn statements_join_by_queryid_before_text() {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("pg.log");
+    std::fs::write(
+        &log,
+        "2026-01-01 10:00:00.000 UTC [100] [queryid=123456] app@shop LOG:  duration: 5.000 ms  statement: SELECT * FROM t WHERE a = 1\n\
+         2026-01-01 10:00:01.000 UTC [100] [queryid=123456] app@shop LOG:  duration: 7.000 ms  statement: SELECT * FROM t WHERE a = 2\n",
+    )
+    .unwrap();
+    let snap = d.path().join("snap");
+    std::fs::create_dir(&snap).unwrap();
+    std::fs::write(
+        snap.join("pgss.csv"),
+        "userid,dbid,queryid,query,calls,total_exec_time,rows\n\
+         10,5,123456,\"SELECT * FROM public.t WHERE a = $1\",10,50.5,10\n\
+         10,6,999,\"SELECT * FROM t WHERE a = $1\",4,8,4\n\
+         10,5,777,\"SELECT now()\",3,1.5,3\n",
+    )
+    .unwrap();
+    let r = run(&[
+        log.to_str().unwrap(),
+        snap.to_str().unwrap(),
+        "--prefix",
+        "%m [%p] [queryid=%Q] %q%u@%d ",
+    ]);
+    let group = r.json["queries"][0]["fingerprint"].clone();
+    let st = r.json["statements"].as_array().unwrap();
+    let by_id = |id: &str| st.iter().find(|s| s["queryid"] == id).unwrap();
+    assert_eq!(by_id("123456")["joined_by"], "queryid");
+    assert_eq!(by_id("123456")["log_group"], group);
+    assert_eq!(by_id("123456")["log_count"], 2);
+    assert_eq!(by_id("999")["joined_by"], "normalized");
+    assert_eq!(by_id("999")["log_group"], group);
+    assert!(by_id("777")["log_group"].is_null());
+    let s = &r.json["statements_summary"];
+    assert_eq!(
+        (
+            s["joined_by_queryid"].as_u64(),
+            s["joined_by_normalized"].as_u64(),
+            s["not_joined"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert!(close(s["total_ms"].as_f64().unwrap(), 60.0));
+    // one snapshot without meta or stats_reset: the window says it does not know
+    assert_eq!(r.json["stats_window"]["source"], "unknown");
+}
+
+/// Hand-made edge case: one CSV holding two databases (a `datname` column), and
+/// sessions idle in transaction and blocked, with values masked.
+#[test]
+fn one_csv_for_two_databases_and_sessions_in_trouble() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("tables.csv"),
+        "datname,schemaname,relname,seq_scan,seq_tup_read,idx_scan,n_live_tup,n_dead_tup\n\
+         app,public,big,50,1000000,1,20000,50000\n\
+         crm,public,big,0,0,0,20000,0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("activity.csv"),
+        "snapshot_at,datid,datname,pid,usename,application_name,backend_start,xact_start,query_start,state_change,wait_event_type,wait_event,state,backend_type,query,blocked_by\n\
+         2026-01-01 10:10:00+00,1,app,11,web,checkout,2026-01-01 09:00:00+00,2026-01-01 10:00:00+00,2026-01-01 10:00:01+00,2026-01-01 10:00:01+00,Client,ClientRead,idle in transaction,client backend,UPDATE orders SET note = 'secret' WHERE id = 42,{}\n\
+         2026-01-01 10:10:00+00,1,app,12,web,report,2026-01-01 09:00:00+00,2026-01-01 10:05:00+00,2026-01-01 10:05:00+00,2026-01-01 10:05:00+00,Lock,transactionid,active,client backend,UPDATE orders SET note = 'x' WHERE id = 42,{11}\n\
+         2026-01-01 10:10:00+00,,,13,,,2026-01-01 09:00:00+00,,,,Activity,WalWriterMain,,walwriter,,{}\n",
+    )
+    .unwrap();
+    let r = run(&[d.path().to_str().unwrap(), "--cpu-cores", "4"]);
+    let dbs: Vec<&str> = r.json["stats_window"]["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["database"].as_str())
+        .collect();
+    // (the cluster-wide pg_stat_activity rows form a snapshot of no one database)
+    assert_eq!(dbs, ["app", "crm"]);
+    let heavy = r.json["tables"]["seq_scan_heavy"].as_array().unwrap();
+    assert_eq!(heavy.len(), 1, "only app's table is scanned");
+    let m = r.json["tables"]["maintenance"].as_array().unwrap();
+    assert_eq!(m[0]["table"], "public.big");
+    let a = &r.json["activity"];
+    assert_eq!(a["total"], 2, "the walwriter is not a client session");
+    assert_eq!(a["by_state"]["idle in transaction"], 1);
+    let idle = &a["idle_in_transaction"][0];
+    assert_eq!(idle["pid"], 11);
+    assert_eq!(idle["duration_ms"], 600_000);
+    assert!(!idle["query"].as_str().unwrap().contains("secret"));
+    assert_eq!(a["waiting"][0]["pid"], 12);
+    assert_eq!(a["blocked"][0]["blocked_pid"], 12);
+    assert_eq!(a["blocked"][0]["blocking_pid"], 11);
+    assert_eq!(a["blocked"][0]["blocking_state"], "idle in transaction");
+    assert_eq!(a["pool"]["recommended_max"], 12);
+    assert_eq!(a["pool"]["verdict"], "ok");
+    assert!(!r.html.contains("secret"));
+}
