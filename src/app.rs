@@ -47,6 +47,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
     }
     let prefix = config.prefix.as_deref().map(LinePrefix::compile);
     let opts = AggregateOptions {
+        bursts: Default::default(),
         show_values: config.show_values,
         slowest: config.top,
     };

@@ -6,6 +6,7 @@
 //! microseconds so sums are exact and independent of merge order.
 
 pub mod activity;
+pub mod bursts;
 pub mod coverage;
 pub mod histogram;
 pub mod mask;
@@ -107,6 +108,8 @@ pub struct AggregateOptions {
     pub show_values: bool,
     /// How many slowest individual statements to keep.
     pub slowest: usize,
+    /// Thresholds of N+1 bursts and transaction pauses.
+    pub bursts: bursts::BurstOptions,
 }
 
 /// Everything aggregated from the inputs.
@@ -122,6 +125,8 @@ pub struct Aggregate {
     pub coverage: Coverage,
     /// Statistics CSVs read (pg_stat_* exports), by folder.
     pub stats: crate::stats::StatsInput,
+    /// N+1 bursts and pauses inside transactions, per query.
+    pub bursts: bursts::Bursts,
 }
 
 impl Merge for Aggregate {
@@ -140,6 +145,7 @@ impl Merge for Aggregate {
         self.activity.merge(o.activity);
         self.coverage.merge(o.coverage);
         self.stats.merge(o.stats);
+        self.bursts.merge(o.bursts);
     }
 }
 
@@ -155,6 +161,8 @@ pub struct FileAggregator {
     /// The lock item each waiting process is counted under, and when its wait
     /// began (ms), for its `acquired` line or the error that ends the wait.
     waiting: HashMap<u32, (LockKey, i64)>,
+    /// Recent executions per session, for N+1 bursts and transaction pauses.
+    tracker: bursts::SessionTracker,
 }
 
 const CACHE_LIMIT: usize = 4096;
@@ -170,6 +178,7 @@ impl FileAggregator {
             opts,
             cache: HashMap::new(),
             open_sessions: HashMap::new(),
+            tracker: bursts::SessionTracker::new(opts.bursts),
             waiting: HashMap::new(),
         }
     }
@@ -311,6 +320,11 @@ impl FileAggregator {
                     // `host(port)` from %r: the port differs per session
                     bump(&mut c.by_client, h.split('(').next().unwrap_or(&h));
                 }
+                if let Some(pid) = pid {
+                    // a new session on a reused pid: the old one is over
+                    self.tracker
+                        .end_session(&mut self.agg.bursts, &self.file.path, pid);
+                }
                 if let (Some(pid), Some(ts)) = (pid, ts) {
                     self.open_sessions.insert(pid, ts.0);
                 }
@@ -328,6 +342,8 @@ impl FileAggregator {
                 c.session_ms_total += session_ms;
                 if let Some(pid) = pid {
                     self.open_sessions.remove(&pid);
+                    self.tracker
+                        .end_session(&mut self.agg.bursts, &self.file.path, pid);
                 }
                 if let Some(end) = ts {
                     c.ended(end.0 - session_ms as i64, end.0);
@@ -626,10 +642,24 @@ impl FileAggregator {
             stats.query_id(id);
         }
         stats.record(us, || make_sample(us), (e.ts, e.line), who);
+        let params = e
+            .detail
+            .as_deref()
+            .filter(|d| d.to_ascii_lowercase().starts_with("parameters: "));
+        self.tracker.observe(
+            &mut self.agg.bursts,
+            &self.file.path,
+            e,
+            &n.key,
+            bursts::variant_hash(&q.sql, params),
+            us,
+        );
     }
 
     /// Finishes the file: its aggregate with its coverage record.
     pub fn finish(mut self, zones: &[String]) -> Aggregate {
+        let tracker = std::mem::take(&mut self.tracker);
+        tracker.finish(&mut self.agg.bursts, &self.file.path);
         let mut open: Vec<i64> = self.open_sessions.drain().map(|(_, start)| start).collect();
         open.sort_unstable();
         for start in open {

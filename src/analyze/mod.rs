@@ -4,6 +4,7 @@
 //! depend on the order in which partial results were merged.
 
 pub mod activity;
+pub mod nplusone;
 pub mod stats;
 
 use crate::aggregate::coverage::FileCoverage;
@@ -48,6 +49,8 @@ pub struct Audit {
     /// statistics CSVs, and the window they cover.
     #[serde(flatten)]
     pub stats: stats::StatsView,
+    /// N+1 bursts found in the log, and suspected ones from pg_stat_statements.
+    pub n_plus_one: nplusone::NPlusOneView,
 }
 
 /// Whole-input figures.
@@ -310,6 +313,16 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
             q.query_ids.iter().map(move |id| (*id, fp.clone()))
         })
         .collect();
+    let stats = stats::build(
+        &crate::stats::snapshot::build(&agg.stats),
+        &queries,
+        &log_query_ids,
+        &stats::StatsOptions {
+            values_shown,
+            cpu_cores: opts.cpu_cores,
+        },
+        &tz,
+    );
     let c = &agg.coverage;
     let mut lower = 0;
     let latency_bins = (0..10)
@@ -373,16 +386,8 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
             .collect(),
         latency_bins,
         activity: activity::build(&agg.activity, &tz),
-        stats: stats::build(
-            &crate::stats::snapshot::build(&agg.stats),
-            &queries,
-            &log_query_ids,
-            &stats::StatsOptions {
-                values_shown,
-                cpu_cores: opts.cpu_cores,
-            },
-            &tz,
-        ),
+        n_plus_one: nplusone::build(&agg.bursts, &queries, &stats.statements, &tz),
+        stats,
         queries,
     }
 }

@@ -5,6 +5,7 @@
 //! project's normalization reference (copied into `tests/data/normalization-vectors.json`).
 
 pub mod lexer;
+pub mod shape;
 
 use lexer::{Token, TokenKind, lex};
 

@@ -1,0 +1,623 @@
+//! Per-session patterns found while streaming a log: N+1 bursts (one normalized
+//! query executed many times in a row by one session, at a pace of at least
+//! `min_count` per `window_ms`, usually right after a "parent" query) and the time
+//! a session spends between the statements of an open transaction (time lost
+//! outside the database). State is kept per live session and pruned as the log
+//! moves on; the results are mergeable counts.
+
+use super::Merge;
+use crate::parse::entry::LogEntry;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Thresholds of the session patterns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BurstOptions {
+    /// Executions of one query that make a burst (default 10).
+    pub min_count: u64,
+    /// A burst's pace: at least `min_count` executions per this many ms (default 1 s);
+    /// the same query again after more than this ends the burst.
+    pub window_ms: i64,
+    /// A pause between two statements of one transaction counted as time lost (ms).
+    pub tx_gap_ms: i64,
+}
+
+impl Default for BurstOptions {
+    fn default() -> Self {
+        BurstOptions {
+            min_count: 10,
+            window_ms: 1000,
+            tx_gap_ms: 100,
+        }
+    }
+}
+
+/// Where a burst was seen, as evidence.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BurstExample {
+    pub file: String,
+    /// Line of the burst's first execution.
+    pub line: u64,
+    /// Time of its first execution (ms since the epoch).
+    pub ts: i64,
+    pub executions: u64,
+    pub duration_ms: i64,
+    pub total_us: u64,
+    /// Normalized key of the query run just before the burst in that session.
+    pub parent: Option<String>,
+}
+
+impl BurstExample {
+    fn better(&self, o: &BurstExample) -> bool {
+        (
+            o.executions,
+            std::cmp::Reverse(o.ts),
+            std::cmp::Reverse(&o.file),
+            std::cmp::Reverse(o.line),
+        ) > (
+            self.executions,
+            std::cmp::Reverse(self.ts),
+            std::cmp::Reverse(&self.file),
+            std::cmp::Reverse(self.line),
+        )
+    }
+}
+
+/// The bursts of one normalized (child) query.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BurstStats {
+    pub bursts: u64,
+    /// Bursts whose executions all had the same text and parameters (a repeated
+    /// identical query, not an N+1).
+    pub identical_bursts: u64,
+    pub executions: u64,
+    pub total_us: u64,
+    pub max_per_burst: u64,
+    /// Queries run just before the bursts, by normalized key.
+    pub parents: BTreeMap<String, u64>,
+    pub users: BTreeMap<String, u64>,
+    pub dbs: BTreeMap<String, u64>,
+    pub apps: BTreeMap<String, u64>,
+    /// The largest burst.
+    pub example: Option<BurstExample>,
+}
+
+impl Merge for BurstStats {
+    fn merge(&mut self, o: Self) {
+        self.bursts += o.bursts;
+        self.identical_bursts += o.identical_bursts;
+        self.executions += o.executions;
+        self.total_us += o.total_us;
+        self.max_per_burst = self.max_per_burst.max(o.max_per_burst);
+        for (m, om) in [
+            (&mut self.parents, o.parents),
+            (&mut self.users, o.users),
+            (&mut self.dbs, o.dbs),
+            (&mut self.apps, o.apps),
+        ] {
+            for (k, v) in om {
+                *m.entry(k).or_default() += v;
+            }
+        }
+        self.example = match (self.example.take(), o.example) {
+            (Some(a), Some(b)) => Some(if a.better(&b) { b } else { a }),
+            (a, b) => a.or(b),
+        };
+    }
+}
+
+/// Pauses inside explicit transactions (`BEGIN` ... `COMMIT`/`ROLLBACK`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxGaps {
+    /// Explicit transactions seen from their start.
+    pub transactions: u64,
+    /// Statements inside them (the closing one included).
+    pub statements: u64,
+    /// Time between the end of one statement and the start of the next, summed.
+    pub gap_us: u64,
+    /// Pauses of `tx_gap_ms` or more, and their sum.
+    pub long_gaps: u64,
+    pub long_gap_us: u64,
+    pub max_gap_us: u64,
+    /// Where the longest pause ended: (file, line).
+    pub max_gap_at: Option<(String, u64)>,
+}
+
+impl Merge for TxGaps {
+    fn merge(&mut self, o: Self) {
+        self.transactions += o.transactions;
+        self.statements += o.statements;
+        self.gap_us += o.gap_us;
+        self.long_gaps += o.long_gaps;
+        self.long_gap_us += o.long_gap_us;
+        if o.max_gap_us > self.max_gap_us
+            || (o.max_gap_us == self.max_gap_us
+                && o.max_gap_at < self.max_gap_at
+                && o.max_gap_at.is_some())
+        {
+            self.max_gap_us = o.max_gap_us;
+            self.max_gap_at = o.max_gap_at;
+        }
+    }
+}
+
+/// Everything the session tracker found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bursts {
+    /// Per child query (normalized key).
+    pub by_query: BTreeMap<String, BurstStats>,
+    /// Executions that could be placed in a session (a pid or session id, and a time).
+    pub tracked: u64,
+    /// Executions that could not (no `%p`/`%c` or no timestamp in the prefix).
+    pub untracked: u64,
+    pub tx: TxGaps,
+}
+
+impl Merge for Bursts {
+    fn merge(&mut self, o: Self) {
+        for (k, v) in o.by_query {
+            match self.by_query.get_mut(&k) {
+                Some(x) => x.merge(v),
+                None => {
+                    self.by_query.insert(k, v);
+                }
+            }
+        }
+        self.tracked += o.tracked;
+        self.untracked += o.untracked;
+        self.tx.merge(o.tx);
+    }
+}
+
+/// A burst in progress.
+#[derive(Debug, Clone)]
+struct Open {
+    start: i64,
+    last: i64,
+    count: u64,
+    total_us: u64,
+    first_variant: u64,
+    varied: bool,
+    parent: Option<String>,
+    /// Other statements the session ran while the burst was open.
+    others: u64,
+    line: u64,
+    user: Option<String>,
+    db: Option<String>,
+    app: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Session {
+    last_key: Option<String>,
+    open: HashMap<String, Open>,
+    /// End (ms) of the last statement, while an explicit transaction is open.
+    tx_last_end: Option<i64>,
+}
+
+/// Streams one file's executions, session by session.
+#[derive(Debug, Default)]
+pub struct SessionTracker {
+    opts: BurstOptions,
+    sessions: HashMap<String, Session>,
+}
+
+/// FNV-1a of a statement text and its parameters: tells executions apart.
+pub fn variant_hash(sql: &str, params: Option<&str>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in sql.bytes().chain([0u8]).chain(params.unwrap_or("").bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn session_key(e: &LogEntry) -> Option<String> {
+    match (e.pid, &e.session_id) {
+        (Some(p), _) => Some(p.to_string()),
+        (None, Some(s)) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+impl SessionTracker {
+    pub fn new(opts: BurstOptions) -> Self {
+        SessionTracker {
+            opts,
+            sessions: HashMap::new(),
+        }
+    }
+
+    /// One execution of normalized query `key`, `us` long, with the text variant
+    /// `variant` (see [`variant_hash`]).
+    pub fn observe(
+        &mut self,
+        out: &mut Bursts,
+        file: &str,
+        e: &LogEntry,
+        key: &str,
+        variant: u64,
+        us: u64,
+    ) {
+        let (Some(sk), Some(ts)) = (session_key(e), e.ts) else {
+            out.untracked += 1;
+            return;
+        };
+        out.tracked += 1;
+        let end = ts.0;
+        let start = end - (us / 1000) as i64;
+        let opts = self.opts;
+        let s = self.sessions.entry(sk).or_default();
+        // bursts whose query has not come back in time are over
+        let stale: Vec<String> = s
+            .open
+            .iter()
+            .filter(|(k, o)| k.as_str() != key && end - o.last > opts.window_ms)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in stale {
+            if let Some(o) = s.open.remove(&k) {
+                close(out, opts, file, &k, o);
+            }
+        }
+        // the parent ran again: its children's burst is over (the next child
+        // starts a new one); in a repeating cycle of statements every run is then 1
+        let ended: Vec<String> = s
+            .open
+            .iter()
+            .filter(|(k, o)| k.as_str() != key && o.parent.as_deref() == Some(key))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in ended {
+            if let Some(o) = s.open.remove(&k) {
+                close(out, opts, file, &k, o);
+            }
+        }
+        for (k, o) in s.open.iter_mut() {
+            if k != key {
+                o.others += 1;
+            }
+        }
+        // transaction control and session settings repeat by nature
+        let first_word = key.split([' ', ';', '(']).next().unwrap_or("");
+        let control = matches!(
+            first_word,
+            "begin"
+                | "start"
+                | "commit"
+                | "end"
+                | "rollback"
+                | "abort"
+                | "savepoint"
+                | "release"
+                | "set"
+                | "show"
+                | "reset"
+                | "discard"
+                | "deallocate"
+                | "prepare"
+                | "listen"
+        );
+        match s.open.get_mut(key) {
+            _ if control => {}
+            Some(o) if end - o.last <= opts.window_ms => {
+                o.count += 1;
+                o.total_us += us;
+                o.last = end;
+                o.varied |= variant != o.first_variant;
+            }
+            _ => {
+                if let Some(o) = s.open.remove(key) {
+                    close(out, opts, file, key, o);
+                }
+                s.open.insert(
+                    key.to_string(),
+                    Open {
+                        start: end,
+                        last: end,
+                        count: 1,
+                        total_us: us,
+                        first_variant: variant,
+                        varied: false,
+                        parent: s.last_key.clone().filter(|p| p != key),
+                        others: 0,
+                        line: e.line,
+                        user: e.user.clone(),
+                        db: e.db.clone(),
+                        app: e.app.clone(),
+                    },
+                );
+            }
+        }
+        // explicit transactions
+        let begins = matches!(first_word, "begin" | "start");
+        let ends = matches!(first_word, "commit" | "rollback" | "end" | "abort");
+        if let Some(prev) = s.tx_last_end {
+            let gap_us = ((start - prev).max(0) as u64) * 1000;
+            let t = &mut out.tx;
+            t.statements += 1;
+            t.gap_us += gap_us;
+            if gap_us as i64 >= opts.tx_gap_ms * 1000 {
+                t.long_gaps += 1;
+                t.long_gap_us += gap_us;
+            }
+            if gap_us > t.max_gap_us {
+                t.max_gap_us = gap_us;
+                t.max_gap_at = Some((file.to_string(), e.line));
+            }
+        }
+        if begins {
+            out.tx.transactions += 1;
+            s.tx_last_end = Some(end);
+        } else if ends {
+            s.tx_last_end = None;
+        } else if s.tx_last_end.is_some() {
+            s.tx_last_end = Some(end);
+        }
+        s.last_key = Some(key.to_string());
+    }
+
+    /// A session ended (disconnection, or a new process reusing its pid).
+    pub fn end_session(&mut self, out: &mut Bursts, file: &str, pid: u32) {
+        if let Some(s) = self.sessions.remove(&pid.to_string()) {
+            self.close_all(out, file, s);
+        }
+    }
+
+    fn close_all(&self, out: &mut Bursts, file: &str, s: Session) {
+        let mut open: Vec<(String, Open)> = s.open.into_iter().collect();
+        open.sort_by(|a, b| a.0.cmp(&b.0));
+        for (k, o) in open {
+            close(out, self.opts, file, &k, o);
+        }
+    }
+
+    /// End of the file: every burst in progress is closed.
+    pub fn finish(mut self, out: &mut Bursts, file: &str) {
+        let mut sessions: Vec<(String, Session)> = self.sessions.drain().collect();
+        sessions.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, s) in sessions {
+            self.close_all(out, file, s);
+        }
+    }
+}
+
+/// Records a finished burst when it is one: `min_count` executions or more, at a
+/// pace of at least `min_count` per window.
+fn close(out: &mut Bursts, opts: BurstOptions, file: &str, key: &str, o: Open) {
+    let span = o.last - o.start;
+    // children come back to back (a few sibling per-row queries between them at
+    // most); a run spread through other work is a loop of whole units, not N+1
+    if o.others > 2 * o.count {
+        return;
+    }
+    if o.count < opts.min_count
+        || (span as i128) * (opts.min_count as i128) > (opts.window_ms as i128) * (o.count as i128)
+    {
+        return;
+    }
+    let b = out.by_query.entry(key.to_string()).or_default();
+    b.bursts += 1;
+    if !o.varied {
+        b.identical_bursts += 1;
+    }
+    b.executions += o.count;
+    b.total_us += o.total_us;
+    b.max_per_burst = b.max_per_burst.max(o.count);
+    if let Some(p) = &o.parent {
+        *b.parents.entry(p.clone()).or_default() += 1;
+    }
+    for (m, v) in [
+        (&mut b.users, &o.user),
+        (&mut b.dbs, &o.db),
+        (&mut b.apps, &o.app),
+    ] {
+        if let Some(v) = v {
+            *m.entry(v.clone()).or_default() += o.count;
+        }
+    }
+    let ex = BurstExample {
+        file: file.to_string(),
+        line: o.line,
+        ts: o.start,
+        executions: o.count,
+        duration_ms: span,
+        total_us: o.total_us,
+        parent: o.parent,
+    };
+    if b.example.as_ref().is_none_or(|cur| cur.better(&ex)) {
+        b.example = Some(ex);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::timestamp::Timestamp;
+
+    fn entry(pid: u32, ms: i64, line: u64) -> LogEntry {
+        LogEntry {
+            ts: Some(Timestamp(ms)),
+            pid: Some(pid),
+            session_id: None,
+            user: Some("app".into()),
+            db: Some("shop".into()),
+            app: None,
+            client: None,
+            level: None,
+            sqlstate: None,
+            query_id: None,
+            message: String::new(),
+            detail: None,
+            hint: None,
+            context: None,
+            statement: None,
+            query: None,
+            line,
+            lines: 1,
+        }
+    }
+
+    fn feed(t: &mut SessionTracker, out: &mut Bursts, pid: u32, ms: i64, key: &str, v: u64) {
+        t.observe(out, "f", &entry(pid, ms, ms as u64), key, v, 1000);
+    }
+
+    #[test]
+    fn a_parent_then_many_children_is_a_burst() {
+        let mut t = SessionTracker::new(BurstOptions::default());
+        let mut out = Bursts::default();
+        for page in 0..3 {
+            // pages follow each other closely: the parent ending a burst splits them
+            let base = page * 100;
+            feed(
+                &mut t,
+                &mut out,
+                7,
+                base,
+                "select * from orders where customer_id = $1",
+                0,
+            );
+            for i in 0..12 {
+                feed(
+                    &mut t,
+                    &mut out,
+                    7,
+                    base + 5 + i * 3,
+                    "select * from items where order_id = $1",
+                    i as u64,
+                );
+            }
+            // another session interleaves and does not break the burst
+            feed(&mut t, &mut out, 8, base + 7, "select 1", 0);
+        }
+        t.finish(&mut out, "f");
+        let b = &out.by_query["select * from items where order_id = $1"];
+        assert_eq!((b.bursts, b.executions, b.max_per_burst), (3, 36, 12));
+        assert_eq!(b.identical_bursts, 0);
+        assert_eq!(b.parents["select * from orders where customer_id = $1"], 3);
+        assert_eq!(b.example.as_ref().unwrap().executions, 12);
+        assert_eq!(out.tracked, 3 * 14);
+    }
+
+    #[test]
+    fn a_repeating_cycle_of_statements_is_not_a_burst() {
+        let mut t = SessionTracker::new(BurstOptions::default());
+        let mut out = Bursts::default();
+        // pgbench-like: begin, select, update, end, over and over
+        let cycle = [
+            "begin",
+            "select a from t where id = $1",
+            "update t set a = $1 where id = $2",
+            "end",
+        ];
+        for i in 0..60 {
+            feed(
+                &mut t,
+                &mut out,
+                4,
+                i * 2,
+                cycle[(i % 4) as usize],
+                i as u64,
+            );
+        }
+        t.finish(&mut out, "f");
+        assert!(out.by_query.is_empty(), "{:?}", out.by_query.keys());
+    }
+
+    #[test]
+    fn slow_repetition_and_small_runs_are_not_bursts() {
+        let mut t = SessionTracker::new(BurstOptions::default());
+        let mut out = Bursts::default();
+        // polling: every 0.5 s for a minute
+        for i in 0..120 {
+            feed(
+                &mut t,
+                &mut out,
+                1,
+                i * 500,
+                "select * from jobs where id = $1",
+                i as u64,
+            );
+        }
+        // 9 fast ones: under the count
+        for i in 0..9 {
+            feed(
+                &mut t,
+                &mut out,
+                2,
+                i,
+                "select * from x where id = $1",
+                i as u64,
+            );
+        }
+        t.finish(&mut out, "f");
+        assert!(out.by_query.is_empty(), "{:?}", out.by_query.keys());
+    }
+
+    #[test]
+    fn identical_repeats_and_sessions_ending_close_bursts() {
+        let mut t = SessionTracker::new(BurstOptions::default());
+        let mut out = Bursts::default();
+        for i in 0..10 {
+            feed(&mut t, &mut out, 3, i, "select now()", 5);
+            feed(&mut t, &mut out, 3, i, "begin", 5);
+        }
+        t.end_session(&mut out, "f", 3);
+        assert_eq!(out.by_query["select now()"].identical_bursts, 1);
+        let mut noid = entry(0, 0, 1);
+        noid.pid = None;
+        t.observe(&mut out, "f", &noid, "select 1", 0, 10);
+        assert_eq!(out.untracked, 1);
+    }
+
+    #[test]
+    fn pauses_inside_transactions_are_measured() {
+        let mut t = SessionTracker::new(BurstOptions::default());
+        let mut out = Bursts::default();
+        // begin at 0 (1 ms), update ends at 1010 after 1 ms: a 1008 ms pause; commit 1 ms later
+        t.observe(&mut out, "f", &entry(5, 1, 1), "begin", 0, 1000);
+        t.observe(
+            &mut out,
+            "f",
+            &entry(5, 1010, 2),
+            "update t set a = $1",
+            0,
+            1000,
+        );
+        t.observe(&mut out, "f", &entry(5, 1012, 3), "commit", 0, 1000);
+        // outside a transaction: not counted
+        t.observe(&mut out, "f", &entry(5, 5000, 4), "select 1", 0, 1000);
+        let x = &out.tx;
+        assert_eq!((x.transactions, x.statements, x.long_gaps), (1, 2, 1));
+        assert_eq!(x.max_gap_us, 1_008_000);
+        assert_eq!(x.gap_us, 1_008_000 + 1000);
+        assert_eq!(x.max_gap_at, Some(("f".into(), 2)));
+    }
+
+    #[test]
+    fn merge_is_order_independent() {
+        let mk = |n: u64, ts: i64| {
+            let mut b = Bursts::default();
+            b.by_query.insert(
+                "q".into(),
+                BurstStats {
+                    bursts: 1,
+                    executions: n,
+                    example: Some(BurstExample {
+                        file: "f".into(),
+                        ts,
+                        executions: n,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            );
+            b
+        };
+        let (mut x, mut y) = (mk(12, 5), mk(12, 3));
+        x.merge(mk(12, 3));
+        y.merge(mk(12, 5));
+        assert_eq!(x, y);
+        assert_eq!(x.by_query["q"].example.as_ref().unwrap().ts, 3);
+    }
+}

@@ -1,0 +1,242 @@
+//! N+1 patterns: bursts of one query per session found in the log (evidence), and,
+//! when the log cannot show them, pg_stat_statements entries that look like one
+//! (suspected, with the evidence that is missing). Never claims without evidence.
+
+use super::stats::StatementReport;
+use super::{DisplayZone, QueryReport, round3};
+use crate::aggregate::bursts::Bursts;
+use crate::normalize::shape::{Use, shape};
+use crate::normalize::{fingerprint, fingerprint_hex};
+use crate::parse::timestamp::Timestamp;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Calls in the statistics window above which a one-row primary-key lookup is a
+/// suspected N+1 child.
+pub const SUSPECT_MIN_CALLS: u64 = 1000;
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct NPlusOneView {
+    /// Found in the log: bursts of one query in one session.
+    pub detected: Vec<NPlusOneReport>,
+    /// Looks like one in pg_stat_statements; the log does not show it.
+    pub suspected: Vec<SuspectedNPlusOne>,
+    /// The same statement, same parameters, many times in a row (cacheable).
+    pub repeated: Vec<NPlusOneReport>,
+    /// Executions the detector could place in a session, and those it could not.
+    pub tracked: u64,
+    pub untracked: u64,
+    /// What limits detection with these inputs.
+    pub limits: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NPlusOneReport {
+    /// The child query (executed in bursts).
+    pub fingerprint: String,
+    pub normalized: String,
+    /// The query run just before most bursts.
+    pub parent_fingerprint: Option<String>,
+    pub parent_normalized: Option<String>,
+    pub bursts: u64,
+    pub executions: u64,
+    pub mean_per_burst: f64,
+    pub max_per_burst: u64,
+    /// Execution time of the bursts' statements.
+    pub total_ms: f64,
+    pub users: BTreeMap<String, u64>,
+    pub databases: BTreeMap<String, u64>,
+    pub apps: BTreeMap<String, u64>,
+    /// The largest burst: where it starts.
+    pub example_file: Option<String>,
+    pub example_line: Option<u64>,
+    pub example_ts: Option<String>,
+    pub example_executions: Option<u64>,
+    pub example_duration_ms: Option<i64>,
+    /// The batched form of the child query, when its lookup column is known.
+    pub batched: Option<String>,
+    pub rewrite: String,
+    pub target: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SuspectedNPlusOne {
+    pub fingerprint: String,
+    pub normalized: String,
+    pub calls: u64,
+    pub rows_per_call: f64,
+    pub total_ms: f64,
+    /// The lookup column (equality on one column).
+    pub column: String,
+    pub missing_evidence: String,
+}
+
+/// The child's lookup column and its batched text: `col = $1` -> `col = any($1)`.
+fn batched(normalized: &str) -> Option<(String, String)> {
+    let s = shape(normalized);
+    let eq: Vec<_> = s.uses.iter().filter(|u| u.usage == Use::Eq).collect();
+    let col = eq.first()?.column.clone();
+    for pat in [format!("{col} = $"), format!(".{col} = $")] {
+        if let Some(p) = normalized.find(&pat) {
+            let at = p + pat.len() - 1;
+            let end = normalized[at + 1..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(normalized.len(), |e| at + 1 + e);
+            let param = &normalized[at..end];
+            let text = format!(
+                "{}{} = any({param}){}",
+                &normalized[..p],
+                &pat[..pat.len() - 4],
+                &normalized[end..]
+            );
+            return Some((col, text));
+        }
+    }
+    Some((col, String::new())).filter(|(_, t)| !t.is_empty())
+}
+
+fn report(key: &str, b: &crate::aggregate::bursts::BurstStats, tz: &DisplayZone) -> NPlusOneReport {
+    let parent = b
+        .parents
+        .iter()
+        .max_by(|a, c| a.1.cmp(c.1).then(c.0.cmp(a.0)))
+        .map(|(k, _)| k.clone());
+    let mean = b.executions as f64 / b.bursts.max(1) as f64;
+    let batch = batched(key);
+    let ex = b.example.as_ref();
+    NPlusOneReport {
+        fingerprint: fingerprint_hex(fingerprint(key)),
+        normalized: key.to_string(),
+        parent_fingerprint: parent.as_deref().map(|p| fingerprint_hex(fingerprint(p))),
+        parent_normalized: parent,
+        bursts: b.bursts,
+        executions: b.executions,
+        mean_per_burst: round3(mean),
+        max_per_burst: b.max_per_burst,
+        total_ms: super::ms(b.total_us),
+        users: b.users.clone(),
+        databases: b.dbs.clone(),
+        apps: b.apps.clone(),
+        example_file: ex.map(|e| e.file.clone()),
+        example_line: ex.map(|e| e.line),
+        example_ts: ex.map(|e| tz.format(Timestamp(e.ts))),
+        example_executions: ex.map(|e| e.executions),
+        example_duration_ms: ex.map(|e| e.duration_ms),
+        rewrite: match &batch {
+            Some((col, _)) => format!(
+                "Fetch the children of all parent rows at once: one query with `{col} = ANY($1)` and the array of parent keys, or a JOIN with the parent query; in an ORM, eager loading (includes / prefetch_related / JOIN FETCH)."
+            ),
+            None => "Fetch the children of all parent rows at once (one query over the set of parent keys, or a JOIN with the parent query); in an ORM, eager loading.".into(),
+        },
+        batched: batch.map(|(_, t)| t),
+        target: format!(
+            "{:.0} queries per burst -> 2 (parent + one batched query); {} executions -> {}",
+            mean + 1.0,
+            b.executions,
+            b.bursts
+        ),
+    }
+}
+
+/// Builds the N+1 view.
+pub(crate) fn build(
+    bursts: &Bursts,
+    queries: &[QueryReport],
+    statements: &[StatementReport],
+    tz: &DisplayZone,
+) -> NPlusOneView {
+    let mut v = NPlusOneView {
+        tracked: bursts.tracked,
+        untracked: bursts.untracked,
+        ..Default::default()
+    };
+    for (k, b) in &bursts.by_query {
+        if b.identical_bursts == b.bursts {
+            v.repeated.push(report(k, b, tz));
+        } else {
+            v.detected.push(report(k, b, tz));
+        }
+    }
+    let order = |a: &NPlusOneReport, b: &NPlusOneReport| {
+        b.total_ms
+            .total_cmp(&a.total_ms)
+            .then(b.executions.cmp(&a.executions))
+            .then(a.normalized.cmp(&b.normalized))
+    };
+    v.detected.sort_by(order);
+    v.repeated.sort_by(order);
+    let executions: u64 = queries.iter().map(|q| q.count).sum();
+    if executions > 0 && bursts.tracked == 0 {
+        v.limits.push(
+            "the log's lines carry no process id (%p) or session id (%c) with a timestamp: statements cannot be grouped by session, so bursts cannot be seen".into(),
+        );
+    }
+    // The log sees every statement only with log_min_duration_statement = 0; a
+    // log of slow statements alone cannot show fast children.
+    let fast_logged = queries
+        .iter()
+        .filter(|q| q.min_ms.is_some_and(|m| m < 1.0))
+        .count();
+    if executions > 0 && fast_logged == 0 {
+        v.limits.push(
+            "no statement under 1 ms is in the log: it looks like log_min_duration_statement filters the fast statements N+1 children are made of; set it to 0 for a short while to see bursts".into(),
+        );
+    }
+    if executions == 0 {
+        v.limits
+            .push("no log with timed statements: bursts cannot be seen".into());
+    }
+    let detected: std::collections::BTreeSet<&str> =
+        v.detected.iter().map(|d| d.fingerprint.as_str()).collect();
+    for s in statements {
+        if s.calls < SUSPECT_MIN_CALLS
+            || s.rows_per_call > 1.5
+            || detected.contains(s.fingerprint.as_str())
+        {
+            continue;
+        }
+        let sh = shape(&s.normalized);
+        let eq: Vec<_> = sh.uses.iter().filter(|u| u.usage == Use::Eq).collect();
+        if !s.normalized.starts_with("select") || eq.len() != 1 || sh.tables.len() != 1 {
+            continue;
+        }
+        v.suspected.push(SuspectedNPlusOne {
+            fingerprint: s.fingerprint.clone(),
+            normalized: s.normalized.clone(),
+            calls: s.calls,
+            rows_per_call: s.rows_per_call,
+            total_ms: s.total_ms,
+            column: eq[0].column.clone(),
+            missing_evidence: if s.log_group.is_some() {
+                "the log has this statement but no bursts of it in one session: the calls may come from many sessions (not an N+1)".into()
+            } else {
+                "the log does not have this statement (under log_min_duration_statement): log every statement for a short while, with %p in log_line_prefix, to see whether the calls come in bursts after a parent query".into()
+            },
+        });
+    }
+    v.suspected.sort_by(|a, b| {
+        b.total_ms
+            .total_cmp(&a.total_ms)
+            .then(a.normalized.cmp(&b.normalized))
+    });
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batched_form_replaces_the_lookup() {
+        let (col, text) =
+            batched("select id, qty from order_items where order_id = $1 order by id").unwrap();
+        assert_eq!(col, "order_id");
+        assert_eq!(
+            text,
+            "select id, qty from order_items where order_id = any($1) order by id"
+        );
+        let (_, text) = batched("select * from items i where i.order_id = $12").unwrap();
+        assert_eq!(text, "select * from items i where i.order_id = any($12)");
+        assert!(batched("select now()").is_none());
+    }
+}

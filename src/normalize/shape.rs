@@ -1,0 +1,415 @@
+//! What a query reads, from a walk over its tokens (not a regex over raw SQL):
+//! the tables it names (with their aliases) and, per table, the columns compared
+//! by equality or IN, by range or prefix LIKE, tested for NULL, joined on, and
+//! sorted by. Used to propose indexes; unqualified columns of a multi-table query
+//! are left out rather than guessed.
+
+use super::lexer::{Token, TokenKind, lex};
+
+/// How a column is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Use {
+    /// `col = $1`, `col = any($1)`.
+    Eq,
+    /// `col in (...)`.
+    In,
+    /// `col is null`.
+    IsNull,
+    /// `<`, `>`, `<=`, `>=`, `between`, `like 'x%'`.
+    Range,
+    /// `a.col = b.col`.
+    Join,
+    /// `order by col`.
+    OrderBy,
+}
+
+/// One column use, resolved to its table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnUse {
+    /// The table as written (`orders`, `public.orders`), lower case.
+    pub table: String,
+    pub column: String,
+    pub usage: Use,
+    /// `order by ... desc`.
+    pub desc: bool,
+}
+
+/// A query's tables and column uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryShape {
+    pub tables: Vec<String>,
+    pub uses: Vec<ColumnUse>,
+    /// The statement is a SELECT, UPDATE or DELETE (indexes can serve it).
+    pub reads: bool,
+}
+
+/// Words that end a table reference or cannot be an alias.
+const KEYWORDS: &[&str] = &[
+    "where",
+    "join",
+    "inner",
+    "left",
+    "right",
+    "full",
+    "cross",
+    "natural",
+    "on",
+    "using",
+    "group",
+    "order",
+    "limit",
+    "offset",
+    "having",
+    "union",
+    "except",
+    "intersect",
+    "for",
+    "set",
+    "returning",
+    "values",
+    "select",
+    "from",
+    "as",
+    "lateral",
+    "window",
+    "fetch",
+    "and",
+    "or",
+    "not",
+    "outer",
+    "tablesample",
+    "only",
+];
+
+struct Walker<'a> {
+    text: &'a str,
+    toks: Vec<Token>,
+}
+
+impl<'a> Walker<'a> {
+    fn t(&self, i: usize) -> Option<&'a str> {
+        self.toks.get(i).map(|t| &self.text[t.start..t.end])
+    }
+
+    fn kind(&self, i: usize) -> Option<TokenKind> {
+        self.toks.get(i).map(|t| t.kind)
+    }
+
+    fn is_word(&self, i: usize, w: &str) -> bool {
+        self.kind(i) == Some(TokenKind::Word) && self.t(i) == Some(w)
+    }
+
+    fn ident(&self, i: usize) -> Option<String> {
+        match self.kind(i)? {
+            TokenKind::Word => {
+                let w = self.t(i)?;
+                (!KEYWORDS.contains(&w)).then(|| w.to_string())
+            }
+            TokenKind::QuotedIdent => Some(self.t(i)?.trim_matches('"').to_string()),
+            _ => None,
+        }
+    }
+
+    /// `a` or `a.b` at `i`: (qualifier, name, next index).
+    fn colref(&self, i: usize) -> Option<(Option<String>, String, usize)> {
+        let first = self.ident(i)?;
+        if self.kind(i + 1) == Some(TokenKind::Dot) {
+            let second = self.ident(i + 2)?;
+            if self.kind(i + 3) == Some(TokenKind::Dot) {
+                // schema.table.column
+                let third = self.ident(i + 4)?;
+                return Some((Some(format!("{first}.{second}")), third, i + 5));
+            }
+            return Some((Some(first), second, i + 3));
+        }
+        // a function call is not a column
+        if self.kind(i + 1) == Some(TokenKind::LParen) {
+            return None;
+        }
+        Some((None, first, i + 1))
+    }
+
+    /// A value: `$n`, a number, a string, optionally cast; returns the next index.
+    fn value(&self, i: usize) -> Option<usize> {
+        let mut j = match self.kind(i)? {
+            TokenKind::Param | TokenKind::Num | TokenKind::Str => i + 1,
+            _ => return None,
+        };
+        while self.kind(j) == Some(TokenKind::Cast) {
+            j += 2;
+        }
+        Some(j)
+    }
+}
+
+/// Reads a normalized (or raw) statement's shape.
+pub fn shape(sql: &str) -> QueryShape {
+    let lexed = lex(sql.as_bytes());
+    let w = Walker {
+        text: sql,
+        toks: lexed.tokens,
+    };
+    let mut out = QueryShape::default();
+    let first = w.t(0).map(str::to_ascii_lowercase);
+    out.reads = matches!(
+        first.as_deref(),
+        Some("select" | "update" | "delete" | "with")
+    );
+    // tables and aliases
+    let mut aliases: Vec<(String, String)> = Vec::new();
+    let mut i = 0;
+    while i < w.toks.len() {
+        let starts_list = w.is_word(i, "from") || w.is_word(i, "join") || w.is_word(i, "update");
+        if !starts_list {
+            i += 1;
+            continue;
+        }
+        let is_from = w.is_word(i, "from");
+        i += 1;
+        loop {
+            if w.is_word(i, "only") || w.is_word(i, "lateral") {
+                i += 1;
+            }
+            let Some(mut name) = w.ident(i) else { break };
+            i += 1;
+            if w.kind(i) == Some(TokenKind::Dot)
+                && let Some(n2) = w.ident(i + 1)
+            {
+                name = format!("{name}.{n2}");
+                i += 2;
+            }
+            if w.kind(i) == Some(TokenKind::LParen) {
+                break; // a function in FROM
+            }
+            let name = name.to_ascii_lowercase();
+            if !out.tables.contains(&name) {
+                out.tables.push(name.clone());
+            }
+            if w.is_word(i, "as") {
+                i += 1;
+            }
+            if let Some(alias) = w.ident(i) {
+                aliases.push((alias.to_ascii_lowercase(), name.clone()));
+                i += 1;
+            }
+            if is_from && w.kind(i) == Some(TokenKind::Comma) {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+    }
+    let resolve = |q: &Option<String>| -> Option<String> {
+        match q {
+            Some(q) => {
+                let q = q.to_ascii_lowercase();
+                aliases
+                    .iter()
+                    .find(|(a, _)| *a == q)
+                    .map(|(_, t)| t.clone())
+                    .or_else(|| {
+                        out.tables
+                            .iter()
+                            .find(|t| **t == q || t.rsplit('.').next() == Some(q.as_str()))
+                            .cloned()
+                    })
+            }
+            None if out.tables.len() == 1 => Some(out.tables[0].clone()),
+            None => None,
+        }
+    };
+    let mut uses: Vec<ColumnUse> = Vec::new();
+    let mut push = |q: &Option<String>, col: &str, usage: Use, desc: bool| {
+        if let Some(table) = resolve(q) {
+            let u = ColumnUse {
+                table,
+                column: col.to_ascii_lowercase(),
+                usage,
+                desc,
+            };
+            if !uses.contains(&u) {
+                uses.push(u);
+            }
+        }
+    };
+    let mut i = 0;
+    let mut in_order_by = false;
+    let mut in_set = false;
+    while i < w.toks.len() {
+        // UPDATE ... SET assignments are not filters
+        if w.is_word(i, "set") && out.reads {
+            in_set = true;
+        } else if in_set
+            && (w.is_word(i, "where") || w.is_word(i, "from") || w.is_word(i, "returning"))
+        {
+            in_set = false;
+        }
+        if in_set {
+            i += 1;
+            continue;
+        }
+        if w.is_word(i, "order") && w.is_word(i + 1, "by") {
+            in_order_by = true;
+            i += 2;
+            continue;
+        }
+        if in_order_by {
+            if let Some((q, c, next)) = w.colref(i) {
+                let desc = w.is_word(next, "desc");
+                push(&q, &c, Use::OrderBy, desc);
+                i = next + usize::from(desc || w.is_word(next, "asc"));
+                if w.kind(i) == Some(TokenKind::Comma) {
+                    i += 1;
+                    continue;
+                }
+            }
+            in_order_by = false;
+            continue;
+        }
+        // value op column (reversed comparison)
+        if let Some(after) = w.value(i)
+            && w.kind(after) == Some(TokenKind::Op)
+            && matches!(w.t(after), Some("=" | "<" | ">" | "<=" | ">="))
+            && let Some((q, c, next)) = w.colref(after + 1)
+        {
+            let usage = if w.t(after) == Some("=") {
+                Use::Eq
+            } else {
+                Use::Range
+            };
+            push(&q, &c, usage, false);
+            i = next;
+            continue;
+        }
+        let Some((q, c, next)) = w.colref(i) else {
+            i += 1;
+            continue;
+        };
+        // a column must not be a table name in FROM (`from orders o`)
+        let prev = i.checked_sub(1).and_then(|p| w.t(p));
+        if matches!(prev, Some("from" | "join" | "update" | "as" | "into")) {
+            i = next;
+            continue;
+        }
+        let mut j = next;
+        while w.kind(j) == Some(TokenKind::Cast) {
+            j += 2;
+        }
+        let op = w.t(j);
+        match (w.kind(j), op) {
+            (Some(TokenKind::Op), Some("=")) => {
+                if let Some((q2, c2, n2)) = w.colref(j + 1) {
+                    push(&q, &c, Use::Join, false);
+                    push(&q2, &c2, Use::Join, false);
+                    i = n2;
+                    continue;
+                }
+                if w.value(j + 1).is_some() {
+                    push(&q, &c, Use::Eq, false);
+                } else if w.is_word(j + 1, "any") {
+                    push(&q, &c, Use::In, false);
+                }
+            }
+            (Some(TokenKind::Op), Some("<" | ">" | "<=" | ">=")) if w.value(j + 1).is_some() => {
+                push(&q, &c, Use::Range, false);
+            }
+            (Some(TokenKind::Word), Some("between")) => push(&q, &c, Use::Range, false),
+            (Some(TokenKind::Word), Some("like")) => push(&q, &c, Use::Range, false),
+            (Some(TokenKind::Word), Some("in"))
+                if w.kind(j + 1) == Some(TokenKind::LParen) && w.value(j + 2).is_some() =>
+            {
+                push(&q, &c, Use::In, false);
+            }
+            (Some(TokenKind::Word), Some("is")) if w.is_word(j + 1, "null") => {
+                push(&q, &c, Use::IsNull, false);
+            }
+            _ => {}
+        }
+        i = next;
+    }
+    out.uses = uses;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uses(sql: &str) -> Vec<(String, String, Use)> {
+        shape(sql)
+            .uses
+            .into_iter()
+            .map(|u| (u.table, u.column, u.usage))
+            .collect()
+    }
+
+    fn u(t: &str, c: &str, x: Use) -> (String, String, Use) {
+        (t.into(), c.into(), x)
+    }
+
+    #[test]
+    fn single_table_filters_and_sort() {
+        assert_eq!(
+            uses("select id, status from payments where gateway_txn_id = $1"),
+            vec![u("payments", "gateway_txn_id", Use::Eq)]
+        );
+        assert_eq!(
+            uses(
+                "select * from orders where customer_id = $1 and created_at >= $2 order by created_at desc limit $3"
+            ),
+            vec![
+                u("orders", "customer_id", Use::Eq),
+                u("orders", "created_at", Use::Range),
+                u("orders", "created_at", Use::OrderBy)
+            ]
+        );
+        assert_eq!(
+            uses(
+                "select * from t where status in ($1 /*, ... */) and deleted_at is null and $2 = owner"
+            ),
+            vec![
+                u("t", "status", Use::In),
+                u("t", "deleted_at", Use::IsNull),
+                u("t", "owner", Use::Eq),
+            ]
+        );
+        assert_eq!(
+            uses("update orders set status = $1 where id = $2"),
+            vec![u("orders", "id", Use::Eq)]
+        );
+    }
+
+    #[test]
+    fn aliases_joins_and_qualified_names() {
+        let s = shape(
+            "select c.id, o.total from public.customers as c join orders o on o.customer_email = c.email where c.id <= $1 and o.status = $2",
+        );
+        assert_eq!(s.tables, vec!["public.customers", "orders"]);
+        let got: Vec<(String, String, Use)> = s
+            .uses
+            .into_iter()
+            .map(|u| (u.table, u.column, u.usage))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                u("orders", "customer_email", Use::Join),
+                u("public.customers", "email", Use::Join),
+                u("public.customers", "id", Use::Range),
+                u("orders", "status", Use::Eq),
+            ]
+        );
+    }
+
+    #[test]
+    fn unqualified_columns_of_several_tables_are_not_guessed() {
+        let s = shape("select * from a, b where x = $1 and a.y = $2");
+        assert_eq!(s.tables, vec!["a", "b"]);
+        assert_eq!(
+            s.uses.iter().map(|u| u.column.as_str()).collect::<Vec<_>>(),
+            vec!["y"]
+        );
+        assert!(!shape("insert into t (a) values ($1)").reads);
+        assert!(shape("select now()").uses.is_empty());
+    }
+}
