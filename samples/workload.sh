@@ -25,6 +25,10 @@
 #                                           batch of application traffic)
 #       -> samples/stats/shop-eu-2/*.csv   (end of run 1)
 #       -> samples/stats/bench-2/*.csv     (end of run 1, the pgbench database)
+#     Snapshot 2 (both folders) is taken while three application sessions are
+#     held open: checkout-worker idle in transaction after an UPDATE of one
+#     orders row, report-api blocked by it on the same row, storefront-pool
+#     idle (see "sessions in trouble" below); they end after the exports.
 #   * run 2: the same cluster restarted with the Debian default prefix and
 #     log_statement=all + log_duration=on (statement line, then a bare
 #     "duration: X ms" line)
@@ -127,6 +131,14 @@ server_running() { [[ -f $DATA/postmaster.pid ]]; }
 cleanup() {
     local rc=$?
     set +e
+    # The sessions held open for snapshot 2 (if the script stopped while they
+    # were): close the write ends of their FIFOs (psql reads EOF and exits) and
+    # end those psql processes by their PID, so that the wait below cannot hang.
+    { exec 7>&- 8>&-; } 2>/dev/null
+    local pid
+    for pid in "${BG_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
     if server_running; then
         as_postgres "$PGBIN/pg_ctl" -D "$DATA" stop -m immediate -w >/dev/null 2>&1
     fi
@@ -139,6 +151,7 @@ cleanup() {
     rm -rf "$WORK"
     exit "$rc"
 }
+BG_PIDS=()    # background psql processes still to be waited for (see cleanup)
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -855,13 +868,102 @@ log "run 1: CHECKPOINT"
 export PGAPPNAME=psql
 psql_local -d postgres -c 'CHECKPOINT;'
 
+# --- sessions in trouble, held open during snapshot 2 ------------------------
+# So that pg_stat_activity.csv and pg_locks.csv of snapshot 2 show real
+# sessions in interesting states (both exports below see them: the views are
+# cluster-wide), three application sessions stay connected while it is taken:
+#   checkout-worker: BEGIN; UPDATE orders SET status = 'hold' WHERE id = 4243;
+#       then nothing: "idle in transaction" (wait event Client/ClientRead),
+#       holding the row lock (and its transaction id) for ~4 s. Its psql reads
+#       its input from a FIFO that the script writes to, so the client really
+#       sends nothing while it waits (no pg_sleep).
+#   report-api: UPDATE orders SET status = 'cancelled' WHERE id = 4243; the
+#       same row, so it waits: "active", wait event Lock/transactionid,
+#       pg_blocking_pids() = {pid of checkout-worker}, and an ungranted
+#       ShareLock on checkout-worker's transaction id in pg_locks. Safety net:
+#       lock_timeout and statement_timeout of 60 s (set by PGOPTIONS, so there
+#       is no SET statement in the log or in pg_stat_statements).
+#   storefront-pool: SELECT 1; then nothing: "idle" (FIFO too).
+# No polling query: the script waits by reading the log (the UPDATE's
+# duration line, report-api's "still waiting for ShareLock on transaction"),
+# then 3 s more, so that xact_start/state_change are clearly in the past.
+# After the exports checkout-worker sends ROLLBACK: report-api acquires the
+# lock ("acquired ShareLock on transaction ... after ~4000 ms") and its UPDATE
+# commits (~4 s: above the 200 ms threshold, so auto_explain logs its plan,
+# `Update on orders`). The three sessions then disconnect.
+log "run 1: sessions for snapshot 2 (idle in transaction, blocked, idle)"
+APP_CONN=(-X -q -v ON_ERROR_STOP=1 -h "$HOST" -p "$PORT" -U "$APP_ROLE" -d "$APP_DB")
+TX_FIFO=$WORK/checkout-worker.fifo
+IDLE_FIFO=$WORK/storefront-pool.fifo
+mkfifo -m 0600 "$TX_FIFO" "$IDLE_FIFO"
+# Opened read-write (Linux): the open does not block, writes never raise
+# SIGPIPE, and psql reads EOF once the script closes its descriptor (the
+# background psql processes do not inherit descriptors 7 and 8).
+exec 7<>"$TX_FIFO" 8<>"$IDLE_FIFO"
+# (a simple command run with &: $! is the PID of psql itself)
+PGAPPNAME=checkout-worker PGOPTIONS='-c idle_in_transaction_session_timeout=120s' \
+    "$PGBIN/psql" "${APP_CONN[@]}" <"$TX_FIFO" >>"$CLIENT_OUT" 2>&1 7>&- 8>&- &
+tx_pid=$!
+BG_PIDS+=("$tx_pid")
+TX_UPDATE='app=checkout-worker,[^ ]* LOG:  duration: [0-9.]+ ms  statement: UPDATE orders '
+tx_before=$(count_log "$RUN1_LOG" "$TX_UPDATE")
+printf '%s\n' 'BEGIN;' "UPDATE orders SET status = 'hold' WHERE id = 4243;" >&7
+wait_for_log "$RUN1_LOG" "$TX_UPDATE" "$tx_before" 30 \
+    || die "checkout-worker: its UPDATE is not in the log after 30 s"
+
+BLOCKED_WAIT='app=report-api,[^ ]* LOG:  process [0-9]+ still waiting for ShareLock on transaction '
+blocked_before=$(count_log "$RUN1_LOG" "$BLOCKED_WAIT")
+PGAPPNAME=report-api PGOPTIONS='-c lock_timeout=60s -c statement_timeout=60s' \
+    "$PGBIN/psql" "${APP_CONN[@]}" -c "UPDATE orders SET status = 'cancelled' WHERE id = 4243;" \
+    >>"$CLIENT_OUT" 2>&1 </dev/null 7>&- 8>&- &
+blocked_pid=$!
+BG_PIDS+=("$blocked_pid")
+wait_for_log "$RUN1_LOG" "$BLOCKED_WAIT" "$blocked_before" 30 \
+    || die "report-api: no 'still waiting' line in the log after 30 s"
+
+PGAPPNAME=storefront-pool "$PGBIN/psql" "${APP_CONN[@]}" <"$IDLE_FIFO" >>"$CLIENT_OUT" 2>&1 7>&- 8>&- &
+idle_pid=$!
+BG_PIDS+=("$idle_pid")
+IDLE_SELECT='app=storefront-pool,[^ ]* LOG:  duration: [0-9.]+ ms  statement: SELECT 1;'
+idle_before=$(count_log "$RUN1_LOG" "$IDLE_SELECT")
+printf '%s\n' 'SELECT 1;' >&8
+wait_for_log "$RUN1_LOG" "$IDLE_SELECT" "$idle_before" 30 \
+    || die "storefront-pool: its SELECT 1 is not in the log after 30 s"
+sleep 3
+
 # --- statistics snapshot 2 --------------------------------------------------
 # At the end of run 1, before the server stops (the statistics survive a clean
 # restart, but run 2 would add to them): the application database, then the
-# pgbench database.
+# pgbench database. The three sessions above are connected during both.
 log "run 1: statistics snapshot 2 ($APP_DB, $BENCH_DB)"
 export_stats "$APP_DB" "$APP_DB-2"
 export_stats "$BENCH_DB" "$BENCH_DB-2"
+
+# Check that snapshot 2 caught them as intended (pid is column 4 of
+# pg_stat_activity.csv; datname "shop-eu" has no comma).
+act=$STATS_WORK/$APP_DB-2/pg_stat_activity.csv
+tx_row=$(grep -E '^[^,]*,[0-9]+,shop-eu,[0-9]+,[^,]*,[0-9]+,[^,]*,checkout-worker,.*,Client,ClientRead,idle in transaction,' "$act" || true)
+blk_row=$(grep -E '^[^,]*,[0-9]+,shop-eu,[0-9]+,[^,]*,[0-9]+,[^,]*,report-api,.*,Lock,transactionid,active,.*,client backend,\{[0-9]+\}$' "$act" || true)
+idle_row=$(grep -E '^[^,]*,[0-9]+,shop-eu,[0-9]+,[^,]*,[0-9]+,[^,]*,storefront-pool,.*,Client,ClientRead,idle,' "$act" || true)
+[[ $(grep -c . <<<"$tx_row") -eq 1 && -n $tx_row ]] || die "snapshot 2: no single idle-in-transaction checkout-worker row in $act"
+[[ $(grep -c . <<<"$blk_row") -eq 1 && -n $blk_row ]] || die "snapshot 2: no single blocked report-api row in $act"
+[[ -n $idle_row ]] || die "snapshot 2: no idle storefront-pool row in $act"
+tx_backend=$(cut -d, -f4 <<<"$tx_row")
+[[ ${blk_row##*,} == "{$tx_backend}" ]] \
+    || die "snapshot 2: report-api is blocked by ${blk_row##*,}, not by checkout-worker ($tx_backend)"
+grep -qE ',ShareLock,f,' "$STATS_WORK/$APP_DB-2/pg_locks.csv" \
+    || die "snapshot 2: no ungranted ShareLock in pg_locks.csv"
+log "snapshot 2: checkout-worker $tx_backend idle in transaction, blocking report-api $(cut -d, -f4 <<<"$blk_row")"
+
+# End them: checkout-worker rolls back (report-api's UPDATE then goes through
+# and commits) and gets EOF; storefront-pool gets EOF. Each psql exits 0.
+printf '%s\n' 'ROLLBACK;' >&7
+exec 7>&-
+wait "$tx_pid"
+wait "$blocked_pid"
+exec 8>&-
+wait "$idle_pid"
+BG_PIDS=()
 
 log "run 1: stopping server"
 stop_server
