@@ -157,7 +157,10 @@ pub fn read_file(
         && !input.is_stdin()
         && sample
             .first()
-            .is_some_and(|(l, _)| crate::stats::views::looks_like_header(l))
+            // a csvlog written with a header line stays a log
+            .is_some_and(|(l, _)| {
+                crate::stats::views::looks_like_header(l) && !l.contains("log_time")
+            })
     {
         drop(reader);
         return read_stats_csv(input, &name, opts);
@@ -278,9 +281,6 @@ fn read_stats_csv(input: &InputFile, name: &str, opts: AggregateOptions) -> Aggr
         }
     };
     cov.file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
-    if cov.skipped.is_some() && input.explicit {
-        cov.error = cov.skipped.take();
-    }
     cov.bytes = cov.file_bytes.unwrap_or(0);
     let mut agg = FileAggregator::new(name, opts);
     *agg.coverage_mut() = cov;

@@ -6,7 +6,16 @@ use std::io::Write;
 use std::path::Path;
 
 /// Writes `bytes` to `path` atomically, creating the parent directory if needed.
+/// A target that exists and is not a regular file (`/dev/null`, a FIFO, a
+/// terminal) is written directly: renaming over it would replace the device.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Ok(m) = std::fs::metadata(path)
+        && !m.is_file()
+        && !m.is_dir()
+    {
+        let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+        return f.write_all(bytes);
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -44,5 +53,13 @@ mod tests {
             .unwrap()
             .collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_not_replaced() {
+        write_atomic(Path::new("/dev/null"), b"report").unwrap();
+        let m = std::fs::metadata("/dev/null").unwrap();
+        assert!(!m.is_file(), "/dev/null was replaced by a file");
     }
 }

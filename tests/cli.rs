@@ -234,11 +234,10 @@ fn log_text_is_escaped_in_html_and_values_hidden_by_default() {
     // The only <script> tags are pgsift's own inline script.
     assert_eq!(h.matches("<script").count(), 1);
     // Bind parameters appear only with --show-values.
-    assert!(
-        contains_escaped(h, "$1 = 'Customer 1343, it''s"),
-        "parameters shown"
-    );
-    assert!(!hidden.html.contains("Customer 1343"));
+    // (which customer's parameters are the group's slowest example varies by run)
+    assert!(contains_escaped(h, "$1 = 'Customer "), "parameters shown");
+    assert!(contains_escaped(h, ", it''s"), "parameters shown");
+    assert!(!contains_escaped(&hidden.html, "$1 = 'Customer "));
     // Self-contained: a CSP that forbids every network fetch, and no external URL.
     assert!(
         h.contains("Content-Security-Policy\" content=\"default-src 'none'")

@@ -693,9 +693,10 @@ fn unknown_damaged_and_compressed_csvs_never_stop_the_run() {
         .rows
         .len();
     assert_eq!(r.json["statements"].as_array().unwrap().len(), rows);
-    // a named file that is not a statistics view is an error, not a skip
+    // a CSV that is not a statistics view is skipped, even when named
     let named = run(&[s.join("inventory.csv").to_str().unwrap()]);
-    assert_eq!(named.code, 1);
+    assert_eq!(named.code, 0);
+    assert_eq!(named.json["coverage"]["files_skipped"], 1);
 }
 
 #[test]
@@ -825,4 +826,126 @@ fn one_csv_for_two_databases_and_sessions_in_trouble() {
     assert_eq!(a["pool"]["recommended_max"], 12);
     assert_eq!(a["pool"]["verdict"], "ok");
     assert!(!r.html.contains("secret"));
+}
+
+fn edge(name: &str) -> Value {
+    let r = run(&[&format!("tests/data/stats-edge/{name}")]);
+    assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+    r.json
+}
+
+fn index_names(j: &Value, list: &str) -> Vec<String> {
+    let mut v: Vec<String> = j["indexes"][list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["index"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The cases a review of the statistics layer found (hand-made fixtures, see
+/// tests/data/stats-edge/README.md).
+#[test]
+fn review_edge_cases() {
+    // c1: the foreign key keeps the duplicate's twin
+    let j = edge("c1");
+    assert_eq!(index_names(&j, "duplicates"), ["public.t_fk_b"]);
+    assert!(index_names(&j, "unused").is_empty());
+    assert_eq!(index_names(&j, "not_flagged"), ["public.t_fk_a"]);
+    // c2: never drop both sides
+    let j = edge("c2");
+    assert_eq!(index_names(&j, "unused"), ["public.t_x_y"]);
+    assert!(index_names(&j, "redundant").is_empty());
+    // c3: one index stays for the foreign key
+    let j = edge("c3");
+    assert_eq!(index_names(&j, "unused"), ["public.t_r_y"]);
+    assert_eq!(index_names(&j, "not_flagged"), ["public.t_r"]);
+    // lk: AccessShare waiters are not blocked by AccessShare holders
+    let j = edge("lk");
+    let pairs: Vec<(u64, u64)> = j["activity"]["blocked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["blocked_pid"].as_u64().unwrap(),
+                p["blocking_pid"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(pairs, [(12, 10), (12, 11)]);
+    // rs: a reset inside the window (stats_since) gives the later total, said so
+    let j = edge("rs");
+    assert_eq!(j["statements_summary"]["calls"], 150);
+    assert!(
+        j["stats_window"]["resets"][0]
+            .as_str()
+            .unwrap()
+            .contains("reset")
+    );
+    // rep: a replica is not the same server as its primary
+    let j = edge("rep");
+    assert_eq!(j["stats_window"]["databases"].as_array().unwrap().len(), 2);
+    assert!(j["stats_window"]["resets"].as_array().unwrap().is_empty());
+    // pl: pg_indexes cannot show exclusion constraints; gist is never "unused"
+    let j = edge("pl");
+    assert!(
+        !index_names(&j, "unused")
+            .iter()
+            .any(|i| i.contains("overlap"))
+    );
+    assert!(
+        j["indexes"]["limits"][0]
+            .as_str()
+            .unwrap()
+            .contains("exclusion")
+    );
+    // d1: partitioned indexes get a plain DROP (CONCURRENTLY is refused there)
+    let j = edge("d1");
+    for list in ["unused", "duplicates", "redundant"] {
+        for x in j["indexes"][list].as_array().unwrap() {
+            let drop = x["drop"].as_str().unwrap();
+            if x["definition"].as_str().unwrap().contains(" ON ONLY ") {
+                assert!(drop.starts_with("DROP INDEX IF EXISTS"), "{drop}");
+            } else {
+                assert!(drop.starts_with("DROP INDEX CONCURRENTLY"), "{drop}");
+            }
+        }
+    }
+    // unique indexes are never the dropped side
+    let unique_dups: Vec<String> = index_names(&j, "duplicates");
+    assert!(!unique_dups.contains(&"public.u1".to_string()));
+    // md: findings name their database; db2's scans do not make db1's index used
+    let j = edge("md");
+    let unused = j["indexes"]["unused"].as_array().unwrap();
+    assert_eq!(unused.len(), 1);
+    assert_eq!(unused[0]["database"], "db1");
+}
+
+#[test]
+fn the_same_export_twice_and_an_export_without_meta() {
+    let d = tempfile::tempdir().unwrap();
+    copy_dir(LAST, &d.path().join("a"));
+    copy_dir(LAST, &d.path().join("b"));
+    let r = run(&[d.path().to_str().unwrap()]);
+    let w = &r.json["stats_window"];
+    assert_eq!(w["databases"].as_array().unwrap().len(), 1);
+    assert_ne!(w["source"], "snapshots");
+    let once = run(&[LAST]);
+    assert_eq!(r.json["indexes"]["unused"], once.json["indexes"]["unused"]);
+    // without meta.csv the rows' own snapshot_at still make one snapshot
+    let n = tempfile::tempdir().unwrap();
+    copy_dir(LAST, n.path());
+    std::fs::remove_file(n.path().join("meta.csv")).unwrap();
+    let r = run(&[n.path().to_str().unwrap()]);
+    assert_eq!(
+        index_names(&r.json, "unused"),
+        index_names(&once.json, "unused")
+    );
+    assert_eq!(
+        index_names(&r.json, "duplicates"),
+        index_names(&once.json, "duplicates")
+    );
 }

@@ -11,7 +11,7 @@ use crate::parse::timestamp::Timestamp;
 use crate::stats::records::{IndexDef, Session, Statement, Table};
 use crate::stats::snapshot::{DatabaseStats, WindowSource};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// PgHero's and pgCluu's threshold for a cache hit ratio.
 pub const CACHE_HIT_TARGET: f64 = 0.99;
@@ -162,6 +162,8 @@ pub struct IndexesView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UnusedIndex {
+    /// The database (null when the export does not name it).
+    pub database: Option<String>,
     /// `schema.index`.
     pub index: String,
     pub table: String,
@@ -176,6 +178,8 @@ pub struct UnusedIndex {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DuplicateIndex {
+    /// The database (null when the export does not name it).
+    pub database: Option<String>,
     pub index: String,
     pub duplicate_of: String,
     pub table: String,
@@ -189,6 +193,8 @@ pub struct DuplicateIndex {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RedundantIndex {
+    /// The database (null when the export does not name it).
+    pub database: Option<String>,
     pub index: String,
     pub covered_by: String,
     pub table: String,
@@ -203,14 +209,21 @@ pub struct RedundantIndex {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InvalidIndex {
+    /// The database (null when the export does not name it).
+    pub database: Option<String>,
     pub index: String,
     pub table: String,
     pub definition: String,
     pub bytes: Option<u64>,
+    pub drop: String,
+    /// Rebuilding it: the definition again.
+    pub rollback: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct KeptIndex {
+    /// The database (null when the export does not name it).
+    pub database: Option<String>,
     pub index: String,
     pub table: String,
     pub reason: String,
@@ -218,6 +231,8 @@ pub struct KeptIndex {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct WriteOverhead {
+    /// The database (null when the export does not name it).
+    pub database: Option<String>,
     pub table: String,
     pub indexes: usize,
     /// Indexes of the table reported unused, duplicate or redundant.
@@ -231,6 +246,8 @@ pub struct WriteOverhead {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FkWithoutIndex {
+    /// The database (null when the export does not name it).
+    pub database: Option<String>,
     pub table: String,
     pub constraint: String,
     pub columns: Vec<String>,
@@ -253,6 +270,8 @@ pub struct TablesView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SeqScanTable {
+    /// The database (null when the export does not name it).
+    pub database: Option<String>,
     pub table: String,
     pub seq_scan: u64,
     pub seq_tup_read: u64,
@@ -269,6 +288,8 @@ pub struct SeqScanTable {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MaintenanceTable {
+    /// The database (null when the export does not name it).
+    pub database: Option<String>,
     pub table: String,
     pub n_live_tup: u64,
     pub n_dead_tup: u64,
@@ -281,6 +302,8 @@ pub struct MaintenanceTable {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct HotTable {
+    /// The database (null when the export does not name it).
+    pub database: Option<String>,
     pub table: String,
     pub n_tup_upd: u64,
     pub n_tup_hot_upd: u64,
@@ -448,22 +471,23 @@ pub(crate) fn build(
         indexes(&mut view.indexes, d);
         tables(&mut view.tables, &mut view.cache, d, &view.statements, &ts);
     }
-    let removable_tables: Vec<(String, String)> = view
+    type Removable = (Option<String>, String, String);
+    let removable_tables: Vec<Removable> = view
         .indexes
         .unused
         .iter()
-        .map(|u| (u.table.clone(), u.index.clone()))
+        .map(|u| (u.database.clone(), u.table.clone(), u.index.clone()))
         .chain(
             view.indexes
                 .duplicates
                 .iter()
-                .map(|u| (u.table.clone(), u.index.clone())),
+                .map(|u| (u.database.clone(), u.table.clone(), u.index.clone())),
         )
         .chain(
             view.indexes
                 .redundant
                 .iter()
-                .map(|u| (u.table.clone(), u.index.clone())),
+                .map(|u| (u.database.clone(), u.table.clone(), u.index.clone())),
         )
         .collect();
     for d in dbs {
@@ -572,6 +596,13 @@ fn db_caveat(d: &DatabaseStats) -> String {
         None => "an unknown time".into(),
     };
     let replica = d.view.meta.as_ref().and_then(|m| m.is_replica) == Some(true);
+    let short = match seconds {
+        Some(s) if s < 7.0 * 86_400.0 => {
+            " This window is shorter than a week: treat unused indexes as ones to watch, not to drop yet."
+        }
+        None => " The window's length is unknown: check stats_reset before dropping anything.",
+        _ => "",
+    };
     format!(
         "Counters cover {span} ({}). An index unused here may serve rare jobs (month-end reports, \
          restores) outside this window, and replicas keep their own counters: check every replica \
@@ -587,7 +618,7 @@ fn db_caveat(d: &DatabaseStats) -> String {
         } else {
             ""
         }
-    )
+    ) + short
 }
 
 fn statements(
@@ -626,7 +657,12 @@ fn statements(
         .iter()
         .map(|q| (q.fingerprint.as_str(), q))
         .collect();
-    let total: f64 = rows.iter().map(|s| s.total_ms()).sum();
+    // nested statements (toplevel = f) are inside their caller's time: not summed
+    let total: f64 = rows
+        .iter()
+        .filter(|s| s.toplevel != Some(false))
+        .map(|s| s.total_ms())
+        .sum();
     let mut out: Vec<StatementReport> = rows
         .iter()
         .map(|s| {
@@ -696,7 +732,11 @@ fn statements(
     let joined: BTreeSet<&str> = out.iter().filter_map(|s| s.log_group.as_deref()).collect();
     view.statements_summary = Some(StatementsSummary {
         entries: out.len(),
-        calls: out.iter().map(|s| s.calls).sum(),
+        calls: out
+            .iter()
+            .filter(|s| s.toplevel != Some(false))
+            .map(|s| s.calls)
+            .sum(),
         total_ms: round3(total),
         joined_by_queryid: out
             .iter()
@@ -717,10 +757,23 @@ fn statements(
     view.statements = out;
 }
 
-/// Whether `keys` start with the foreign key's columns (in any order).
+/// Whether `def` starts with the foreign key's columns (in any order). A partial
+/// index qualifies only with an `IS NOT NULL` predicate on a key column (foreign
+/// key checks look up non-null values).
 fn covers_fk(def: &IndexDef, fk_cols: &[String]) -> bool {
-    if def.shape.keys.len() < fk_cols.len() || def.shape.predicate.is_some() {
+    if def.shape.keys.len() < fk_cols.len() || def.shape.method != "btree" {
         return false;
+    }
+    if let Some(p) = &def.shape.predicate {
+        let p = p.to_ascii_lowercase();
+        let only_not_null = p.split(" and ").all(|c| {
+            c.trim()
+                .trim_matches(|x| x == '(' || x == ')')
+                .ends_with("is not null")
+        });
+        if !only_not_null {
+            return false;
+        }
     }
     let lead: BTreeSet<String> = def.shape.keys[..fk_cols.len()]
         .iter()
@@ -740,65 +793,104 @@ fn keeper_rank(d: &IndexDef, scans: Option<u64>) -> (bool, bool, bool, std::cmp:
     )
 }
 
+/// The DROP and its rollback for an index (plain DROP on a partitioned table,
+/// where CONCURRENTLY is not allowed).
+fn drop_and_rollback(d: &IndexDef, partitioned: bool) -> (String, String) {
+    let def = d.indexdef.trim().trim_end_matches(';');
+    if partitioned {
+        return (
+            format!(
+                "DROP INDEX IF EXISTS {}; -- partitioned table: CONCURRENTLY is not supported, this takes a short exclusive lock",
+                qualified_sql(&d.schema, &d.name)
+            ),
+            format!("{def};"),
+        );
+    }
+    let upper = def.to_ascii_uppercase();
+    let rollback = match upper.find(" INDEX ") {
+        Some(p) if !upper.contains("CONCURRENTLY") => {
+            format!(
+                "{} INDEX CONCURRENTLY {};",
+                &def[..p],
+                def[p + 7..].trim_start()
+            )
+        }
+        _ => format!("{def};"),
+    };
+    (
+        format!(
+            "DROP INDEX CONCURRENTLY IF EXISTS {};",
+            qualified_sql(&d.schema, &d.name)
+        ),
+        rollback,
+    )
+}
+
+fn db_name(d: &DatabaseStats) -> Option<String> {
+    d.view.database.clone()
+}
+
 fn indexes(out: &mut IndexesView, d: &DatabaseStats) {
     let v = &d.view;
+    let label = v.database.clone().unwrap_or_else(|| v.folder.clone());
     let has_defs = v.views.contains("index definitions");
     let has_usage = v.views.contains("pg_stat_user_indexes");
     if !has_defs && has_usage {
         out.limits.push(format!(
-            "{}: index usage read without index definitions: unused, duplicate and redundant indexes \
-             need them (export indexes.csv with `pgsift export-script`, or pg_indexes)",
-            v.database.as_deref().unwrap_or(&v.folder)
+            "{label}: index usage read without index definitions: unused, duplicate and redundant indexes \
+             need them (export indexes.csv with `pgsift export-script`, or pg_indexes)"
         ));
     }
     if has_defs && !has_usage {
         out.limits.push(format!(
-            "{}: index definitions read without pg_stat_user_indexes: unused indexes cannot be told",
-            v.database.as_deref().unwrap_or(&v.folder)
+            "{label}: index definitions read without pg_stat_user_indexes: unused indexes cannot be told"
+        ));
+    }
+    let catalog = v.index_defs.iter().all(|x| x.catalog);
+    if has_defs && !catalog {
+        out.limits.push(format!(
+            "{label}: index definitions without catalog columns (a plain pg_indexes export): exclusion constraints cannot be told from other indexes, so gist and spgist indexes are never called unused"
         ));
     }
     out.count += v.index_defs.len();
-    let scans = |schema: &str, name: &str| -> Option<u64> {
-        v.indexes
-            .iter()
-            .find(|i| i.schema == schema && i.name == name)
-            .and_then(|i| i.idx_scan)
+    let usage: HashMap<(&str, &str), Option<u64>> = v
+        .indexes
+        .iter()
+        .map(|i| ((i.schema.as_str(), i.name.as_str()), i.idx_scan))
+        .collect();
+    let scans =
+        |schema: &str, name: &str| -> Option<u64> { usage.get(&(schema, name)).copied().flatten() };
+    let partitioned: BTreeSet<(&str, &str)> = v
+        .table_sizes
+        .iter()
+        .filter(|t| t.relkind.as_deref() == Some("p"))
+        .map(|t| (t.schema.as_str(), t.name.as_str()))
+        .collect();
+    let is_partitioned = |x: &IndexDef| {
+        partitioned.contains(&(x.schema.as_str(), x.table.as_str()))
+            || x.indexdef.to_ascii_uppercase().contains(" ON ONLY ")
     };
     let caveat = db_caveat(d);
+    let database = db_name(d);
     let mut defs: Vec<&IndexDef> = v.index_defs.iter().collect();
     defs.sort_by(|a, b| (&a.schema, &a.table, &a.name).cmp(&(&b.schema, &b.table, &b.name)));
-    let drop = |d: &IndexDef| {
-        format!(
-            "DROP INDEX CONCURRENTLY IF EXISTS {};",
-            qualified_sql(&d.schema, &d.name)
-        )
-    };
-    let rollback = |d: &IndexDef| {
-        let def = d.indexdef.trim().trim_end_matches(';');
-        match def.to_ascii_uppercase().find(" INDEX ") {
-            Some(p) if !def.to_ascii_uppercase().contains("CONCURRENTLY") => {
-                format!(
-                    "{} INDEX CONCURRENTLY {};",
-                    &def[..p],
-                    def[p + 7..].trim_start()
-                )
-            }
-            _ => format!("{def};"),
-        }
-    };
-    let mut flagged: BTreeSet<(String, String)> = BTreeSet::new();
-    // invalid
     for x in defs.iter().filter(|x| !x.valid) {
+        let (drop, rollback) = drop_and_rollback(x, is_partitioned(x));
         out.invalid.push(InvalidIndex {
+            database: database.clone(),
             index: qualified(&x.schema, &x.name),
             table: qualified(&x.schema, &x.table),
             definition: x.indexdef.clone(),
             bytes: x.bytes,
+            drop,
+            rollback,
         });
-        flagged.insert((x.schema.clone(), x.name.clone()));
     }
     let valid: Vec<&IndexDef> = defs.iter().copied().filter(|x| x.valid).collect();
-    // exact duplicates and left-prefix redundancy, per table
+    let never_scanned = |x: &IndexDef| has_usage && scans(&x.schema, &x.name) == Some(0);
+    // 1. duplicates and redundant prefixes; the covering side must itself be in
+    // use (an unused covering index is the one to drop, reported as unused)
+    let mut victims: BTreeSet<(String, String)> = BTreeSet::new();
     for a in &valid {
         if a.unique || a.primary || a.exclusion {
             continue; // enforces a constraint: only ever the covering side
@@ -809,26 +901,20 @@ fn indexes(out: &mut IndexesView, d: &DatabaseStats) {
                 && b.table == a.table
                 && b.shape.method == a.shape.method
                 && b.shape.predicate == a.shape.predicate
+                && !victims.contains(&(b.schema.clone(), b.name.clone()))
         };
         let a_scans = scans(&a.schema, &a.name);
-        // exact: same keys and same INCLUDE; keep the best-ranked one
+        let rank = |x: &IndexDef| (keeper_rank(x, scans(&x.schema, &x.name)), x.name.clone());
         let dup_of = valid
             .iter()
             .filter(same_kind)
             .filter(|b| b.shape.keys == a.shape.keys && b.shape.include == a.shape.include)
-            .filter(|b| {
-                keeper_rank(b, scans(&b.schema, &b.name))
-                    .cmp(&keeper_rank(a, a_scans))
-                    .then(b.name.cmp(&a.name))
-                    == std::cmp::Ordering::Less
-            })
-            .min_by(|x, y| {
-                keeper_rank(x, scans(&x.schema, &x.name))
-                    .cmp(&keeper_rank(y, scans(&y.schema, &y.name)))
-                    .then(x.name.cmp(&y.name))
-            });
+            .filter(|b| rank(b) < rank(a))
+            .min_by_key(|b| rank(b));
         if let Some(b) = dup_of {
+            let (drop, rollback) = drop_and_rollback(a, is_partitioned(a));
             out.duplicates.push(DuplicateIndex {
+                database: database.clone(),
                 index: qualified(&a.schema, &a.name),
                 duplicate_of: qualified(&b.schema, &b.name),
                 table: qualified(&a.schema, &a.table),
@@ -836,10 +922,10 @@ fn indexes(out: &mut IndexesView, d: &DatabaseStats) {
                 bytes: a.bytes,
                 idx_scan: a_scans,
                 definition: a.indexdef.clone(),
-                drop: drop(a),
-                rollback: rollback(a),
+                drop,
+                rollback,
             });
-            flagged.insert((a.schema.clone(), a.name.clone()));
+            victims.insert((a.schema.clone(), a.name.clone()));
             continue;
         }
         if a.shape.method != "btree" {
@@ -848,6 +934,7 @@ fn indexes(out: &mut IndexesView, d: &DatabaseStats) {
         let covering = valid
             .iter()
             .filter(same_kind)
+            .filter(|b| !never_scanned(b) || b.unique || b.primary)
             .filter(|b| {
                 let n = a.shape.keys.len();
                 let prefix = b.shape.keys.len() >= n && b.shape.keys[..n] == a.shape.keys[..];
@@ -859,19 +946,11 @@ fn indexes(out: &mut IndexesView, d: &DatabaseStats) {
                     .collect();
                 prefix && strictly && a.shape.include.iter().all(|c| rest.contains(c))
             })
-            .min_by(|x, y| {
-                x.shape
-                    .keys
-                    .len()
-                    .cmp(&y.shape.keys.len())
-                    .then(
-                        keeper_rank(x, scans(&x.schema, &x.name))
-                            .cmp(&keeper_rank(y, scans(&y.schema, &y.name))),
-                    )
-                    .then(x.name.cmp(&y.name))
-            });
+            .min_by_key(|x| (x.shape.keys.len(), rank(x)));
         if let Some(b) = covering {
+            let (drop, rollback) = drop_and_rollback(a, is_partitioned(a));
             out.redundant.push(RedundantIndex {
+                database: database.clone(),
                 index: qualified(&a.schema, &a.name),
                 covered_by: qualified(&b.schema, &b.name),
                 table: qualified(&a.schema, &a.table),
@@ -880,78 +959,105 @@ fn indexes(out: &mut IndexesView, d: &DatabaseStats) {
                 bytes: a.bytes,
                 idx_scan: a_scans,
                 definition: a.indexdef.clone(),
-                drop: drop(a),
-                rollback: rollback(a),
+                drop,
+                rollback,
             });
-            flagged.insert((a.schema.clone(), a.name.clone()));
+            victims.insert((a.schema.clone(), a.name.clone()));
         }
     }
-    // unused
+    // 2. never scanned in the window
     if !has_usage {
         return;
     }
+    let mut unused: Vec<&IndexDef> = Vec::new();
     for x in &valid {
-        if scans(&x.schema, &x.name) != Some(0) {
+        if !never_scanned(x) || victims.contains(&(x.schema.clone(), x.name.clone())) {
             continue;
         }
-        let name = qualified(&x.schema, &x.name);
-        let table = qualified(&x.schema, &x.table);
-        let kept = |reason: &str| KeptIndex {
-            index: name.clone(),
-            table: table.clone(),
-            reason: reason.to_string(),
+        let kept = |reason: String| KeptIndex {
+            database: database.clone(),
+            index: qualified(&x.schema, &x.name),
+            table: qualified(&x.schema, &x.table),
+            reason,
         };
         if x.primary {
             out.not_flagged.push(kept(
-                "primary key: enforces uniqueness even when never scanned",
+                "primary key: enforces uniqueness even when never scanned".into(),
             ));
-            continue;
+        } else if x.exclusion {
+            out.not_flagged.push(kept("exclusion constraint".into()));
+        } else if x.unique {
+            out.not_flagged.push(kept(
+                "unique: enforces uniqueness even when never scanned".into(),
+            ));
+        } else if !catalog && matches!(x.shape.method.as_str(), "gist" | "spgist") {
+            out.not_flagged.push(kept(
+                "gist/spgist index read from pg_indexes: it may back an exclusion constraint"
+                    .into(),
+            ));
+        } else {
+            unused.push(x);
         }
-        if x.exclusion {
-            out.not_flagged.push(kept("exclusion constraint"));
-            continue;
-        }
-        if x.unique {
-            out.not_flagged
-                .push(kept("unique: enforces uniqueness even when never scanned"));
-            continue;
-        }
-        let fk = v.foreign_keys.iter().find(|f| {
-            f.schema == x.schema
-                && f.table == x.table
-                && covers_fk(x, &f.columns)
-                && !valid.iter().any(|o| {
-                    o.name != x.name
-                        && o.schema == x.schema
-                        && o.table == x.table
-                        && covers_fk(o, &f.columns)
-                })
+    }
+    // 3. a foreign key keeps one index: if every index serving it (victims
+    // aside) is unused, the smallest one stays
+    let mut fk_kept: BTreeSet<(String, String)> = BTreeSet::new();
+    for f in &v.foreign_keys {
+        let serving: Vec<&&IndexDef> = valid
+            .iter()
+            .filter(|x| {
+                x.schema == f.schema
+                    && x.table == f.table
+                    && covers_fk(x, &f.columns)
+                    && !victims.contains(&(x.schema.clone(), x.name.clone()))
+            })
+            .collect();
+        let all_unused = serving.iter().all(|x| {
+            unused
+                .iter()
+                .any(|u| u.schema == x.schema && u.name == x.name)
         });
-        if let Some(f) = fk {
-            out.not_flagged.push(kept(&format!(
-                "the only index of foreign key {} ({}): deletes and key updates on {} use it",
-                f.name,
-                f.columns.join(", "),
-                f.referenced.as_deref().unwrap_or("the referenced table")
-            )));
+        if let Some(keep) = serving
+            .iter()
+            .filter(|_| all_unused)
+            .min_by_key(|x| (x.shape.keys.len(), x.name.clone()))
+            && fk_kept.insert((keep.schema.clone(), keep.name.clone()))
+        {
+            out.not_flagged.push(KeptIndex {
+                database: database.clone(),
+                index: qualified(&keep.schema, &keep.name),
+                table: qualified(&keep.schema, &keep.table),
+                reason: format!(
+                    "the index foreign key {} ({}) needs: deletes and key updates on {} look rows up by it",
+                    f.name,
+                    f.columns.join(", "),
+                    f.referenced.as_deref().unwrap_or("the referenced table")
+                ),
+            });
+        }
+    }
+    for x in unused {
+        if fk_kept.contains(&(x.schema.clone(), x.name.clone())) {
             continue;
         }
-        if flagged.contains(&(x.schema.clone(), x.name.clone())) {
-            continue; // already a duplicate or redundant
-        }
+        let (drop, rollback) = drop_and_rollback(x, is_partitioned(x));
         out.unused.push(UnusedIndex {
-            index: name,
-            table,
+            database: database.clone(),
+            index: qualified(&x.schema, &x.name),
+            table: qualified(&x.schema, &x.table),
             columns: x.shape.keys.clone(),
             bytes: x.bytes,
             idx_scan: 0,
             definition: x.indexdef.clone(),
-            drop: drop(x),
-            rollback: rollback(x),
+            drop,
+            rollback,
             caveat: caveat.clone(),
         });
     }
     // foreign keys whose columns start no index
+    if !has_defs {
+        return;
+    }
     for f in &v.foreign_keys {
         if valid
             .iter()
@@ -959,31 +1065,41 @@ fn indexes(out: &mut IndexesView, d: &DatabaseStats) {
         {
             continue;
         }
-        if !has_defs {
-            continue;
-        }
         let cols: Vec<String> = f.columns.iter().map(|c| quote_ident(c)).collect();
         let name = format!("{}_{}_idx", f.table, f.columns.join("_"));
+        let part = partitioned.contains(&(f.schema.as_str(), f.table.as_str()));
         out.fk_without_index.push(FkWithoutIndex {
+            database: database.clone(),
             table: qualified(&f.schema, &f.table),
             constraint: f.name.clone(),
             columns: f.columns.clone(),
             referenced: f.referenced.clone(),
             create: format!(
-                "CREATE INDEX CONCURRENTLY {} ON {} ({});",
+                "CREATE INDEX {}{} ON {} ({});{}",
+                if part { "" } else { "CONCURRENTLY " },
                 quote_ident(&name),
                 qualified_sql(&f.schema, &f.table),
-                cols.join(", ")
+                cols.join(", "),
+                if part {
+                    " -- partitioned table: CONCURRENTLY is not supported on the parent (or index each partition CONCURRENTLY, then CREATE INDEX ON ONLY the parent and ATTACH)"
+                } else {
+                    ""
+                }
             ),
             rollback: format!(
-                "DROP INDEX CONCURRENTLY IF EXISTS {};",
+                "DROP INDEX {}IF EXISTS {};",
+                if part { "" } else { "CONCURRENTLY " },
                 qualified_sql(&f.schema, &name)
             ),
         });
     }
 }
 
-fn write_overhead(out: &mut IndexesView, d: &DatabaseStats, removable: &[(String, String)]) {
+fn write_overhead(
+    out: &mut IndexesView,
+    d: &DatabaseStats,
+    removable: &[(Option<String>, String, String)],
+) {
     let v = &d.view;
     let secs = match (d.start, d.end) {
         (Some(a), Some(b)) if b.0 > a.0 => Some((b.0 - a.0) as f64 / 1000.0),
@@ -998,14 +1114,15 @@ fn write_overhead(out: &mut IndexesView, d: &DatabaseStats, removable: &[(String
             .count();
         let rem: Vec<String> = removable
             .iter()
-            .filter(|(tab, _)| *tab == name)
-            .map(|(_, i)| i.clone())
+            .filter(|(db, tab, _)| *tab == name && *db == v.database)
+            .map(|(_, _, i)| i.clone())
             .collect();
         let writes = t.writes();
         if writes == 0 || (count < MANY_INDEXES && rem.is_empty()) {
             continue;
         }
         out.write_overhead.push(WriteOverhead {
+            database: db_name(d),
             table: name,
             indexes: count,
             writes,
@@ -1036,7 +1153,7 @@ fn statement_reads(normalized: &str, schema: &str, table: &str) -> bool {
     let want = table.to_ascii_lowercase();
     let qualified = format!("{}.{}", schema.to_ascii_lowercase(), want);
     words.windows(2).any(|w| {
-        matches!(w[0], "from" | "join" | "update" | "into")
+        matches!(w[0], "from" | "join" | "update")
             && (w[1].trim_matches('"') == want || w[1] == qualified)
     })
 }
@@ -1070,12 +1187,13 @@ fn tables(
             idx.1 += r;
         }
         seq_scan(out, t, &name, v, statements);
-        maintenance(out, t, &name, now, ts);
+        maintenance(out, t, &name, now, ts, v.database.clone());
         if let (Some(u), Some(h)) = (t.n_tup_upd, t.n_tup_hot_upd)
             && u >= 1000
             && (h as f64) < 0.5 * u as f64
         {
             out.hot_updates.push(HotTable {
+                database: db_name(d),
                 table: name.clone(),
                 n_tup_upd: u,
                 n_tup_hot_upd: h,
@@ -1115,6 +1233,7 @@ fn seq_scan(
         return;
     }
     out.seq_scan_heavy.push(SeqScanTable {
+        database: v.database.clone(),
         table: name.to_string(),
         seq_scan: seq,
         seq_tup_read: read,
@@ -1129,6 +1248,7 @@ fn seq_scan(
             .and_then(|s| s.table_bytes),
         statements: statements
             .iter()
+            .filter(|s| s.database.is_none() || s.database == v.database)
             .filter(|s| statement_reads(&s.normalized, &t.schema, &t.name))
             .take(5)
             .map(|s| s.fingerprint.clone())
@@ -1142,6 +1262,7 @@ fn maintenance(
     name: &str,
     now: Option<Timestamp>,
     ts: &dyn Fn(Option<Timestamp>) -> Option<String>,
+    database: Option<String>,
 ) {
     let (Some(live), Some(dead)) = (t.n_live_tup, t.n_dead_tup) else {
         return;
@@ -1187,6 +1308,7 @@ fn maintenance(
         return;
     }
     out.maintenance.push(MaintenanceTable {
+        database,
         table: name.to_string(),
         n_live_tup: live,
         n_dead_tup: dead,
@@ -1287,11 +1409,17 @@ fn sessions_now(
             }));
         all.extend(d.view.sessions.iter());
         locks_waiting += d.view.locks.iter().filter(|l| !l.granted).count() as u64;
-        // pairs from pg_locks when pg_blocking_pids was not exported
-        if d.view.sessions.iter().all(|s| s.blocked_by.is_empty()) {
+        // pairs from pg_locks when pg_blocking_pids was not exported: a waiting
+        // lock and a granted one on the same object, in conflicting modes
+        if !d.view.sessions.iter().any(|s| s.blocked_by_known) {
             for w in d.view.locks.iter().filter(|l| !l.granted) {
                 for h in d.view.locks.iter().filter(|h| {
-                    h.granted && h.pid != w.pid && h.relation.is_some() && h.relation == w.relation
+                    h.granted
+                        && h.pid != w.pid
+                        && h.locktype == w.locktype
+                        && h.object.is_some()
+                        && h.object == w.object
+                        && modes_conflict(&w.mode, &h.mode)
                 }) {
                     if let (Some(a), Some(b)) = (w.pid, h.pid) {
                         now.blocked.push(BlockedPair {
@@ -1383,6 +1511,38 @@ fn sessions_now(
         });
     }
     Some(now)
+}
+
+/// PostgreSQL's table of conflicting lock modes.
+fn modes_conflict(a: &str, b: &str) -> bool {
+    const MODES: [&str; 8] = [
+        "AccessShareLock",
+        "RowShareLock",
+        "RowExclusiveLock",
+        "ShareUpdateExclusiveLock",
+        "ShareLock",
+        "ShareRowExclusiveLock",
+        "ExclusiveLock",
+        "AccessExclusiveLock",
+    ];
+    // conflicts[i] lists the modes (by index) mode i conflicts with
+    const CONFLICTS: [&[usize]; 8] = [
+        &[7],
+        &[6, 7],
+        &[4, 5, 6, 7],
+        &[3, 4, 5, 6, 7],
+        &[2, 3, 5, 6, 7],
+        &[2, 3, 4, 5, 6, 7],
+        &[1, 2, 3, 4, 5, 6, 7],
+        &[0, 1, 2, 3, 4, 5, 6, 7],
+    ];
+    match (
+        MODES.iter().position(|m| *m == a),
+        MODES.iter().position(|m| *m == b),
+    ) {
+        (Some(i), Some(j)) => CONFLICTS[i].contains(&j),
+        _ => true,
+    }
 }
 
 fn checkpointer(dbs: &[DatabaseStats]) -> Option<CheckpointerView> {

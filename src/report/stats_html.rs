@@ -238,11 +238,8 @@ pub fn build(a: &Audit, top: usize) -> StatsPage {
                 "a failed CREATE INDEX CONCURRENTLY left it: written on every change, never read"
                     .into(),
             size: x.bytes.map(bytes).unwrap_or_default(),
-            change: format!(
-                "DROP INDEX CONCURRENTLY IF EXISTS {}; -- then build it again if it is needed",
-                x.index
-            ),
-            rollback: x.definition.clone(),
+            change: format!("{} -- then build it again if it is needed", x.drop),
+            rollback: x.rollback.clone(),
         });
     }
     for x in &ix.duplicates {

@@ -256,6 +256,9 @@ pub struct IndexDef {
     pub bytes: Option<u64>,
     /// The definition as exported.
     pub indexdef: String,
+    /// Catalog columns (`indisprimary`, `indisunique`, ...) were exported, not just
+    /// `pg_indexes`: exclusion constraints and validity are known.
+    pub catalog: bool,
 }
 
 impl IndexDef {
@@ -285,6 +288,7 @@ impl IndexDef {
             primary,
             exclusion,
             valid: r.bool(&["indisvalid"]).unwrap_or(true),
+            catalog: r.text(&["indisprimary"]).is_some() || r.text(&["indisexclusion"]).is_some(),
             constraint,
             bytes: r.u64(&[
                 "index_bytes",
@@ -411,6 +415,8 @@ pub struct Session {
     /// Raw text (may hold values; masked when analyzed).
     pub query: Option<String>,
     pub blocked_by: Vec<u64>,
+    /// The export has a `blocked_by` (`pg_blocking_pids`) column.
+    pub blocked_by_known: bool,
     pub snapshot_at: Option<Timestamp>,
 }
 
@@ -440,6 +446,7 @@ impl Session {
             wait_event: r.string(&["wait_event"]),
             query: r.string(&["query"]),
             blocked_by,
+            blocked_by_known: r.has(&["blocked_by", "pg_blocking_pids"]),
             snapshot_at: r.time(&["snapshot_at"]),
         }
     }
@@ -461,6 +468,9 @@ pub struct Lock {
     pub mode: String,
     pub granted: bool,
     pub relation: Option<String>,
+    /// What is locked, for matching a waiter with a holder: the relation, the
+    /// transaction id, the row (page, tuple), ...
+    pub object: Option<String>,
     pub waitstart: Option<Timestamp>,
 }
 
@@ -472,6 +482,24 @@ impl Lock {
             mode: r.string(&["mode"])?,
             granted: r.bool(&["granted"])?,
             relation: r.string(&["relation_name"]),
+            object: {
+                let parts: Vec<&str> = [
+                    "database",
+                    "relation",
+                    "page",
+                    "tuple",
+                    "virtualxid",
+                    "transactionid",
+                    "classid",
+                    "objid",
+                    "objsubid",
+                    "relation_name",
+                ]
+                .iter()
+                .map(|c| r.text(&[c]).unwrap_or(""))
+                .collect();
+                parts.iter().any(|p| !p.is_empty()).then(|| parts.join("/"))
+            },
             waitstart: r.time(&["waitstart"]),
         })
     }

@@ -7,7 +7,7 @@
 use super::records::*;
 use super::{Keyed, Records, StatsInput};
 use crate::parse::timestamp::Timestamp;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Rows whose snapshot times are at most this far apart belong to one snapshot
 /// (exports that took `now()` once per file).
@@ -137,6 +137,9 @@ fn folder_snapshots(folder: &str, r: &Records) -> Vec<Snapshot> {
         column_stats
     );
     let clusters = cluster(&times, &r.times_in_one_file);
+    // rows without a time (definitions, sizes, settings): the export's time, else
+    // the latest snapshot of the folder (catalogs describe the present)
+    let default_at = default_at.or_else(|| clusters.values().max().copied());
     let key_of = |at: Option<Timestamp>, db: &Option<String>| -> SnapKey {
         let at = at
             .or(default_at)
@@ -184,7 +187,15 @@ fn folder_snapshots(folder: &str, r: &Records) -> Vec<Snapshot> {
     snaps
         .into_values()
         .map(|mut s| {
-            s.server = meta.as_ref().and_then(|m| m.server.clone());
+            s.server = meta.as_ref().and_then(|m| {
+                m.server.clone().map(|srv| {
+                    if m.is_replica == Some(true) {
+                        format!("{srv} (replica)")
+                    } else {
+                        srv
+                    }
+                })
+            });
             if s.meta.is_none() {
                 s.meta = meta.clone();
             }
@@ -255,8 +266,31 @@ fn merge_index(indexes: &mut Vec<Index>, i: &Index) {
 /// Every database's statistics over its window, sorted by server and database.
 pub fn build(input: &StatsInput) -> Vec<DatabaseStats> {
     let mut by_db: BTreeMap<(Option<String>, Option<String>), Vec<Snapshot>> = BTreeMap::new();
-    for (folder, r) in &input.folders {
-        for s in folder_snapshots(folder, r) {
+    let all: Vec<Snapshot> = input
+        .folders
+        .iter()
+        .flat_map(|(folder, r)| folder_snapshots(folder, r))
+        .collect();
+    // an export without meta.csv does not name its server: it belongs to the one
+    // server whose exports have the same database, when there is exactly one
+    let mut servers: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
+    for s in &all {
+        if let Some(srv) = &s.server {
+            servers
+                .entry(s.database.clone())
+                .or_default()
+                .insert(srv.clone());
+        }
+    }
+    for mut s in all {
+        if s.server.is_none()
+            && let Some(set) = servers.get(&s.database)
+            && set.len() == 1
+        {
+            s.server = set.iter().next().cloned();
+        }
+        {
+            let s = s;
             by_db
                 .entry((s.server.clone(), s.database.clone()))
                 .or_default()
@@ -264,24 +298,48 @@ pub fn build(input: &StatsInput) -> Vec<DatabaseStats> {
         }
     }
     let mut out = Vec::new();
-    for (_, mut snaps) in by_db {
-        // Snapshots without a time cannot be ordered: each stands alone.
-        let (timed, untimed): (Vec<Snapshot>, Vec<Snapshot>) =
-            snaps.drain(..).partition(|s| s.taken_at.is_some());
-        for s in untimed {
-            out.push(single(s));
-        }
-        let mut timed = timed;
+    for (_, snaps) in by_db {
+        // one result per database: snapshots without a time cannot be ordered,
+        // so next to timed ones they are left out (and said so); the same time
+        // twice is the same snapshot given twice
+        let (mut timed, mut untimed): (Vec<Snapshot>, Vec<Snapshot>) =
+            snaps.into_iter().partition(|s| s.taken_at.is_some());
+        let mut notes = Vec::new();
         timed.sort_by(|a, b| a.taken_at.cmp(&b.taken_at).then(a.folder.cmp(&b.folder)));
-        match timed.len() {
-            0 => {}
-            1 => out.push(single(timed.pop().unwrap())),
+        let before = timed.len();
+        timed.dedup_by(|b, a| a.taken_at == b.taken_at);
+        if timed.len() < before {
+            notes.push(format!(
+                "{} export(s) with the same snapshot time as another were read once",
+                before - timed.len()
+            ));
+        }
+        untimed.sort_by(|a, b| a.folder.cmp(&b.folder));
+        let mut d = match timed.len() {
+            0 => {
+                let last = untimed.pop().expect("a group has a snapshot");
+                single(last)
+            }
+            1 => single(timed.pop().unwrap()),
             n => {
                 let last = timed.pop().unwrap();
                 let first = timed.swap_remove(0);
-                out.push(window(first, last, n));
+                window(first, last, n)
             }
+        };
+        if !untimed.is_empty() {
+            notes.push(format!(
+                "{} other export(s) of this database have no snapshot time and cannot be ordered; left out: {}",
+                untimed.len(),
+                untimed
+                    .iter()
+                    .map(|u| u.folder.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
+        d.resets.extend(notes);
+        out.push(d);
     }
     out
 }
@@ -331,8 +389,36 @@ fn delta_f(a: Option<f64>, b: Option<f64>, reset: &mut bool) -> Option<f64> {
     }
 }
 
+/// A reset time that falls after the first snapshot: the counters restarted
+/// inside the window and the later totals are the window's.
+fn reset_inside(reset: Option<Timestamp>, first: &Snapshot) -> bool {
+    matches!((reset, first.taken_at), (Some(r), Some(f)) if r > f)
+}
+
 fn window(first: Snapshot, mut last: Snapshot, n: usize) -> DatabaseStats {
     let mut resets = Vec::new();
+    let pgss_reset = reset_inside(
+        last.statements_info.as_ref().and_then(|i| i.stats_reset),
+        &first,
+    );
+    if pgss_reset {
+        resets.push("pg_stat_statements was reset inside the window (pg_stat_statements_info.stats_reset): its totals since the reset are used".into());
+    }
+    let db_reset = reset_inside(
+        last.meta
+            .as_ref()
+            .and_then(|m| m.db_stats_reset)
+            .or_else(|| {
+                last.databases
+                    .iter()
+                    .find(|d| Some(&d.datname) == last.database.as_ref())
+                    .and_then(|d| d.stats_reset)
+            }),
+        &first,
+    );
+    if db_reset {
+        resets.push("the database's statistics were reset inside the window (stats_reset): table and index totals since the reset are used".into());
+    }
     // pg_stat_statements
     let before: BTreeMap<String, &Statement> =
         first.statements.iter().map(|s| (s.key(), s)).collect();
@@ -344,6 +430,13 @@ fn window(first: Snapshot, mut last: Snapshot, n: usize) -> DatabaseStats {
             let Some(a) = before.get(&s.key()) else {
                 return Some(s.clone());
             };
+            if pgss_reset {
+                return Some(s.clone());
+            }
+            if reset_inside(s.stats_since, &first) {
+                reset_statements += 1;
+                return Some(s.clone());
+            }
             if s.calls < a.calls || s.exec_ms + 1e-9 < a.exec_ms {
                 reset_statements += 1;
                 return Some(s.clone());
@@ -366,17 +459,26 @@ fn window(first: Snapshot, mut last: Snapshot, n: usize) -> DatabaseStats {
         .collect();
     if reset_statements > 0 {
         resets.push(format!(
-            "pg_stat_statements: {reset_statements} entries counted fewer calls in the later snapshot (reset or evicted); their later totals are used"
+            "pg_stat_statements: {reset_statements} entries were reset or evicted inside the window (fewer calls later, or stats_since after the first snapshot); their later totals are used"
         ));
     }
     // tables
     let mut reset_tables = Vec::new();
+    let first_tables: HashMap<(&str, &str), &Table> = first
+        .tables
+        .iter()
+        .map(|t| ((t.schema.as_str(), t.name.as_str()), t))
+        .collect();
+    let first_indexes: HashMap<(&str, &str), &Index> = first
+        .indexes
+        .iter()
+        .map(|i| ((i.schema.as_str(), i.name.as_str()), i))
+        .collect();
     for t in &mut last.tables {
-        let Some(a) = first
-            .tables
-            .iter()
-            .find(|x| x.schema == t.schema && x.name == t.name)
-        else {
+        if db_reset {
+            continue;
+        }
+        let Some(a) = first_tables.get(&(t.schema.as_str(), t.name.as_str())) else {
             continue;
         };
         let mut r = false;
@@ -409,11 +511,10 @@ fn window(first: Snapshot, mut last: Snapshot, n: usize) -> DatabaseStats {
     }
     let mut reset_indexes = Vec::new();
     for i in &mut last.indexes {
-        let Some(a) = first
-            .indexes
-            .iter()
-            .find(|x| x.schema == i.schema && x.name == i.name)
-        else {
+        if db_reset {
+            continue;
+        }
+        let Some(a) = first_indexes.get(&(i.schema.as_str(), i.name.as_str())) else {
             continue;
         };
         let mut r = false;

@@ -177,7 +177,10 @@ pub fn looks_like_header(line: &str) -> bool {
     let line = line
         .trim_end_matches(['\r', '\n'])
         .trim_start_matches('\u{feff}');
-    let fields: Vec<&str> = line.split(',').collect();
+    let mut fields: Vec<&str> = line.split(',').collect();
+    if fields.len() > 2 && fields.last().is_some_and(|f| f.trim().is_empty()) {
+        fields.pop();
+    }
     fields.len() >= 2
         && fields.iter().all(|f| {
             let f = f.trim().trim_matches('"');
@@ -211,6 +214,11 @@ impl<'a> Row<'a> {
             record,
             bad: Default::default(),
         }
+    }
+
+    /// Whether the header has one of `names`.
+    pub fn has(&self, names: &[&str]) -> bool {
+        self.header.position(names).is_some()
     }
 
     /// The trimmed, non-empty text of the first of `names` present.
