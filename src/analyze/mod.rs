@@ -4,6 +4,7 @@
 //! depend on the order in which partial results were merged.
 
 pub mod activity;
+pub mod index_advice;
 pub mod nplusone;
 pub mod stats;
 
@@ -51,6 +52,8 @@ pub struct Audit {
     pub stats: stats::StatsView,
     /// N+1 bursts found in the log, and suspected ones from pg_stat_statements.
     pub n_plus_one: nplusone::NPlusOneView,
+    /// Indexes to create, from query text corroborated by sequential scans.
+    pub index_recommendations: Vec<index_advice::IndexRecommendation>,
 }
 
 /// Whole-input figures.
@@ -313,8 +316,10 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
             q.query_ids.iter().map(move |id| (*id, fp.clone()))
         })
         .collect();
+    let dbs = crate::stats::snapshot::build(&agg.stats);
+    let activity = activity::build(&agg.activity, &tz);
     let stats = stats::build(
-        &crate::stats::snapshot::build(&agg.stats),
+        &dbs,
         &queries,
         &log_query_ids,
         &stats::StatsOptions {
@@ -385,8 +390,15 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
             .map(|x| sample_report(x, &tz))
             .collect(),
         latency_bins,
-        activity: activity::build(&agg.activity, &tz),
         n_plus_one: nplusone::build(&agg.bursts, &queries, &stats.statements, &tz),
+        index_recommendations: index_advice::build(
+            &queries,
+            &stats.statements,
+            &activity.plans,
+            &dbs,
+            &stats.tables.seq_scan_heavy,
+        ),
+        activity,
         stats,
         queries,
     }
