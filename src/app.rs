@@ -80,6 +80,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
             values_shown: config.show_values,
             tz: config.tz.clone(),
             cpu_cores: config.cpu_cores,
+            baseline: config.baseline.clone(),
         },
     );
     let html = report::html::render(&audit, config.top);

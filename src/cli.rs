@@ -24,7 +24,7 @@ pub struct Cli {
 pub enum Command {
     /// Read PostgreSQL logs and statistics CSVs and write the audit report.
     #[command(after_help = REPORT_EXAMPLE)]
-    Report(ReportArgs),
+    Report(Box<ReportArgs>),
     /// Print the psql script that exports the statistics CSVs pgsift reads
     /// (PostgreSQL 12 to 18; run it as a role with pg_monitor, one folder per database).
     ExportScript,
@@ -69,6 +69,9 @@ pub struct ReportArgs {
     /// CPU cores of the database server: sizes the connection pool (2-3x cores).
     #[arg(long, value_name = "N")]
     pub cpu_cores: Option<u32>,
+    /// An earlier run's --json: compare query latencies before and after a change.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// A validated run configuration.
@@ -84,6 +87,8 @@ pub struct Config {
     pub format: Option<crate::input::sniff::LogFormat>,
     pub tz: Option<String>,
     pub cpu_cores: Option<u32>,
+    /// The parsed `--baseline` audit.
+    pub baseline: Option<serde_json::Value>,
 }
 
 impl ReportArgs {
@@ -114,7 +119,20 @@ impl ReportArgs {
         if self.cpu_cores == Some(0) {
             return Err("--cpu-cores must be at least 1".into());
         }
+        let baseline = match &self.baseline {
+            None => None,
+            Some(p) => {
+                let text =
+                    std::fs::read(p).map_err(|e| format!("--baseline {}: {e}", p.display()))?;
+                let v: serde_json::Value = serde_json::from_slice(&text)
+                    .map_err(|e| format!("--baseline {}: not JSON: {e}", p.display()))?;
+                crate::analyze::compare::check(&v)
+                    .map_err(|e| format!("--baseline {}: {e}", p.display()))?;
+                Some(v)
+            }
+        };
         Ok(Config {
+            baseline,
             cpu_cores: self.cpu_cores,
             format,
             tz: self.tz,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Report(args) => pgsift::app::main_report(args),
+        Command::Report(args) => pgsift::app::main_report(*args),
         Command::ExportScript => pgsift::app::print_export_script(),
     }
 }

@@ -273,6 +273,7 @@ fn comparable(mut j: Value) -> Value {
             b["example_file"] = Value::Null;
         }
     }
+    j["transaction_pauses"]["max_gap_at"] = Value::Null;
     j
 }
 

@@ -4,6 +4,9 @@
 //! depend on the order in which partial results were merged.
 
 pub mod activity;
+pub mod checklist;
+pub mod compare;
+pub mod findings;
 pub mod index_advice;
 pub mod nplusone;
 pub mod stats;
@@ -54,6 +57,18 @@ pub struct Audit {
     pub n_plus_one: nplusone::NPlusOneView,
     /// Indexes to create, from query text corroborated by sequential scans.
     pub index_recommendations: Vec<index_advice::IndexRecommendation>,
+    /// Pauses between statements of explicit transactions (time lost outside the database).
+    pub transaction_pauses: nplusone::TransactionPauses,
+    /// Every problem found, ranked by time at stake.
+    pub findings: Vec<findings::Finding>,
+    /// The optimization checklist, item by item.
+    pub checklist: Vec<findings::CheckItem>,
+    /// Values to alert on, from this run.
+    pub thresholds: Vec<findings::Threshold>,
+    /// The report's opening sentences.
+    pub first_screen: findings::FirstScreen,
+    /// Against `--baseline` (null without it).
+    pub comparison: Option<compare::Comparison>,
 }
 
 /// Whole-input figures.
@@ -240,6 +255,8 @@ pub struct AnalyzeOptions {
     pub tz: Option<String>,
     /// CPU cores of the database server (`--cpu-cores`), to size a connection pool.
     pub cpu_cores: Option<u32>,
+    /// An earlier run's JSON audit (`--baseline`), checked with [`compare::check`].
+    pub baseline: Option<serde_json::Value>,
 }
 
 /// The zone times are shown in.
@@ -343,7 +360,7 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
             bin
         })
         .collect();
-    Audit {
+    let mut audit = Audit {
         schema_version: SCHEMA_VERSION,
         generator: format!("pgsift {}", env!("CARGO_PKG_VERSION")),
         summary: AuditSummary {
@@ -400,6 +417,23 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
         ),
         activity,
         stats,
+        transaction_pauses: nplusone::TransactionPauses::from(
+            &agg.bursts.tx,
+            crate::aggregate::bursts::BurstOptions::default().tx_gap_ms,
+        ),
+        findings: Vec::new(),
+        checklist: Vec::new(),
+        thresholds: Vec::new(),
+        first_screen: Default::default(),
+        comparison: opts
+            .baseline
+            .as_ref()
+            .map(|b| compare::compare(b, &queries, s.executions, ms(s.total_us))),
         queries,
-    }
+    };
+    audit.findings = findings::findings(&audit, &dbs);
+    audit.checklist = checklist::checklist(&audit, &audit.findings, &dbs);
+    audit.thresholds = checklist::thresholds(&audit);
+    audit.first_screen = checklist::first_screen(&audit, &audit.findings);
+    audit
 }

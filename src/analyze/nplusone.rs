@@ -11,6 +11,38 @@ use crate::parse::timestamp::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Pauses between the statements of explicit transactions (time the session
+/// held its transaction open doing something else).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct TransactionPauses {
+    /// Explicit transactions seen from BEGIN (needs every statement logged).
+    pub transactions: u64,
+    pub statements: u64,
+    /// Pauses of `pause_threshold_ms` or more, and their total.
+    pub long_gaps: u64,
+    pub long_gap_ms: f64,
+    pub pause_threshold_ms: i64,
+    pub total_gap_ms: f64,
+    pub max_gap_ms: f64,
+    /// Where the longest pause ended: `file:line`.
+    pub max_gap_at: Option<String>,
+}
+
+impl TransactionPauses {
+    pub(crate) fn from(tx: &crate::aggregate::bursts::TxGaps, threshold_ms: i64) -> Self {
+        TransactionPauses {
+            transactions: tx.transactions,
+            statements: tx.statements,
+            long_gaps: tx.long_gaps,
+            long_gap_ms: super::ms(tx.long_gap_us),
+            pause_threshold_ms: threshold_ms,
+            total_gap_ms: super::ms(tx.gap_us),
+            max_gap_ms: super::ms(tx.max_gap_us),
+            max_gap_at: tx.max_gap_at.as_ref().map(|(f, l)| format!("{f}:{l}")),
+        }
+    }
+}
+
 /// Calls in the statistics window above which a one-row primary-key lookup is a
 /// suspected N+1 child.
 pub const SUSPECT_MIN_CALLS: u64 = 1000;

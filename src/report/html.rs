@@ -115,6 +115,8 @@ pub struct ReportPage {
     pub activity: super::activity_html::ActivityPage,
     /// Statements, indexes, tables, cache, connections and checkpoints from snapshots.
     pub stats: super::stats_html::StatsPage,
+    /// First screen, checklist, findings, index advice, N+1, thresholds, comparison.
+    pub audit: super::audit_html::AuditPage,
     pub files: Vec<FileRow>,
 }
 
@@ -426,6 +428,7 @@ pub fn render(a: &Audit, top: usize) -> String {
     let page = ReportPage {
         activity: super::activity_html::build(a, top),
         stats: super::stats_html::build(a, top),
+        audit: super::audit_html::build(a),
         css: CSS,
         js: JS,
         generator: a.generator.clone(),

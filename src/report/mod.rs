@@ -4,6 +4,7 @@
 //! writes files.
 
 pub mod activity_html;
+pub mod audit_html;
 pub mod format;
 pub mod html;
 pub mod json;
