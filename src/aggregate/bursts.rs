@@ -121,6 +121,9 @@ pub struct TxGaps {
     pub max_gap_us: u64,
     /// Where the longest pause ended: (file, line).
     pub max_gap_at: Option<(String, u64)>,
+    /// Statements whose session line number (`%l`) does not follow the previous
+    /// one: something in between was not logged, no pause is measured there.
+    pub skipped: u64,
 }
 
 impl Merge for TxGaps {
@@ -130,6 +133,7 @@ impl Merge for TxGaps {
         self.gap_us += o.gap_us;
         self.long_gaps += o.long_gaps;
         self.long_gap_us += o.long_gap_us;
+        self.skipped += o.skipped;
         if o.max_gap_us > self.max_gap_us
             || (o.max_gap_us == self.max_gap_us
                 && o.max_gap_at < self.max_gap_at
@@ -193,6 +197,8 @@ struct Session {
     open: HashMap<String, Open>,
     /// End (ms) of the last statement, while an explicit transaction is open.
     tx_last_end: Option<i64>,
+    /// Session line number (`%l`) of the last statement.
+    last_line: Option<u64>,
 }
 
 /// Streams one file's executions, session by session.
@@ -332,7 +338,18 @@ impl SessionTracker {
         // explicit transactions
         let begins = matches!(first_word, "begin" | "start");
         let ends = matches!(first_word, "commit" | "rollback" | "end" | "abort");
-        if let Some(prev) = s.tx_last_end {
+        // with %l, a pause is measured only between nearby lines of the session
+        // (an execute follows its parse, bind and DETAIL lines): lines missing in
+        // between (a trimmed or grepped log) could hold statements, and the
+        // pause would not be time spent outside the database
+        let consecutive = match (s.last_line, e.session_line) {
+            (Some(a), Some(b)) => b > a && b <= a + 8,
+            _ => true,
+        };
+        if !consecutive && s.tx_last_end.is_some() {
+            out.tx.skipped += 1;
+        }
+        if let Some(prev) = s.tx_last_end.filter(|_| consecutive) {
             let gap_us = ((start - prev).max(0) as u64) * 1000;
             let t = &mut out.tx;
             t.statements += 1;
@@ -355,6 +372,7 @@ impl SessionTracker {
             s.tx_last_end = Some(end);
         }
         s.last_key = Some(key.to_string());
+        s.last_line = e.session_line;
     }
 
     /// A session ended (disconnection, or a new process reusing its pid).
@@ -447,6 +465,7 @@ mod tests {
             level: None,
             sqlstate: None,
             query_id: None,
+            session_line: None,
             message: String::new(),
             detail: None,
             hint: None,
@@ -592,6 +611,25 @@ mod tests {
         assert_eq!(x.max_gap_us, 1_008_000);
         assert_eq!(x.gap_us, 1_008_000 + 1000);
         assert_eq!(x.max_gap_at, Some(("f".into(), 2)));
+    }
+
+    #[test]
+    fn no_pause_is_measured_across_missing_session_lines() {
+        let mut t = SessionTracker::new(BurstOptions::default());
+        let mut out = Bursts::default();
+        let at = |ms: i64, l: u64| {
+            let mut e = entry(6, ms, l);
+            e.session_line = Some(l);
+            e
+        };
+        t.observe(&mut out, "f", &at(1, 10), "begin", 0, 1000);
+        // lines 11..39 are not in this (trimmed) log: the 5 s are not a pause
+        t.observe(&mut out, "f", &at(5000, 40), "update t set a = $1", 0, 1000);
+        // parse, bind and DETAIL lines in between are fine
+        t.observe(&mut out, "f", &at(5300, 45), "commit", 0, 1000);
+        let x = &out.tx;
+        assert_eq!((x.statements, x.long_gaps, x.skipped), (1, 1, 1));
+        assert_eq!(x.max_gap_us, 299_000);
     }
 
     #[test]

@@ -662,12 +662,14 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     }
     // idle in transaction: the snapshot, and pauses inside transactions in the log
     let tx = &a.transaction_pauses;
+    // pauses between logged statements are pauses only when every statement is logged
+    let tx_gaps = if tx.complete_log { tx.long_gaps } else { 0 };
     let idle_now = a
         .stats
         .activity
         .as_ref()
         .map_or(0, |x| x.idle_in_transaction.len());
-    if idle_now > 0 || tx.long_gaps > 0 {
+    if idle_now > 0 || tx_gaps > 0 {
         let mut f = Finding::new(
             "idle_in_transaction",
             if tx.long_gap_ms >= 10_000.0 || idle_now >= 5 {
@@ -677,7 +679,7 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
             },
             format!(
                 "Time lost outside the database inside transactions: {}{}",
-                if tx.long_gaps > 0 {
+                if tx_gaps > 0 {
                     format!(
                         "{} pauses of {} ms or more ({} in all) between statements of a transaction",
                         tx.long_gaps,
@@ -690,14 +692,14 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
                 if idle_now > 0 {
                     format!(
                         "{}{idle_now} session(s) idle in transaction at the snapshot",
-                        if tx.long_gaps > 0 { "; " } else { "" }
+                        if tx_gaps > 0 { "; " } else { "" }
                     )
                 } else {
                     String::new()
                 }
             ),
         );
-        if tx.long_gaps > 0 {
+        if tx_gaps > 0 {
             f.time_at_stake_ms = Some(tx.long_gap_ms);
             f.time_basis = "log: time between the end of one statement and the start of the next inside explicit transactions (locks held meanwhile)".into();
         } else {
@@ -714,7 +716,7 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         if idle_now > 0 {
             f = f.ev("sessions idle in transaction".into(), "#connections");
         }
-        if tx.long_gaps > 0 {
+        if tx_gaps > 0 {
             f = f.ev("pauses inside transactions".into(), "#nplusone");
         }
         out.push(f);

@@ -417,10 +417,13 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
         ),
         activity,
         stats,
-        transaction_pauses: nplusone::TransactionPauses::from(
-            &agg.bursts.tx,
-            crate::aggregate::bursts::BurstOptions::default().tx_gap_ms,
-        ),
+        transaction_pauses: nplusone::TransactionPauses {
+            complete_log: queries.iter().any(|q| q.min_ms.is_some_and(|m| m < 1.0)),
+            ..nplusone::TransactionPauses::from(
+                &agg.bursts.tx,
+                crate::aggregate::bursts::BurstOptions::default().tx_gap_ms,
+            )
+        },
         findings: Vec::new(),
         checklist: Vec::new(),
         thresholds: Vec::new(),

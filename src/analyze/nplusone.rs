@@ -26,6 +26,12 @@ pub struct TransactionPauses {
     pub max_gap_ms: f64,
     /// Where the longest pause ended: `file:line`.
     pub max_gap_at: Option<String>,
+    /// The log seems to hold every statement (some under 1 ms): only then is a
+    /// pause between two logged statements a pause (else unlogged statements
+    /// may fill it), and only then does a finding use it.
+    pub complete_log: bool,
+    /// Statements after an unlogged one in their session (by `%l`): no pause measured.
+    pub gaps_not_measured: u64,
 }
 
 impl TransactionPauses {
@@ -39,6 +45,8 @@ impl TransactionPauses {
             total_gap_ms: super::ms(tx.gap_us),
             max_gap_ms: super::ms(tx.max_gap_us),
             max_gap_at: tx.max_gap_at.as_ref().map(|(f, l)| format!("{f}:{l}")),
+            complete_log: false,
+            gaps_not_measured: tx.skipped,
         }
     }
 }
@@ -154,13 +162,20 @@ fn report(key: &str, b: &crate::aggregate::bursts::BurstStats, tz: &DisplayZone)
         example_ts: ex.map(|e| tz.format(Timestamp(e.ts))),
         example_executions: ex.map(|e| e.executions),
         example_duration_ms: ex.map(|e| e.duration_ms),
-        rewrite: match &batch {
-            Some((col, _)) => format!(
-                "Fetch the children of all parent rows at once: one query with `{col} = ANY($1)` and the array of parent keys, or a JOIN with the parent query; in an ORM, eager loading (includes / prefetch_related / JOIN FETCH)."
-            ),
-            None => "Fetch the children of all parent rows at once (one query over the set of parent keys, or a JOIN with the parent query); in an ORM, eager loading.".into(),
+        rewrite: if key.starts_with("insert") {
+            "Insert all rows in one statement: a multi-row VALUES list, INSERT ... SELECT FROM unnest($1, $2, ...) with arrays, or COPY.".into()
+        } else {
+            match &batch {
+                Some((col, _)) if key.starts_with("update") || key.starts_with("delete") => format!(
+                    "Change all rows in one statement: `{col} = ANY($1)` with the array of keys (or UPDATE ... FROM a VALUES list when the new values differ)."
+                ),
+                Some((col, _)) => format!(
+                    "Fetch the children of all parent rows at once: one query with `{col} = ANY($1)` and the array of parent keys, or a JOIN with the parent query; in an ORM, eager loading (includes / prefetch_related / JOIN FETCH)."
+                ),
+                None => "Fetch the children of all parent rows at once (one query over the set of parent keys, or a JOIN with the parent query); in an ORM, eager loading.".into(),
+            }
         },
-        batched: batch.map(|(_, t)| t),
+        batched: batch.map(|(_, t)| t).filter(|_| !key.starts_with("insert")),
         target: format!(
             "{:.0} queries per burst -> 2 (parent + one batched query); {} executions -> {}",
             mean + 1.0,

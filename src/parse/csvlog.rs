@@ -22,6 +22,7 @@ mod col {
     pub const PID: usize = 3;
     pub const CLIENT: usize = 4;
     pub const SESSION_ID: usize = 5;
+    pub const SESSION_LINE: usize = 6;
     pub const SEVERITY: usize = 11;
     pub const SQLSTATE: usize = 12;
     pub const MESSAGE: usize = 13;
@@ -111,6 +112,7 @@ pub fn entry_from_fields(f: &[String], line: u64, lines: u64) -> Option<(LogEntr
             .get(col::QUERY_ID)
             .and_then(|q| q.parse().ok())
             .filter(|q| *q != 0),
+        session_line: f.get(col::SESSION_LINE).and_then(|n| n.parse().ok()),
         message: f[col::MESSAGE].clone(),
         detail: opt(f, col::DETAIL),
         hint: opt(f, col::HINT),

@@ -24,6 +24,8 @@ pub struct LogEntry {
     pub level: Option<Level>,
     pub sqlstate: Option<String>,
     pub query_id: Option<i64>,
+    /// The session's log line number (`%l`, csvlog/jsonlog `session_line_num`).
+    pub session_line: Option<u64>,
     pub message: String,
     pub detail: Option<String>,
     pub hint: Option<String>,
@@ -212,6 +214,7 @@ impl StderrAssembler {
             level: Some(p.level),
             sqlstate: p.sqlstate.or(f.sqlstate).map(str::to_string),
             query_id: f.query_id,
+            session_line: f.line_num,
             message: p.message.to_string(),
             line: self.line_no,
             lines: 1,
