@@ -74,23 +74,91 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
         fc.error = Some(m.message);
         agg.coverage.files.insert(path, fc);
     }
-    let audit = analyze(
-        &agg,
-        &AnalyzeOptions {
-            values_shown: config.show_values,
-            tz: config.tz.clone(),
-            cpu_cores: config.cpu_cores,
-            baseline: config.baseline.clone(),
-        },
-    );
-    let html = report::html::render(&audit, config.top);
-    output::write_atomic(&config.output, html.as_bytes())
-        .with_context(|| format!("writing {}", config.output.display()))?;
-    if let Some(j) = &config.json {
+    if let Some(p) = &config.save_partial {
+        let bytes = crate::aggregate::partial::encode(
+            &agg,
+            crate::aggregate::partial::PartialOptions {
+                show_values: config.show_values,
+                slowest: config.top,
+            },
+        )
+        .context("encoding the partial result")?;
+        output::write_atomic(p, &bytes).with_context(|| format!("writing {}", p.display()))?;
+    }
+    render(&agg, &Outputs::of(config))
+}
+
+/// What a run writes, and how it analyzes.
+pub struct Outputs {
+    pub output: std::path::PathBuf,
+    pub json: Option<std::path::PathBuf>,
+    pub top: usize,
+    pub analyze: AnalyzeOptions,
+}
+
+impl Outputs {
+    fn of(config: &Config) -> Outputs {
+        Outputs {
+            output: config.output.clone(),
+            json: config.json.clone(),
+            top: config.top,
+            analyze: AnalyzeOptions {
+                values_shown: config.show_values,
+                tz: config.tz.clone(),
+                cpu_cores: config.cpu_cores,
+                baseline: config.baseline.clone(),
+            },
+        }
+    }
+}
+
+/// Analyzes an aggregate and writes the report (and the JSON).
+pub fn render(agg: &Aggregate, out: &Outputs) -> anyhow::Result<RunOutcome> {
+    let audit = analyze(agg, &out.analyze);
+    let html = report::html::render(&audit, out.top);
+    output::write_atomic(&out.output, html.as_bytes())
+        .with_context(|| format!("writing {}", out.output.display()))?;
+    if let Some(j) = &out.json {
         output::write_atomic(j, &report::json::render(&audit))
             .with_context(|| format!("writing {}", j.display()))?;
     }
     Ok(RunOutcome { audit })
+}
+
+/// Runs `pgsift merge`: partial results in, one report out, as one run over all
+/// their inputs would have written it.
+pub fn merge(config: &crate::cli::MergeConfig) -> anyhow::Result<RunOutcome> {
+    let mut agg = Aggregate::default();
+    let mut first: Option<(crate::aggregate::partial::PartialOptions, String)> = None;
+    for p in &config.partials {
+        let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+        let (a, opts) = crate::aggregate::partial::decode(&bytes)
+            .with_context(|| format!("{}", p.display()))?;
+        match &first {
+            None => first = Some((opts, p.display().to_string())),
+            Some((o, name)) if *o != opts => bail!(
+                "{} was made with other options than {name} (--show-values or --top differ): make them alike and run again",
+                p.display()
+            ),
+            _ => {}
+        }
+        agg.merge(a);
+    }
+    let opts = first.map(|f| f.0).context("no partial result given")?;
+    render(
+        &agg,
+        &Outputs {
+            output: config.output.clone(),
+            json: config.json.clone(),
+            top: config.top.unwrap_or(opts.slowest),
+            analyze: AnalyzeOptions {
+                values_shown: opts.show_values,
+                tz: config.tz.clone(),
+                cpu_cores: config.cpu_cores,
+                baseline: config.baseline.clone(),
+            },
+        },
+    )
 }
 
 /// [`read_file`], with a panic (a bug in pgsift) turned into an error on that file
@@ -374,6 +442,40 @@ pub fn main_report(args: crate::cli::ReportArgs) -> std::process::ExitCode {
                     skipped.join(", ")
                 );
             }
+            if outcome.had_unreadable_input() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("pgsift: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs `pgsift merge` and prints its summary; returns the exit code.
+pub fn main_merge(args: crate::cli::MergeArgs) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let config = match args.into_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("pgsift: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match merge(&config) {
+        Ok(outcome) => {
+            let a = &outcome.audit;
+            eprintln!(
+                "pgsift: merged {} partial result(s): {} executions of {} normalized queries from {} file(s); wrote {}",
+                config.partials.len(),
+                a.summary.executions,
+                a.summary.distinct_queries,
+                a.coverage.files_total,
+                config.output.display()
+            );
             if outcome.had_unreadable_input() {
                 ExitCode::from(1)
             } else {

@@ -28,6 +28,95 @@ pub enum Command {
     /// Print the psql script that exports the statistics CSVs pgsift reads
     /// (PostgreSQL 12 to 18; run it as a role with pg_monitor, one folder per database).
     ExportScript,
+    /// Merge partial results (written with `report --save-partial`) into one report,
+    /// the one a single run over all their inputs would have written.
+    #[command(after_help = MERGE_EXAMPLE)]
+    Merge(MergeArgs),
+}
+
+const MERGE_EXAMPLE: &str = "Example (one partial per file group, on as many machines as you like):
+  pgsift report logs/2026-11-0*.log.gz --save-partial week1.partial -o /tmp/w1.html
+  pgsift report logs/2026-11-1*.log.gz --save-partial week2.partial -o /tmp/w2.html
+  pgsift merge week1.partial week2.partial -o report.html --json audit.json";
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Partial result files (from `pgsift report --save-partial`).
+    #[arg(required = true, value_name = "PARTIALS")]
+    pub partials: Vec<PathBuf>,
+    /// Where to write the HTML report.
+    #[arg(
+        short = 'o',
+        long = "output",
+        default_value = "output/report.html",
+        value_name = "FILE"
+    )]
+    pub output: PathBuf,
+    /// Also write the audit as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// How many queries the HTML lists (default: the partials' --top).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Show times in this zone.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// CPU cores of the database server (pool sizing).
+    #[arg(long, value_name = "N")]
+    pub cpu_cores: Option<u32>,
+    /// An earlier run's --json to compare with.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+/// A validated `merge` configuration.
+#[derive(Debug, Clone)]
+pub struct MergeConfig {
+    pub partials: Vec<PathBuf>,
+    pub output: PathBuf,
+    pub json: Option<PathBuf>,
+    pub top: Option<usize>,
+    pub tz: Option<String>,
+    pub cpu_cores: Option<u32>,
+    pub baseline: Option<serde_json::Value>,
+}
+
+fn read_baseline(p: &std::path::Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read(p).map_err(|e| format!("--baseline {}: {e}", p.display()))?;
+    let v: serde_json::Value = serde_json::from_slice(&text)
+        .map_err(|e| format!("--baseline {}: not JSON: {e}", p.display()))?;
+    crate::analyze::compare::check(&v).map_err(|e| format!("--baseline {}: {e}", p.display()))?;
+    Ok(v)
+}
+
+fn check_tz(tz: Option<&str>) -> Result<(), String> {
+    match tz {
+        Some(z) if crate::parse::timestamp::zone_offset(z).is_none() => Err(format!(
+            "--tz: unknown zone {z:?}; use an abbreviation such as UTC or CET, or an offset such as +05:30"
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl MergeArgs {
+    pub fn into_config(self) -> Result<MergeConfig, String> {
+        if self.top == Some(0) {
+            return Err("--top must be at least 1".into());
+        }
+        if self.cpu_cores == Some(0) {
+            return Err("--cpu-cores must be at least 1".into());
+        }
+        check_tz(self.tz.as_deref())?;
+        Ok(MergeConfig {
+            baseline: self.baseline.as_deref().map(read_baseline).transpose()?,
+            partials: self.partials,
+            output: self.output,
+            json: self.json,
+            top: self.top,
+            tz: self.tz,
+            cpu_cores: self.cpu_cores,
+        })
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +161,9 @@ pub struct ReportArgs {
     /// An earlier run's --json: compare query latencies before and after a change.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Also write the mergeable partial result (see `pgsift merge`).
+    #[arg(long, value_name = "FILE")]
+    pub save_partial: Option<PathBuf>,
 }
 
 /// A validated run configuration.
@@ -89,6 +181,7 @@ pub struct Config {
     pub cpu_cores: Option<u32>,
     /// The parsed `--baseline` audit.
     pub baseline: Option<serde_json::Value>,
+    pub save_partial: Option<PathBuf>,
 }
 
 impl ReportArgs {
@@ -109,30 +202,14 @@ impl ReportArgs {
                 format!("--format must be stderr, csvlog, jsonlog or syslog, not {f:?}")
             })?),
         };
-        if let Some(z) = self.tz.as_deref()
-            && crate::parse::timestamp::zone_offset(z).is_none()
-        {
-            return Err(format!(
-                "--tz: unknown zone {z:?}; use an abbreviation such as UTC or CET, or an offset such as +05:30"
-            ));
-        }
+        check_tz(self.tz.as_deref())?;
         if self.cpu_cores == Some(0) {
             return Err("--cpu-cores must be at least 1".into());
         }
-        let baseline = match &self.baseline {
-            None => None,
-            Some(p) => {
-                let text =
-                    std::fs::read(p).map_err(|e| format!("--baseline {}: {e}", p.display()))?;
-                let v: serde_json::Value = serde_json::from_slice(&text)
-                    .map_err(|e| format!("--baseline {}: not JSON: {e}", p.display()))?;
-                crate::analyze::compare::check(&v)
-                    .map_err(|e| format!("--baseline {}: {e}", p.display()))?;
-                Some(v)
-            }
-        };
+        let baseline = self.baseline.as_deref().map(read_baseline).transpose()?;
         Ok(Config {
             baseline,
+            save_partial: self.save_partial,
             cpu_cores: self.cpu_cores,
             format,
             tz: self.tz,

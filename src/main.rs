@@ -9,5 +9,6 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Report(args) => pgsift::app::main_report(*args),
         Command::ExportScript => pgsift::app::print_export_script(),
+        Command::Merge(args) => pgsift::app::main_merge(args),
     }
 }

@@ -10,6 +10,7 @@ pub mod bursts;
 pub mod coverage;
 pub mod histogram;
 pub mod mask;
+pub mod partial;
 pub mod query;
 
 use crate::normalize::{Normalized, normalize};
