@@ -292,8 +292,8 @@ EOF
         for batch in tpcb-simple tpcb-extended select-prepared shop-extended shop-prepared shop-simple reconnect-and-errors; do
             run_batch "$batch"
             size=$(fsize "$GEN_LOG")
-            rate=$(awk -v b="$size" -v s="$(($(date +%s) - t0))" 'BEGIN { printf "%.1f", s > 0 ? b / 1e6 / s : 0 }')
-            eta=$(awk -v b="$size" -v t="$TARGET_BYTES" -v r="$rate" 'BEGIN { printf "%d", (r > 0 && t > b) ? (t - b) / 1e6 / r : 0 }')
+            rate=$(awk -v b="$size" -v s="$(($(date +%s) - t0))" 'BEGIN { printf "%.1f", (s > 0 ? b / 1e6 / s : 0) }')
+            eta=$(awk -v b="$size" -v t="$TARGET_BYTES" -v r="$rate" 'BEGIN { printf "%d", ((r > 0 && t > b) ? (t - b) / 1e6 / r : 0) }')
             log "round $round, $batch: log $(mb "$size") / $SIZE_MB MB, $rate MB/s, $(($(date +%s) - t0)) s, ~$eta s left"
             [[ $size -ge $TARGET_BYTES ]] && break 2
         done
@@ -509,7 +509,7 @@ cpu_busy() {
     sleep 1
     read -r -a b < <(grep '^cpu ' /proc/stat)
     awk -v u=$((b[1] + b[2] + b[3] + b[6] + b[7] + b[8] - a[1] - a[2] - a[3] - a[6] - a[7] - a[8])) \
-        -v i=$((b[4] + b[5] - a[4] - a[5])) 'BEGIN { printf "%d", (u + i) > 0 ? 100 * u / (u + i) : 0 }'
+        -v i=$((b[4] + b[5] - a[4] - a[5])) 'BEGIN { printf "%d", ((u + i) > 0 ? 100 * u / (u + i) : 0) }'
 }
 # Wait (at most WAIT_IDLE s) until the other processes of the machine use
 # less than 15 % of its CPUs; sets BUSY to the last reading.
@@ -587,8 +587,8 @@ FULL_LABEL="full log, plain ($(mb "$LOG_BYTES") MB)"
 GZ_LABEL="full log, .gz ($(mb "$GZ_BYTES") MB compressed)"
 CUT_LABEL="first $(mb "$CUT_BYTES") MB, plain"
 
-measure wc full wc "$FULL_LABEL" 1 "$LOG_BYTES" "$LOG_LINES" 1 "$RUNS/wc.out" wc -l "$LOG_FILE"
-measure gunzip full "gzip -dc" "$GZ_LABEL" 1 "$LOG_BYTES" "$LOG_LINES" 1 /dev/null gzip -dc "$GZ_FILE"
+measure wc wc "$FULL_LABEL" 1 "$LOG_BYTES" "$LOG_LINES" 1 "$RUNS/wc.out" wc -l "$LOG_FILE"
+measure gunzip "gzip -dc" "$GZ_LABEL" 1 "$LOG_BYTES" "$LOG_LINES" 1 /dev/null gzip -dc "$GZ_FILE"
 
 for input in plain gz; do
     if [[ $input == plain ]]; then f=$LOG_FILE label=$FULL_LABEL; else f=$GZ_FILE label=$GZ_LABEL; fi
@@ -618,16 +618,18 @@ fi
 # ===========================================================================
 # 5. Results
 # ===========================================================================
-# Same JSON for every thread count (and for .gz, once its file name is
-# replaced by the plain one)?
+# Same JSON for every thread count? And for .gz and plain input, apart from
+# the input file's name, compressed size and compression?
+json_norm() { sed -e "s#$(basename "$GZ_FILE")#$(basename "$LOG_FILE")#g" -e '/"file_bytes":/d' -e '/"compression":/d' "$1"; }
 json_same() {
-    local ref=$RUNS/pgsift-plain-j1.json f k
+    local ref=$RUNS/pgsift-$1-j1.json f k
     [[ -s $ref ]] || { echo "n/a"; return; }
     for k in "${THREADS[@]}"; do
-        for f in "$RUNS/pgsift-plain-j$k.json" "$RUNS/pgsift-gz-j$k.json"; do
+        for f in "$RUNS/pgsift-$1-j$k.json" "${@:2}"; do
+            f=${f//@/$k}
             [[ -s $f ]] || { echo "n/a ($(basename "$f") missing)"; return; }
-            cmp -s "$ref" <(sed "s#$(basename "$GZ_FILE")#$(basename "$LOG_FILE")#g" "$f") \
-                || { echo "NO: $(basename "$f") differs from pgsift-plain-j1.json"; return; }
+            cmp -s <(json_norm "$ref") <(json_norm "$f") \
+                || { echo "NO ($(basename "$f") differs from $(basename "$ref"))"; return; }
         done
     done
     echo "yes"
@@ -657,7 +659,7 @@ N=${THREADS[-1]}
     if [[ ${OK[pgsift-plain-j1]:-0} -eq 1 && $N -gt 1 && ${OK[pgsift-plain-j$N]:-0} -eq 1 ]]; then
         echo "- pgsift speedup -j 1 -> -j $N: plain $(x "${WALL[pgsift-plain-j$N]}" "${WALL[pgsift-plain-j1]}")x, .gz $(x "${WALL[pgsift-gz-j$N]:-0}" "${WALL[pgsift-gz-j1]:-0}")x."
     fi
-    echo "- Same JSON report for -j 1 and -j $N, plain and .gz: $(json_same)."
+    echo "- Same JSON report with -j 1 and -j $N: full plain log $(json_same plain); .gz $(json_same gz) (and the same as the plain log's, apart from the input file's name, size and compression: $(json_same plain "$RUNS/pgsift-gz-j@.json"))$([[ $WITH_PGBADGER -eq 1 && $CUT_FILE != "$LOG_FILE" ]] && echo "; first-$PGBADGER_MAX_MB-MB file $(json_same cut)")."
     if [[ ${OK[gunzip]:-0} -eq 1 && ${OK[pgsift-gz-j$N]:-0} -eq 1 ]]; then
         echo "- .gz with -j $N: $(x "${WALL[gunzip]}" "${WALL[pgsift-gz-j$N]}")x the time of \`gzip -dc\` alone."
     fi

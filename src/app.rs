@@ -56,6 +56,12 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
         builder = builder.num_threads(n);
     }
     let pool = builder.build().context("starting worker threads")?;
+    let total: u64 = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(&f.path).ok().map(|m| m.len()))
+        .sum();
+    let progress = (!config.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| Progress::start(total));
     let mut agg = pool.install(|| {
         files
             .par_iter()
@@ -68,6 +74,9 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
                 a
             })
     });
+    if let Some(p) = progress {
+        p.stop();
+    }
     for m in missing {
         let path = m.path.display().to_string();
         let mut fc = crate::aggregate::coverage::FileCoverage::new(&path);
@@ -159,6 +168,54 @@ pub fn merge(config: &crate::cli::MergeConfig) -> anyhow::Result<RunOutcome> {
             },
         },
     )
+}
+
+/// A progress line on stderr (a terminal): bytes read of the inputs' sizes on
+/// disk, MB/s and time left, redrawn a few times a second.
+struct Progress {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Progress {
+    fn start(total: u64) -> Progress {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let base = crate::input::BYTES_FROM_DISK.load(Ordering::Relaxed);
+        let thread = std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                let done = crate::input::BYTES_FROM_DISK.load(Ordering::Relaxed) - base;
+                let secs = started.elapsed().as_secs_f64().max(0.001);
+                let rate = done as f64 / secs;
+                let left = if rate > 0.0 && total > done {
+                    format!(", about {:.0} s left", (total - done) as f64 / rate)
+                } else {
+                    String::new()
+                };
+                eprint!(
+                    "\rpgsift: {:.1} of {:.1} MB read ({:.0}%), {:.0} MB/s{left}   ",
+                    done as f64 / 1e6,
+                    total as f64 / 1e6,
+                    if total > 0 {
+                        done as f64 * 100.0 / total as f64
+                    } else {
+                        100.0
+                    },
+                    rate / 1e6
+                );
+            }
+            eprint!("\r{:78}\r", "");
+        });
+        Progress { stop, thread }
+    }
+
+    fn stop(self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.thread.join();
+    }
 }
 
 /// [`read_file`], with a panic (a bug in pgsift) turned into an error on that file
@@ -336,7 +393,8 @@ fn read_stats_csv(input: &InputFile, name: &str, opts: AggregateOptions) -> Aggr
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let opened = std::fs::File::open(&input.path).and_then(crate::input::decompress::decoded);
+    let opened =
+        crate::input::open_counted(&input.path).and_then(crate::input::decompress::decoded);
     let (stats, mut cov) = match opened {
         Ok((reader, compression)) => {
             let (stats, mut cov) = crate::stats::read_csv(name, &folder, reader);
@@ -386,6 +444,26 @@ pub fn main_report(args: crate::cli::ReportArgs) -> std::process::ExitCode {
         }
     };
     match run(&config) {
+        Ok(outcome) if config.quiet => {
+            for f in outcome
+                .audit
+                .coverage
+                .files
+                .iter()
+                .filter(|f| f.error.is_some())
+            {
+                eprintln!(
+                    "pgsift: warning: {}: {}",
+                    f.path,
+                    f.error.as_deref().unwrap_or_default()
+                );
+            }
+            if outcome.had_unreadable_input() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Ok(outcome) => {
             let a = &outcome.audit;
             let c = &a.coverage;

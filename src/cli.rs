@@ -164,6 +164,9 @@ pub struct ReportArgs {
     /// Also write the mergeable partial result (see `pgsift merge`).
     #[arg(long, value_name = "FILE")]
     pub save_partial: Option<PathBuf>,
+    /// No progress line and no summary on stderr (errors are still printed).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 /// A validated run configuration.
@@ -182,6 +185,7 @@ pub struct Config {
     /// The parsed `--baseline` audit.
     pub baseline: Option<serde_json::Value>,
     pub save_partial: Option<PathBuf>,
+    pub quiet: bool,
 }
 
 impl ReportArgs {
@@ -210,6 +214,7 @@ impl ReportArgs {
         Ok(Config {
             baseline,
             save_partial: self.save_partial,
+            quiet: self.quiet,
             cpu_cores: self.cpu_cores,
             format,
             tz: self.tz,

@@ -474,3 +474,22 @@ fn output_directory_is_created_and_no_temp_file_is_left() {
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(Path::new(&dir).join("report.html").exists());
 }
+
+#[test]
+fn quiet_is_silent_and_no_progress_line_without_a_terminal() {
+    let r = run(&["samples/logs", "-q"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stderr, "");
+    // stderr is a pipe here: the summary, but never the progress line
+    let r = run(&["samples/logs"]);
+    assert!(r.stderr.contains("executions of"));
+    assert!(!r.stderr.contains("MB read"));
+    // warnings still reach a quiet run
+    let r = run(&["samples/logs", "no-such-file.log", "-q"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("warning: no-such-file.log"),
+        "{}",
+        r.stderr
+    );
+}

@@ -111,6 +111,26 @@ pub struct Line<'a> {
     pub invalid_utf8: bool,
 }
 
+/// Bytes read from input files on disk (before decompression), by every reader
+/// of this process: what a progress display counts against the inputs' sizes.
+pub static BYTES_FROM_DISK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A reader that adds what it reads to [`BYTES_FROM_DISK`].
+pub struct CountingRead<R>(pub R);
+
+impl<R: Read> Read for CountingRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        BYTES_FROM_DISK.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Opens a file on disk, counted in [`BYTES_FROM_DISK`].
+pub fn open_counted(path: &Path) -> io::Result<CountingRead<std::fs::File>> {
+    std::fs::File::open(path).map(CountingRead)
+}
+
 impl LineReader<DynRead> {
     /// Opens an input (file or standard input) for line reading, decompressing it
     /// when its first bytes say it is compressed.
@@ -118,7 +138,7 @@ impl LineReader<DynRead> {
         let (r, kind) = if input.is_stdin() {
             decoded(io::stdin())?
         } else {
-            decoded(std::fs::File::open(&input.path)?)?
+            decoded(open_counted(&input.path)?)?
         };
         Ok((LineReader::new(r), kind))
     }
