@@ -199,6 +199,23 @@ fn the_sample_workload_problems_are_found_and_ranked() {
     }
 }
 
+fn assert_no_dangling_link(h: &str) {
+    for link in h.split("href=\"#").skip(1) {
+        let id = &link[..link.find('"').unwrap()];
+        assert!(h.contains(&format!("id=\"{id}\"")), "dangling link #{id}");
+    }
+}
+
+#[test]
+fn links_point_at_what_the_page_shows() {
+    // a log only (no statistics sections) and a short list of queries
+    let r = run(&["samples/logs/postgresql-main.log", "--top", "1"]);
+    assert!(!r.json["findings"].as_array().unwrap().is_empty());
+    assert_no_dangling_link(&r.html);
+    let r = run(&["samples/stats", "--top", "1"]);
+    assert_no_dangling_link(&r.html);
+}
+
 #[test]
 fn without_the_evidence_the_checklist_says_so() {
     // a log of statements with log_statement + log_duration, no statistics

@@ -182,7 +182,11 @@ struct Open {
     total_us: u64,
     first_variant: u64,
     varied: bool,
-    parent: Option<String>,
+    /// The distinct statements run just before the run's first execution, most
+    /// recent first, and how they recurred during the run: siblings (other
+    /// per-row queries) recur about as often as the run's query, the parent
+    /// once per page, a cycle's members every time.
+    prev: Vec<Prev>,
     /// Other statements the session ran while the burst was open.
     others: u64,
     line: u64,
@@ -191,9 +195,22 @@ struct Open {
     app: Option<String>,
 }
 
+#[derive(Debug, Clone)]
+struct Prev {
+    key: String,
+    /// Times it ran again while the run was open.
+    recurred: u64,
+    /// Executions of the run since it last ran, and the most between two of its runs.
+    since: u64,
+    max_segment: u64,
+}
+
 #[derive(Debug, Default)]
 struct Session {
-    last_key: Option<String>,
+    /// The last few distinct statements, most recent first.
+    recent: Vec<String>,
+    /// When the session last ran a statement (ms).
+    last_seen: i64,
     open: HashMap<String, Open>,
     /// End (ms) of the last statement, while an explicit transaction is open.
     tx_last_end: Option<i64>,
@@ -206,6 +223,22 @@ struct Session {
 pub struct SessionTracker {
     opts: BurstOptions,
     sessions: HashMap<String, Session>,
+    /// Executions observed, for the periodic sweep of idle sessions.
+    seen: u64,
+}
+
+/// Distinct recent statements remembered per session (parent candidates).
+const RECENT: usize = 4;
+/// Idle sessions are swept every this many executions.
+const SWEEP_EVERY: u64 = 4096;
+
+/// A run's parent: the most recent statement before it that recurred at most
+/// once per `min_count` executions of the run (once per page); statements that
+/// recur more often are siblings or members of a repeating cycle.
+fn parent_of(o: &Open, min_count: u64) -> Option<&Prev> {
+    o.prev
+        .iter()
+        .find(|p| (p.recurred + 1) * min_count <= o.count)
 }
 
 /// FNV-1a of a statement text and its parameters: tells executions apart.
@@ -231,6 +264,7 @@ impl SessionTracker {
         SessionTracker {
             opts,
             sessions: HashMap::new(),
+            seen: 0,
         }
     }
 
@@ -253,30 +287,32 @@ impl SessionTracker {
         let end = ts.0;
         let start = end - (us / 1000) as i64;
         let opts = self.opts;
+        self.seen += 1;
+        if self.seen.is_multiple_of(SWEEP_EVERY) {
+            self.sweep(out, file, end);
+        }
         let s = self.sessions.entry(sk).or_default();
-        // bursts whose query has not come back in time are over
-        let stale: Vec<String> = s
+        s.last_seen = s.last_seen.max(end);
+        // runs whose query has not come back in time are over
+        let mut ended: Vec<String> = s
             .open
             .iter()
             .filter(|(k, o)| k.as_str() != key && end - o.last > opts.window_ms)
             .map(|(k, _)| k.clone())
             .collect();
-        for k in stale {
+        ended.sort();
+        for k in ended {
             if let Some(o) = s.open.remove(&k) {
                 close(out, opts, file, &k, o);
             }
         }
-        // the parent ran again: its children's burst is over (the next child
-        // starts a new one); in a repeating cycle of statements every run is then 1
-        let ended: Vec<String> = s
-            .open
-            .iter()
-            .filter(|(k, o)| k.as_str() != key && o.parent.as_deref() == Some(key))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in ended {
-            if let Some(o) = s.open.remove(&k) {
-                close(out, opts, file, &k, o);
+        for (k, o) in s.open.iter_mut() {
+            if k == key {
+                continue;
+            }
+            if let Some(p) = o.prev.iter_mut().find(|p| p.key == key) {
+                p.recurred += 1;
+                p.since = 0;
             }
         }
         for (k, o) in s.open.iter_mut() {
@@ -311,6 +347,10 @@ impl SessionTracker {
                 o.total_us += us;
                 o.last = end;
                 o.varied |= variant != o.first_variant;
+                for p in &mut o.prev {
+                    p.since += 1;
+                    p.max_segment = p.max_segment.max(p.since);
+                }
             }
             _ => {
                 if let Some(o) = s.open.remove(key) {
@@ -325,7 +365,17 @@ impl SessionTracker {
                         total_us: us,
                         first_variant: variant,
                         varied: false,
-                        parent: s.last_key.clone().filter(|p| p != key),
+                        prev: s
+                            .recent
+                            .iter()
+                            .filter(|p| *p != key)
+                            .map(|p| Prev {
+                                key: p.clone(),
+                                recurred: 0,
+                                since: 1,
+                                max_segment: 1,
+                            })
+                            .collect(),
                         others: 0,
                         line: e.line,
                         user: e.user.clone(),
@@ -337,7 +387,8 @@ impl SessionTracker {
         }
         // explicit transactions
         let begins = matches!(first_word, "begin" | "start");
-        let ends = matches!(first_word, "commit" | "rollback" | "end" | "abort");
+        let ends = matches!(first_word, "commit" | "rollback" | "end" | "abort")
+            || key.starts_with("prepare transaction");
         // with %l, a pause is measured only between nearby lines of the session
         // (an execute follows its parse, bind and DETAIL lines): lines missing in
         // between (a trimmed or grepped log) could hold statements, and the
@@ -346,6 +397,9 @@ impl SessionTracker {
             (Some(a), Some(b)) => b > a && b <= a + 8,
             _ => true,
         };
+        // timestamps without milliseconds (%t, syslog) cannot time a pause
+        let precise = s.tx_last_end.is_some_and(|p| p % 1000 != 0) || start % 1000 != 0;
+        let consecutive = consecutive && precise;
         if !consecutive && s.tx_last_end.is_some() {
             out.tx.skipped += 1;
         }
@@ -371,7 +425,11 @@ impl SessionTracker {
         } else if s.tx_last_end.is_some() {
             s.tx_last_end = Some(end);
         }
-        s.last_key = Some(key.to_string());
+        if s.recent.first().map(String::as_str) != Some(key) {
+            s.recent.retain(|k| k != key);
+            s.recent.insert(0, key.to_string());
+            s.recent.truncate(RECENT);
+        }
         s.last_line = e.session_line;
     }
 
@@ -390,6 +448,26 @@ impl SessionTracker {
         }
     }
 
+    /// Sessions with nothing in progress and silent for a while are forgotten
+    /// (their pid may come back as a new session): memory stays bounded by the
+    /// sessions active at once, not by all sessions of the log.
+    fn sweep(&mut self, out: &mut Bursts, file: &str, now: i64) {
+        let idle = self.opts.window_ms * 10;
+        let gone: Vec<String> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.tx_last_end.is_none() && now - s.last_seen > idle)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut gone = gone;
+        gone.sort();
+        for k in gone {
+            if let Some(s) = self.sessions.remove(&k) {
+                self.close_all(out, file, s);
+            }
+        }
+    }
+
     /// End of the file: every burst in progress is closed.
     pub fn finish(mut self, out: &mut Bursts, file: &str) {
         let mut sessions: Vec<(String, Session)> = self.sessions.drain().collect();
@@ -402,6 +480,9 @@ impl SessionTracker {
 
 /// Records a finished burst when it is one: `min_count` executions or more, at a
 /// pace of at least `min_count` per window.
+/// Records a finished run when it holds bursts: `min_count` executions or more
+/// per burst (a burst per recurrence of the parent), at a pace of at least
+/// `min_count` per window, back to back.
 fn close(out: &mut Bursts, opts: BurstOptions, file: &str, key: &str, o: Open) {
     let span = o.last - o.start;
     // children come back to back (a few sibling per-row queries between them at
@@ -414,16 +495,22 @@ fn close(out: &mut Bursts, opts: BurstOptions, file: &str, key: &str, o: Open) {
     {
         return;
     }
+    let parent = parent_of(&o, opts.min_count);
+    let (bursts, max) = match parent {
+        Some(p) => (p.recurred + 1, p.max_segment),
+        None => (1, o.count),
+    };
+    let parent = parent.map(|p| p.key.clone());
     let b = out.by_query.entry(key.to_string()).or_default();
-    b.bursts += 1;
+    b.bursts += bursts;
     if !o.varied {
-        b.identical_bursts += 1;
+        b.identical_bursts += bursts;
     }
     b.executions += o.count;
     b.total_us += o.total_us;
-    b.max_per_burst = b.max_per_burst.max(o.count);
-    if let Some(p) = &o.parent {
-        *b.parents.entry(p.clone()).or_default() += 1;
+    b.max_per_burst = b.max_per_burst.max(max);
+    if let Some(p) = &parent {
+        *b.parents.entry(p.clone()).or_default() += bursts;
     }
     for (m, v) in [
         (&mut b.users, &o.user),
@@ -438,10 +525,10 @@ fn close(out: &mut Bursts, opts: BurstOptions, file: &str, key: &str, o: Open) {
         file: file.to_string(),
         line: o.line,
         ts: o.start,
-        executions: o.count,
+        executions: max,
         duration_ms: span,
         total_us: o.total_us,
-        parent: o.parent,
+        parent,
     };
     if b.example.as_ref().is_none_or(|cur| cur.better(&ex)) {
         b.example = Some(ex);
@@ -516,6 +603,53 @@ mod tests {
         assert_eq!(b.parents["select * from orders where customer_id = $1"], 3);
         assert_eq!(b.example.as_ref().unwrap().executions, 12);
         assert_eq!(out.tracked, 3 * 14);
+    }
+
+    #[test]
+    fn sibling_per_row_queries_share_the_parent() {
+        let mut t = SessionTracker::new(BurstOptions::default());
+        let mut out = Bursts::default();
+        for page in 0..2 {
+            let base = page * 200;
+            feed(
+                &mut t,
+                &mut out,
+                9,
+                base,
+                "select * from customers where id = $1",
+                0,
+            );
+            for i in 0..15 {
+                feed(
+                    &mut t,
+                    &mut out,
+                    9,
+                    base + 1 + i * 2,
+                    "select * from orders where customer_id = $1",
+                    i as u64,
+                );
+                feed(
+                    &mut t,
+                    &mut out,
+                    9,
+                    base + 2 + i * 2,
+                    "select * from shipments where customer_id = $1",
+                    i as u64,
+                );
+            }
+        }
+        t.finish(&mut out, "f");
+        for child in [
+            "select * from orders where customer_id = $1",
+            "select * from shipments where customer_id = $1",
+        ] {
+            let b = &out.by_query[child];
+            assert_eq!((b.bursts, b.executions), (2, 30), "{child}");
+            assert_eq!(
+                b.parents["select * from customers where id = $1"], 2,
+                "{child}"
+            );
+        }
     }
 
     #[test]

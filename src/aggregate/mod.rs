@@ -652,7 +652,13 @@ impl FileAggregator {
             &self.file.path,
             e,
             &n.key,
-            bursts::variant_hash(&q.sql, params),
+            // placeholders whose values were not logged: the executions cannot be
+            // told apart, so they are not called identical
+            if params.is_none() && q.sql.contains('$') {
+                e.line
+            } else {
+                bursts::variant_hash(&q.sql, params)
+            },
             us,
         );
     }

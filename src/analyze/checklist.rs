@@ -40,7 +40,27 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     let has = |k: &str| findings.iter().filter(|f| f.kind == k).count();
 
     // 1. EXPLAIN evidence on slow queries
-    let slow: Vec<&super::QueryReport> = a.queries.iter().take(5).filter(|q| q.count > 0).collect();
+    let slow: Vec<&super::QueryReport> = a
+        .queries
+        .iter()
+        .filter(|q| q.count > 0)
+        .filter(|q| {
+            let w = q.normalized.split([' ', ';']).next().unwrap_or("");
+            !matches!(
+                w,
+                "begin"
+                    | "commit"
+                    | "end"
+                    | "rollback"
+                    | "set"
+                    | "show"
+                    | "start"
+                    | "savepoint"
+                    | "release"
+            )
+        })
+        .take(5)
+        .collect();
     if slow.is_empty() {
         out.push(item(
             "EXPLAIN evidence on slow queries",
@@ -147,7 +167,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
         ));
     } else if !n.suspected.is_empty() {
         out.push(item("N+1 patterns", "attention", format!("{} pg_stat_statements entries look like N+1 children (one row per call, many calls); the log cannot confirm", n.suspected.len()), "#nplusone", Some("a short log with log_min_duration_statement = 0 and %p in log_line_prefix")));
-    } else if n.tracked > 0 && n.limits.is_empty() {
+    } else if n.tracked >= 1000 && n.limits.is_empty() {
         out.push(item(
             "N+1 patterns",
             "pass",
@@ -159,10 +179,12 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
         out.push(item(
             "N+1 patterns",
             "not_enough_data",
-            n.limits
-                .first()
-                .cloned()
-                .unwrap_or_else(|| "no log of every statement".into()),
+            n.limits.first().cloned().unwrap_or_else(|| {
+                format!(
+                    "only {} statements could be followed per session: too few to rule bursts out",
+                    n.tracked
+                )
+            }),
             "#nplusone",
             Some(
                 "a log with log_min_duration_statement = 0 (for a while) and %p in log_line_prefix",
@@ -266,7 +288,16 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     let l = &a.activity.locks;
     let blocked = a.stats.activity.as_ref().map_or(0, |x| x.blocked.len());
     let lock_waits_on = setting(dbs, "log_lock_waits");
-    if a.activity.deadlocks.count > 0 || l.total_wait_ms >= 10_000.0 {
+    let stats_deadlocks: u64 = a.stats.databases.iter().filter_map(|d| d.deadlocks).sum();
+    if a.activity.deadlocks.count == 0 && stats_deadlocks > 0 {
+        out.push(item(
+            "Lock contention",
+            "fail",
+            format!("{stats_deadlocks} deadlock(s) in pg_stat_database over the statistics window"),
+            "#cache",
+            None,
+        ));
+    } else if a.activity.deadlocks.count > 0 || l.total_wait_ms >= 10_000.0 {
         out.push(item(
             "Lock contention",
             "fail",
@@ -283,15 +314,23 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
         out.push(item(
             "Lock contention",
             "attention",
-            format!(
-                "{} lock waits ({}) in the log, {blocked} blocked session(s) at the snapshot",
-                l.waits,
-                ms(l.total_wait_ms)
-            ),
-            "#locks",
+            if a.summary.entries > 0 {
+                format!(
+                    "{} lock waits ({}) in the log, {blocked} blocked session(s) at the snapshot",
+                    l.waits,
+                    ms(l.total_wait_ms)
+                )
+            } else {
+                format!("no log; {blocked} blocked session(s) at the snapshot")
+            },
+            if l.waits > 0 {
+                "#locks"
+            } else {
+                "#connections"
+            },
             None,
         ));
-    } else if lock_waits_on == Some("on") {
+    } else if lock_waits_on == Some("on") && a.summary.entries > 0 {
         out.push(item(
             "Lock contention",
             "pass",
@@ -379,6 +418,13 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     }
     // 11. Before/after comparison of two runs
     match (&a.comparison, a.stats.stats_window.as_ref()) {
+        (Some(c), _) if c.matched == 0 => out.push(item(
+            "Before/after comparison of two runs",
+            "not_enough_data",
+            format!("the baseline ({}) has no query in common with this run", c.baseline),
+            "#comparison",
+            Some("--baseline with the JSON of a run over the same workload"),
+        )),
         (Some(c), _) => out.push(item(
             "Before/after comparison of two runs",
             if c.regressions.is_empty() { "pass" } else { "attention" },
@@ -419,9 +465,16 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
         .iter()
         .filter(|f| !f.change.is_empty() && f.rollback.is_empty())
         .count();
+    let anything = a.summary.entries > 0 || a.stats.stats_window.is_some();
     out.push(item(
         "Rollback procedure for every change",
-        if without == 0 { "pass" } else { "fail" },
+        if without > 0 {
+            "fail"
+        } else if changes == 0 && !anything {
+            "not_enough_data"
+        } else {
+            "pass"
+        },
         if changes == 0 {
             "no change proposed".into()
         } else {

@@ -20,6 +20,8 @@ pub struct Comparison {
     pub regressions: Vec<QueryChange>,
     /// Queries whose p95 fell by 20%+ (and 1 ms+), best first.
     pub improvements: Vec<QueryChange>,
+    /// Queries in both runs.
+    pub matched: usize,
     /// Queries in only one of the runs.
     pub only_before: usize,
     pub only_after: usize,
@@ -127,6 +129,7 @@ pub(crate) fn compare(
         after_total_ms: total_ms,
         regressions,
         improvements,
+        matched,
         only_before: before.len().saturating_sub(matched),
         only_after: queries.len().saturating_sub(matched),
     }

@@ -156,6 +156,13 @@ fn slow_queries(a: &Audit) -> Vec<&super::QueryReport> {
         .collect()
 }
 
+/// The key with the highest count.
+fn top_key(m: &std::collections::BTreeMap<String, u64>) -> Option<String> {
+    m.iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(k, _)| k.clone())
+}
+
 /// Builds the findings, ranked by time at stake (unmeasurable last), then severity.
 pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -187,6 +194,7 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         );
         f.time_at_stake_ms = Some(q.total_ms);
         f.time_basis = format!("log: {} timed executions", q.count);
+        f.database = top_key(&q.databases);
         f.fingerprint = Some(q.fingerprint.clone());
         f.normalized = Some(q.normalized.clone());
         f.target = format!(
@@ -220,6 +228,65 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         }
         out.push(f);
     }
+    // slow statements only pg_stat_statements sees (not in the log, or no log)
+    let logged: std::collections::BTreeSet<&str> = slow_queries(a)
+        .iter()
+        .map(|q| q.fingerprint.as_str())
+        .collect();
+    for st in a
+        .stats
+        .statements
+        .iter()
+        .filter(|st| {
+            st.toplevel != Some(false)
+                && st.share >= 0.05
+                && ((st.calls >= 100 && st.mean_ms >= 20.0) || st.mean_ms >= 100.0)
+                && !st.log_group.as_deref().is_some_and(|g| logged.contains(g))
+                && !a
+                    .queries
+                    .iter()
+                    .any(|q| Some(&q.fingerprint) == st.log_group.as_ref() && q.share >= 0.05)
+        })
+        .take(5)
+    {
+        let mut f = Finding::new(
+            "slow_query",
+            if st.share >= 0.2 { "high" } else { "medium" },
+            format!(
+                "Statement takes {} of the statistics' time ({} calls, mean {})",
+                pct(st.share),
+                st.calls,
+                ms_text(st.mean_ms)
+            ),
+        );
+        f.time_at_stake_ms = Some(st.total_ms);
+        f.time_basis = format!(
+            "pg_stat_statements: {} calls in the statistics window",
+            st.calls
+        );
+        f.fingerprint = Some(st.fingerprint.clone());
+        f.normalized = Some(st.normalized.clone());
+        f.database = st.database.clone();
+        f.target = format!(
+            "mean {} -> under {}",
+            ms_text(st.mean_ms),
+            ms_text((st.mean_ms / 10.0).max(2.0))
+        );
+        f.change = match recommended_for.get(st.fingerprint.as_str()) {
+            Some(r) => format!("Create the index it lacks: {}", r.create),
+            None => "Get its plan: EXPLAIN (ANALYZE, BUFFERS) with typical parameters (PostgreSQL 16+: EXPLAIN (GENERIC_PLAN) with $n)".into(),
+        };
+        f.rollback = match recommended_for.get(st.fingerprint.as_str()) {
+            Some(r) => r.rollback.clone(),
+            None => "Revert the query change; reading a plan changes nothing".into(),
+        };
+        f.verify = "pg_stat_statements mean_exec_time for this queryid over a new window (pg_stat_statements_reset() or a second snapshot)".into();
+        f = f.ev(
+            format!("statement {} in pg_stat_statements", st.fingerprint),
+            &format!("#stmt-{}", st.fingerprint),
+        );
+        out.push(f);
+    }
     // N+1
     for n in &a.n_plus_one.detected {
         let mut f = Finding::new(
@@ -247,6 +314,7 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         );
         f.fingerprint = Some(n.fingerprint.clone());
         f.normalized = Some(n.normalized.clone());
+        f.database = top_key(&n.databases);
         f.target = n.target.clone();
         f.change = match &n.batched {
             Some(b) => format!("{} Batched form: {b}", n.rewrite),
@@ -273,6 +341,7 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         f.table = Some(r.table.clone());
         f.columns = Some(r.columns.clone());
         f.index = Some(r.index.clone());
+        f.database = r.database.clone();
         f.fingerprint = r.queries.first().cloned();
         f.target = r.target.clone();
         f.change = r.create.clone();

@@ -24,6 +24,8 @@ const MAX_RECOMMENDATIONS: usize = 10;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IndexRecommendation {
+    /// The database to run it in (null when the statistics do not name it).
+    pub database: Option<String>,
     /// `schema.table` (as the statistics name it, or as the queries write it).
     pub table: String,
     pub columns: Vec<String>,
@@ -258,11 +260,16 @@ pub(crate) fn build(
                 continue;
             }
             let has_join = uses.iter().any(|u| u.usage == Use::Join);
-            let (cols, eq_len) = if has_join {
+            let (mut cols, mut eq_len) = if has_join {
                 candidate(&uses, true)
             } else {
                 (own, own_eq)
             };
+            // `a = $1 OR b = $2`: alternatives, not one composite key
+            if sh.has_or {
+                cols.truncate(1);
+                eq_len = eq_len.min(1);
+            }
             if cols.is_empty() || existing.iter().any(|x| covers(x, &cols, eq_len)) {
                 continue;
             }
@@ -281,16 +288,17 @@ pub(crate) fn build(
                 None => name.clone(),
             };
             let mut evidence = BTreeSet::new();
-            if seq_heavy.iter().any(|t| t.table == qualified) {
+            let db = found.as_ref().and_then(|f| f.0.view.database.clone());
+            if seq_heavy
+                .iter()
+                .any(|t| t.table == qualified && found.is_some() && t.database == db)
+            {
                 evidence.insert("seq_scan_stats".to_string());
             }
-            if let Some(p) = plan_of.get(s.fingerprint) {
-                let seq = p.text.contains(&format!("Seq Scan on {name}"))
-                    || (p.text.contains("\"Seq Scan\"")
-                        && p.text.contains(&format!("\"Relation Name\": \"{name}\"")));
-                if seq {
-                    evidence.insert("plan".to_string());
-                }
+            if let Some(p) = plan_of.get(s.fingerprint)
+                && plan_seq_scans(&p.text, &name)
+            {
+                evidence.insert("plan".to_string());
             }
             // an index already leads with the first column: only the query's own
             // plan can show that it is not used
@@ -332,6 +340,7 @@ pub(crate) fn build(
             }
         }
     }
+    let mut used_names: BTreeSet<(Option<String>, String)> = BTreeSet::new();
     let mut out: Vec<IndexRecommendation> = merged
         .into_values()
         .filter(|a| a.served_ms >= MIN_SHARE * total_ms)
@@ -346,11 +355,23 @@ pub(crate) fn build(
                 Some(sc) => format!("{}.{}", ident(sc), ident(&a.table)),
                 None => ident(&a.table),
             };
-            let mut name = format!("{}_{}_idx", a.table, a.columns.join("_"));
-            if name.len() > 63 {
-                name.truncate(59);
-                name.push_str("_idx");
-            }
+            // a name no index of the schema has (the rollback must never drop
+            // someone else's index), within PostgreSQL's 63 bytes
+            let taken: BTreeSet<String> = a
+                .db
+                .map(|d| {
+                    d.view
+                        .index_defs
+                        .iter()
+                        .filter(|x| Some(&x.schema) == a.schema.as_ref())
+                        .map(|x| x.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let name = index_name(&a.table, &a.columns, |n| {
+                taken.contains(n) || used_names.contains(&(a.schema.clone(), n.to_string()))
+            });
+            used_names.insert((a.schema.clone(), name.clone()));
             let sql_name = match &a.schema {
                 Some(sc) => format!("{}.{}", ident(sc), ident(&name)),
                 None => ident(&name),
@@ -420,6 +441,7 @@ pub(crate) fn build(
                 caveats.push("Existing indexes were not exported: check that none already starts with these columns (\\d table).".into());
             }
             IndexRecommendation {
+                database: a.db.and_then(|d| d.view.database.clone()),
                 table: qualified.clone(),
                 columns: a.columns.clone(),
                 create: format!(
@@ -471,6 +493,55 @@ pub(crate) fn build(
     out
 }
 
+/// `table_cols_idx`, cut to 63 bytes on a character boundary, made unique with
+/// a number when `taken` says the name exists.
+fn index_name(table: &str, columns: &[String], taken: impl Fn(&str) -> bool) -> String {
+    let base = format!("{table}_{}", columns.join("_"));
+    for n in 0.. {
+        let suffix = if n == 0 {
+            "_idx".to_string()
+        } else {
+            format!("_idx{n}")
+        };
+        let mut cut = 63 - suffix.len();
+        while cut < base.len() && !base.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let name = format!("{}{suffix}", &base[..cut.min(base.len())]);
+        if !taken(&name) {
+            return name;
+        }
+    }
+    unreachable!("some suffix is free")
+}
+
+/// Whether a plan (text or JSON) has a Seq Scan node on `table` itself.
+fn plan_seq_scans(plan: &str, table: &str) -> bool {
+    fn walk(v: &serde_json::Value, table: &str) -> bool {
+        match v {
+            serde_json::Value::Object(m) => {
+                (m.get("Node Type").and_then(|t| t.as_str()) == Some("Seq Scan")
+                    && m.get("Relation Name").and_then(|t| t.as_str()) == Some(table))
+                    || m.values().any(|x| walk(x, table))
+            }
+            serde_json::Value::Array(a) => a.iter().any(|x| walk(x, table)),
+            _ => false,
+        }
+    }
+    if let Some(start) = plan.find('{')
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(&plan[start..])
+    {
+        return walk(&v, table);
+    }
+    let needle = format!("Seq Scan on {table}");
+    plan.match_indices(&needle).any(|(i, _)| {
+        plan[i + needle.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,6 +586,37 @@ mod tests {
         let r: Vec<&ColumnUse> = j.iter().collect();
         assert_eq!(candidate(&r, true).0, ["customer_email", "status"]);
         assert_eq!(candidate(&r, false).0, ["status"]);
+    }
+
+    #[test]
+    fn names_fit_and_never_reuse_one() {
+        let cols = vec![
+            "empföökontonummer".to_string(),
+            "überweisungsdatum".to_string(),
+        ];
+        let n = index_name(
+            "überweisungsaufträge_der_kunden_im_ausland",
+            &cols,
+            |_| false,
+        );
+        assert!(n.len() <= 63 && n.ends_with("_idx"), "{n}");
+        let taken = "payments_gateway_txn_id_idx".to_string();
+        let n = index_name("payments", &["gateway_txn_id".into()], |x| x == taken);
+        assert_eq!(n, "payments_gateway_txn_id_idx1");
+    }
+
+    #[test]
+    fn plan_evidence_is_the_node_on_that_table() {
+        assert!(plan_seq_scans("Seq Scan on orders  (cost=...)", "orders"));
+        assert!(!plan_seq_scans(
+            "Seq Scan on orders_archive  (cost=...)",
+            "orders"
+        ));
+        let json = r#"{"Plan": {"Node Type": "Nested Loop", "Plans": [
+            {"Node Type": "Seq Scan", "Relation Name": "orders"},
+            {"Node Type": "Index Scan", "Relation Name": "customers"}]}}"#;
+        assert!(plan_seq_scans(json, "orders"));
+        assert!(!plan_seq_scans(json, "customers"));
     }
 
     #[test]

@@ -63,6 +63,10 @@ pub struct NPlusOneView {
     pub suspected: Vec<SuspectedNPlusOne>,
     /// The same statement, same parameters, many times in a row (cacheable).
     pub repeated: Vec<NPlusOneReport>,
+    /// One query many times in a row with no parent query before it: a loop over
+    /// ids held by the application, or a pooled connection serving independent
+    /// requests; listed, not called N+1.
+    pub loops: Vec<NPlusOneReport>,
     /// Executions the detector could place in a session, and those it could not.
     pub tracked: u64,
     pub untracked: u64,
@@ -200,6 +204,8 @@ pub(crate) fn build(
     for (k, b) in &bursts.by_query {
         if b.identical_bursts == b.bursts {
             v.repeated.push(report(k, b, tz));
+        } else if b.parents.is_empty() {
+            v.loops.push(report(k, b, tz));
         } else {
             v.detected.push(report(k, b, tz));
         }
@@ -212,6 +218,7 @@ pub(crate) fn build(
     };
     v.detected.sort_by(order);
     v.repeated.sort_by(order);
+    v.loops.sort_by(order);
     let executions: u64 = queries.iter().map(|q| q.count).sum();
     if executions > 0 && bursts.tracked == 0 {
         v.limits.push(

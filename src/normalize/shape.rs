@@ -41,7 +41,25 @@ pub struct QueryShape {
     pub uses: Vec<ColumnUse>,
     /// The statement is a SELECT, UPDATE or DELETE (indexes can serve it).
     pub reads: bool,
+    /// An OR among the conditions: the columns are alternatives, not one composite key.
+    pub has_or: bool,
 }
+
+/// Words that are values, not columns (`= current_user`, `< now()`).
+const VALUE_WORDS: &[&str] = &[
+    "current_user",
+    "session_user",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "localtime",
+    "localtimestamp",
+    "user",
+    "true",
+    "false",
+    "null",
+    "current_role",
+];
 
 /// Words that end a table reference or cannot be an alias.
 const KEYWORDS: &[&str] = &[
@@ -102,10 +120,11 @@ impl<'a> Walker<'a> {
     fn ident(&self, i: usize) -> Option<String> {
         match self.kind(i)? {
             TokenKind::Word => {
-                let w = self.t(i)?;
-                (!KEYWORDS.contains(&w)).then(|| w.to_string())
+                let w = self.t(i)?.to_ascii_lowercase();
+                (!KEYWORDS.contains(&w.as_str()) && !VALUE_WORDS.contains(&w.as_str())).then_some(w)
             }
-            TokenKind::QuotedIdent => Some(self.t(i)?.trim_matches('"').to_string()),
+            // a quoted identifier keeps its case
+            TokenKind::QuotedIdent => Some(self.t(i)?.trim_matches('"').replace("\"\"", "\"")),
             _ => None,
         }
     }
@@ -129,10 +148,18 @@ impl<'a> Walker<'a> {
         Some((None, first, i + 1))
     }
 
-    /// A value: `$n`, a number, a string, optionally cast; returns the next index.
+    /// A value: `$n`, a number, a string, `current_user`-like words, optionally
+    /// cast; returns the next index.
     fn value(&self, i: usize) -> Option<usize> {
         let mut j = match self.kind(i)? {
             TokenKind::Param | TokenKind::Num | TokenKind::Str => i + 1,
+            TokenKind::Word
+                if self
+                    .t(i)
+                    .is_some_and(|w| VALUE_WORDS.contains(&w.to_ascii_lowercase().as_str())) =>
+            {
+                i + 1
+            }
             _ => return None,
         };
         while self.kind(j) == Some(TokenKind::Cast) {
@@ -155,16 +182,33 @@ pub fn shape(sql: &str) -> QueryShape {
         first.as_deref(),
         Some("select" | "update" | "delete" | "with")
     );
+    // names of WITH queries are not tables
+    let mut ctes: Vec<String> = Vec::new();
+    for i in 0..w.toks.len() {
+        if w.is_word(i + 1, "as")
+            && w.kind(i + 2) == Some(TokenKind::LParen)
+            && (w.is_word(i.wrapping_sub(1), "with")
+                || w.kind(i.wrapping_sub(1)) == Some(TokenKind::Comma)
+                || w.is_word(i.wrapping_sub(1), "recursive"))
+            && let Some(n) = w.ident(i)
+        {
+            ctes.push(n);
+        }
+    }
+    let mut self_join: Vec<String> = Vec::new();
     // tables and aliases
     let mut aliases: Vec<(String, String)> = Vec::new();
     let mut i = 0;
     while i < w.toks.len() {
-        let starts_list = w.is_word(i, "from") || w.is_word(i, "join") || w.is_word(i, "update");
+        let starts_list = w.is_word(i, "from")
+            || w.is_word(i, "join")
+            || w.is_word(i, "update")
+            || (w.is_word(i, "using") && first.as_deref() == Some("delete"));
         if !starts_list {
             i += 1;
             continue;
         }
-        let is_from = w.is_word(i, "from");
+        let is_from = w.is_word(i, "from") || w.is_word(i, "using");
         i += 1;
         loop {
             if w.is_word(i, "only") || w.is_word(i, "lateral") {
@@ -181,15 +225,19 @@ pub fn shape(sql: &str) -> QueryShape {
             if w.kind(i) == Some(TokenKind::LParen) {
                 break; // a function in FROM
             }
-            let name = name.to_ascii_lowercase();
-            if !out.tables.contains(&name) {
+            if ctes.contains(&name) {
+                break; // a WITH query, not a table
+            }
+            if out.tables.contains(&name) {
+                self_join.push(name.clone());
+            } else {
                 out.tables.push(name.clone());
             }
             if w.is_word(i, "as") {
                 i += 1;
             }
             if let Some(alias) = w.ident(i) {
-                aliases.push((alias.to_ascii_lowercase(), name.clone()));
+                aliases.push((alias, name.clone()));
                 i += 1;
             }
             if is_from && w.kind(i) == Some(TokenKind::Comma) {
@@ -202,7 +250,7 @@ pub fn shape(sql: &str) -> QueryShape {
     let resolve = |q: &Option<String>| -> Option<String> {
         match q {
             Some(q) => {
-                let q = q.to_ascii_lowercase();
+                let q = q.clone();
                 aliases
                     .iter()
                     .find(|(a, _)| *a == q)
@@ -221,9 +269,13 @@ pub fn shape(sql: &str) -> QueryShape {
     let mut uses: Vec<ColumnUse> = Vec::new();
     let mut push = |q: &Option<String>, col: &str, usage: Use, desc: bool| {
         if let Some(table) = resolve(q) {
+            // a table joined to itself: its join columns belong to two roles
+            if usage == Use::Join && self_join.contains(&table) {
+                return;
+            }
             let u = ColumnUse {
                 table,
-                column: col.to_ascii_lowercase(),
+                column: col.to_string(),
                 usage,
                 desc,
             };
@@ -292,8 +344,14 @@ pub fn shape(sql: &str) -> QueryShape {
             continue;
         }
         let mut j = next;
+        let cast = w.kind(j) == Some(TokenKind::Cast);
         while w.kind(j) == Some(TokenKind::Cast) {
             j += 2;
+        }
+        if cast {
+            // `col::date = $1`: a plain index on col does not serve it
+            i = j;
+            continue;
         }
         let op = w.t(j);
         match (w.kind(j), op) {
@@ -314,7 +372,6 @@ pub fn shape(sql: &str) -> QueryShape {
                 push(&q, &c, Use::Range, false);
             }
             (Some(TokenKind::Word), Some("between")) => push(&q, &c, Use::Range, false),
-            (Some(TokenKind::Word), Some("like")) => push(&q, &c, Use::Range, false),
             (Some(TokenKind::Word), Some("in"))
                 if w.kind(j + 1) == Some(TokenKind::LParen) && w.value(j + 2).is_some() =>
             {
@@ -328,6 +385,7 @@ pub fn shape(sql: &str) -> QueryShape {
         i = next;
     }
     out.uses = uses;
+    out.has_or = (0..w.toks.len()).any(|i| w.is_word(i, "or"));
     out
 }
 
@@ -399,6 +457,37 @@ mod tests {
                 u("orders", "status", Use::Eq),
             ]
         );
+    }
+
+    #[test]
+    fn casts_values_quotes_self_joins_ctes_and_delete_using() {
+        assert!(uses("select * from t where created_at::date = $1").is_empty());
+        assert_eq!(
+            uses("select * from t where owner = current_user and x = $1"),
+            vec![u("t", "owner", Use::Eq), u("t", "x", Use::Eq)]
+        );
+        assert_eq!(
+            uses("select * from public.\"Ledger\" where \"AccountId\" = $1"),
+            vec![u("public.Ledger", "AccountId", Use::Eq)]
+        );
+        assert_eq!(
+            uses("select * from t1 a join t1 b on a.parent = b.id where a.x = $1"),
+            vec![u("t1", "x", Use::Eq)]
+        );
+        let s = shape(
+            "with recent as (select * from orders where id > $1) select * from recent where status = $2",
+        );
+        assert_eq!(s.tables, vec!["orders"]);
+        assert_eq!(
+            uses("delete from a using c where a.cid = c.id and c.kind = $1"),
+            vec![
+                u("a", "cid", Use::Join),
+                u("c", "id", Use::Join),
+                u("c", "kind", Use::Eq)
+            ]
+        );
+        assert!(shape("select * from t where a = $1 or b = $2").has_or);
+        assert!(uses("select * from t where name like $1").is_empty());
     }
 
     #[test]

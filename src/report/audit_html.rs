@@ -71,6 +71,7 @@ pub struct AuditPage {
     pub advice: Vec<AdviceRow>,
     pub detected: Vec<BurstRow>,
     pub repeated: Vec<BurstRow>,
+    pub loops: Vec<BurstRow>,
     pub suspected: Vec<Cells>,
     pub nplusone_limits: Vec<String>,
     pub nplusone_summary: String,
@@ -110,7 +111,55 @@ fn burst_row(b: &crate::analyze::nplusone::NPlusOneReport) -> BurstRow {
     }
 }
 
-pub fn build(a: &Audit) -> AuditPage {
+/// A link to an anchor the page has: a query or statement beyond the listed
+/// ones links to its table, a statistics section absent without statistics
+/// links to the statistics note.
+fn fixer(a: &Audit, top: usize) -> impl Fn(&str) -> String {
+    let queries: std::collections::HashSet<String> = a
+        .queries
+        .iter()
+        .take(top)
+        .map(|q| q.fingerprint.clone())
+        .collect();
+    let statements: std::collections::HashSet<String> = a
+        .stats
+        .statements
+        .iter()
+        .take(top)
+        .map(|s| s.fingerprint.clone())
+        .collect();
+    let stats = a.stats.stats_window.is_some();
+    move |link: &str| -> String {
+        if let Some(fp) = link.strip_prefix("#q-") {
+            return if queries.contains(fp) {
+                link.to_string()
+            } else {
+                "#queries".into()
+            };
+        }
+        if let Some(fp) = link.strip_prefix("#stmt-") {
+            return if !stats {
+                "#snapshot".into()
+            } else if statements.contains(fp) {
+                link.to_string()
+            } else {
+                "#statements".into()
+            };
+        }
+        match link {
+            "#cache" | "#connections" | "#indexes" | "#statements" | "#tables"
+            | "#checkpointer"
+                if !stats =>
+            {
+                "#snapshot".into()
+            }
+            _ => link.to_string(),
+        }
+    }
+}
+
+pub fn build(a: &Audit, top: usize) -> AuditPage {
+    let fix = fixer(a, top);
     let findings: Vec<FindingRow> = a
         .findings
         .iter()
@@ -138,7 +187,7 @@ pub fn build(a: &Audit) -> AuditPage {
             evidence: f
                 .evidence
                 .iter()
-                .map(|e| (e.text.clone(), e.link.clone()))
+                .map(|e| (e.text.clone(), fix(&e.link)))
                 .collect(),
         })
         .collect();
@@ -177,7 +226,7 @@ pub fn build(a: &Audit) -> AuditPage {
             },
             status: c.status.clone(),
             evidence: c.evidence.clone(),
-            link: c.link.clone(),
+            link: fix(&c.link),
             needs: c.needs.clone().unwrap_or_default(),
         })
         .collect();
@@ -239,6 +288,7 @@ pub fn build(a: &Audit) -> AuditPage {
         advice,
         detected: n.detected.iter().map(burst_row).collect(),
         repeated: n.repeated.iter().map(burst_row).collect(),
+        loops: n.loops.iter().map(burst_row).collect(),
         suspected: n
             .suspected
             .iter()

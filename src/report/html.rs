@@ -428,7 +428,7 @@ pub fn render(a: &Audit, top: usize) -> String {
     let page = ReportPage {
         activity: super::activity_html::build(a, top),
         stats: super::stats_html::build(a, top),
-        audit: super::audit_html::build(a),
+        audit: super::audit_html::build(a, top),
         css: CSS,
         js: JS,
         generator: a.generator.clone(),
