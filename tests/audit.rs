@@ -337,3 +337,47 @@ fn a_baseline_run_shows_what_got_slower() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a pgsift JSON audit"));
     assert!(!d.path().join("x.html").exists());
 }
+
+/// Hand-made logs for the shapes a review found (tests/data/audit-edge/README.md).
+#[test]
+fn session_pattern_edge_cases() {
+    let edge = |f: &str, prefix: &str| {
+        let mut args = vec![format!("tests/data/audit-edge/{f}")];
+        if !prefix.is_empty() {
+            args.extend(["--prefix".to_string(), prefix.to_string()]);
+        }
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&a).json
+    };
+    let p = "%m [%p] %q%u@%d ";
+    let j = edge("interleaved.log", p);
+    let det = j["n_plus_one"]["detected"].as_array().unwrap();
+    assert_eq!(det.len(), 2, "{det:?}");
+    for d in det {
+        assert_eq!(
+            (d["bursts"].as_u64(), d["executions"].as_u64()),
+            (Some(5), Some(100))
+        );
+        assert_eq!(d["max_per_burst"], 20);
+        assert!(
+            d["parent_normalized"]
+                .as_str()
+                .unwrap()
+                .starts_with("select * from orders where customer_id")
+        );
+    }
+    let j = edge("ext_noparams.log", p);
+    assert_eq!(j["n_plus_one"]["detected"].as_array().unwrap().len(), 1);
+    assert!(j["n_plus_one"]["repeated"].as_array().unwrap().is_empty());
+    let j = edge("pgbench_S.log", p);
+    assert!(j["n_plus_one"]["detected"].as_array().unwrap().is_empty());
+    assert_eq!(j["n_plus_one"]["loops"].as_array().unwrap().len(), 1);
+    assert!(findings(&j, "n_plus_one").is_empty());
+    let j = edge("prepare_tx.log", p);
+    assert_eq!(j["transaction_pauses"]["long_gaps"], 0);
+    assert!(findings(&j, "idle_in_transaction").is_empty());
+    let j = edge("seconds_tx.log", "");
+    assert_eq!(j["transaction_pauses"]["transactions"], 200);
+    assert_eq!(j["transaction_pauses"]["long_gaps"], 0);
+    assert!(findings(&j, "idle_in_transaction").is_empty());
+}
