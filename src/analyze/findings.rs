@@ -750,7 +750,7 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
                 "Time lost outside the database inside transactions: {}{}",
                 if tx_gaps > 0 {
                     format!(
-                        "{} pauses of {} ms or more ({} in all) between statements of a transaction",
+                        "{} pause(s) of {} ms or more ({} in all) between statements of a transaction",
                         tx.long_gaps,
                         tx.pause_threshold_ms,
                         ms_text(tx.long_gap_ms)
