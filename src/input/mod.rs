@@ -169,8 +169,11 @@ impl<R: BufRead> LineReader<R> {
         if self.buf.last() == Some(&b'\n') {
             self.buf.pop();
         }
-        let text = String::from_utf8_lossy(&self.buf);
-        let invalid_utf8 = matches!(text, std::borrow::Cow::Owned(_));
+        // the validating fast path first; the lossy decoder only for bad lines
+        let (text, invalid_utf8) = match std::str::from_utf8(&self.buf) {
+            Ok(t) => (std::borrow::Cow::Borrowed(t), false),
+            Err(_) => (String::from_utf8_lossy(&self.buf), true),
+        };
         Ok(Some(Line { text, invalid_utf8 }))
     }
 }

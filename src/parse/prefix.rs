@@ -445,13 +445,6 @@ fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool
             .strip_prefix(l.as_str())
             .is_some_and(|r| match_items(rest_items, r, f)),
         Item::Esc(esc) if esc.is_free_text() => {
-            let ends: Vec<usize> = match rest_items.first() {
-                None => vec![s.len()],
-                Some(Item::Lit(l)) => s.match_indices(l.as_str()).map(|(p, _)| p).collect(),
-                Some(Item::Esc(_) | Item::Padded(_)) => {
-                    s.char_indices().map(|(p, _)| p).chain([s.len()]).collect()
-                }
-            };
             let try_end = |end: usize, f: &mut PrefixFields<'a>| {
                 let saved = f.clone();
                 set_free(*esc, &s[..end], f);
@@ -461,10 +454,24 @@ fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool
                 *f = saved;
                 false
             };
-            if *esc == Escape::User {
-                ends.iter().rev().any(|&e| try_end(e, f))
-            } else {
-                ends.iter().any(|&e| try_end(e, f))
+            // candidate ends tried lazily, in the same order as before: the
+            // first that lets the rest match wins (the user name: the last)
+            let user = *esc == Escape::User;
+            match rest_items.first() {
+                None => try_end(s.len(), f),
+                Some(Item::Lit(l)) if user => {
+                    s.rmatch_indices(l.as_str()).any(|(p, _)| try_end(p, f))
+                }
+                Some(Item::Lit(l)) => s.match_indices(l.as_str()).any(|(p, _)| try_end(p, f)),
+                Some(Item::Esc(_) | Item::Padded(_)) => {
+                    let ends = s.char_indices().map(|(p, _)| p).chain([s.len()]);
+                    if user {
+                        let all: Vec<usize> = ends.collect();
+                        all.iter().rev().any(|&e| try_end(e, f))
+                    } else {
+                        ends.into_iter().any(|e| try_end(e, f))
+                    }
+                }
             }
         }
         Item::Padded(esc) => {
