@@ -3,7 +3,7 @@
 //! it); the regression thresholds to monitor; and the first screen.
 
 use super::Audit;
-use super::findings::{CheckItem, Finding, FirstScreen, Threshold, short};
+use super::findings::{CheckItem, Finding, FirstScreen, Threshold, ms_text as ms, short};
 use super::stats::CACHE_HIT_TARGET;
 use crate::stats::snapshot::DatabaseStats;
 
@@ -21,14 +21,6 @@ fn item(name: &str, status: &str, evidence: String, link: &str, needs: Option<&s
 fn setting<'a>(dbs: &'a [DatabaseStats], name: &str) -> Option<&'a str> {
     dbs.iter()
         .find_map(|d| d.view.settings.get(name).map(|s| s.setting.as_str()))
-}
-
-fn ms(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{:.2} s", v / 1000.0)
-    } else {
-        format!("{v:.1} ms")
-    }
 }
 
 /// The checklist of the brief, in its order.

@@ -103,7 +103,7 @@ pub struct FirstScreen {
     pub sentences: Vec<String>,
 }
 
-fn ms_text(ms: f64) -> String {
+pub(crate) fn ms_text(ms: f64) -> String {
     if ms >= 60_000.0 {
         format!("{:.1} min", ms / 60_000.0)
     } else if ms >= 1000.0 {

@@ -8,7 +8,7 @@
 
 use super::QueryReport;
 use super::activity::PlanView;
-use super::stats::{SeqScanTable, StatementReport};
+use super::stats::{SeqScanTable, StatementReport, quote_ident as ident};
 use crate::normalize::shape::{Use, shape};
 use crate::stats::records::IndexDef;
 use crate::stats::snapshot::DatabaseStats;
@@ -61,20 +61,6 @@ struct Served<'a> {
     served_ms: f64,
     p95_ms: Option<f64>,
     database: Option<&'a str>,
-}
-
-fn ident(s: &str) -> String {
-    let plain = s
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        s.to_string()
-    } else {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    }
 }
 
 /// At most this many columns in a candidate.

@@ -423,7 +423,8 @@ fn qualified(schema: &str, name: &str) -> String {
     }
 }
 
-fn quote_ident(s: &str) -> String {
+/// An SQL identifier, quoted only when it must be.
+pub(crate) fn quote_ident(s: &str) -> String {
     let plain = s
         .chars()
         .next()
