@@ -167,6 +167,10 @@ pub struct ReportArgs {
     /// No progress line and no summary on stderr (errors are still printed).
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Bytes per chunk a file is split into for the workers (tests and tuning;
+    /// the result does not depend on it).
+    #[arg(long, hide = true, default_value_t = crate::input::chunks::DEFAULT_CHUNK_BYTES, value_name = "BYTES")]
+    pub chunk_size: usize,
 }
 
 /// A validated run configuration.
@@ -186,6 +190,7 @@ pub struct Config {
     pub baseline: Option<serde_json::Value>,
     pub save_partial: Option<PathBuf>,
     pub quiet: bool,
+    pub chunk_bytes: usize,
 }
 
 impl ReportArgs {
@@ -196,6 +201,9 @@ impl ReportArgs {
         }
         if self.threads == Some(0) {
             return Err("-j/--jobs must be at least 1".into());
+        }
+        if self.chunk_size == 0 {
+            return Err("--chunk-size must be at least 1".into());
         }
         if self.prefix.as_deref().is_some_and(|p| p.trim().is_empty()) {
             return Err("--prefix must not be empty (use '%m [%p] ' style escapes)".into());
@@ -215,6 +223,7 @@ impl ReportArgs {
             baseline,
             save_partial: self.save_partial,
             quiet: self.quiet,
+            chunk_bytes: self.chunk_size,
             cpu_cores: self.cpu_cores,
             format,
             tz: self.tz,

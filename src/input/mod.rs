@@ -6,6 +6,7 @@
 //! content ([`sniff`]). Lines are read as bytes and decoded lossily, so invalid
 //! UTF-8 is counted, never fatal. Nothing here knows what a log line means.
 
+pub mod chunks;
 pub mod decompress;
 pub mod sniff;
 

@@ -7,7 +7,7 @@
 //! opens the next one, or at the end of the input, so memory holds at most one open
 //! entry per live process.
 
-use super::prefix::{Level, LinePrefix, PrefixedLine};
+use super::prefix::{Level, LinePrefix, PrefixedLine, PrefixedSpans};
 use super::timestamp::Timestamp;
 use std::collections::HashMap;
 
@@ -95,6 +95,20 @@ fn slot(e: &mut LogEntry, f: Field) -> Option<&mut Option<String>> {
     }
 }
 
+/// The prefix match [`StderrAssembler::push_line`] needs for `line`, computed
+/// ahead by a worker: `None` when the line needs none (a tab-led continuation, a
+/// blank line) or is too long to carry as spans; `Some(None)` when it does not match.
+pub fn prematch(prefix: &LinePrefix, line: &str) -> Option<Option<PrefixedSpans>> {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    if line.starts_with('\t') || line.trim().is_empty() {
+        return None;
+    }
+    match prefix.match_line(line) {
+        None => Some(None),
+        Some(p) => p.to_spans(line).map(Some),
+    }
+}
+
 impl StderrAssembler {
     pub fn new(prefix: LinePrefix) -> Self {
         StderrAssembler {
@@ -126,15 +140,29 @@ impl StderrAssembler {
 
     /// Feeds one physical line (without its newline).
     pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Assembled)) {
+        self.push_prematched(line, None, out);
+    }
+
+    /// Feeds one line whose prefix match a worker may have computed ahead with
+    /// [`prematch`] (`None`: not computed, matched here when needed).
+    pub fn push_prematched(
+        &mut self,
+        line: &str,
+        pre: Option<Option<PrefixedSpans>>,
+        out: &mut impl FnMut(Assembled),
+    ) {
         self.line_no += 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
+        let mut matched = pre.map(|m| m.map(|s| s.resolve(line)));
         // PostgreSQL writes a tab after each newline inside a message; some copies of
         // logs turned that tab into spaces, so a space-led line continues too.
         let cont = line.strip_prefix('\t').or_else(|| {
             (line.starts_with(' ')
                 && !line.trim().is_empty()
                 && self.last.is_some()
-                && self.prefix.match_line(line).is_none())
+                && matched
+                    .get_or_insert_with(|| self.prefix.match_line(line))
+                    .is_none())
             .then_some(line)
         });
         if let Some(cont) = cont {
@@ -166,7 +194,7 @@ impl StderrAssembler {
             out(Assembled::Blank);
             return;
         }
-        let Some(p) = self.prefix.match_line(line) else {
+        let Some(p) = matched.unwrap_or_else(|| self.prefix.match_line(line)) else {
             out(Assembled::Unrecognized {
                 line: self.line_no,
                 text: line.to_string(),

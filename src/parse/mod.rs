@@ -39,8 +39,18 @@ impl StderrParser {
 
     /// Feeds one line (without its newline).
     pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
+        self.push_prepared(line, Pre::None, out);
+    }
+
+    /// Feeds one line with what a worker computed for it ahead.
+    pub fn push_prepared(&mut self, line: &str, pre: Pre, out: &mut impl FnMut(Event)) {
         let events = &mut self.events;
-        self.assembler.push_line(line, &mut |a| events.push(a, out));
+        let m = match pre {
+            Pre::Prefix(m) => m,
+            Pre::None => None,
+        };
+        self.assembler
+            .push_prematched(line, m, &mut |a| events.push(a, out));
     }
 
     /// Flushes open entries and unpaired statements.
@@ -66,6 +76,37 @@ impl StderrParser {
         let events = &mut self.events;
         self.assembler
             .continue_pid(pid, text, &mut |a| events.push(a, out));
+    }
+}
+
+/// What a worker computes for one line ahead of the thread that folds the lines
+/// in order: the pure, per-line part of parsing.
+#[derive(Debug, Clone)]
+pub enum Pre {
+    /// Nothing: the line is parsed when folded.
+    None,
+    /// A stderr line's prefix match (see [`entry::prematch`]).
+    Prefix(Option<Option<prefix::PrefixedSpans>>),
+}
+
+/// Computes [`Pre`] for lines; shared by the workers of one file.
+#[derive(Debug, Clone)]
+pub struct Preparer {
+    prefix: Option<LinePrefix>,
+}
+
+impl Preparer {
+    /// What can be computed for `line` ahead.
+    pub fn prepare(&self, line: &str) -> Pre {
+        match &self.prefix {
+            Some(p) => Pre::Prefix(entry::prematch(p, line)),
+            None => Pre::None,
+        }
+    }
+
+    /// Whether [`prepare`](Self::prepare) computes anything at all.
+    pub fn is_useful(&self) -> bool {
+        self.prefix.is_some()
     }
 }
 
@@ -128,6 +169,26 @@ impl LogParser {
                 }
             }
         })
+    }
+
+    /// The per-line work workers can do ahead for this parser: the prefix match
+    /// of stderr lines; nothing for the other formats (their records can span
+    /// lines, or their lines are cheap to split).
+    pub fn preparer(&self) -> Preparer {
+        Preparer {
+            prefix: match self {
+                LogParser::Stderr(p) => Some(p.prefix().clone()),
+                _ => None,
+            },
+        }
+    }
+
+    /// Feeds one physical line with what a [`Preparer`] computed for it.
+    pub fn push_prepared(&mut self, line: &str, pre: Pre, out: &mut impl FnMut(Event)) {
+        match (self, pre) {
+            (LogParser::Stderr(p), pre) => p.push_prepared(line, pre, out),
+            (other, _) => other.push_line(line, out),
+        }
     }
 
     /// Feeds one physical line.

@@ -200,6 +200,89 @@ pub struct PrefixedLine<'a> {
     pub message: &'a str,
 }
 
+/// A [`PrefixedLine`] as byte ranges of its line, owned: what a worker matches
+/// ahead of the thread that folds the lines in order.
+#[derive(Debug, Clone)]
+pub struct PrefixedSpans {
+    ts: Option<Timestamp>,
+    pid: Option<u32>,
+    leader_pid: Option<u32>,
+    line_num: Option<u64>,
+    query_id: Option<i64>,
+    /// tz, user, db, app, client, backend_type, session_id, sqlstate, cmd_tag,
+    /// the SQLSTATE after the level, the message.
+    texts: [Option<(u32, u32)>; 11],
+    level: Level,
+}
+
+impl<'a> PrefixedLine<'a> {
+    /// The same match as ranges of `line` (the line it was matched on); `None`
+    /// when the line is too long for 32-bit offsets.
+    pub fn to_spans(&self, line: &'a str) -> Option<PrefixedSpans> {
+        let base = line.as_ptr() as usize;
+        let span = |s: Option<&str>| -> Option<Option<(u32, u32)>> {
+            match s {
+                None => Some(None),
+                Some(s) => {
+                    let a = u32::try_from(s.as_ptr() as usize - base).ok()?;
+                    let b = u32::try_from(s.as_ptr() as usize - base + s.len()).ok()?;
+                    Some(Some((a, b)))
+                }
+            }
+        };
+        let f = &self.fields;
+        Some(PrefixedSpans {
+            ts: f.ts,
+            pid: f.pid,
+            leader_pid: f.leader_pid,
+            line_num: f.line_num,
+            query_id: f.query_id,
+            texts: [
+                span(f.tz)?,
+                span(f.user)?,
+                span(f.db)?,
+                span(f.app)?,
+                span(f.client)?,
+                span(f.backend_type)?,
+                span(f.session_id)?,
+                span(f.sqlstate)?,
+                span(f.cmd_tag)?,
+                span(self.sqlstate)?,
+                span(Some(self.message))?,
+            ],
+            level: self.level,
+        })
+    }
+}
+
+impl PrefixedSpans {
+    /// The match again, borrowing `line` (the line the spans were taken from).
+    pub fn resolve<'a>(&self, line: &'a str) -> PrefixedLine<'a> {
+        let t = |i: usize| self.texts[i].map(|(a, b)| &line[a as usize..b as usize]);
+        PrefixedLine {
+            fields: PrefixFields {
+                ts: self.ts,
+                tz: t(0),
+                pid: self.pid,
+                leader_pid: self.leader_pid,
+                user: t(1),
+                db: t(2),
+                app: t(3),
+                client: t(4),
+                backend_type: t(5),
+                session_id: t(6),
+                line_num: self.line_num,
+                sqlstate: t(7),
+                query_id: self.query_id,
+                cmd_tag: t(8),
+            },
+            level: self.level,
+            sqlstate: t(9),
+            message: t(10).unwrap_or_default(),
+        }
+    }
+}
+
 impl LinePrefix {
     /// Compiles a `log_line_prefix` value. Unknown escapes print nothing in
     /// PostgreSQL and are dropped here too; padding (`%-10u`) is accepted.

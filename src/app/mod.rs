@@ -1,19 +1,17 @@
 //! Application: wires the pipeline (input -> parse -> aggregate -> analyze -> report
 //! -> output) for one `pgsift report` run. The only module that knows every layer.
 
-use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator, Merge};
+mod read;
+
+use crate::aggregate::{Aggregate, AggregateOptions, Merge};
 use crate::analyze::{AnalyzeOptions, Audit, analyze};
 use crate::cli::Config;
-use crate::input::sniff::{LogFormat, sniff};
-use crate::input::{InputFile, LineReader, discover};
+use crate::input::discover;
 use crate::parse::prefix::LinePrefix;
-use crate::parse::{LogParser, NoPrefix};
 use crate::{output, report};
 use anyhow::{Context, bail};
 use rayon::prelude::*;
-
-/// Lines read from the start of a file to detect its prefix.
-const DETECTION_SAMPLE: usize = 1000;
+pub use read::{ReadOptions, read_file};
 
 /// What a finished run reports back to `main`.
 #[derive(Debug)]
@@ -46,27 +44,40 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
         );
     }
     let prefix = config.prefix.as_deref().map(LinePrefix::compile);
-    let opts = AggregateOptions {
-        bursts: Default::default(),
-        show_values: config.show_values,
-        slowest: config.top,
+    let opts = read::ReadOptions {
+        aggregate: AggregateOptions {
+            bursts: Default::default(),
+            show_values: config.show_values,
+            slowest: config.top,
+        },
+        chunk_bytes: config.chunk_bytes,
     };
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(n) = config.threads {
         builder = builder.num_threads(n);
     }
     let pool = builder.build().context("starting worker threads")?;
-    let total: u64 = files
+    // biggest files first, so a big file does not start last and run alone
+    // (the aggregates merge to the same result in any order)
+    let mut sized: Vec<(u64, &crate::input::InputFile)> = files
         .iter()
-        .filter_map(|f| std::fs::metadata(&f.path).ok().map(|m| m.len()))
-        .sum();
+        .map(|f| (std::fs::metadata(&f.path).map_or(0, |m| m.len()), f))
+        .collect();
+    sized.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let total: u64 = sized.iter().map(|s| s.0).sum();
     let progress = (!config.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .then(|| Progress::start(total));
     let mut agg = pool.install(|| {
-        files
+        sized
             .par_iter()
-            .fold(Aggregate::default, |mut acc, f| {
-                acc.merge(read_file_guarded(f, prefix.as_ref(), config.format, opts));
+            .with_max_len(1)
+            .fold(Aggregate::default, |mut acc, (_, f)| {
+                acc.merge(read::read_file_guarded(
+                    f,
+                    prefix.as_ref(),
+                    config.format,
+                    opts,
+                ));
                 acc
             })
             .reduce(Aggregate::default, |mut a, b| {
@@ -218,220 +229,6 @@ impl Progress {
     }
 }
 
-/// [`read_file`], with a panic (a bug in pgsift) turned into an error on that file
-/// so the other inputs are still read and the report still written.
-fn read_file_guarded(
-    input: &InputFile,
-    given: Option<&LinePrefix>,
-    format: Option<LogFormat>,
-    opts: AggregateOptions,
-) -> Aggregate {
-    std::panic::catch_unwind(|| read_file(input, given, format, opts)).unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
-        let name = input.path.display().to_string();
-        let mut agg = FileAggregator::new(&name, opts);
-        agg.coverage_mut().error = Some(format!(
-            "internal error while reading this file (please report it): {what}"
-        ));
-        agg.finish(&[])
-    })
-}
-
-/// Reads one input (file or stdin) into an aggregate. Never fails: problems are
-/// recorded in the file's coverage.
-pub fn read_file(
-    input: &InputFile,
-    given: Option<&LinePrefix>,
-    format: Option<LogFormat>,
-    opts: AggregateOptions,
-) -> Aggregate {
-    let name = if input.is_stdin() {
-        "(stdin)".to_string()
-    } else {
-        input.path.display().to_string()
-    };
-    let mut agg = FileAggregator::new(&name, opts);
-    let (mut reader, compression) = match LineReader::open(input) {
-        Ok(r) => r,
-        Err(e) => {
-            agg.coverage_mut().error = Some(format!("cannot open: {e}"));
-            return agg.finish(&[]);
-        }
-    };
-    let mut read_error = None;
-    let mut sample: Vec<(String, bool)> = Vec::new();
-    while sample.len() < DETECTION_SAMPLE {
-        match reader.next_line() {
-            Ok(Some(l)) => sample.push((l.text.into_owned(), l.invalid_utf8)),
-            Ok(None) => break,
-            Err(e) => {
-                read_error = Some(e);
-                break;
-            }
-        }
-    }
-    if sample.is_empty() && read_error.is_none() {
-        // an empty file: nothing to read, nothing wrong
-        agg.coverage_mut().file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
-        return agg.finish(&[]);
-    }
-    if format.is_none()
-        && !input.is_stdin()
-        && sample
-            .first()
-            // a csvlog written with a header line stays a log
-            .is_some_and(|(l, _)| {
-                crate::stats::views::looks_like_header(l) && !l.contains("log_time")
-            })
-    {
-        drop(reader);
-        return read_stats_csv(input, &name, opts);
-    }
-    let lines: Vec<&str> = sample.iter().map(|(l, _)| l.as_str()).collect();
-    let format = format.unwrap_or_else(|| sniff(&lines));
-    let choice = LogParser::choose(format, &lines, given, modified_year_month(input));
-    let cov = agg.coverage_mut();
-    cov.format = Some(format.name().to_string());
-    cov.compression = compression.name().map(str::to_string);
-    cov.file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
-    let mut parser = match choice {
-        Ok(c) => {
-            cov.prefix = c.prefix.as_ref().map(|p| p.source().to_string());
-            cov.prefix_detected = given.is_none() && c.prefix.is_some();
-            Some(c.parser)
-        }
-        Err(NoPrefix) if !input.explicit && read_error.is_none() => {
-            cov.skipped = Some(format!(
-                "not recognized as a PostgreSQL {} log (no log_line_prefix matched its first lines)",
-                format.name()
-            ));
-            cov.bytes = cov.file_bytes.unwrap_or(0);
-            return agg.finish(&[]);
-        }
-        Err(NoPrefix) => {
-            cov.error = Some(
-                "could not detect the log_line_prefix: no known or inferred prefix matches at least half of the \
-                 first lines; pass the server's setting with --prefix '...'"
-                    .into(),
-            );
-            None
-        }
-    };
-    // Every line goes through the parser, or is counted unrecognized when there is none.
-    let mut line_no = 0;
-    let mut feed = |agg: &mut FileAggregator, text: &str, invalid: bool| {
-        line_no += 1;
-        agg.line_read(invalid);
-        match parser.as_mut() {
-            Some(p) => p.push_line(text, &mut |e| agg.add(e)),
-            None => agg.unrecognized(line_no, text, 1),
-        }
-    };
-    for (l, bad) in &sample {
-        feed(&mut agg, l, *bad);
-    }
-    drop(lines);
-    drop(sample);
-    if read_error.is_none() {
-        loop {
-            match reader.next_line() {
-                Ok(Some(l)) => feed(&mut agg, &l.text, l.invalid_utf8),
-                Ok(None) => break,
-                Err(e) => {
-                    read_error = Some(e);
-                    break;
-                }
-            }
-        }
-    }
-    let zones = match parser.as_mut() {
-        Some(p) => {
-            p.finish(&mut |e| agg.add(e));
-            p.zones()
-        }
-        None => Vec::new(),
-    };
-    let cov = agg.coverage_mut();
-    cov.bytes = reader.bytes();
-    if cov.error.is_none() && cov.lines_total > 0 && cov.lines_parsed + cov.lines_ignored == 0 {
-        cov.error = Some(match &cov.prefix {
-            Some(p) => format!(
-                "no line matched the log_line_prefix '{p}'; check the server's setting and pass it with --prefix '...'"
-            ),
-            None => format!(
-                "no line could be read as {}; check the file or pass --format",
-                format.name()
-            ),
-        });
-    }
-    if let Some(e) = read_error {
-        let at = format!(
-            "read error after {} bytes{}: {e}",
-            reader.bytes(),
-            if compression.name().is_some() {
-                " of decompressed data"
-            } else {
-                ""
-            }
-        );
-        cov.error = Some(match cov.error.take() {
-            Some(prev) => format!("{prev}; {at}"),
-            None => at,
-        });
-    }
-    agg.finish(&zones)
-}
-
-/// Reads a statistics CSV (a file whose first line is a CSV header) from the start.
-fn read_stats_csv(input: &InputFile, name: &str, opts: AggregateOptions) -> Aggregate {
-    let folder = input
-        .path
-        .parent()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let opened =
-        crate::input::open_counted(&input.path).and_then(crate::input::decompress::decoded);
-    let (stats, mut cov) = match opened {
-        Ok((reader, compression)) => {
-            let (stats, mut cov) = crate::stats::read_csv(name, &folder, reader);
-            cov.compression = compression.name().map(str::to_string);
-            (stats, cov)
-        }
-        Err(e) => {
-            let mut cov = crate::aggregate::coverage::FileCoverage::new(name);
-            cov.error = Some(format!("cannot open: {e}"));
-            (Default::default(), cov)
-        }
-    };
-    cov.file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
-    cov.bytes = cov.file_bytes.unwrap_or(0);
-    let mut agg = FileAggregator::new(name, opts);
-    *agg.coverage_mut() = cov;
-    let mut out = agg.finish(&[]);
-    out.stats = stats;
-    out
-}
-
-/// Year and month the input was last modified (now, for stdin): anchors syslog's year.
-fn modified_year_month(input: &InputFile) -> (i64, u32) {
-    let when = if input.is_stdin() {
-        None
-    } else {
-        std::fs::metadata(&input.path)
-            .and_then(|m| m.modified())
-            .ok()
-    };
-    let secs = when
-        .unwrap_or_else(std::time::SystemTime::now)
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    crate::parse::timestamp::Timestamp(secs * 1000).year_month()
-}
-
 /// Validates the arguments, runs, prints a one-paragraph summary on stderr and
 /// returns the exit code.
 pub fn main_report(args: crate::cli::ReportArgs) -> std::process::ExitCode {
@@ -568,7 +365,7 @@ pub fn main_merge(args: crate::cli::MergeArgs) -> std::process::ExitCode {
 }
 
 /// The statistics export script (`samples/pgsift-export.psql`, built in).
-pub const EXPORT_SCRIPT: &str = include_str!("../samples/pgsift-export.psql");
+pub const EXPORT_SCRIPT: &str = include_str!("../../samples/pgsift-export.psql");
 
 /// Prints the export script on standard output.
 pub fn print_export_script() -> std::process::ExitCode {

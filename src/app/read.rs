@@ -1,0 +1,346 @@
+//! Reading one input into an aggregate: chunks read (and decompressed) on their
+//! own thread, split and pre-parsed by the workers in parallel, folded in order.
+//!
+//! Everything that depends on what came before (entries spanning lines, a
+//! statement waiting for its duration, DETAIL lines of a process, the session
+//! windows of N+1 detection, sessions open for the peak) lives in the parser and
+//! the aggregator, which see every line in file order on one thread. The workers
+//! only do what depends on one line alone (line splitting, UTF-8 validation, the
+//! `log_line_prefix` match), so the result is the same for any number of threads
+//! and any chunk size. While one batch of chunks is folded, the next is prepared.
+
+use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator};
+use crate::input::InputFile;
+use crate::input::chunks::{ChunkStream, Lines};
+use crate::input::sniff::{LogFormat, sniff};
+use crate::parse::prefix::LinePrefix;
+use crate::parse::{LogParser, NoPrefix, Pre, Preparer};
+use rayon::prelude::*;
+
+/// Lines read from the start of a file to detect its format and prefix.
+const DETECTION_SAMPLE: usize = 1000;
+
+/// How a file is read.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    pub aggregate: AggregateOptions,
+    /// Bytes per chunk (see [`crate::input::chunks`]).
+    pub chunk_bytes: usize,
+}
+
+/// [`read_file`], with a panic (a bug in pgsift) turned into an error on that file
+/// so the other inputs are still read and the report still written.
+pub fn read_file_guarded(
+    input: &InputFile,
+    given: Option<&LinePrefix>,
+    format: Option<LogFormat>,
+    opts: ReadOptions,
+) -> Aggregate {
+    std::panic::catch_unwind(|| read_file(input, given, format, opts)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        let name = input.path.display().to_string();
+        let mut agg = FileAggregator::new(&name, opts.aggregate);
+        agg.coverage_mut().error = Some(format!(
+            "internal error while reading this file (please report it): {what}"
+        ));
+        agg.finish(&[])
+    })
+}
+
+/// A chunk's lines with what the workers computed for each.
+struct Prepared {
+    lines: Lines,
+    /// One per line, or empty when nothing is computed ahead.
+    pre: Vec<Pre>,
+}
+
+fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
+    let pre = match preparer {
+        Some(p) => lines.iter().map(|(l, _)| p.prepare(l)).collect(),
+        None => Vec::new(),
+    };
+    Prepared { lines, pre }
+}
+
+/// The ordered fold: every line of a chunk through the parser into the
+/// aggregator, or counted unrecognized when there is no parser.
+fn fold(
+    agg: &mut FileAggregator,
+    parser: &mut Option<LogParser>,
+    line_no: &mut u64,
+    chunk: Prepared,
+) {
+    let Prepared { lines, pre } = chunk;
+    let mut pre = pre.into_iter();
+    for (text, invalid) in lines.iter() {
+        *line_no += 1;
+        agg.line_read(invalid);
+        let p = pre.next().unwrap_or(Pre::None);
+        match parser.as_mut() {
+            Some(parser) => parser.push_prepared(text, p, &mut |e| agg.add(e)),
+            None => agg.unrecognized(*line_no, text, 1),
+        }
+    }
+}
+
+/// What the reading side of one step brought: prepared chunks, their bytes, and
+/// whether the input ended (with the error that ended it, if any).
+struct Batch {
+    prepared: Vec<Prepared>,
+    bytes: u64,
+    ended: bool,
+    error: Option<std::io::Error>,
+}
+
+/// Takes up to `n` chunks from the stream and prepares them in parallel.
+fn next_batch(stream: &mut ChunkStream, n: usize, preparer: Option<&Preparer>) -> Batch {
+    let mut raw = Vec::with_capacity(n);
+    let mut b = Batch {
+        prepared: Vec::new(),
+        bytes: 0,
+        ended: false,
+        error: None,
+    };
+    while raw.len() < n {
+        match stream.next() {
+            Some(Ok(c)) => {
+                b.bytes += c.len() as u64;
+                raw.push(c);
+            }
+            Some(Err(e)) => {
+                b.error = Some(e);
+                b.ended = true;
+                break;
+            }
+            None => {
+                b.ended = true;
+                break;
+            }
+        }
+    }
+    b.prepared = raw
+        .into_par_iter()
+        .map(|c| prepare(Lines::of(c), preparer))
+        .collect();
+    b
+}
+
+/// Reads one input (file or stdin) into an aggregate. Never fails: problems are
+/// recorded in the file's coverage.
+pub fn read_file(
+    input: &InputFile,
+    given: Option<&LinePrefix>,
+    format: Option<LogFormat>,
+    opts: ReadOptions,
+) -> Aggregate {
+    let name = if input.is_stdin() {
+        "(stdin)".to_string()
+    } else {
+        input.path.display().to_string()
+    };
+    let mut agg = FileAggregator::new(&name, opts.aggregate);
+    let opened = if input.is_stdin() {
+        crate::input::decompress::decoded(std::io::stdin())
+    } else {
+        crate::input::open_counted(&input.path).and_then(crate::input::decompress::decoded)
+    };
+    let (raw, compression) = match opened {
+        Ok(r) => r,
+        Err(e) => {
+            agg.coverage_mut().error = Some(format!("cannot open: {e}"));
+            return agg.finish(&[]);
+        }
+    };
+    // chunks in flight per step: enough for every worker to take a few
+    let per_batch = 4 * rayon::current_num_threads();
+    let mut stream = ChunkStream::spawn(raw, opts.chunk_bytes, per_batch);
+    let mut bytes = 0u64;
+    let mut read_error = None;
+    let mut head: Vec<Lines> = Vec::new();
+    let mut head_lines = 0;
+    let mut more = true;
+    while head_lines < DETECTION_SAMPLE {
+        match stream.next() {
+            Some(Ok(c)) => {
+                bytes += c.len() as u64;
+                let lines = Lines::of(c);
+                head_lines += lines.len();
+                head.push(lines);
+            }
+            Some(Err(e)) => {
+                read_error = Some(e);
+                more = false;
+                break;
+            }
+            None => {
+                more = false;
+                break;
+            }
+        }
+    }
+    if head_lines == 0 && read_error.is_none() {
+        // an empty file: nothing to read, nothing wrong
+        agg.coverage_mut().file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
+        return agg.finish(&[]);
+    }
+    let sample: Vec<&str> = head
+        .iter()
+        .flat_map(|l| l.iter().map(|(t, _)| t))
+        .take(DETECTION_SAMPLE)
+        .collect();
+    if format.is_none()
+        && !input.is_stdin()
+        && sample
+            .first()
+            // a csvlog written with a header line stays a log
+            .is_some_and(|l| crate::stats::views::looks_like_header(l) && !l.contains("log_time"))
+    {
+        drop(stream);
+        return read_stats_csv(input, &name, opts.aggregate);
+    }
+    let format = format.unwrap_or_else(|| sniff(&sample));
+    let choice = LogParser::choose(format, &sample, given, modified_year_month(input));
+    drop(sample);
+    let cov = agg.coverage_mut();
+    cov.format = Some(format.name().to_string());
+    cov.compression = compression.name().map(str::to_string);
+    cov.file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
+    let mut parser = match choice {
+        Ok(c) => {
+            cov.prefix = c.prefix.as_ref().map(|p| p.source().to_string());
+            cov.prefix_detected = given.is_none() && c.prefix.is_some();
+            Some(c.parser)
+        }
+        Err(NoPrefix) if !input.explicit && read_error.is_none() => {
+            cov.skipped = Some(format!(
+                "not recognized as a PostgreSQL {} log (no log_line_prefix matched its first lines)",
+                format.name()
+            ));
+            cov.bytes = cov.file_bytes.unwrap_or(0);
+            return agg.finish(&[]);
+        }
+        Err(NoPrefix) => {
+            cov.error = Some(
+                "could not detect the log_line_prefix: no known or inferred prefix matches at least half of the \
+                 first lines; pass the server's setting with --prefix '...'"
+                    .into(),
+            );
+            None
+        }
+    };
+    // Every line goes through the parser (or is counted unrecognized), in order,
+    // on this thread; the next batch is read and prepared meanwhile.
+    let preparer = parser
+        .as_ref()
+        .map(LogParser::preparer)
+        .filter(Preparer::is_useful);
+    let mut line_no = 0;
+    let mut ready: Vec<Prepared> = head
+        .into_iter()
+        .map(|l| prepare(l, preparer.as_ref()))
+        .collect();
+    while !ready.is_empty() || more {
+        let folding = std::mem::take(&mut ready);
+        let ((), batch) = rayon::join(
+            || {
+                for c in folding {
+                    fold(&mut agg, &mut parser, &mut line_no, c);
+                }
+            },
+            || more.then(|| next_batch(&mut stream, per_batch, preparer.as_ref())),
+        );
+        if let Some(b) = batch {
+            bytes += b.bytes;
+            ready = b.prepared;
+            more = !b.ended;
+            if b.error.is_some() {
+                read_error = b.error;
+            }
+        }
+    }
+    let zones = match parser.as_mut() {
+        Some(p) => {
+            p.finish(&mut |e| agg.add(e));
+            p.zones()
+        }
+        None => Vec::new(),
+    };
+    let cov = agg.coverage_mut();
+    cov.bytes = bytes;
+    if cov.error.is_none() && cov.lines_total > 0 && cov.lines_parsed + cov.lines_ignored == 0 {
+        cov.error = Some(match &cov.prefix {
+            Some(p) => format!(
+                "no line matched the log_line_prefix '{p}'; check the server's setting and pass it with --prefix '...'"
+            ),
+            None => format!(
+                "no line could be read as {}; check the file or pass --format",
+                format.name()
+            ),
+        });
+    }
+    if let Some(e) = read_error {
+        let at = format!(
+            "read error after {bytes} bytes{}: {e}",
+            if compression.name().is_some() {
+                " of decompressed data"
+            } else {
+                ""
+            }
+        );
+        cov.error = Some(match cov.error.take() {
+            Some(prev) => format!("{prev}; {at}"),
+            None => at,
+        });
+    }
+    agg.finish(&zones)
+}
+
+/// Reads a statistics CSV (a file whose first line is a CSV header) from the start.
+fn read_stats_csv(input: &InputFile, name: &str, opts: AggregateOptions) -> Aggregate {
+    let folder = input
+        .path
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let opened =
+        crate::input::open_counted(&input.path).and_then(crate::input::decompress::decoded);
+    let (stats, mut cov) = match opened {
+        Ok((reader, compression)) => {
+            let (stats, mut cov) = crate::stats::read_csv(name, &folder, reader);
+            cov.compression = compression.name().map(str::to_string);
+            (stats, cov)
+        }
+        Err(e) => {
+            let mut cov = crate::aggregate::coverage::FileCoverage::new(name);
+            cov.error = Some(format!("cannot open: {e}"));
+            (Default::default(), cov)
+        }
+    };
+    cov.file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
+    cov.bytes = cov.file_bytes.unwrap_or(0);
+    let mut agg = FileAggregator::new(name, opts);
+    *agg.coverage_mut() = cov;
+    let mut out = agg.finish(&[]);
+    out.stats = stats;
+    out
+}
+
+/// Year and month the input was last modified (now, for stdin): anchors syslog's year.
+fn modified_year_month(input: &InputFile) -> (i64, u32) {
+    let when = if input.is_stdin() {
+        None
+    } else {
+        std::fs::metadata(&input.path)
+            .and_then(|m| m.modified())
+            .ok()
+    };
+    let secs = when
+        .unwrap_or_else(std::time::SystemTime::now)
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    crate::parse::timestamp::Timestamp(secs * 1000).year_month()
+}

@@ -1,0 +1,275 @@
+//! Whole-line chunks of a byte stream, read on their own thread: what workers
+//! split, decode and pre-parse in parallel while one thread folds them in order.
+//!
+//! A chunk is at least the chunk size (except the last) and always ends at a line
+//! end, so no line is ever cut in two; a line longer than the chunk size makes a
+//! longer chunk. Decompression happens on the reading thread, alongside parsing.
+
+use std::io::{self, Read};
+use std::sync::mpsc::{Receiver, sync_channel};
+
+/// The chunk size a run uses unless told otherwise.
+pub const DEFAULT_CHUNK_BYTES: usize = 1 << 20;
+
+/// Reads a stream as chunks of whole lines.
+pub struct ChunkReader<R> {
+    inner: R,
+    size: usize,
+    carry: Vec<u8>,
+    eof: bool,
+    /// A read error met after the last complete line: returned on the next call.
+    error: Option<io::Error>,
+}
+
+impl<R: Read> ChunkReader<R> {
+    /// Chunks of at least `size` bytes (1 at least).
+    pub fn new(inner: R, size: usize) -> Self {
+        ChunkReader {
+            inner,
+            size: size.max(1),
+            carry: Vec::new(),
+            eof: false,
+            error: None,
+        }
+    }
+
+    /// The next chunk, or `None` at the end. On a read error, the complete lines
+    /// read before it come first; the partial line at the error is dropped and the
+    /// error is returned by the next call.
+    pub fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
+        if let Some(e) = self.error.take() {
+            self.eof = true;
+            self.carry.clear();
+            return Err(e);
+        }
+        if self.eof && self.carry.is_empty() {
+            return Ok(None);
+        }
+        let mut buf = Vec::with_capacity(self.size + self.carry.len().min(self.size));
+        buf.append(&mut self.carry);
+        let mut scanned = 0;
+        loop {
+            if !self.eof && buf.len() < scanned + self.size {
+                let want = (scanned + self.size - buf.len()) as u64;
+                match (&mut self.inner).take(want).read_to_end(&mut buf) {
+                    Ok(n) if (n as u64) < want => self.eof = true,
+                    Ok(_) => {}
+                    Err(e) => {
+                        self.eof = true;
+                        return match memchr::memrchr(b'\n', &buf) {
+                            Some(i) => {
+                                self.error = Some(e);
+                                buf.truncate(i + 1);
+                                Ok(Some(buf))
+                            }
+                            None => Err(e),
+                        };
+                    }
+                }
+            }
+            if let Some(i) = memchr::memrchr(b'\n', &buf[scanned..]) {
+                self.carry = buf[scanned + i + 1..].to_vec();
+                buf.truncate(scanned + i + 1);
+                return Ok(Some(buf));
+            }
+            if self.eof {
+                return Ok((!buf.is_empty()).then_some(buf));
+            }
+            // one line longer than the chunk size so far: read on
+            scanned = buf.len();
+        }
+    }
+}
+
+/// Chunks read ahead on their own thread (at most `ahead` waiting), so reading
+/// and decompressing overlap with parsing.
+pub struct ChunkStream {
+    rx: Receiver<io::Result<Vec<u8>>>,
+    done: bool,
+}
+
+impl ChunkStream {
+    /// Starts reading `inner` in chunks of `size` bytes on a new thread.
+    pub fn spawn<R: Read + Send + 'static>(inner: R, size: usize, ahead: usize) -> ChunkStream {
+        let (tx, rx) = sync_channel(ahead.max(1));
+        std::thread::spawn(move || {
+            let mut r = ChunkReader::new(inner, size);
+            loop {
+                let next = r.next_chunk();
+                let last = !matches!(next, Ok(Some(_)));
+                let item = match next {
+                    Ok(Some(c)) => Ok(c),
+                    Ok(None) => break,
+                    Err(e) => Err(e),
+                };
+                // the reader was dropped (the file turned out to be a CSV): stop
+                if tx.send(item).is_err() || last {
+                    break;
+                }
+            }
+        });
+        ChunkStream { rx, done: false }
+    }
+}
+
+impl Iterator for ChunkStream {
+    type Item = io::Result<Vec<u8>>;
+
+    /// The next chunk; after an error, nothing more.
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = self.rx.recv().ok();
+        self.done = !matches!(item, Some(Ok(_)));
+        item
+    }
+}
+
+/// A chunk as text and line boundaries; lines that were not valid UTF-8 are
+/// decoded lossily and flagged.
+pub struct Lines {
+    text: String,
+    /// Start, end (without the newline) and whether the line had invalid UTF-8.
+    spans: Vec<(usize, usize, bool)>,
+}
+
+impl Lines {
+    /// Splits a chunk on `\n` (a trailing `\r` stays, for the parser to strip).
+    pub fn of(bytes: Vec<u8>) -> Lines {
+        let mut spans = Vec::with_capacity(bytes.len() / 100 + 1);
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => {
+                let mut start = 0;
+                for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
+                    spans.push((start, nl, false));
+                    start = nl + 1;
+                }
+                if start < text.len() {
+                    spans.push((start, text.len(), false));
+                }
+                text
+            }
+            Err(e) => {
+                // rare: rebuild the text line by line, replacing bad bytes
+                let bytes = e.into_bytes();
+                let mut text = String::with_capacity(bytes.len());
+                let mut start = 0;
+                while start < bytes.len() {
+                    let end =
+                        memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+                    let line = String::from_utf8_lossy(&bytes[start..end]);
+                    let bad = matches!(line, std::borrow::Cow::Owned(_));
+                    let at = text.len();
+                    text.push_str(&line);
+                    spans.push((at, text.len(), bad));
+                    text.push('\n');
+                    start = end + 1;
+                }
+                text
+            }
+        };
+        Lines { text, spans }
+    }
+
+    /// How many lines.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// No line at all.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Line `i` and whether it had invalid UTF-8.
+    pub fn get(&self, i: usize) -> (&str, bool) {
+        let (a, b, bad) = self.spans[i];
+        (&self.text[a..b], bad)
+    }
+
+    /// Every line, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, bool)> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all_chunks(data: &[u8], size: usize) -> Vec<Vec<u8>> {
+        let mut r = ChunkReader::new(data, size);
+        let mut out = Vec::new();
+        while let Some(c) = r.next_chunk().unwrap() {
+            out.push(c);
+        }
+        out
+    }
+
+    #[test]
+    fn chunks_end_at_line_ends_and_lose_nothing() {
+        let data = b"one\ntwo\nthree is longer than the chunk\nfour\nlast without newline";
+        for size in [1, 2, 5, 8, 100] {
+            let chunks = all_chunks(data, size);
+            assert_eq!(chunks.concat(), data, "size {size}");
+            for c in &chunks[..chunks.len() - 1] {
+                assert_eq!(c.last(), Some(&b'\n'), "size {size}");
+                assert!(c.len() >= size.min(4));
+            }
+            let lines: Vec<String> = chunks
+                .into_iter()
+                .flat_map(|c| {
+                    let l = Lines::of(c);
+                    l.iter().map(|(t, _)| t.to_string()).collect::<Vec<_>>()
+                })
+                .collect();
+            assert_eq!(lines.len(), 5);
+            assert_eq!(lines[4], "last without newline");
+        }
+        assert!(all_chunks(b"", 4).is_empty());
+        assert_eq!(all_chunks(b"\n\n", 1).concat(), b"\n\n");
+    }
+
+    #[test]
+    fn invalid_utf8_lines_are_flagged_and_keep_their_place() {
+        let l = Lines::of(b"ok\nbad \xff here\r\nlast\n".to_vec());
+        let got: Vec<(&str, bool)> = l.iter().collect();
+        assert_eq!(
+            got,
+            [
+                ("ok", false),
+                ("bad \u{fffd} here\r", true),
+                ("last", false)
+            ]
+        );
+    }
+
+    /// Fails after `ok` bytes.
+    struct Broken<'a>(&'a [u8], usize);
+    impl Read for Broken<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.1 == 0 {
+                return Err(io::Error::other("truncated"));
+            }
+            let n = buf.len().min(self.1).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            self.1 -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_comes_after_the_complete_lines() {
+        let mut r = ChunkReader::new(Broken(b"a\nb\npartial", 8), 1 << 20);
+        assert_eq!(r.next_chunk().unwrap().unwrap(), b"a\nb\n");
+        assert!(r.next_chunk().is_err());
+        assert!(r.next_chunk().unwrap().is_none());
+        let mut s = ChunkStream::spawn(Broken(b"a\nb\npartial", 8), 2, 1);
+        assert_eq!(s.next().unwrap().unwrap(), b"a\n");
+        assert_eq!(s.next().unwrap().unwrap(), b"b\n");
+        assert!(s.next().unwrap().is_err());
+        assert!(s.next().is_none());
+    }
+}
