@@ -156,7 +156,7 @@ pub struct FileAggregator {
     file: FileCoverage,
     opts: AggregateOptions,
     /// Normalization results of recent statement texts (bounded).
-    cache: HashMap<String, Normalized>,
+    cache: HashMap<String, std::sync::Arc<Normalized>>,
     /// Sessions authorized and not yet ended: pid -> start (ms).
     open_sessions: HashMap<u32, i64>,
     /// The lock item each waiting process is counted under, and when its wait
@@ -167,6 +167,13 @@ pub struct FileAggregator {
 }
 
 const CACHE_LIMIT: usize = 4096;
+
+/// A DETAIL with the bind parameters of a statement (`parameters: $1 = ...`).
+fn is_parameters(detail: &str) -> bool {
+    detail
+        .get(..12)
+        .is_some_and(|p| p.eq_ignore_ascii_case("parameters: "))
+}
 
 impl FileAggregator {
     pub fn new(path: &str, opts: AggregateOptions) -> Self {
@@ -189,11 +196,11 @@ impl FileAggregator {
         &mut self.file
     }
 
-    fn normalized(&mut self, sql: &str) -> Normalized {
+    fn normalized(&mut self, sql: &str) -> std::sync::Arc<Normalized> {
         if let Some(n) = self.cache.get(sql) {
             return n.clone();
         }
-        let n = normalize(sql);
+        let n = std::sync::Arc::new(normalize(sql));
         if self.cache.len() >= CACHE_LIMIT {
             self.cache.clear();
         }
@@ -231,9 +238,9 @@ impl FileAggregator {
             display: if self.opts.show_values {
                 sql.trim().to_string()
             } else {
-                n.display
+                n.display.clone()
             },
-            key: n.key,
+            key: n.key.clone(),
         }
     }
 
@@ -276,7 +283,10 @@ impl FileAggregator {
                 self.agg.summary.entries += 1;
                 self.file.lines_parsed += lines;
                 let n = self.normalized(&sql);
-                let q = self.agg.queries.entry(n.key).or_default();
+                let q = match self.agg.queries.get_mut(&n.key) {
+                    Some(q) => q,
+                    None => self.agg.queries.entry(n.key.clone()).or_default(),
+                };
                 if step == Step::Parse {
                     q.parse_count += 1;
                     q.parse_us += us;
@@ -573,7 +583,7 @@ impl FileAggregator {
                 match self.agg.activity.plans.get_mut(&n.key) {
                     Some(p) => p.merge(sample),
                     None => {
-                        self.agg.activity.plans.insert(n.key, sample);
+                        self.agg.activity.plans.insert(n.key.clone(), sample);
                     }
                 }
             }
@@ -611,9 +621,7 @@ impl FileAggregator {
                 n.display.clone()
             },
             params: if show {
-                e.detail
-                    .clone()
-                    .filter(|d| d.to_ascii_lowercase().starts_with("parameters: "))
+                e.detail.clone().filter(|d| is_parameters(d))
             } else {
                 None
             },
@@ -643,10 +651,7 @@ impl FileAggregator {
             stats.query_id(id);
         }
         stats.record(us, || make_sample(us), (e.ts, e.line), who);
-        let params = e
-            .detail
-            .as_deref()
-            .filter(|d| d.to_ascii_lowercase().starts_with("parameters: "));
+        let params = e.detail.as_deref().filter(|d| is_parameters(d));
         self.tracker.observe(
             &mut self.agg.bursts,
             &self.file.path,

@@ -154,9 +154,36 @@ impl Escape {
     }
 }
 
+/// Literal text of a prefix, with its searchers built once (free-text fields
+/// look for the literal that ends them on every line).
+#[derive(Debug, Clone)]
+struct Lit {
+    text: String,
+    fwd: memchr::memmem::Finder<'static>,
+    rev: memchr::memmem::FinderRev<'static>,
+}
+
+impl Lit {
+    fn new(text: String) -> Lit {
+        Lit {
+            fwd: memchr::memmem::Finder::new(text.as_bytes()).into_owned(),
+            rev: memchr::memmem::FinderRev::new(text.as_bytes()).into_owned(),
+            text,
+        }
+    }
+}
+
+impl PartialEq for Lit {
+    fn eq(&self, other: &Lit) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Lit {}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Item {
-    Lit(String),
+    Lit(Lit),
     Esc(Escape),
     /// An escape with a padding width (`%-10p`, `%5l`): spaces around the value.
     Padded(Escape),
@@ -172,7 +199,7 @@ pub struct LinePrefix {
 }
 
 /// The values a prefix captured from one line.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PrefixFields<'a> {
     pub ts: Option<Timestamp>,
     pub tz: Option<&'a str>,
@@ -308,14 +335,14 @@ impl LinePrefix {
                 Some('%') => lit.push('%'),
                 Some('q') => {
                     if !lit.is_empty() {
-                        items.push(Item::Lit(std::mem::take(&mut lit)));
+                        items.push(Item::Lit(Lit::new(std::mem::take(&mut lit))));
                     }
                     q_at.get_or_insert(items.len());
                 }
                 Some(e) => {
                     if let Some(esc) = Escape::from_char(e) {
                         if !lit.is_empty() {
-                            items.push(Item::Lit(std::mem::take(&mut lit)));
+                            items.push(Item::Lit(Lit::new(std::mem::take(&mut lit))));
                         }
                         items.push(if padded && !esc.is_free_text() {
                             Item::Padded(esc)
@@ -328,7 +355,7 @@ impl LinePrefix {
             }
         }
         if !lit.is_empty() {
-            items.push(Item::Lit(lit));
+            items.push(Item::Lit(Lit::new(lit)));
         }
         LinePrefix {
             source: prefix.to_string(),
@@ -385,7 +412,9 @@ impl LinePrefix {
 
 /// Positions where a severity word followed by `:  ` may start: (start, level, message start).
 fn level_positions(line: &str) -> impl Iterator<Item = (usize, Level, usize)> + '_ {
-    line.match_indices(":  ").filter_map(move |(colon, _)| {
+    static COLON: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b":  "));
+    COLON.find_iter(line.as_bytes()).filter_map(move |colon| {
         let before = &line[..colon];
         let word_start = before
             .trim_end_matches(|c: char| c.is_ascii_alphanumeric())
@@ -525,7 +554,7 @@ fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool
     let rest_items = &items[1..];
     match first {
         Item::Lit(l) => s
-            .strip_prefix(l.as_str())
+            .strip_prefix(l.text.as_str())
             .is_some_and(|r| match_items(rest_items, r, f)),
         Item::Esc(esc) if esc.is_free_text() => {
             let try_end = |end: usize, f: &mut PrefixFields<'a>| {
@@ -542,10 +571,8 @@ fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool
             let user = *esc == Escape::User;
             match rest_items.first() {
                 None => try_end(s.len(), f),
-                Some(Item::Lit(l)) if user => {
-                    s.rmatch_indices(l.as_str()).any(|(p, _)| try_end(p, f))
-                }
-                Some(Item::Lit(l)) => s.match_indices(l.as_str()).any(|(p, _)| try_end(p, f)),
+                Some(Item::Lit(l)) if user => l.rev.rfind_iter(s.as_bytes()).any(|p| try_end(p, f)),
+                Some(Item::Lit(l)) => l.fwd.find_iter(s.as_bytes()).any(|p| try_end(p, f)),
                 Some(Item::Esc(_) | Item::Padded(_)) => {
                     let ends = s.char_indices().map(|(p, _)| p).chain([s.len()]);
                     if user {
