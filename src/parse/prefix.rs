@@ -183,7 +183,7 @@ impl Eq for Lit {}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Item {
-    Lit(Lit),
+    Lit(Box<Lit>),
     Esc(Escape),
     /// An escape with a padding width (`%-10p`, `%5l`): spaces around the value.
     Padded(Escape),
@@ -335,14 +335,14 @@ impl LinePrefix {
                 Some('%') => lit.push('%'),
                 Some('q') => {
                     if !lit.is_empty() {
-                        items.push(Item::Lit(Lit::new(std::mem::take(&mut lit))));
+                        items.push(Item::Lit(Box::new(Lit::new(std::mem::take(&mut lit)))));
                     }
                     q_at.get_or_insert(items.len());
                 }
                 Some(e) => {
                     if let Some(esc) = Escape::from_char(e) {
                         if !lit.is_empty() {
-                            items.push(Item::Lit(Lit::new(std::mem::take(&mut lit))));
+                            items.push(Item::Lit(Box::new(Lit::new(std::mem::take(&mut lit)))));
                         }
                         items.push(if padded && !esc.is_free_text() {
                             Item::Padded(esc)
@@ -355,7 +355,7 @@ impl LinePrefix {
             }
         }
         if !lit.is_empty() {
-            items.push(Item::Lit(Lit::new(lit)));
+            items.push(Item::Lit(Box::new(Lit::new(lit))));
         }
         LinePrefix {
             source: prefix.to_string(),
@@ -558,7 +558,7 @@ fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool
             .is_some_and(|r| match_items(rest_items, r, f)),
         Item::Esc(esc) if esc.is_free_text() => {
             let try_end = |end: usize, f: &mut PrefixFields<'a>| {
-                let saved = f.clone();
+                let saved = *f;
                 set_free(*esc, &s[..end], f);
                 if match_items(rest_items, &s[end..], f) {
                     return true;
@@ -586,7 +586,7 @@ fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool
         }
         Item::Padded(esc) => {
             let trimmed = s.trim_start_matches(' ');
-            let saved = f.clone();
+            let saved = *f;
             if let Some(n) = match_typed(*esc, trimmed, f) {
                 let after = &trimmed[n..];
                 let stripped = after.trim_start_matches(' ');
@@ -595,7 +595,7 @@ fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool
                     if match_items(rest_items, rest, f) {
                         return true;
                     }
-                    *f = saved.clone();
+                    *f = saved;
                     let _ = match_typed(*esc, trimmed, f);
                 }
                 *f = saved;
@@ -603,12 +603,12 @@ fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool
             false
         }
         Item::Esc(esc) => {
-            let saved = f.clone();
+            let saved = *f;
             if let Some(n) = match_typed(*esc, s, f) {
                 if match_items(rest_items, &s[n..], f) {
                     return true;
                 }
-                *f = saved.clone();
+                *f = saved;
             }
             may_be_empty(*esc) && match_items(rest_items, s, f)
         }
