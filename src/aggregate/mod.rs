@@ -156,7 +156,9 @@ pub struct FileAggregator {
     file: FileCoverage,
     opts: AggregateOptions,
     /// Normalization results of recent statement texts (bounded).
-    cache: HashMap<String, std::sync::Arc<Normalized>>,
+    cache: NormalizedMemo,
+    /// Normalizations computed ahead by the workers for the last two chunks.
+    seeds: [NormalizedMemo; 2],
     /// Sessions authorized and not yet ended: pid -> start (ms).
     open_sessions: HashMap<u32, i64>,
     /// The lock item each waiting process is counted under, and when its wait
@@ -167,6 +169,9 @@ pub struct FileAggregator {
 }
 
 const CACHE_LIMIT: usize = 4096;
+
+/// Statement texts and their normalizations.
+pub type NormalizedMemo = rustc_hash::FxHashMap<String, std::sync::Arc<Normalized>>;
 
 /// A DETAIL with the bind parameters of a statement (`parameters: $1 = ...`).
 fn is_parameters(detail: &str) -> bool {
@@ -184,7 +189,8 @@ impl FileAggregator {
             },
             file: FileCoverage::new(path),
             opts,
-            cache: HashMap::new(),
+            cache: NormalizedMemo::default(),
+            seeds: Default::default(),
             open_sessions: HashMap::new(),
             tracker: bursts::SessionTracker::new(opts.bursts),
             waiting: HashMap::new(),
@@ -196,7 +202,18 @@ impl FileAggregator {
         &mut self.file
     }
 
+    /// Normalizations the workers computed ahead for the next chunk's
+    /// statement texts (normalizing is a pure function of the text, so where it is
+    /// computed does not change the result).
+    pub fn seed_normalized(&mut self, memo: NormalizedMemo) {
+        self.seeds.swap(0, 1);
+        self.seeds[1] = memo;
+    }
+
     fn normalized(&mut self, sql: &str) -> std::sync::Arc<Normalized> {
+        if let Some(n) = self.seeds[1].get(sql).or_else(|| self.seeds[0].get(sql)) {
+            return n.clone();
+        }
         if let Some(n) = self.cache.get(sql) {
             return n.clone();
         }

@@ -6,13 +6,14 @@
 //! windows of N+1 detection, sessions open for the peak) lives in the parser and
 //! the aggregator, which see every line in file order on one thread. The workers
 //! only do what depends on one line alone (line splitting, UTF-8 validation, the
-//! `log_line_prefix` match), so the result is the same for any number of threads
-//! and any chunk size. While one batch of chunks is folded, the next is prepared.
+//! `log_line_prefix` match, normalizing the SQL of a one-line statement), so the
+//! result is the same for any number of threads and any chunk size. While one batch of chunks is folded, the next is prepared.
 
-use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator};
+use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator, NormalizedMemo};
 use crate::input::InputFile;
 use crate::input::chunks::{ChunkStream, Lines};
 use crate::input::sniff::{LogFormat, sniff};
+use crate::normalize::normalize;
 use crate::parse::prefix::LinePrefix;
 use crate::parse::{LogParser, NoPrefix, Pre, Preparer};
 use rayon::prelude::*;
@@ -56,14 +57,28 @@ struct Prepared {
     lines: Lines,
     /// One per line, or empty when nothing is computed ahead.
     pre: Vec<Pre>,
+    /// The statement texts of single-line entries, normalized.
+    memo: NormalizedMemo,
 }
 
 fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
+    let mut memo = NormalizedMemo::default();
     let pre = match preparer {
-        Some(p) => lines.iter().map(|(l, _)| p.prepare(l)).collect(),
+        Some(p) => lines
+            .iter()
+            .map(|(l, _)| {
+                let pre = p.prepare(l);
+                if let Some(sql) = pre.statement(l)
+                    && !memo.contains_key(sql)
+                {
+                    memo.insert(sql.to_string(), std::sync::Arc::new(normalize(sql)));
+                }
+                pre
+            })
+            .collect(),
         None => Vec::new(),
     };
-    Prepared { lines, pre }
+    Prepared { lines, pre, memo }
 }
 
 /// The ordered fold: every line of a chunk through the parser into the
@@ -74,7 +89,8 @@ fn fold(
     line_no: &mut u64,
     chunk: Prepared,
 ) {
-    let Prepared { lines, pre } = chunk;
+    let Prepared { lines, pre, memo } = chunk;
+    agg.seed_normalized(memo);
     let mut pre = pre.into_iter();
     for (text, invalid) in lines.iter() {
         *line_no += 1;

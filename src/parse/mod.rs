@@ -89,6 +89,29 @@ pub enum Pre {
     Prefix(Option<Option<prefix::PrefixedSpans>>),
 }
 
+impl Pre {
+    /// The SQL text of `line` (the line this was computed for) when the line
+    /// alone is a statement entry (`duration: ... statement: SQL`,
+    /// `execute S_1: SQL`): what workers can normalize ahead. An entry continued
+    /// on later lines has a longer text, so a text taken from here is only ever
+    /// used for exactly the same text.
+    pub fn statement<'a>(&self, line: &'a str) -> Option<&'a str> {
+        let Pre::Prefix(Some(Some(spans))) = self else {
+            return None;
+        };
+        let (level, msg) = spans.level_message(line.strip_suffix('\r').unwrap_or(line));
+        if level.is_secondary() {
+            return None;
+        }
+        match message::classify(msg) {
+            message::Message::Timed { sql, .. } | message::Message::Statement { sql, .. } => {
+                Some(sql)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Computes [`Pre`] for lines; shared by the workers of one file.
 #[derive(Debug, Clone)]
 pub struct Preparer {

@@ -283,6 +283,13 @@ impl<'a> PrefixedLine<'a> {
 }
 
 impl PrefixedSpans {
+    /// The severity, and the message after it, of `line` (the line the spans
+    /// were taken from).
+    pub fn level_message<'a>(&self, line: &'a str) -> (Level, &'a str) {
+        let m = self.texts[10].map_or("", |(a, b)| &line[a as usize..b as usize]);
+        (self.level, m)
+    }
+
     /// The match again, borrowing `line` (the line the spans were taken from).
     pub fn resolve<'a>(&self, line: &'a str) -> PrefixedLine<'a> {
         let t = |i: usize| self.texts[i].map(|(a, b)| &line[a as usize..b as usize]);
