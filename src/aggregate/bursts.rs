@@ -8,7 +8,7 @@
 use super::Merge;
 use crate::parse::entry::LogEntry;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Thresholds of the session patterns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +211,7 @@ struct Session {
     recent: Vec<String>,
     /// When the session last ran a statement (ms).
     last_seen: i64,
-    open: HashMap<String, Open>,
+    open: rustc_hash::FxHashMap<String, Open>,
     /// End (ms) of the last statement, while an explicit transaction is open.
     tx_last_end: Option<i64>,
     /// Session line number (`%l`) of the last statement.
@@ -222,7 +222,7 @@ struct Session {
 #[derive(Debug, Default)]
 pub struct SessionTracker {
     opts: BurstOptions,
-    sessions: HashMap<String, Session>,
+    sessions: rustc_hash::FxHashMap<String, Session>,
     /// Executions observed, for the periodic sweep of idle sessions.
     seen: u64,
 }
@@ -251,10 +251,23 @@ pub fn variant_hash(sql: &str, params: Option<&str>) -> u64 {
     h
 }
 
-fn session_key(e: &LogEntry) -> Option<String> {
+/// The session an entry belongs to: its pid in decimal, else its session id.
+/// Written into `buf` (no allocation on the path every execution takes).
+fn session_key<'a>(e: &'a LogEntry, buf: &'a mut [u8; 10]) -> Option<&'a str> {
     match (e.pid, &e.session_id) {
-        (Some(p), _) => Some(p.to_string()),
-        (None, Some(s)) if !s.is_empty() => Some(s.clone()),
+        (Some(mut p), _) => {
+            let mut at = buf.len();
+            loop {
+                at -= 1;
+                buf[at] = b'0' + (p % 10) as u8;
+                p /= 10;
+                if p == 0 {
+                    break;
+                }
+            }
+            std::str::from_utf8(&buf[at..]).ok()
+        }
+        (None, Some(s)) if !s.is_empty() => Some(s),
         _ => None,
     }
 }
@@ -263,7 +276,7 @@ impl SessionTracker {
     pub fn new(opts: BurstOptions) -> Self {
         SessionTracker {
             opts,
-            sessions: HashMap::new(),
+            sessions: Default::default(),
             seen: 0,
         }
     }
@@ -279,7 +292,8 @@ impl SessionTracker {
         variant: u64,
         us: u64,
     ) {
-        let (Some(sk), Some(ts)) = (session_key(e), e.ts) else {
+        let mut buf = [0u8; 10];
+        let (Some(sk), Some(ts)) = (session_key(e, &mut buf), e.ts) else {
             out.untracked += 1;
             return;
         };
@@ -291,7 +305,12 @@ impl SessionTracker {
         if self.seen.is_multiple_of(SWEEP_EVERY) {
             self.sweep(out, file, end);
         }
-        let s = self.sessions.entry(sk).or_default();
+        if !self.sessions.contains_key(sk) {
+            self.sessions.insert(sk.to_string(), Session::default());
+        }
+        let Some(s) = self.sessions.get_mut(sk) else {
+            return;
+        };
         s.last_seen = s.last_seen.max(end);
         // runs whose query has not come back in time are over
         let mut ended: Vec<String> = s

@@ -118,7 +118,7 @@ pub struct AggregateOptions {
 pub struct Aggregate {
     pub summary: Summary,
     /// Per normalized key.
-    pub queries: HashMap<String, QueryStats>,
+    pub queries: rustc_hash::FxHashMap<String, QueryStats>,
     pub bins: LatencyBins,
     pub slowest: TopSamples,
     /// Locks, errors, checkpoints, autovacuum, sessions, plans.

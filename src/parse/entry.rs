@@ -9,7 +9,6 @@
 
 use super::prefix::{Level, LinePrefix, PrefixedLine, PrefixedSpans};
 use super::timestamp::Timestamp;
-use std::collections::HashMap;
 
 /// One log entry with its secondary lines attached.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,7 +65,7 @@ enum Field {
 /// then call [`finish`](Self::finish).
 pub struct StderrAssembler {
     prefix: LinePrefix,
-    open: HashMap<u64, LogEntry>,
+    open: rustc_hash::FxHashMap<u64, LogEntry>,
     last: Option<(u64, Field)>,
     line_no: u64,
     zones: Vec<String>,
@@ -113,7 +112,7 @@ impl StderrAssembler {
     pub fn new(prefix: LinePrefix) -> Self {
         StderrAssembler {
             prefix,
-            open: HashMap::new(),
+            open: Default::default(),
             last: None,
             line_no: 0,
             zones: Vec::new(),

@@ -11,7 +11,6 @@ use super::message::{Message, Step, classify};
 use super::plan::Plan;
 use super::prefix::Level;
 use super::timestamp::Timestamp;
-use std::collections::HashMap;
 
 /// A statement execution (timed) or a statement logged without a duration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,9 +139,9 @@ pub enum Event {
 /// Turns assembled entries into events, pairing statements with their durations.
 #[derive(Default)]
 pub struct EventBuilder {
-    pending: HashMap<u64, QueryEvent>,
+    pending: rustc_hash::FxHashMap<u64, QueryEvent>,
     /// The host of each process's `connection received`, for failed logins.
-    received_from: HashMap<u64, String>,
+    received_from: rustc_hash::FxHashMap<u64, String>,
     /// A bare `duration:` was seen: log_duration is on, so every statement is
     /// logged and a process's pending statement is the one it is running.
     pending_is_current: bool,
