@@ -172,7 +172,7 @@ pub fn read_file(
         }
     };
     // chunks in flight per step: enough for every worker to take a few
-    let per_batch = 4 * rayon::current_num_threads();
+    let per_batch = 2 * rayon::current_num_threads();
     let mut stream = ChunkStream::spawn(raw, opts.chunk_bytes, per_batch);
     let mut bytes = 0u64;
     let mut read_error = None;
