@@ -5,6 +5,11 @@ use clap::Parser;
 use pgsift::cli::{Cli, Command};
 use std::process::ExitCode;
 
+/// mimalloc: the run allocates and frees strings per log line, on several
+/// threads (workers allocate what the folding thread frees).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Report(args) => pgsift::app::main_report(*args),
