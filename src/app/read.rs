@@ -7,7 +7,8 @@
 //! the aggregator, which see every line in file order on one thread. The workers
 //! only do what depends on one line alone (line splitting, UTF-8 validation, the
 //! `log_line_prefix` match, normalizing the SQL of a one-line statement), so the
-//! result is the same for any number of threads and any chunk size. While one batch of chunks is folded, the next is prepared.
+//! result is the same for any number of threads and any chunk size. While one
+//! chunk is folded, the next few are prepared.
 
 use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator, NormalizedMemo};
 use crate::input::InputFile;
@@ -16,7 +17,6 @@ use crate::input::sniff::{LogFormat, sniff};
 use crate::normalize::normalize;
 use crate::parse::prefix::LinePrefix;
 use crate::parse::{LogParser, NoPrefix, Pre, Preparer};
-use rayon::prelude::*;
 
 /// Lines read from the start of a file to detect its format and prefix.
 const DETECTION_SAMPLE: usize = 1000;
@@ -103,48 +103,6 @@ fn fold(
     }
 }
 
-/// What the reading side of one step brought: prepared chunks, their bytes, and
-/// whether the input ended (with the error that ended it, if any).
-struct Batch {
-    prepared: Vec<Prepared>,
-    bytes: u64,
-    ended: bool,
-    error: Option<std::io::Error>,
-}
-
-/// Takes up to `n` chunks from the stream and prepares them in parallel.
-fn next_batch(stream: &mut ChunkStream, n: usize, preparer: Option<&Preparer>) -> Batch {
-    let mut raw = Vec::with_capacity(n);
-    let mut b = Batch {
-        prepared: Vec::new(),
-        bytes: 0,
-        ended: false,
-        error: None,
-    };
-    while raw.len() < n {
-        match stream.next() {
-            Some(Ok(c)) => {
-                b.bytes += c.len() as u64;
-                raw.push(c);
-            }
-            Some(Err(e)) => {
-                b.error = Some(e);
-                b.ended = true;
-                break;
-            }
-            None => {
-                b.ended = true;
-                break;
-            }
-        }
-    }
-    b.prepared = raw
-        .into_par_iter()
-        .map(|c| prepare(Lines::of(c), preparer))
-        .collect();
-    b
-}
-
 /// Reads one input (file or stdin) into an aggregate. Never fails: problems are
 /// recorded in the file's coverage.
 pub fn read_file(
@@ -171,9 +129,7 @@ pub fn read_file(
             return agg.finish(&[]);
         }
     };
-    // chunks in flight per step: enough for every worker to take a few
-    let per_batch = 2 * rayon::current_num_threads();
-    let mut stream = ChunkStream::spawn(raw, opts.chunk_bytes, per_batch);
+    let mut stream = ChunkStream::spawn(raw, opts.chunk_bytes, 2 * rayon::current_num_threads());
     let mut bytes = 0u64;
     let mut read_error = None;
     let mut head: Vec<Lines> = Vec::new();
@@ -255,29 +211,61 @@ pub fn read_file(
         .map(LogParser::preparer)
         .filter(Preparer::is_useful);
     let mut line_no = 0;
-    let mut ready: Vec<Prepared> = head
-        .into_iter()
-        .map(|l| prepare(l, preparer.as_ref()))
-        .collect();
-    while !ready.is_empty() || more {
-        let folding = std::mem::take(&mut ready);
-        let ((), batch) = rayon::join(
-            || {
-                for c in folding {
-                    fold(&mut agg, &mut parser, &mut line_no, c);
-                }
-            },
-            || more.then(|| next_batch(&mut stream, per_batch, preparer.as_ref())),
+    for l in head {
+        fold(
+            &mut agg,
+            &mut parser,
+            &mut line_no,
+            prepare(l, preparer.as_ref()),
         );
-        if let Some(b) = batch {
-            bytes += b.bytes;
-            ready = b.prepared;
-            more = !b.ended;
-            if b.error.is_some() {
-                read_error = b.error;
+    }
+    // Chunks are prepared by tasks, a few ahead, on whichever worker is free;
+    // this thread folds them in order, and runs a waiting task itself rather than
+    // wait idle (with one thread, it runs them all).
+    let ahead = 2 * rayon::current_num_threads() + 1;
+    rayon::scope(|scope| {
+        let mut pending: std::collections::VecDeque<std::sync::mpsc::Receiver<Prepared>> =
+            std::collections::VecDeque::new();
+        loop {
+            while more && pending.len() < ahead {
+                match stream.next() {
+                    Some(Ok(c)) => {
+                        bytes += c.len() as u64;
+                        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                        let preparer = preparer.as_ref();
+                        scope.spawn(move |_| {
+                            let _ = tx.send(prepare(Lines::of(c), preparer));
+                        });
+                        pending.push_back(rx);
+                    }
+                    Some(Err(e)) => {
+                        read_error = Some(e);
+                        more = false;
+                    }
+                    None => more = false,
+                }
+            }
+            let Some(rx) = pending.pop_front() else {
+                break;
+            };
+            let chunk = loop {
+                match rx.try_recv() {
+                    Ok(c) => break Some(c),
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => break None,
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {
+                        // nothing of ours to run: another worker has the task
+                        if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
+                            break rx.recv().ok();
+                        }
+                    }
+                }
+            };
+            // a task that panicked sends nothing: the panic reaches the scope
+            if let Some(c) = chunk {
+                fold(&mut agg, &mut parser, &mut line_no, c);
             }
         }
-    }
+    });
     let zones = match parser.as_mut() {
         Some(p) => {
             p.finish(&mut |e| agg.add(e));
