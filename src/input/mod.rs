@@ -3,15 +3,15 @@
 //!
 //! Directories are walked recursively in sorted order; `-` is standard input.
 //! Compression is recognized by magic bytes ([`decompress`]), the log format by
-//! content ([`sniff`]). Lines are read as bytes and decoded lossily, so invalid
-//! UTF-8 is counted, never fatal. Nothing here knows what a log line means.
+//! content ([`sniff`]). Files are read in chunks of whole lines on their own
+//! thread ([`chunks`]), decoded lossily, so invalid UTF-8 is counted, never
+//! fatal. Nothing here knows what a log line means.
 
 pub mod chunks;
 pub mod decompress;
 pub mod sniff;
 
-use decompress::{Compression, DynRead, decoded};
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 /// A path given by the user that could not be used.
@@ -98,20 +98,6 @@ fn walk(p: &Path, explicit: bool, files: &mut Vec<InputFile>, errors: &mut Vec<I
     }
 }
 
-/// Reads lines from a byte stream: `\n` separated, a trailing `\r` kept for the
-/// parser to strip, invalid UTF-8 replaced and reported.
-pub struct LineReader<R> {
-    inner: R,
-    buf: Vec<u8>,
-    bytes: u64,
-}
-
-/// One line read.
-pub struct Line<'a> {
-    pub text: std::borrow::Cow<'a, str>,
-    pub invalid_utf8: bool,
-}
-
 /// Bytes read from input files on disk (before decompression), by every reader
 /// of this process: what a progress display counts against the inputs' sizes.
 pub static BYTES_FROM_DISK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -132,78 +118,9 @@ pub fn open_counted(path: &Path) -> io::Result<CountingRead<std::fs::File>> {
     std::fs::File::open(path).map(CountingRead)
 }
 
-impl LineReader<DynRead> {
-    /// Opens an input (file or standard input) for line reading, decompressing it
-    /// when its first bytes say it is compressed.
-    pub fn open(input: &InputFile) -> io::Result<(Self, Compression)> {
-        let (r, kind) = if input.is_stdin() {
-            decoded(io::stdin())?
-        } else {
-            decoded(open_counted(&input.path)?)?
-        };
-        Ok((LineReader::new(r), kind))
-    }
-}
-
-impl<R: BufRead> LineReader<R> {
-    pub fn new(inner: R) -> Self {
-        LineReader {
-            inner,
-            buf: Vec::with_capacity(4096),
-            bytes: 0,
-        }
-    }
-
-    /// Bytes consumed so far.
-    pub fn bytes(&self) -> u64 {
-        self.bytes
-    }
-
-    /// The next line, or `None` at the end.
-    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
-        self.buf.clear();
-        let n = self.inner.read_until(b'\n', &mut self.buf)?;
-        if n == 0 {
-            return Ok(None);
-        }
-        self.bytes += n as u64;
-        if self.buf.last() == Some(&b'\n') {
-            self.buf.pop();
-        }
-        // the validating fast path first; the lossy decoder only for bad lines
-        let (text, invalid_utf8) = match std::str::from_utf8(&self.buf) {
-            Ok(t) => (std::borrow::Cow::Borrowed(t), false),
-            Err(_) => (String::from_utf8_lossy(&self.buf), true),
-        };
-        Ok(Some(Line { text, invalid_utf8 }))
-    }
-}
-
-impl<R: Read> LineReader<BufReader<R>> {
-    /// Wraps any reader.
-    pub fn from_reader(r: R) -> Self {
-        LineReader::new(BufReader::new(r))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lossy_lines_are_flagged() {
-        let data: &[u8] = b"ok\nbad \xff\xfe here\r\nlast";
-        let mut r = LineReader::from_reader(data);
-        let l = r.next_line().unwrap().unwrap();
-        assert_eq!((l.text.as_ref(), l.invalid_utf8), ("ok", false));
-        let l = r.next_line().unwrap().unwrap();
-        assert!(l.invalid_utf8);
-        assert_eq!(l.text, "bad \u{fffd}\u{fffd} here\r");
-        let l = r.next_line().unwrap().unwrap();
-        assert_eq!(l.text, "last");
-        assert!(r.next_line().unwrap().is_none());
-        assert_eq!(r.bytes(), data.len() as u64);
-    }
 
     #[test]
     fn directories_are_recursed_sorted() {

@@ -395,11 +395,11 @@ impl LinePrefix {
         for (level_start, level, msg_start) in level_positions(line) {
             let region = &line[..level_start];
             let mut fields = PrefixFields::default();
-            let full = match_items(&self.items, region, &mut fields);
+            let full = match_all(&self.items, region, &mut fields);
             let ok = full
                 || self.q_at.is_some_and(|q| {
                     fields = PrefixFields::default();
-                    match_items(&self.items[..q], region, &mut fields)
+                    match_all(&self.items[..q], region, &mut fields)
                 });
             if ok {
                 let rest = &line[msg_start..];
@@ -551,6 +551,56 @@ fn set_free<'a>(esc: Escape, v: &'a str, f: &mut PrefixFields<'a>) {
         Escape::CmdTag => f.cmd_tag = v,
         _ => {}
     }
+}
+
+/// Matches `items` against all of `s`: first along the path a backtracking
+/// search tries first (no state saved, nothing undone), which is the common
+/// case and gives the same fields when it succeeds; else with [`match_items`].
+fn match_all<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool {
+    let mut first = PrefixFields::default();
+    if match_first_path(items, s, &mut first) {
+        *f = first;
+        return true;
+    }
+    match_items(items, s, f)
+}
+
+/// The first choice [`match_items`] makes at every step, without backtracking.
+fn match_first_path<'a>(items: &[Item], mut s: &'a str, f: &mut PrefixFields<'a>) -> bool {
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Item::Lit(l) => match s.strip_prefix(l.text.as_str()) {
+                Some(r) => s = r,
+                None => return false,
+            },
+            Item::Esc(esc) if esc.is_free_text() => {
+                let end = match items.get(i + 1) {
+                    None => Some(s.len()),
+                    Some(Item::Lit(l)) if *esc == Escape::User => l.rev.rfind(s.as_bytes()),
+                    Some(Item::Lit(l)) => l.fwd.find(s.as_bytes()),
+                    Some(_) => None,
+                };
+                let Some(end) = end else {
+                    return false;
+                };
+                set_free(*esc, &s[..end], f);
+                s = &s[end..];
+            }
+            Item::Padded(esc) => {
+                let trimmed = s.trim_start_matches(' ');
+                let Some(n) = match_typed(*esc, trimmed, f) else {
+                    return false;
+                };
+                s = trimmed[n..].trim_start_matches(' ');
+            }
+            Item::Esc(esc) => match match_typed(*esc, s, f) {
+                Some(n) => s = &s[n..],
+                None if may_be_empty(*esc) => {}
+                None => return false,
+            },
+        }
+    }
+    s.is_empty()
 }
 
 /// Matches `items` against all of `s`, backtracking over free-text fields.
@@ -829,6 +879,62 @@ mod tests {
         LinePrefix::compile(p)
             .match_line(l)
             .unwrap_or_else(|| panic!("{p:?} did not match {l:?}"))
+    }
+
+    #[test]
+    fn the_first_path_gives_what_the_backtracking_search_gives() {
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+                &[
+                    "2024-05-01 10:00:00.001 UTC [7]: [3-1] user=u,db=d,app=psql,client=::1 ",
+                    // separators inside values: the first path fails, backtracking finds it
+                    "2024-05-01 10:00:00.001 UTC [7]: [3-1] user=a,db=b,db=c,app=x,app=y,client=h ",
+                    "2024-05-01 10:00:00.001 UTC [7]: [3-1] user=,db=,app=,client= ",
+                    "2024-05-01 10:00:00.001 UTC [7]: [3-1] user=u,db=d,app=a b,client=h ",
+                    "2024-05-01 10:00:00.001 UTC [7]: [3-1] user=u,db=d,app=x,client=a b ",
+                ],
+            ),
+            (
+                "%t:%r:%u@%d:[%p]:",
+                &[
+                    "2024-05-01 10:00:00 UTC:10.0.0.1(5432):report@corp@sales:[9]:",
+                    "2024-05-01 10:00:00 UTC:[local]:u@d:[9]:",
+                ],
+            ),
+            (
+                "%m [%p] %q%u@%d ",
+                &["2024-05-01 10:00:00.001 UTC [7] a@b@c "],
+            ),
+            ("%5p %m %x ", &["  123 2024-05-01 10:00:00.001 UTC  "]),
+        ];
+        for (prefix, lines) in cases {
+            let p = LinePrefix::compile(prefix);
+            for line in *lines {
+                let mut searched = PrefixFields::default();
+                let found = match_items(&p.items, line, &mut searched);
+                let mut fast = PrefixFields::default();
+                let first = match_first_path(&p.items, line, &mut fast);
+                let mut all = PrefixFields::default();
+                assert_eq!(
+                    match_all(&p.items, line, &mut all),
+                    found,
+                    "{prefix} / {line}"
+                );
+                assert_eq!(all, searched, "{prefix} / {line}");
+                if first {
+                    assert_eq!(fast, searched, "{prefix} / {line}");
+                }
+            }
+        }
+        // the backtracking case is exercised: the first path fails there
+        let p = LinePrefix::compile("%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ");
+        let line = "2024-05-01 10:00:00.001 UTC [7]: [3-1] user=u,db=d,app=x,client=a b ";
+        let mut f = PrefixFields::default();
+        assert!(!match_first_path(&p.items, line, &mut f));
+        let mut f = PrefixFields::default();
+        assert!(match_all(&p.items, line, &mut f));
+        assert_eq!(f.client, Some("a b"));
     }
 
     #[test]
