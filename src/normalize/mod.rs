@@ -64,10 +64,11 @@ enum Kind {
     Squash,
 }
 
+/// A normalized token; its text borrows the SQL unless it had to change.
 #[derive(Debug, Clone)]
-struct NTok {
+struct NTok<'a> {
     kind: Kind,
-    text: String,
+    text: std::borrow::Cow<'a, str>,
 }
 
 const TYPES_WITH_MODIFIERS: &[&str] = &[
@@ -179,11 +180,11 @@ pub fn normalize(sql: &str) -> Normalized {
                 .iter_mut()
                 .filter(|t| matches!(t.kind, Kind::Const | Kind::Param));
             for (n, t) in (1u64..).zip(placeholders) {
-                t.text = format!("${n}");
+                t.text = format!("${n}").into();
             }
         } else {
             for (n, t) in (first..).zip(toks.iter_mut().filter(|t| t.kind == Kind::Const)) {
-                t.text = format!("${n}");
+                t.text = format!("${n}").into();
             }
         }
         keys.push(render(&toks));
@@ -263,21 +264,21 @@ fn split_statements<'t>(sql: &[u8], tokens: &'t [Token]) -> Vec<&'t [Token]> {
     out
 }
 
-struct Converted {
-    toks: Vec<NTok>,
+struct Converted<'a> {
+    toks: Vec<NTok<'a>>,
     /// Byte spans of the constants, in order, for the display text.
     const_spans: Vec<(usize, usize)>,
     max_param: u64,
 }
 
 fn word_is(t: Option<&NTok>, words: &[&str]) -> bool {
-    t.is_some_and(|t| t.kind == Kind::Word && words.contains(&t.text.as_str()))
+    t.is_some_and(|t| t.kind == Kind::Word && words.contains(&t.text.as_ref()))
 }
 
 /// Turns lexer tokens into normalized tokens, deciding which are constants.
-fn convert(sql: &[u8], toks: &[Token]) -> Converted {
-    let text = |t: &Token| String::from_utf8_lossy(&sql[t.start..t.end]).into_owned();
-    let mut out: Vec<NTok> = Vec::with_capacity(toks.len());
+fn convert<'a>(sql: &'a [u8], toks: &[Token]) -> Converted<'a> {
+    let text = |t: &Token| String::from_utf8_lossy(&sql[t.start..t.end]);
+    let mut out: Vec<NTok<'a>> = Vec::with_capacity(toks.len());
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut max_param = 0u64;
     let mut kept_numbers = vec![false; toks.len()];
@@ -288,10 +289,15 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
         let minus = pending_minus.take();
         let kind = match t.kind {
             TokenKind::Word => {
-                let lw = text(t).to_ascii_lowercase();
+                let raw = text(t);
+                let lw = if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+                    std::borrow::Cow::Owned(raw.to_ascii_lowercase())
+                } else {
+                    raw
+                };
                 let prev = out.last();
                 let prev2 = out.len().checked_sub(2).and_then(|i| out.get(i));
-                let is_const = match lw.as_str() {
+                let is_const = match lw.as_ref() {
                     // `NOT NULL` and a column's `NULL` constraint are syntax, not constants:
                     // a constant cannot follow a plain identifier or type name.
                     "null"
@@ -326,13 +332,13 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                     spans.push((t.start, t.end));
                     out.push(NTok {
                         kind: Kind::Const,
-                        text: String::new(),
+                        text: std::borrow::Cow::Borrowed(""),
                     });
                     continue;
                 }
                 if lw == "by" && word_is(out.last(), &["group", "order"]) {
                     by_list = Some(depth);
-                } else if by_list == Some(depth) && BY_LIST_END.contains(&lw.as_str()) {
+                } else if by_list == Some(depth) && BY_LIST_END.contains(&lw.as_ref()) {
                     by_list = None;
                 }
                 out.push(NTok {
@@ -358,7 +364,10 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
                     } else {
                         Kind::Quoted
                     },
-                    text: plain.map(str::to_string).unwrap_or(raw),
+                    text: match plain {
+                        Some(p) => p.to_string().into(),
+                        None => raw,
+                    },
                 });
                 continue;
             }
@@ -439,7 +448,7 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
             spans.push((start, t.end));
             out.push(NTok {
                 kind,
-                text: String::new(),
+                text: std::borrow::Cow::Borrowed(""),
             });
             continue;
         }
@@ -470,13 +479,13 @@ fn convert(sql: &[u8], toks: &[Token]) -> Converted {
     }
 }
 
-fn is_placeholder(t: &NTok) -> bool {
+fn is_placeholder(t: &NTok<'_>) -> bool {
     matches!(t.kind, Kind::Const | Kind::Param)
 }
 
 /// Parses one list element at `i`: a placeholder with an optional `::type[]` cast.
 /// Returns the index after it and the cast text.
-fn list_element(toks: &[NTok], i: usize) -> Option<(usize, String)> {
+fn list_element(toks: &[NTok<'_>], i: usize) -> Option<(usize, String)> {
     if !toks.get(i).is_some_and(is_placeholder) {
         return None;
     }
@@ -498,7 +507,7 @@ fn list_element(toks: &[NTok], i: usize) -> Option<(usize, String)> {
 }
 
 /// Index of the token closing the group opened at `open`, if any.
-fn matching_close(toks: &[NTok], open: usize) -> Option<usize> {
+fn matching_close(toks: &[NTok<'_>], open: usize) -> Option<usize> {
     let (o, c) = match toks[open].kind {
         Kind::LParen => (Kind::LParen, Kind::RParen),
         _ => (Kind::LBracket, Kind::RBracket),
@@ -518,13 +527,13 @@ fn matching_close(toks: &[NTok], open: usize) -> Option<usize> {
 }
 
 /// R9 and R10: squash IN / ARRAY lists of placeholders and VALUES rows of one shape.
-fn squash(toks: Vec<NTok>) -> Vec<NTok> {
-    let mut out: Vec<NTok> = Vec::with_capacity(toks.len());
+fn squash(toks: Vec<NTok<'_>>) -> Vec<NTok<'_>> {
+    let mut out: Vec<NTok<'_>> = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
         let opener = toks.get(i + 1).map(|n| n.kind);
-        let list_kind = match (t.kind, t.text.as_str(), opener) {
+        let list_kind = match (t.kind, t.text.as_ref(), opener) {
             (Kind::Word, "in", Some(Kind::LParen)) => Some(Kind::RParen),
             (Kind::Word, "array", Some(Kind::LBracket)) => Some(Kind::RBracket),
             _ => None,
@@ -583,7 +592,7 @@ fn squash(toks: Vec<NTok>) -> Vec<NTok> {
                             if is_placeholder(t) {
                                 (Kind::Const, "")
                             } else {
-                                (t.kind, t.text.as_str())
+                                (t.kind, t.text.as_ref())
                             }
                         })
                         .collect::<Vec<_>>()
@@ -607,7 +616,7 @@ fn squash(toks: Vec<NTok>) -> Vec<NTok> {
 }
 
 /// R2: one space between tokens, with the exceptions of the rule.
-fn render(toks: &[NTok]) -> String {
+fn render(toks: &[NTok<'_>]) -> String {
     let mut s = String::new();
     let mut prev: Option<Kind> = None;
     for t in toks {
