@@ -86,13 +86,14 @@ impl<R: Read> ChunkReader<R> {
 pub struct ChunkStream {
     rx: Receiver<io::Result<Vec<u8>>>,
     done: bool,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl ChunkStream {
     /// Starts reading `inner` in chunks of `size` bytes on a new thread.
     pub fn spawn<R: Read + Send + 'static>(inner: R, size: usize, ahead: usize) -> ChunkStream {
         let (tx, rx) = sync_channel(ahead.max(1));
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             let mut r = ChunkReader::new(inner, size);
             loop {
                 let next = r.next_chunk();
@@ -108,7 +109,11 @@ impl ChunkStream {
                 }
             }
         });
-        ChunkStream { rx, done: false }
+        ChunkStream {
+            rx,
+            done: false,
+            thread: Some(thread),
+        }
     }
 }
 
@@ -120,7 +125,17 @@ impl Iterator for ChunkStream {
         if self.done {
             return None;
         }
-        let item = self.rx.recv().ok();
+        let item = match self.rx.recv() {
+            Ok(item) => Some(item),
+            // the reading thread is gone: at the end, or because it panicked (a
+            // bug in a decoder), which must not pass for the end of the file
+            Err(_) => match self.thread.take().map(std::thread::JoinHandle::join) {
+                Some(Err(_)) => Some(Err(io::Error::other(
+                    "the reading thread stopped on an internal error (please report it)",
+                ))),
+                _ => None,
+            },
+        };
         self.done = !matches!(item, Some(Ok(_)));
         item
     }
@@ -258,6 +273,29 @@ mod tests {
             self.1 -= n;
             Ok(n)
         }
+    }
+
+    /// Panics after `ok` bytes.
+    struct Panicky(usize);
+    impl Read for Panicky {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            assert!(self.0 > 0, "decoder bug");
+            let n = buf.len().min(self.0);
+            buf[..n].fill(b'\n');
+            self.0 -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_panicking_reader_is_an_error_not_the_end() {
+        let mut s = ChunkStream::spawn(Panicky(3), 2, 1);
+        let mut got = Vec::new();
+        for item in s.by_ref() {
+            got.push(item.is_ok());
+        }
+        assert_eq!(got.last(), Some(&false), "{got:?}");
+        assert!(s.next().is_none());
     }
 
     #[test]
