@@ -62,7 +62,7 @@ struct Prepared {
 }
 
 fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
-    let mut memo = NormalizedMemo::default();
+    let mut memo = NormalizedMemo::with_capacity_and_hasher(lines.len() / 2, Default::default());
     let pre = match preparer {
         Some(p) => lines
             .iter()
