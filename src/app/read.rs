@@ -17,6 +17,7 @@ use crate::input::sniff::{LogFormat, sniff};
 use crate::normalize::normalize;
 use crate::parse::prefix::LinePrefix;
 use crate::parse::{LogParser, NoPrefix, Pre, Preparer};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// Lines read from the start of a file to detect its format and prefix.
 const DETECTION_SAMPLE: usize = 1000;
@@ -103,6 +104,9 @@ fn fold(
     }
 }
 
+/// Chunks handed to workers and not folded yet, over every file being read.
+static IN_PREPARATION: AtomicUsize = AtomicUsize::new(0);
+
 /// Reads one input (file or stdin) into an aggregate. Never fails: problems are
 /// recorded in the file's coverage.
 pub fn read_file(
@@ -129,7 +133,7 @@ pub fn read_file(
             return agg.finish(&[]);
         }
     };
-    let mut stream = ChunkStream::spawn(raw, opts.chunk_bytes, 2 * rayon::current_num_threads());
+    let mut stream = ChunkStream::spawn(raw, opts.chunk_bytes, 2);
     let mut bytes = 0u64;
     let mut read_error = None;
     let mut head: Vec<Lines> = Vec::new();
@@ -195,6 +199,8 @@ pub fn read_file(
             cov.bytes = cov.file_bytes.unwrap_or(0);
             return agg.finish(&[]);
         }
+        // nothing could be read: the read error (below) says why
+        Err(NoPrefix) if head_lines == 0 => None,
         Err(NoPrefix) => {
             cov.error = Some(
                 "could not detect the log_line_prefix: no known or inferred prefix matches at least half of the \
@@ -221,13 +227,20 @@ pub fn read_file(
     }
     // Chunks are prepared by tasks, a few ahead, on whichever worker is free;
     // this thread folds them in order, and runs a waiting task itself rather than
-    // wait idle (with one thread, it runs them all).
-    let ahead = 2 * rayon::current_num_threads() + 1;
+    // wait idle (with one thread, it runs them all). Each file keeps two chunks
+    // in preparation, more while the whole run has fewer than three per worker
+    // in preparation (one big file uses every worker; many files at once keep
+    // memory proportional to the workers, not to their square).
+    let threads = rayon::current_num_threads();
+    let ahead = threads + 1;
     rayon::scope(|scope| {
         let mut pending: std::collections::VecDeque<std::sync::mpsc::Receiver<Prepared>> =
             std::collections::VecDeque::new();
         loop {
-            while more && pending.len() < ahead {
+            while more
+                && (pending.len() < 2
+                    || (pending.len() < ahead && IN_PREPARATION.load(Relaxed) < 3 * threads))
+            {
                 match stream.next() {
                     Some(Ok(c)) => {
                         bytes += c.len() as u64;
@@ -236,6 +249,7 @@ pub fn read_file(
                         scope.spawn(move |_| {
                             let _ = tx.send(prepare(Lines::of(c), preparer));
                         });
+                        IN_PREPARATION.fetch_add(1, Relaxed);
                         pending.push_back(rx);
                     }
                     Some(Err(e)) => {
@@ -248,6 +262,7 @@ pub fn read_file(
             let Some(rx) = pending.pop_front() else {
                 break;
             };
+            IN_PREPARATION.fetch_sub(1, Relaxed);
             let chunk = loop {
                 match rx.try_recv() {
                     Ok(c) => break Some(c),

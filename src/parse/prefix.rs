@@ -242,19 +242,29 @@ pub struct PrefixedSpans {
     level: Level,
 }
 
+/// The span standing for the zone "UTC" when it is not in the line.
+const UTC_SPAN: (u32, u32) = (u32::MAX, u32::MAX);
+
 impl<'a> PrefixedLine<'a> {
     /// The same match as ranges of `line` (the line it was matched on); `None`
     /// when the line is too long for 32-bit offsets.
     pub fn to_spans(&self, line: &'a str) -> Option<PrefixedSpans> {
         let base = line.as_ptr() as usize;
         let span = |s: Option<&str>| -> Option<Option<(u32, u32)>> {
-            match s {
-                None => Some(None),
-                Some(s) => {
-                    let a = u32::try_from(s.as_ptr() as usize - base).ok()?;
-                    let b = u32::try_from(s.as_ptr() as usize - base + s.len()).ok()?;
-                    Some(Some((a, b)))
-                }
+            let Some(s) = s else {
+                return Some(None);
+            };
+            // a value not taken from the line (`%n` writes the zone "UTC")
+            let inside = (s.as_ptr() as usize)
+                .checked_sub(base)
+                .filter(|a| a + s.len() <= line.len());
+            match inside {
+                Some(a) => Some(Some((
+                    u32::try_from(a).ok()?,
+                    u32::try_from(a + s.len()).ok()?,
+                ))),
+                None if s == "UTC" => Some(Some(UTC_SPAN)),
+                None => None,
             }
         };
         let f = &self.fields;
@@ -286,13 +296,24 @@ impl PrefixedSpans {
     /// The severity, and the message after it, of `line` (the line the spans
     /// were taken from).
     pub fn level_message<'a>(&self, line: &'a str) -> (Level, &'a str) {
-        let m = self.texts[10].map_or("", |(a, b)| &line[a as usize..b as usize]);
+        let m = match self.texts[10] {
+            Some((a, b)) if (a, b) != UTC_SPAN => &line[a as usize..b as usize],
+            _ => "",
+        };
         (self.level, m)
     }
 
     /// The match again, borrowing `line` (the line the spans were taken from).
     pub fn resolve<'a>(&self, line: &'a str) -> PrefixedLine<'a> {
-        let t = |i: usize| self.texts[i].map(|(a, b)| &line[a as usize..b as usize]);
+        let t = |i: usize| {
+            self.texts[i].map(|(a, b)| {
+                if (a, b) == UTC_SPAN {
+                    "UTC"
+                } else {
+                    &line[a as usize..b as usize]
+                }
+            })
+        };
         PrefixedLine {
             fields: PrefixFields {
                 ts: self.ts,
@@ -935,6 +956,27 @@ mod tests {
         let mut f = PrefixFields::default();
         assert!(match_all(&p.items, line, &mut f));
         assert_eq!(f.client, Some("a b"));
+    }
+
+    #[test]
+    fn spans_give_back_the_same_match() {
+        for (prefix, line) in [
+            (
+                "%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
+                "2024-05-01 10:00:00.001 CEST [7]: [3-1] user=u,db=d,app=psql,client=::1 ERROR:  42P01: boom",
+            ),
+            // %n writes no zone: "UTC" is not in the line
+            (
+                "%n [%p] ",
+                "1504687301.123 [36] LOG:  duration: 1.000 ms  statement: SELECT 1",
+            ),
+        ] {
+            let p = LinePrefix::compile(prefix);
+            let m = p.match_line(line).unwrap();
+            let spans = m.to_spans(line).expect("spans");
+            assert_eq!(spans.resolve(line), m, "{prefix}");
+            assert_eq!(spans.level_message(line), (m.level, m.message));
+        }
     }
 
     #[test]
