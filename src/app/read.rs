@@ -92,11 +92,11 @@ fn fold(
 ) {
     let Prepared { lines, pre, memo } = chunk;
     agg.seed_normalized(memo);
-    let mut pre = pre.into_iter();
+    let mut pre = pre.iter();
     for (text, invalid) in lines.iter() {
         *line_no += 1;
         agg.line_read(invalid);
-        let p = pre.next().unwrap_or(Pre::None);
+        let p = pre.next().unwrap_or(&Pre::None);
         match parser.as_mut() {
             Some(parser) => parser.push_prepared(text, p, &mut |e| agg.add(e)),
             None => agg.unrecognized(*line_no, text, 1),

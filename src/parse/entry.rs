@@ -147,7 +147,7 @@ impl StderrAssembler {
     pub fn push_prematched(
         &mut self,
         line: &str,
-        pre: Option<Option<PrefixedSpans>>,
+        pre: Option<Option<&PrefixedSpans>>,
         out: &mut impl FnMut(Assembled),
     ) {
         self.line_no += 1;

@@ -39,14 +39,14 @@ impl StderrParser {
 
     /// Feeds one line (without its newline).
     pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
-        self.push_prepared(line, Pre::None, out);
+        self.push_prepared(line, &Pre::None, out);
     }
 
     /// Feeds one line with what a worker computed for it ahead.
-    pub fn push_prepared(&mut self, line: &str, pre: Pre, out: &mut impl FnMut(Event)) {
+    pub fn push_prepared(&mut self, line: &str, pre: &Pre, out: &mut impl FnMut(Event)) {
         let events = &mut self.events;
         let m = match pre {
-            Pre::Prefix(m) => m,
+            Pre::Prefix(m) => m.as_ref().map(Option::as_ref),
             Pre::None => None,
         };
         self.assembler
@@ -207,7 +207,7 @@ impl LogParser {
     }
 
     /// Feeds one physical line with what a [`Preparer`] computed for it.
-    pub fn push_prepared(&mut self, line: &str, pre: Pre, out: &mut impl FnMut(Event)) {
+    pub fn push_prepared(&mut self, line: &str, pre: &Pre, out: &mut impl FnMut(Event)) {
         match (self, pre) {
             (LogParser::Stderr(p), pre) => p.push_prepared(line, pre, out),
             (other, _) => other.push_line(line, out),
