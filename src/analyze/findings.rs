@@ -119,8 +119,9 @@ fn pct(f: f64) -> String {
     format!("{:.1}%", f * 100.0)
 }
 
-fn bytes_text(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+/// Bytes with a binary unit (`1.5 MiB`); the report shows sizes the same way.
+pub(crate) fn bytes_text(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = b as f64;
     let mut u = 0;
     while v >= 1024.0 && u < UNITS.len() - 1 {

@@ -121,12 +121,7 @@ pub fn read_file(
         input.path.display().to_string()
     };
     let mut agg = FileAggregator::new(&name, opts.aggregate);
-    let opened = if input.is_stdin() {
-        crate::input::decompress::decoded(std::io::stdin())
-    } else {
-        crate::input::open_counted(&input.path).and_then(crate::input::decompress::decoded)
-    };
-    let (raw, compression) = match opened {
+    let (raw, compression) = match crate::input::open(input) {
         Ok(r) => r,
         Err(e) => {
             agg.coverage_mut().error = Some(format!("cannot open: {e}"));
@@ -325,9 +320,7 @@ fn read_stats_csv(input: &InputFile, name: &str, opts: AggregateOptions) -> Aggr
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let opened =
-        crate::input::open_counted(&input.path).and_then(crate::input::decompress::decoded);
-    let (stats, mut cov) = match opened {
+    let (stats, mut cov) = match crate::input::open(input) {
         Ok((reader, compression)) => {
             let (stats, mut cov) = crate::stats::read_csv(name, &folder, reader);
             cov.compression = compression.name().map(str::to_string);

@@ -113,6 +113,16 @@ impl<R: Read> Read for CountingRead<R> {
     }
 }
 
+/// Opens an input (a file, counted in [`BYTES_FROM_DISK`], or standard input),
+/// decompressing it when its first bytes say it is compressed.
+pub fn open(input: &InputFile) -> io::Result<(decompress::DynRead, decompress::Compression)> {
+    if input.is_stdin() {
+        decompress::decoded(io::stdin())
+    } else {
+        open_counted(&input.path).and_then(decompress::decoded)
+    }
+}
+
 /// Opens a file on disk, counted in [`BYTES_FROM_DISK`].
 pub fn open_counted(path: &Path) -> io::Result<CountingRead<std::fs::File>> {
     std::fs::File::open(path).map(CountingRead)
