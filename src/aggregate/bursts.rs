@@ -241,14 +241,17 @@ fn parent_of(o: &Open, min_count: u64) -> Option<&Prev> {
         .find(|p| (p.recurred + 1) * min_count <= o.count)
 }
 
-/// FNV-1a of a statement text and its parameters: tells executions apart.
+/// A 64-bit hash of a statement text and its parameters: tells executions
+/// apart (compared for equality only, never shown or stored). FxHash reads
+/// eight bytes a step; a byte-at-a-time hash cost a quarter of a microsecond
+/// per execution.
 pub fn variant_hash(sql: &str, params: Option<&str>) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in sql.bytes().chain([0u8]).chain(params.unwrap_or("").bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(sql.as_bytes());
+    h.write_u8(0);
+    h.write(params.unwrap_or("").as_bytes());
+    h.finish()
 }
 
 /// The session an entry belongs to: its pid in decimal, else its session id.
