@@ -65,18 +65,21 @@ struct Prepared {
 fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
     let mut memo = NormalizedMemo::with_capacity_and_hasher(lines.len() / 2, Default::default());
     let pre = match preparer {
-        Some(p) => lines
-            .iter()
-            .map(|(l, _)| {
-                let pre = p.prepare(l);
-                if let Some(sql) = pre.statement(l)
-                    && !memo.contains_key(sql)
-                {
-                    memo.insert(sql.to_string(), std::sync::Arc::new(normalize(sql)));
-                }
-                pre
-            })
-            .collect(),
+        Some(p) => {
+            let mut p = p.batch();
+            lines
+                .iter()
+                .map(|(l, _)| {
+                    let pre = p.prepare(l);
+                    if let Some(sql) = pre.statement()
+                        && !memo.contains_key(sql)
+                    {
+                        memo.insert(sql.to_string(), std::sync::Arc::new(normalize(sql)));
+                    }
+                    pre
+                })
+                .collect()
+        }
         None => Vec::new(),
     };
     Prepared { lines, pre, memo }
@@ -92,11 +95,11 @@ fn fold(
 ) {
     let Prepared { lines, pre, memo } = chunk;
     agg.seed_normalized(memo);
-    let mut pre = pre.iter();
+    let mut pre = pre.into_iter();
     for (text, invalid) in lines.iter() {
         *line_no += 1;
         agg.line_read(invalid);
-        let p = pre.next().unwrap_or(&Pre::None);
+        let p = pre.next().unwrap_or(Pre::None);
         match parser.as_mut() {
             Some(parser) => parser.push_prepared(text, p, &mut |e| agg.add(e)),
             None => agg.unrecognized(*line_no, text, 1),

@@ -186,7 +186,8 @@ impl CsvlogParser {
                 if !self.zones.contains(&zone) {
                     self.zones.push(zone);
                 }
-                self.events.push(Assembled::Entry(Box::new(entry)), out);
+                self.events
+                    .push(Assembled::Entry(Box::new(entry), None), out);
                 self.reset();
             }
             None => self.give_up(out),

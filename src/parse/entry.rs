@@ -7,7 +7,8 @@
 //! opens the next one, or at the end of the input, so memory holds at most one open
 //! entry per live process.
 
-use super::prefix::{Level, LinePrefix, PrefixedLine, PrefixedSpans};
+use super::message::Classified;
+use super::prefix::{Level, LinePrefix, PrefixedLine};
 use super::timestamp::Timestamp;
 
 /// One log entry with its secondary lines attached.
@@ -40,8 +41,9 @@ pub struct LogEntry {
 /// What the assembler hands on, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assembled {
-    /// A complete entry.
-    Entry(Box<LogEntry>),
+    /// A complete entry, with its message classified when that was done ahead
+    /// (and the message not continued since).
+    Entry(Box<LogEntry>, Option<Classified>),
     /// A line that is neither a prefixed line nor a continuation.
     Unrecognized { line: u64, text: String },
     /// A secondary or continuation line with no entry to attach to.
@@ -65,7 +67,7 @@ enum Field {
 /// then call [`finish`](Self::finish).
 pub struct StderrAssembler {
     prefix: LinePrefix,
-    open: rustc_hash::FxHashMap<u64, LogEntry>,
+    open: rustc_hash::FxHashMap<u64, Open>,
     last: Option<(u64, Field)>,
     line_no: u64,
     zones: Vec<String>,
@@ -94,18 +96,99 @@ fn slot(e: &mut LogEntry, f: Field) -> Option<&mut Option<String>> {
     }
 }
 
-/// The prefix match [`StderrAssembler::push_line`] needs for `line`, computed
-/// ahead by a worker: `None` when the line needs none (a tab-led continuation, a
-/// blank line) or is too long to carry as spans; `Some(None)` when it does not match.
-pub fn prematch(prefix: &LinePrefix, line: &str) -> Option<Option<PrefixedSpans>> {
+/// A stderr line parsed ahead by a worker ([`prematch`]): everything the
+/// assembler needs that depends on the line alone, owned, so the thread that
+/// folds lines in order only files it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prematched {
+    /// A line with a primary severity: the entry it opens.
+    Entry(Opening),
+    /// A DETAIL, HINT, CONTEXT, ... line of process `key`.
+    Secondary {
+        key: u64,
+        level: Level,
+        text: String,
+    },
+    /// The prefix does not match.
+    Unmatched,
+}
+
+/// An entry opened by one line, built ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opening {
+    /// Everything but its line number, which the assembler sets.
+    pub entry: Box<LogEntry>,
+    key: u64,
+    /// The time zone label, when it differs from the previous line's in the
+    /// same batch (first appearances keep their order).
+    zone: Option<String>,
+    /// The message classified, when it is a statement or duration.
+    pub class: Option<Classified>,
+}
+
+/// The per-line parse [`StderrAssembler::push_prematched`] takes, computed
+/// ahead by a worker: `None` when the line needs the assembler's state (a
+/// tab-led continuation, a blank line). `zone` is the previous line's time
+/// zone label in the same batch.
+pub fn prematch(prefix: &LinePrefix, line: &str, zone: &mut Option<String>) -> Option<Prematched> {
     let line = line.strip_suffix('\r').unwrap_or(line);
     if line.starts_with('\t') || line.trim().is_empty() {
         return None;
     }
-    match prefix.match_line(line) {
-        None => Some(None),
-        Some(p) => p.to_spans(line).map(Some),
+    let Some(p) = prefix.match_line(line) else {
+        return Some(Prematched::Unmatched);
+    };
+    let key = StderrAssembler::key(&p);
+    if p.level.is_secondary() {
+        return Some(Prematched::Secondary {
+            key,
+            level: p.level,
+            text: p.message.to_string(),
+        });
     }
+    let new_zone = match p.fields.tz {
+        Some(tz) if zone.as_deref() != Some(tz) => {
+            *zone = Some(tz.to_string());
+            zone.clone()
+        }
+        _ => None,
+    };
+    Some(Prematched::Entry(Opening {
+        class: Classified::of(p.message),
+        entry: Box::new(LogEntry::opened_by(&p, 0)),
+        key,
+        zone: new_zone,
+    }))
+}
+
+impl LogEntry {
+    /// The entry a primary line opens, as line `line` of its file.
+    fn opened_by(p: &PrefixedLine<'_>, line: u64) -> LogEntry {
+        let f = &p.fields;
+        LogEntry {
+            ts: f.ts,
+            pid: f.pid,
+            session_id: f.session_id.map(str::to_string),
+            user: f.user.map(str::to_string),
+            db: f.db.map(str::to_string),
+            app: f.app.map(str::to_string),
+            client: f.client.map(str::to_string),
+            level: Some(p.level),
+            sqlstate: p.sqlstate.or(f.sqlstate).map(str::to_string),
+            query_id: f.query_id,
+            session_line: f.line_num,
+            message: p.message.to_string(),
+            line,
+            lines: 1,
+            ..LogEntry::default()
+        }
+    }
+}
+
+/// An entry waiting for the next one of its process.
+struct Open {
+    entry: Box<LogEntry>,
+    class: Option<Classified>,
 }
 
 impl StderrAssembler {
@@ -142,31 +225,38 @@ impl StderrAssembler {
         self.push_prematched(line, None, out);
     }
 
-    /// Feeds one line whose prefix match a worker may have computed ahead with
-    /// [`prematch`] (`None`: not computed, matched here when needed).
+    /// `line` parsed here, as a worker would have: for a line that is neither
+    /// tab-led nor blank.
+    fn parse_here(&self, line: &str) -> Prematched {
+        prematch(&self.prefix, line, &mut None).unwrap_or(Prematched::Unmatched)
+    }
+
+    /// Feeds one line with what a worker parsed of it ahead with [`prematch`]
+    /// (`None`: nothing, parsed here when needed).
     pub fn push_prematched(
         &mut self,
         line: &str,
-        pre: Option<Option<&PrefixedSpans>>,
+        pre: Option<Prematched>,
         out: &mut impl FnMut(Assembled),
     ) {
         self.line_no += 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let mut matched = pre.map(|m| m.map(|s| s.resolve(line)));
+        let mut pre = pre;
         // PostgreSQL writes a tab after each newline inside a message; some copies of
         // logs turned that tab into spaces, so a space-led line continues too.
         let cont = line.strip_prefix('\t').or_else(|| {
             (line.starts_with(' ')
                 && !line.trim().is_empty()
                 && self.last.is_some()
-                && matched
-                    .get_or_insert_with(|| self.prefix.match_line(line))
-                    .is_none())
+                && matches!(
+                    pre.get_or_insert_with(|| self.parse_here(line)),
+                    Prematched::Unmatched
+                ))
             .then_some(line)
         });
         if let Some(cont) = cont {
             // A continuation with nothing to continue is not understood.
-            let Some(e) = self.last.and_then(|(key, _)| self.open.get_mut(&key)) else {
+            let Some(o) = self.last.and_then(|(key, _)| self.open.get_mut(&key)) else {
                 out(Assembled::Unrecognized {
                     line: self.line_no,
                     text: line.to_string(),
@@ -174,6 +264,7 @@ impl StderrAssembler {
                 return;
             };
             let field = self.last.map_or(Field::Message, |(_, f)| f);
+            let e = &mut o.entry;
             e.lines += 1;
             match slot(e, field) {
                 Some(Some(s)) => {
@@ -184,6 +275,8 @@ impl StderrAssembler {
                 None if field == Field::Message => {
                     e.message.push('\n');
                     e.message.push_str(cont);
+                    // a longer message is classified again
+                    o.class = None;
                 }
                 None => {}
             }
@@ -193,64 +286,51 @@ impl StderrAssembler {
             out(Assembled::Blank);
             return;
         }
-        let Some(p) = matched.unwrap_or_else(|| self.prefix.match_line(line)) else {
-            out(Assembled::Unrecognized {
+        match pre.unwrap_or_else(|| self.parse_here(line)) {
+            Prematched::Unmatched => out(Assembled::Unrecognized {
                 line: self.line_no,
                 text: line.to_string(),
-            });
-            return;
-        };
-        let key = Self::key(&p);
-        if p.level.is_secondary() {
-            let field = field_of(p.level);
-            match self.open.get_mut(&key) {
-                Some(e) => {
-                    e.lines += 1;
-                    if let Some(s) = slot(e, field) {
-                        match s {
-                            Some(existing) => {
-                                existing.push('\n');
-                                existing.push_str(p.message);
+            }),
+            Prematched::Secondary { key, level, text } => {
+                let field = field_of(level);
+                match self.open.get_mut(&key) {
+                    Some(o) => {
+                        o.entry.lines += 1;
+                        if let Some(s) = slot(&mut o.entry, field) {
+                            match s {
+                                Some(existing) => {
+                                    existing.push('\n');
+                                    existing.push_str(&text);
+                                }
+                                None => *s = Some(text),
                             }
-                            None => *s = Some(p.message.to_string()),
                         }
+                        self.last = Some((key, field));
                     }
-                    self.last = Some((key, field));
-                }
-                None => {
-                    out(Assembled::Orphan { lines: 1 });
-                    self.last = None;
+                    None => {
+                        out(Assembled::Orphan { lines: 1 });
+                        self.last = None;
+                    }
                 }
             }
-            return;
+            Prematched::Entry(Opening {
+                mut entry,
+                key,
+                zone,
+                class,
+            }) => {
+                if let Some(tz) = zone
+                    && !self.zones.contains(&tz)
+                {
+                    self.zones.push(tz);
+                }
+                entry.line = self.line_no;
+                if let Some(prev) = self.open.insert(key, Open { entry, class }) {
+                    out(Assembled::Entry(prev.entry, prev.class));
+                }
+                self.last = Some((key, Field::Message));
+            }
         }
-        if let Some(tz) = p.fields.tz
-            && !self.zones.iter().any(|z| z == tz)
-        {
-            self.zones.push(tz.to_string());
-        }
-        let f = &p.fields;
-        let entry = LogEntry {
-            ts: f.ts,
-            pid: f.pid,
-            session_id: f.session_id.map(str::to_string),
-            user: f.user.map(str::to_string),
-            db: f.db.map(str::to_string),
-            app: f.app.map(str::to_string),
-            client: f.client.map(str::to_string),
-            level: Some(p.level),
-            sqlstate: p.sqlstate.or(f.sqlstate).map(str::to_string),
-            query_id: f.query_id,
-            session_line: f.line_num,
-            message: p.message.to_string(),
-            line: self.line_no,
-            lines: 1,
-            ..LogEntry::default()
-        };
-        if let Some(prev) = self.open.insert(key, entry) {
-            out(Assembled::Entry(Box::new(prev)));
-        }
-        self.last = Some((key, Field::Message));
     }
 
     /// Appends a continuation line to the open entry of process `pid` (syslog
@@ -262,17 +342,21 @@ impl StderrAssembler {
             Some((k, f)) if k == key => f,
             _ => Field::Message,
         };
-        let Some(e) = self.open.get_mut(&key) else {
+        let Some(o) = self.open.get_mut(&key) else {
             out(Assembled::Unrecognized {
                 line: self.line_no,
                 text: text.to_string(),
             });
             return;
         };
+        let e = &mut o.entry;
         e.lines += 1;
         let target = match slot(e, field) {
             Some(Some(s)) => s,
-            _ => &mut e.message,
+            _ => {
+                o.class = None;
+                &mut e.message
+            }
         };
         target.push('\n');
         target.push_str(text);
@@ -281,10 +365,10 @@ impl StderrAssembler {
 
     /// Emits the entries still open, in line order.
     pub fn finish(&mut self, out: &mut impl FnMut(Assembled)) {
-        let mut rest: Vec<LogEntry> = self.open.drain().map(|(_, e)| e).collect();
-        rest.sort_by_key(|e| e.line);
-        for e in rest {
-            out(Assembled::Entry(Box::new(e)));
+        let mut rest: Vec<Open> = self.open.drain().map(|(_, o)| o).collect();
+        rest.sort_by_key(|o| o.entry.line);
+        for o in rest {
+            out(Assembled::Entry(o.entry, o.class));
         }
         self.last = None;
     }
@@ -307,7 +391,7 @@ mod tests {
     fn entries(v: &[Assembled]) -> Vec<&LogEntry> {
         v.iter()
             .filter_map(|a| match a {
-                Assembled::Entry(e) => Some(e.as_ref()),
+                Assembled::Entry(e, _) => Some(e.as_ref()),
                 _ => None,
             })
             .collect()
@@ -332,6 +416,92 @@ mod tests {
         assert_eq!(first.detail.as_deref(), Some("parameters: $1 = 'x, y\nz'"));
         assert_eq!(first.lines, 4);
         assert_eq!(first.pid, Some(1));
+    }
+
+    /// Assembles `text` with every line parsed ahead by [`prematch`], in
+    /// batches of `batch` lines (as workers do), instead of by the assembler.
+    fn assemble_prematched(prefix: &str, text: &str, batch: usize) -> Vec<Assembled> {
+        let p = LinePrefix::compile(prefix);
+        let mut a = StderrAssembler::new(p.clone());
+        let mut out = Vec::new();
+        let lines: Vec<&str> = text.lines().collect();
+        for b in lines.chunks(batch) {
+            let mut zone = None;
+            let pre: Vec<_> = b.iter().map(|l| prematch(&p, l, &mut zone)).collect();
+            for (l, pre) in b.iter().zip(pre) {
+                a.push_prematched(l, pre, &mut |x| out.push(x));
+            }
+        }
+        a.finish(&mut |x| out.push(x));
+        assert_eq!(
+            a.zones(),
+            {
+                let mut here = StderrAssembler::new(p.clone());
+                text.lines().for_each(|l| here.push_line(l, &mut |_| {}));
+                here.zones().to_vec()
+            },
+            "zones"
+        );
+        out
+    }
+
+    #[test]
+    fn lines_parsed_ahead_assemble_like_lines_parsed_here() {
+        let cases = [
+            (
+                "%m [%p] ",
+                "2024-05-01 10:00:00.001 UTC [1] LOG:  duration: 1.000 ms  execute S_1: SELECT a,\n\
+                 \t  b FROM t WHERE id = $1\n\
+                 2024-05-01 10:00:00.002 CEST [2] LOG:  duration: 2.000 ms  statement: SELECT 2\n\
+                 2024-05-01 10:00:00.003 UTC [1] DETAIL:  parameters: $1 = 'x, y\n\
+                 \tz'\n\
+                   spaces continue the detail\n\
+                 \n\
+                 garbage\n\
+                 2024-05-01 10:00:00.004 CEST [1] LOG:  duration: 3.000 ms\n\
+                 2024-05-01 10:00:00.005 UTC [3] HINT:  an orphan\n\
+                 2024-05-01 10:00:00.006 UTC [2] LOG:  statement: SELECT 3\n\
+                 \tFROM t\n\
+                 2024-05-01 10:00:00.007 UTC [2] LOG:  duration: 4.000 ms\n",
+            ),
+            // %n prints no zone: the entries say UTC
+            (
+                "%n [%p] ",
+                "1504687301.123 [36] LOG:  duration: 1.000 ms  statement: SELECT 1\n\
+                 1504687302.123 [36] LOG:  duration: 1.000 ms  statement: SELECT 2\n",
+            ),
+        ];
+        for (prefix, text) in cases {
+            let here = assemble(prefix, text);
+            assert!(entries(&here).len() >= 2, "{prefix}");
+            for batch in [1, 2, 3, 100] {
+                let ahead = assemble_prematched(prefix, text, batch);
+                assert_eq!(ahead.len(), here.len(), "{prefix} batch {batch}");
+                for (a, h) in ahead.iter().zip(&here) {
+                    match (a, h) {
+                        // classified ahead or not, the entry is the same; a
+                        // classification made ahead is the message's own
+                        (Assembled::Entry(a, class), Assembled::Entry(h, _)) => {
+                            assert_eq!(a, h, "{prefix} batch {batch}");
+                            if let Some(c) = class {
+                                assert_eq!(Some(*c), Classified::of(&a.message));
+                            }
+                        }
+                        _ => assert_eq!(a, h, "{prefix} batch {batch}"),
+                    }
+                }
+            }
+        }
+        // a continued message is classified again, not taken from its first line
+        let ahead = assemble_prematched("%m [%p] ", cases[0].1, 100);
+        let continued = ahead
+            .iter()
+            .find_map(|a| match a {
+                Assembled::Entry(e, class) if e.message.ends_with("FROM t") => Some(*class),
+                _ => None,
+            })
+            .expect("the continued statement");
+        assert_eq!(continued, None);
     }
 
     #[test]

@@ -158,8 +158,8 @@ fn pid_key(e: &LogEntry) -> u64 {
 impl EventBuilder {
     /// Handles one assembled item.
     pub fn push(&mut self, a: Assembled, out: &mut impl FnMut(Event)) {
-        let entry = match a {
-            Assembled::Entry(e) => *e,
+        let (entry, class) = match a {
+            Assembled::Entry(e, class) => (*e, class),
             Assembled::Unrecognized { line, text } => {
                 return out(Event::Unrecognized {
                     line,
@@ -181,7 +181,11 @@ impl EventBuilder {
         {
             out(Event::Query(Box::new(p)));
         }
-        match classify(&entry.message) {
+        let msg = match class {
+            Some(c) => c.message(&entry.message),
+            None => classify(&entry.message),
+        };
+        match msg {
             Message::Timed { us, step, sql } => {
                 if let Some(p) = self.pending.remove(&key) {
                     out(Event::Query(Box::new(p)));

@@ -140,7 +140,7 @@ impl JsonlogParser {
             return;
         }
         match record.and_then(|r| self.entry(r)) {
-            Some(e) => self.events.push(Assembled::Entry(Box::new(e)), out),
+            Some(e) => self.events.push(Assembled::Entry(Box::new(e), None), out),
             None => out(Event::Unrecognized {
                 line: self.line_no,
                 text: line.to_string(),

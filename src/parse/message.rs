@@ -107,6 +107,63 @@ fn step_and_sql(i: &str) -> IResult<&str, (Step, &str)> {
     .parse(i)
 }
 
+/// The [`Message`] kinds a statement-heavy log is made of, with the SQL as an
+/// offset into the message: what a worker classifies ahead, handed on with the
+/// entry so the message is classified once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Classified {
+    Timed { us: u64, step: Step, sql_at: u32 },
+    BareDuration { us: u64 },
+    Statement { step: Step, sql_at: u32 },
+}
+
+impl Classified {
+    /// `msg` classified, when it is one of these kinds.
+    pub fn of(msg: &str) -> Option<Classified> {
+        // the SQL is always the rest of the message
+        let at = |sql: &str| u32::try_from(msg.len() - sql.len()).ok();
+        match classify(msg) {
+            Message::Timed { us, step, sql } => Some(Classified::Timed {
+                us,
+                step,
+                sql_at: at(sql)?,
+            }),
+            Message::BareDuration { us } => Some(Classified::BareDuration { us }),
+            Message::Statement { step, sql } => Some(Classified::Statement {
+                step,
+                sql_at: at(sql)?,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The classification of `msg` (the message this was computed from).
+    pub fn message(self, msg: &str) -> Message<'_> {
+        match self {
+            Classified::Timed { us, step, sql_at } => Message::Timed {
+                us,
+                step,
+                sql: &msg[sql_at as usize..],
+            },
+            Classified::BareDuration { us } => Message::BareDuration { us },
+            Classified::Statement { step, sql_at } => Message::Statement {
+                step,
+                sql: &msg[sql_at as usize..],
+            },
+        }
+    }
+
+    /// The SQL text in `msg` (the message this was computed from).
+    pub fn sql(self, msg: &str) -> Option<&str> {
+        match self {
+            Classified::Timed { sql_at, .. } | Classified::Statement { sql_at, .. } => {
+                Some(&msg[sql_at as usize..])
+            }
+            Classified::BareDuration { .. } => None,
+        }
+    }
+}
+
 /// Classifies a primary message.
 pub fn classify(msg: &str) -> Message<'_> {
     if let Ok((after, us)) = duration(msg) {

@@ -39,14 +39,14 @@ impl StderrParser {
 
     /// Feeds one line (without its newline).
     pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
-        self.push_prepared(line, &Pre::None, out);
+        self.push_prepared(line, Pre::None, out);
     }
 
     /// Feeds one line with what a worker computed for it ahead.
-    pub fn push_prepared(&mut self, line: &str, pre: &Pre, out: &mut impl FnMut(Event)) {
+    pub fn push_prepared(&mut self, line: &str, pre: Pre, out: &mut impl FnMut(Event)) {
         let events = &mut self.events;
         let m = match pre {
-            Pre::Prefix(m) => m.as_ref().map(Option::as_ref),
+            Pre::Line(m) => Some(m),
             Pre::None => None,
         };
         self.assembler
@@ -85,28 +85,19 @@ impl StderrParser {
 pub enum Pre {
     /// Nothing: the line is parsed when folded.
     None,
-    /// A stderr line's prefix match (see [`entry::prematch`]).
-    Prefix(Option<Option<prefix::PrefixedSpans>>),
+    /// A stderr line parsed (see [`entry::prematch`]).
+    Line(entry::Prematched),
 }
 
 impl Pre {
-    /// The SQL text of `line` (the line this was computed for) when the line
-    /// alone is a statement entry (`duration: ... statement: SQL`,
-    /// `execute S_1: SQL`): what workers can normalize ahead. An entry continued
-    /// on later lines has a longer text, so a text taken from here is only ever
-    /// used for exactly the same text.
-    pub fn statement<'a>(&self, line: &'a str) -> Option<&'a str> {
-        let Pre::Prefix(Some(Some(spans))) = self else {
-            return None;
-        };
-        let (level, msg) = spans.level_message(line.strip_suffix('\r').unwrap_or(line));
-        if level.is_secondary() {
-            return None;
-        }
-        match message::classify(msg) {
-            message::Message::Timed { sql, .. } | message::Message::Statement { sql, .. } => {
-                Some(sql)
-            }
+    /// The SQL text of the line this was computed for, when the line alone is
+    /// a statement entry (`duration: ... statement: SQL`, `execute S_1: SQL`):
+    /// what workers can normalize ahead. An entry continued on later lines has
+    /// a longer text, so a text taken from here is only ever used for exactly
+    /// the same text.
+    pub fn statement(&self) -> Option<&str> {
+        match self {
+            Pre::Line(entry::Prematched::Entry(o)) => o.class?.sql(&o.entry.message),
             _ => None,
         }
     }
@@ -119,17 +110,34 @@ pub struct Preparer {
 }
 
 impl Preparer {
-    /// What can be computed for `line` ahead.
-    pub fn prepare(&self, line: &str) -> Pre {
-        match &self.prefix {
-            Some(p) => Pre::Prefix(entry::prematch(p, line)),
-            None => Pre::None,
+    /// A preparer for one batch of consecutive lines.
+    pub fn batch(&self) -> BatchPreparer<'_> {
+        BatchPreparer {
+            prefix: self.prefix.as_ref(),
+            zone: None,
         }
     }
 
-    /// Whether [`prepare`](Self::prepare) computes anything at all.
+    /// Whether [`BatchPreparer::prepare`] computes anything at all.
     pub fn is_useful(&self) -> bool {
         self.prefix.is_some()
+    }
+}
+
+/// Computes [`Pre`] for the lines of one batch, in order.
+pub struct BatchPreparer<'a> {
+    prefix: Option<&'a LinePrefix>,
+    /// The time zone label of the previous line.
+    zone: Option<String>,
+}
+
+impl BatchPreparer<'_> {
+    /// What can be computed ahead for `line`, the batch's next line.
+    pub fn prepare(&mut self, line: &str) -> Pre {
+        match self.prefix {
+            Some(p) => entry::prematch(p, line, &mut self.zone).map_or(Pre::None, Pre::Line),
+            None => Pre::None,
+        }
     }
 }
 
@@ -207,7 +215,7 @@ impl LogParser {
     }
 
     /// Feeds one physical line with what a [`Preparer`] computed for it.
-    pub fn push_prepared(&mut self, line: &str, pre: &Pre, out: &mut impl FnMut(Event)) {
+    pub fn push_prepared(&mut self, line: &str, pre: Pre, out: &mut impl FnMut(Event)) {
         match (self, pre) {
             (LogParser::Stderr(p), pre) => p.push_prepared(line, pre, out),
             (other, _) => other.push_line(line, out),
