@@ -9,7 +9,7 @@ use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, sync_channel};
 
 /// The chunk size a run uses unless told otherwise.
-pub const DEFAULT_CHUNK_BYTES: usize = 512 << 10;
+pub const DEFAULT_CHUNK_BYTES: usize = 64 << 10;
 
 /// Reads a stream as chunks of whole lines.
 pub struct ChunkReader<R> {
