@@ -154,22 +154,44 @@ impl Escape {
     }
 }
 
-/// Literal text of a prefix, with its searchers built once (free-text fields
-/// look for the literal that ends them on every line).
+/// Literal text of a prefix (never empty). Prefix regions are short, so
+/// literals are found with `memchr` on their first byte and compared in place:
+/// cheaper there than a general substring searcher's setup.
 #[derive(Debug, Clone)]
 struct Lit {
     text: String,
-    fwd: memchr::memmem::Finder<'static>,
-    rev: memchr::memmem::FinderRev<'static>,
 }
 
 impl Lit {
     fn new(text: String) -> Lit {
-        Lit {
-            fwd: memchr::memmem::Finder::new(text.as_bytes()).into_owned(),
-            rev: memchr::memmem::FinderRev::new(text.as_bytes()).into_owned(),
-            text,
-        }
+        debug_assert!(!text.is_empty());
+        Lit { text }
+    }
+
+    /// Whether the literal starts at byte `at` of `s`.
+    #[inline]
+    fn at(&self, s: &[u8], at: usize) -> bool {
+        let t = self.text.as_bytes();
+        s.len() >= at + t.len() && t.iter().zip(&s[at..]).all(|(a, b)| a == b)
+    }
+
+    /// `s` without the literal at its start.
+    #[inline]
+    fn strip<'a>(&self, s: &'a str) -> Option<&'a str> {
+        // the literal is whole characters: what follows it starts a character
+        self.at(s.as_bytes(), 0).then(|| &s[self.text.len()..])
+    }
+
+    /// Where the literal starts in `s`, first to last (overlapping).
+    fn find_iter<'a>(&'a self, s: &'a str) -> impl Iterator<Item = usize> + 'a {
+        let b = s.as_bytes();
+        memchr::memchr_iter(self.text.as_bytes()[0], b).filter(move |&p| self.at(b, p))
+    }
+
+    /// Where the literal starts in `s`, last to first (overlapping).
+    fn rfind_iter<'a>(&'a self, s: &'a str) -> impl Iterator<Item = usize> + 'a {
+        let b = s.as_bytes();
+        memchr::memrchr_iter(self.text.as_bytes()[0], b).filter(move |&p| self.at(b, p))
     }
 }
 
@@ -329,15 +351,18 @@ impl LinePrefix {
 
 /// Positions where a severity word followed by `:  ` may start: (start, level, message start).
 fn level_positions(line: &str) -> impl Iterator<Item = (usize, Level, usize)> + '_ {
-    static COLON: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b":  "));
-    COLON.find_iter(line.as_bytes()).filter_map(move |colon| {
-        let before = &line[..colon];
-        let word_start = before
-            .trim_end_matches(|c: char| c.is_ascii_alphanumeric())
-            .len();
-        Level::from_word(&before[word_start..]).map(|lvl| (word_start, lvl, colon + 3))
-    })
+    let b = line.as_bytes();
+    memchr::memchr_iter(b':', b)
+        .filter(move |&colon| b.get(colon + 1..colon + 3) == Some(b"  "))
+        .filter_map(move |colon| {
+            let word = b[..colon]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .count();
+            let start = colon - word;
+            Level::from_word(&line[start..colon]).map(|lvl| (start, lvl, colon + 3))
+        })
 }
 
 /// Splits `42601: syntax error` into the message and its SQLSTATE.
@@ -357,7 +382,31 @@ fn split_sqlstate(rest: &str) -> (&str, Option<&str>) {
 }
 
 fn digits(i: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c.is_ascii_digit()).parse(i)
+    let n = i.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::TakeWhile1,
+        )));
+    }
+    Ok((&i[n..], &i[..n]))
+}
+
+/// The leading decimal digits of `s` as a number (`None` when there are none
+/// or it overflows), and how many bytes they take.
+fn number<T: TryFrom<u64>>(s: &str) -> (Option<T>, usize) {
+    let mut v: Option<u64> = Some(0);
+    let mut n = 0;
+    for c in s.bytes() {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        v = v
+            .and_then(|v| v.checked_mul(10))
+            .and_then(|v| v.checked_add(u64::from(c - b'0')));
+        n += 1;
+    }
+    (v.and_then(|v| T::try_from(v).ok()), n)
 }
 
 fn hex(i: &str) -> IResult<&str, &str> {
@@ -388,21 +437,26 @@ fn match_typed<'a>(esc: Escape, s: &'a str, f: &mut PrefixFields<'a>) -> Option<
             Some(consumed(rest))
         }
         Escape::Pid | Escape::LeaderPid => {
-            let (rest, d) = digits(s).ok()?;
-            let v = d.parse().ok();
+            let (v, n) = number(s);
+            if n == 0 {
+                return None;
+            }
             if esc == Escape::Pid {
                 f.pid = v;
             } else {
                 f.leader_pid = v;
             }
-            Some(consumed(rest))
+            Some(n)
         }
         Escape::LineNum | Escape::Xid => {
-            let (rest, d) = digits(s).ok()?;
-            if esc == Escape::LineNum {
-                f.line_num = d.parse().ok();
+            let (v, n) = number(s);
+            if n == 0 {
+                return None;
             }
-            Some(consumed(rest))
+            if esc == Escape::LineNum {
+                f.line_num = v;
+            }
+            Some(n)
         }
         Escape::SessionId => {
             let (rest, id) = recognize((hex, tag("."), hex)).parse(s).ok()?;
@@ -446,7 +500,14 @@ fn may_be_empty(esc: Escape) -> bool {
 }
 
 fn set_free<'a>(esc: Escape, v: &'a str, f: &mut PrefixFields<'a>) {
-    let v = v.trim();
+    // most values have nothing to trim: no need to decode their ends
+    let b = v.as_bytes();
+    let bare = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii() && !c.is_ascii_whitespace());
+    let v = if bare(b.first()) && bare(b.last()) {
+        v
+    } else {
+        v.trim()
+    };
     let v = if v.is_empty() || v == "[unknown]" {
         None
     } else {
@@ -479,15 +540,15 @@ fn match_all<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool {
 fn match_first_path<'a>(items: &[Item], mut s: &'a str, f: &mut PrefixFields<'a>) -> bool {
     for (i, item) in items.iter().enumerate() {
         match item {
-            Item::Lit(l) => match s.strip_prefix(l.text.as_str()) {
+            Item::Lit(l) => match l.strip(s) {
                 Some(r) => s = r,
                 None => return false,
             },
             Item::Esc(esc) if esc.is_free_text() => {
                 let end = match items.get(i + 1) {
                     None => Some(s.len()),
-                    Some(Item::Lit(l)) if *esc == Escape::User => l.rev.rfind(s.as_bytes()),
-                    Some(Item::Lit(l)) => l.fwd.find(s.as_bytes()),
+                    Some(Item::Lit(l)) if *esc == Escape::User => l.rfind_iter(s).next(),
+                    Some(Item::Lit(l)) => l.find_iter(s).next(),
                     Some(_) => None,
                 };
                 let Some(end) = end else {
@@ -520,9 +581,7 @@ fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool
     };
     let rest_items = &items[1..];
     match first {
-        Item::Lit(l) => s
-            .strip_prefix(l.text.as_str())
-            .is_some_and(|r| match_items(rest_items, r, f)),
+        Item::Lit(l) => l.strip(s).is_some_and(|r| match_items(rest_items, r, f)),
         Item::Esc(esc) if esc.is_free_text() => {
             let try_end = |end: usize, f: &mut PrefixFields<'a>| {
                 let saved = *f;
@@ -538,8 +597,8 @@ fn match_items<'a>(items: &[Item], s: &'a str, f: &mut PrefixFields<'a>) -> bool
             let user = *esc == Escape::User;
             match rest_items.first() {
                 None => try_end(s.len(), f),
-                Some(Item::Lit(l)) if user => l.rev.rfind_iter(s.as_bytes()).any(|p| try_end(p, f)),
-                Some(Item::Lit(l)) => l.fwd.find_iter(s.as_bytes()).any(|p| try_end(p, f)),
+                Some(Item::Lit(l)) if user => l.rfind_iter(s).any(|p| try_end(p, f)),
+                Some(Item::Lit(l)) => l.find_iter(s).any(|p| try_end(p, f)),
                 Some(Item::Esc(_) | Item::Padded(_)) => {
                     let ends = s.char_indices().map(|(p, _)| p).chain([s.len()]);
                     if user {

@@ -89,47 +89,56 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
             nom::error::ErrorKind::Verify,
         )))
     };
-    let b = i.as_bytes();
-    if b.len() < 19 {
-        return fail();
-    }
-    let num = |at: usize, len: usize| -> Option<u32> {
-        b[at..at + len].iter().try_fold(0u32, |acc, c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
-    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (
-        num(0, 4),
-        num(5, 2),
-        num(8, 2),
-        num(11, 2),
-        num(14, 2),
-        num(17, 2),
-    ) else {
+    let Some(head) = i.as_bytes().first_chunk::<19>() else {
         return fail();
     };
-    if (b[4], b[7], b[10], b[13], b[16]) != (b'-', b'-', b' ', b':', b':') {
-        return fail();
-    }
-    // an optional fraction of 1 to 9 digits (a lone dot is not one)
-    let digits = b[19..]
-        .iter()
-        .skip(1)
-        .take(9)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    let (end, ms) = if b.get(19) == Some(&b'.') && digits > 0 {
-        let mut v = i64::from(num(20, digits.min(3)).unwrap_or(0));
-        for _ in digits..3 {
-            v *= 10;
+    let b = head;
+    // two digits at `at` (a byte that is not a digit makes it >= 100)
+    let d2 = |at: usize| -> u32 {
+        let (x, y) = (b[at].wrapping_sub(b'0'), b[at + 1].wrapping_sub(b'0'));
+        if x < 10 && y < 10 {
+            u32::from(x) * 10 + u32::from(y)
+        } else {
+            100
         }
-        (20 + digits, v)
+    };
+    let (c, yy, mo, d, h, mi, s) = (d2(0), d2(2), d2(5), d2(8), d2(11), d2(14), d2(17));
+    if (b[4], b[7], b[10], b[13], b[16]) != (b'-', b'-', b' ', b':', b':')
+        || c > 99
+        || yy > 99
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&d)
+        || h > 23
+        || mi > 59
+        || s > 60
+    {
+        return fail();
+    }
+    let y = c * 100 + yy;
+    // an optional fraction of 1 to 9 digits (a lone dot is not one)
+    let rest = &i.as_bytes()[19..];
+    let (end, ms) = if rest.first() == Some(&b'.') {
+        let digits = rest[1..]
+            .iter()
+            .take(9)
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits == 0 {
+            (19, 0)
+        } else {
+            let mut v = 0i64;
+            for k in 0..3 {
+                v = v * 10
+                    + rest
+                        .get(1 + k)
+                        .filter(|_| k < digits)
+                        .map_or(0, |c| i64::from(c - b'0'));
+            }
+            (20 + digits, v)
+        }
     } else {
         (19, 0)
     };
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return fail();
-    }
     let days = days_from_civil(i64::from(y), mo, d);
     let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
     Ok((&i[end..], Timestamp(secs * 1000 + ms)))
@@ -138,15 +147,26 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
 /// Parses a timestamp followed by a space and a zone label (`UTC`, `CEST`, `+02`, `-0500`).
 pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
     let (rest, ts) = datetime(i)?;
-    let (rest, zone) = preceded(
-        tag(" "),
-        take_while_m_n(1, 32, |c: char| {
-            c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '_')
-        }),
-    )
-    .parse(rest)?;
+    let b = rest.as_bytes();
+    // a space, then 1 to 32 characters of a zone label
+    let n = b.get(1..).filter(|_| b[0] == b' ').map_or(0, |z| {
+        z.iter()
+            .take(32)
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'_'))
+            .count()
+    });
+    if n == 0 {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            rest,
+            nom::error::ErrorKind::TakeWhileMN,
+        )));
+    }
+    let zone = &rest[1..1 + n];
     let offset = zone_offset(zone).unwrap_or(0);
-    Ok((rest, (Timestamp(ts.0 - i64::from(offset) * 60_000), zone)))
+    Ok((
+        &rest[1 + n..],
+        (Timestamp(ts.0 - i64::from(offset) * 60_000), zone),
+    ))
 }
 
 /// Time zone abbreviations PostgreSQL commonly prints, with their UTC offsets in
