@@ -62,10 +62,18 @@ struct Prepared {
     memo: NormalizedMemo,
 }
 
+/// Statement texts each worker thread normalized lately, across the chunks
+/// it prepared (normalizing is a pure function of the text); cleared when full.
+const WORKER_CACHE_LIMIT: usize = 4096;
+
+thread_local! {
+    static NORMALIZED: std::cell::RefCell<NormalizedMemo> = Default::default();
+}
+
 fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
     let mut memo = NormalizedMemo::with_capacity_and_hasher(lines.len() / 2, Default::default());
     let pre = match preparer {
-        Some(p) => {
+        Some(p) => NORMALIZED.with_borrow_mut(|cache| {
             let mut p = p.batch();
             lines
                 .iter()
@@ -74,12 +82,23 @@ fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
                     if let Some(sql) = pre.statement()
                         && !memo.contains_key(sql)
                     {
-                        memo.insert(sql.to_string(), std::sync::Arc::new(normalize(sql)));
+                        let n = match cache.get(sql) {
+                            Some(n) => n.clone(),
+                            None => {
+                                if cache.len() >= WORKER_CACHE_LIMIT {
+                                    cache.clear();
+                                }
+                                let n = std::sync::Arc::new(normalize(sql));
+                                cache.insert(sql.to_string(), n.clone());
+                                n
+                            }
+                        };
+                        memo.insert(sql.to_string(), n);
                     }
                     pre
                 })
                 .collect()
-        }
+        }),
         None => Vec::new(),
     };
     Prepared { lines, pre, memo }
