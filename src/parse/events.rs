@@ -16,7 +16,7 @@ use super::timestamp::Timestamp;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryEvent {
     /// Metadata of the statement's entry; `ts` is the time the duration was logged.
-    pub entry: LogEntry,
+    pub entry: Box<LogEntry>,
     /// `None` for a statement that never got its duration.
     pub duration_us: Option<u64>,
     pub step: Step,
@@ -159,7 +159,7 @@ impl EventBuilder {
     /// Handles one assembled item.
     pub fn push(&mut self, a: Assembled, out: &mut impl FnMut(Event)) {
         let (entry, class) = match a {
-            Assembled::Entry(e, class) => (*e, class),
+            Assembled::Entry(e, class) => (e, class),
             Assembled::Unrecognized { line, text } => {
                 return out(Event::Unrecognized {
                     line,
@@ -277,7 +277,7 @@ impl EventBuilder {
         &mut self,
         key: u64,
         us: u64,
-        entry: LogEntry,
+        entry: Box<LogEntry>,
         lines: u64,
         out: &mut impl FnMut(Event),
     ) {
