@@ -6,9 +6,10 @@
 //! windows of N+1 detection, sessions open for the peak) lives in the parser and
 //! the aggregator, which see every line in file order on one thread. The workers
 //! only do what depends on one line alone (line splitting, UTF-8 validation, the
-//! `log_line_prefix` match, normalizing the SQL of a one-line statement), so the
-//! result is the same for any number of threads and any chunk size. While one
-//! chunk is folded, the next few are prepared.
+//! `log_line_prefix` match, building the line's entry and classifying its
+//! message, normalizing the SQL of a one-line statement), so the result is the
+//! same for any number of threads and any chunk size. While one chunk is
+//! folded, the next few are prepared.
 
 use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator, NormalizedMemo};
 use crate::input::InputFile;
