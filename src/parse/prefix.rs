@@ -500,9 +500,11 @@ fn may_be_empty(esc: Escape) -> bool {
 }
 
 fn set_free<'a>(esc: Escape, v: &'a str, f: &mut PrefixFields<'a>) {
-    // most values have nothing to trim: no need to decode their ends
+    // most values have nothing to trim: no need to decode their ends (a
+    // visible ASCII character is never whitespace; anything else is left to
+    // `trim`, which also knows the vertical tab and Unicode spaces)
     let b = v.as_bytes();
-    let bare = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii() && !c.is_ascii_whitespace());
+    let bare = |c: Option<&u8>| c.is_some_and(u8::is_ascii_graphic);
     let v = if bare(b.first()) && bare(b.last()) {
         v
     } else {
@@ -848,6 +850,28 @@ mod tests {
         LinePrefix::compile(p)
             .match_line(l)
             .unwrap_or_else(|| panic!("{p:?} did not match {l:?}"))
+    }
+
+    #[test]
+    fn free_text_values_are_trimmed_like_str_trim() {
+        for v in [
+            "bob",
+            " bob ",
+            "\u{b}bob\u{b}",
+            "bob\u{a0}",
+            "\u{3000}bob",
+            "b",
+            " ",
+            "\u{b}",
+            "[unknown]",
+            " [unknown] ",
+            "ünïcode",
+        ] {
+            let mut f = PrefixFields::default();
+            set_free(Escape::User, v, &mut f);
+            let want = Some(v.trim()).filter(|t| !t.is_empty() && *t != "[unknown]");
+            assert_eq!(f.user, want, "{v:?}");
+        }
     }
 
     #[test]
