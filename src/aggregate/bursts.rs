@@ -400,9 +400,9 @@ impl SessionTracker {
                             .collect(),
                         others: 0,
                         line: e.line,
-                        user: e.user.clone(),
-                        db: e.db.clone(),
-                        app: e.app.clone(),
+                        user: e.user.as_deref().map(str::to_string),
+                        db: e.db.as_deref().map(str::to_string),
+                        app: e.app.as_deref().map(str::to_string),
                     },
                 );
             }

@@ -627,9 +627,9 @@ impl FileAggregator {
         let make_sample = |us: u64| Sample {
             duration_us: us,
             ts: e.ts,
-            user: e.user.clone(),
-            db: e.db.clone(),
-            app: e.app.clone(),
+            user: e.user.as_deref().map(str::to_string),
+            db: e.db.as_deref().map(str::to_string),
+            app: e.app.as_deref().map(str::to_string),
             file: file.clone(),
             line: e.line,
             text: if show {

@@ -95,19 +95,23 @@ pub fn entry_from_fields(f: &[String], line: u64, lines: u64) -> Option<(LogEntr
     let entry = LogEntry {
         ts: Some(ts),
         pid: Some(pid),
-        session_id: opt(f, col::SESSION_ID),
-        user: opt(f, col::USER),
-        db: opt(f, col::DB),
-        app,
+        session_id: opt(f, col::SESSION_ID).map(Into::into),
+        user: opt(f, col::USER).map(Into::into),
+        db: opt(f, col::DB).map(Into::into),
+        app: app.map(Into::into),
         // `host:port`; the port differs per session, the host is what counts
-        client: opt(f, col::CLIENT).map(|c| match c.rsplit_once(':') {
-            Some((host, port)) if !host.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => {
-                host.to_string()
-            }
-            _ => c,
-        }),
+        client: opt(f, col::CLIENT)
+            .map(|c| match c.rsplit_once(':') {
+                Some((host, port))
+                    if !host.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    host.to_string()
+                }
+                _ => c,
+            })
+            .map(Into::into),
         level: Some(level),
-        sqlstate: opt(f, col::SQLSTATE),
+        sqlstate: opt(f, col::SQLSTATE).map(Into::into),
         query_id: f
             .get(col::QUERY_ID)
             .and_then(|q| q.parse().ok())

@@ -11,18 +11,23 @@ use super::message::Classified;
 use super::prefix::{Level, LinePrefix, PrefixedLine};
 use super::timestamp::Timestamp;
 
+/// A short text held inline when it fits (23 bytes): user, database and
+/// application names, client addresses, session ids and SQLSTATEs, which every
+/// entry carries and which would otherwise cost an allocation each.
+pub type Short = compact_str::CompactString;
+
 /// One log entry with its secondary lines attached.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LogEntry {
     pub ts: Option<Timestamp>,
     pub pid: Option<u32>,
-    pub session_id: Option<String>,
-    pub user: Option<String>,
-    pub db: Option<String>,
-    pub app: Option<String>,
-    pub client: Option<String>,
+    pub session_id: Option<Short>,
+    pub user: Option<Short>,
+    pub db: Option<Short>,
+    pub app: Option<Short>,
+    pub client: Option<Short>,
     pub level: Option<Level>,
-    pub sqlstate: Option<String>,
+    pub sqlstate: Option<Short>,
     pub query_id: Option<i64>,
     /// The session's log line number (`%l`, csvlog/jsonlog `session_line_num`).
     pub session_line: Option<u64>,
@@ -168,13 +173,13 @@ impl LogEntry {
         LogEntry {
             ts: f.ts,
             pid: f.pid,
-            session_id: f.session_id.map(str::to_string),
-            user: f.user.map(str::to_string),
-            db: f.db.map(str::to_string),
-            app: f.app.map(str::to_string),
-            client: f.client.map(str::to_string),
+            session_id: f.session_id.map(Short::new),
+            user: f.user.map(Short::new),
+            db: f.db.map(Short::new),
+            app: f.app.map(Short::new),
+            client: f.client.map(Short::new),
             level: Some(p.level),
-            sqlstate: p.sqlstate.or(f.sqlstate).map(str::to_string),
+            sqlstate: p.sqlstate.or(f.sqlstate).map(Short::new),
             query_id: f.query_id,
             session_line: f.line_num,
             message: p.message.to_string(),

@@ -227,7 +227,8 @@ impl EventBuilder {
             Message::ConnectionAuthorized { user, db, app } => {
                 let client = entry
                     .client
-                    .clone()
+                    .as_deref()
+                    .map(str::to_string)
                     .or_else(|| self.received_from.get(&key).cloned());
                 out(Event::Connection {
                     user: user.to_string(),
@@ -327,7 +328,8 @@ impl EventBuilder {
                 .map(|user| {
                     let host = entry
                         .client
-                        .clone()
+                        .as_deref()
+                        .map(str::to_string)
                         .or_else(|| self.received_from.get(&key).cloned());
                     (user.map(str::to_string), host)
                 });
@@ -337,7 +339,8 @@ impl EventBuilder {
                 // the code of well-known messages
                 sqlstate: entry
                     .sqlstate
-                    .clone()
+                    .as_deref()
+                    .map(str::to_string)
                     .or_else(|| activity::known_sqlstate(msg).map(|c| format!("{c}*"))),
                 message: activity::normalize_message(msg),
                 statement: entry.statement.clone(),
