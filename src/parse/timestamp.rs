@@ -80,6 +80,11 @@ fn num(n: usize) -> impl FnMut(&str) -> IResult<&str, u32> {
     }
 }
 
+thread_local! {
+    /// The date of the last timestamp read on this thread (checked), and its day number.
+    static LAST_DAY: std::cell::Cell<Option<([u8; 10], i64)>> = const { std::cell::Cell::new(None) };
+}
+
 /// Parses `YYYY-MM-DD HH:MM:SS[.fff]` (no zone). Byte by byte rather than with
 /// nom combinators: every log line starts with one, and this is 10x faster.
 pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
@@ -102,19 +107,30 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
             100
         }
     };
-    let (c, yy, mo, d, h, mi, s) = (d2(0), d2(2), d2(5), d2(8), d2(11), d2(14), d2(17));
-    if (b[4], b[7], b[10], b[13], b[16]) != (b'-', b'-', b' ', b':', b':')
-        || c > 99
-        || yy > 99
-        || !(1..=12).contains(&mo)
-        || !(1..=31).contains(&d)
-        || h > 23
-        || mi > 59
-        || s > 60
-    {
+    let (h, mi, s) = (d2(11), d2(14), d2(17));
+    if (b[10], b[13], b[16]) != (b' ', b':', b':') || h > 23 || mi > 59 || s > 60 {
         return fail();
     }
-    let y = c * 100 + yy;
+    // consecutive lines are nearly always of the same day: its number is kept
+    // per thread, keyed by the date's bytes (which were checked when kept)
+    let date: [u8; 10] = b[..10].try_into().unwrap_or_default();
+    let days = match LAST_DAY.get() {
+        Some((d, days)) if d == date => days,
+        _ => {
+            let (c, yy, mo, d) = (d2(0), d2(2), d2(5), d2(8));
+            if (b[4], b[7]) != (b'-', b'-')
+                || c > 99
+                || yy > 99
+                || !(1..=12).contains(&mo)
+                || !(1..=31).contains(&d)
+            {
+                return fail();
+            }
+            let days = days_from_civil(i64::from(c * 100 + yy), mo, d);
+            LAST_DAY.set(Some((date, days)));
+            days
+        }
+    };
     // an optional fraction of 1 to 9 digits (a lone dot is not one)
     let rest = &i.as_bytes()[19..];
     let (end, ms) = if rest.first() == Some(&b'.') {
@@ -139,7 +155,6 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
     } else {
         (19, 0)
     };
-    let days = days_from_civil(i64::from(y), mo, d);
     let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
     Ok((&i[end..], Timestamp(secs * 1000 + ms)))
 }
@@ -316,5 +331,27 @@ mod tests {
     fn rejects_impossible_dates() {
         assert!(datetime("2024-13-01 00:00:00").is_err());
         assert!(datetime("2024-01-01 25:00:00").is_err());
+    }
+
+    #[test]
+    fn the_day_kept_from_the_last_line_is_only_reused_for_the_same_date() {
+        let ms = |s| datetime(s).map(|(_, t)| t.0).ok();
+        // a fresh thread: nothing kept yet, so ten NUL bytes are no date
+        std::thread::spawn(move || {
+            assert_eq!(ms("\0\0\0\0\0\0\0\0\0\0 12:00:00"), None);
+            assert_eq!(ms("1970-01-01 00:00:01"), Some(1000));
+            assert_eq!(ms("1970-01-01 00:00:02"), Some(2000));
+            // another day right after, and back
+            assert_eq!(ms("2024-02-29 00:00:00"), Some(1_709_164_800_000));
+            assert_eq!(ms("1970-01-02 00:00:00"), Some(86_400_000));
+            assert_eq!(ms("1970-01-01 00:00:00"), Some(0));
+            // a bad date is rejected even right after a good one, and does not
+            // replace it
+            assert_eq!(ms("1970-01-01 24:00:00"), None);
+            assert_eq!(ms("1970-13-01 00:00:00"), None);
+            assert_eq!(ms("1970-01-01 00:00:03"), Some(3000));
+        })
+        .join()
+        .unwrap();
     }
 }
