@@ -56,7 +56,10 @@ fn looks_csv(line: &str) -> bool {
     if !starts_with_datetime(line) {
         return false;
     }
-    let after = line.strip_prefix('"').map_or(&line[19..], |l| &l[19..]);
+    // the 19 bytes checked may end inside a character (a damaged line)
+    let Some(after) = line.strip_prefix('"').unwrap_or(line).get(19..) else {
+        return false;
+    };
     let first_field_end = after.find(',');
     first_field_end.is_some_and(|p| !after[..p].contains(' ') || after[..p].split(' ').count() <= 2)
         && line.matches(',').count() >= 12
@@ -142,6 +145,15 @@ pub fn sniff(sample: &[&str]) -> LogFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_character_across_the_timestamp_end_is_no_csv_record() {
+        // bytes 18..21 are one character: byte 19 is inside it
+        let line = "2024-05-02 03:43:4\u{fffd}4.948 CEST,a,b,c,d,e,f,g,h,i,j,k,l,m,LOG,x";
+        assert!(!looks_csv(line));
+        assert!(!looks_csv(&format!("\"{line}")));
+        assert_eq!(sniff(&[line]), LogFormat::Stderr);
+    }
 
     #[test]
     fn recognizes_each_format() {
