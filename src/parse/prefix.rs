@@ -853,6 +853,20 @@ mod tests {
     }
 
     #[test]
+    fn a_literal_that_overlaps_itself_is_tried_at_every_position() {
+        // the application name ends in the literal's first character: only the
+        // second of the overlapping "::" candidates lets the rest match
+        let l = m("%a::%p ", "x:::123 LOG:  statement: SELECT 1");
+        assert_eq!((l.fields.app, l.fields.pid), (Some("x:"), Some(123)));
+        // two readings fit; the first candidate that lets the rest match wins
+        let l = m("%a::%p::%d ", "x:::1::2::y LOG:  statement: SELECT 1");
+        assert_eq!(
+            (l.fields.app, l.fields.pid, l.fields.db),
+            (Some("x:"), Some(1), Some("2::y"))
+        );
+    }
+
+    #[test]
     fn free_text_values_are_trimmed_like_str_trim() {
         for v in [
             "bob",
