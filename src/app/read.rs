@@ -130,6 +130,45 @@ fn fold(
 /// Chunks handed to workers and not folded yet, over every file being read.
 static IN_PREPARATION: AtomicUsize = AtomicUsize::new(0);
 
+/// One file's chunks in preparation, in file order, counted in a run-wide
+/// count ([`IN_PREPARATION`]) while here. Dropping it uncounts what is left,
+/// also when the fold stops on a panic (a bug), so the other files still get
+/// their share of the workers.
+struct Pending {
+    rx: std::collections::VecDeque<std::sync::mpsc::Receiver<Prepared>>,
+    count: &'static AtomicUsize,
+}
+
+impl Pending {
+    fn new(count: &'static AtomicUsize) -> Pending {
+        Pending {
+            rx: Default::default(),
+            count,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    fn push_back(&mut self, rx: std::sync::mpsc::Receiver<Prepared>) {
+        self.count.fetch_add(1, Relaxed);
+        self.rx.push_back(rx);
+    }
+
+    fn pop_front(&mut self) -> Option<std::sync::mpsc::Receiver<Prepared>> {
+        let rx = self.rx.pop_front()?;
+        self.count.fetch_sub(1, Relaxed);
+        Some(rx)
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.count.fetch_sub(self.rx.len(), Relaxed);
+    }
+}
+
 /// Reads one input (file or stdin) into an aggregate. Never fails: problems are
 /// recorded in the file's coverage.
 pub fn read_file(
@@ -252,8 +291,7 @@ pub fn read_file(
     let threads = rayon::current_num_threads();
     let ahead = threads + 1;
     rayon::scope(|scope| {
-        let mut pending: std::collections::VecDeque<std::sync::mpsc::Receiver<Prepared>> =
-            std::collections::VecDeque::new();
+        let mut pending = Pending::new(&IN_PREPARATION);
         loop {
             while more
                 && (pending.len() < 2
@@ -267,7 +305,6 @@ pub fn read_file(
                         scope.spawn(move |_| {
                             let _ = tx.send(prepare(Lines::of(c), preparer));
                         });
-                        IN_PREPARATION.fetch_add(1, Relaxed);
                         pending.push_back(rx);
                     }
                     Some(Err(e)) => {
@@ -280,7 +317,6 @@ pub fn read_file(
             let Some(rx) = pending.pop_front() else {
                 break;
             };
-            IN_PREPARATION.fetch_sub(1, Relaxed);
             let chunk = loop {
                 match rx.try_recv() {
                     Ok(c) => break Some(c),
@@ -378,4 +414,28 @@ fn modified_year_month(input: &InputFile) -> (i64, u32) {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     crate::parse::timestamp::Timestamp(secs * 1000).year_month()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_left_in_preparation_are_uncounted_when_the_fold_stops() {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let mut p = Pending::new(&COUNT);
+        for _ in 0..3 {
+            p.push_back(std::sync::mpsc::sync_channel(1).1);
+        }
+        assert_eq!(COUNT.load(Relaxed), 3);
+        assert!(p.pop_front().is_some());
+        assert_eq!(COUNT.load(Relaxed), 2);
+        // a panic in the fold drops the queue with chunks still in it
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let _p = p;
+            panic!("a bug in the fold");
+        }));
+        assert!(r.is_err());
+        assert_eq!(COUNT.load(Relaxed), 0);
+    }
 }
