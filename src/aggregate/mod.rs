@@ -156,7 +156,7 @@ pub struct FileAggregator {
     file: FileCoverage,
     opts: AggregateOptions,
     /// Normalization results of recent statement texts (bounded).
-    cache: NormalizedMemo,
+    cache: NormalizedCache,
     /// Normalizations computed ahead by the workers for the last two chunks.
     seeds: [NormalizedMemo; 2],
     /// Sessions authorized and not yet ended: pid -> start (ms).
@@ -168,10 +168,42 @@ pub struct FileAggregator {
     tracker: bursts::SessionTracker,
 }
 
-const CACHE_LIMIT: usize = 4096;
-
 /// Statement texts and their normalizations.
 pub type NormalizedMemo = rustc_hash::FxHashMap<String, std::sync::Arc<Normalized>>;
+
+/// Normalizations of recent statement texts, bounded in entries and in bytes
+/// (cleared when full): a log of huge one-off statements must not grow it.
+#[derive(Default)]
+pub struct NormalizedCache {
+    memo: NormalizedMemo,
+    bytes: usize,
+}
+
+impl NormalizedCache {
+    /// Most texts kept.
+    const ENTRIES: usize = 4096;
+    /// Most bytes of text kept (each text's normalization is about as long).
+    const BYTES: usize = 4 << 20;
+    /// Longer texts are not kept at all.
+    const LONGEST: usize = 16 << 10;
+
+    /// `sql`'s normalization, computed and kept when not known.
+    pub fn normalized(&mut self, sql: &str) -> std::sync::Arc<Normalized> {
+        if let Some(n) = self.memo.get(sql) {
+            return n.clone();
+        }
+        let n = std::sync::Arc::new(normalize(sql));
+        if sql.len() <= Self::LONGEST {
+            if self.memo.len() >= Self::ENTRIES || self.bytes + sql.len() > Self::BYTES {
+                self.memo.clear();
+                self.bytes = 0;
+            }
+            self.bytes += sql.len();
+            self.memo.insert(sql.to_string(), n.clone());
+        }
+        n
+    }
+}
 
 /// A DETAIL with the bind parameters of a statement (`parameters: $1 = ...`).
 fn is_parameters(detail: &str) -> bool {
@@ -189,7 +221,7 @@ impl FileAggregator {
             },
             file: FileCoverage::new(path),
             opts,
-            cache: NormalizedMemo::default(),
+            cache: NormalizedCache::default(),
             seeds: Default::default(),
             open_sessions: HashMap::new(),
             tracker: bursts::SessionTracker::new(opts.bursts),
@@ -214,15 +246,7 @@ impl FileAggregator {
         if let Some(n) = self.seeds[1].get(sql).or_else(|| self.seeds[0].get(sql)) {
             return n.clone();
         }
-        if let Some(n) = self.cache.get(sql) {
-            return n.clone();
-        }
-        let n = std::sync::Arc::new(normalize(sql));
-        if self.cache.len() >= CACHE_LIMIT {
-            self.cache.clear();
-        }
-        self.cache.insert(sql.to_string(), n.clone());
-        n
+        self.cache.normalized(sql)
     }
 
     /// Counts a server event of kind `kind` (see `TIMELINE_KINDS`) at `ts`; its
@@ -700,5 +724,32 @@ impl FileAggregator {
             .files
             .insert(self.file.path.clone(), self.file);
         self.agg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_normalization_cache_stays_bounded_and_answers_like_normalize() {
+        let mut c = NormalizedCache::default();
+        // a text too long to keep is still normalized
+        let long = format!("SELECT '{}'", "x".repeat(NormalizedCache::LONGEST));
+        assert_eq!(c.normalized(&long).key, normalize(&long).key);
+        assert!(c.memo.is_empty());
+        // many texts: never more than the entry limit, and answers unchanged
+        for i in 0..NormalizedCache::ENTRIES + 10 {
+            let sql = format!("SELECT {i} FROM t{i}");
+            assert_eq!(c.normalized(&sql).key, format!("select $1 from t{i}"));
+            assert!(c.memo.len() <= NormalizedCache::ENTRIES);
+        }
+        // big texts: never more than the byte limit
+        let big = "y".repeat(NormalizedCache::LONGEST - 20);
+        for i in 0..2 * NormalizedCache::BYTES / NormalizedCache::LONGEST {
+            c.normalized(&format!("SELECT '{big}' AS c{i}"));
+            assert!(c.bytes <= NormalizedCache::BYTES);
+            assert_eq!(c.bytes, c.memo.keys().map(String::len).sum::<usize>());
+        }
     }
 }

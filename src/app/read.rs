@@ -11,11 +11,12 @@
 //! same for any number of threads and any chunk size. While one chunk is
 //! folded, the next few are prepared.
 
-use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator, NormalizedMemo};
+use crate::aggregate::{
+    Aggregate, AggregateOptions, FileAggregator, NormalizedCache, NormalizedMemo,
+};
 use crate::input::InputFile;
 use crate::input::chunks::{ChunkStream, Lines};
 use crate::input::sniff::{LogFormat, sniff};
-use crate::normalize::normalize;
 use crate::parse::prefix::LinePrefix;
 use crate::parse::{LogParser, NoPrefix, Pre, Preparer};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -63,12 +64,10 @@ struct Prepared {
     memo: NormalizedMemo,
 }
 
-/// Statement texts each worker thread normalized lately, across the chunks
-/// it prepared (normalizing is a pure function of the text); cleared when full.
-const WORKER_CACHE_LIMIT: usize = 4096;
-
 thread_local! {
-    static NORMALIZED: std::cell::RefCell<NormalizedMemo> = Default::default();
+    /// Statement texts each worker thread normalized lately, across the chunks
+    /// it prepared (normalizing is a pure function of the text).
+    static NORMALIZED: std::cell::RefCell<NormalizedCache> = Default::default();
 }
 
 fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
@@ -83,18 +82,7 @@ fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
                     if let Some(sql) = pre.statement()
                         && !memo.contains_key(sql)
                     {
-                        let n = match cache.get(sql) {
-                            Some(n) => n.clone(),
-                            None => {
-                                if cache.len() >= WORKER_CACHE_LIMIT {
-                                    cache.clear();
-                                }
-                                let n = std::sync::Arc::new(normalize(sql));
-                                cache.insert(sql.to_string(), n.clone());
-                                n
-                            }
-                        };
-                        memo.insert(sql.to_string(), n);
+                        memo.insert(sql.to_string(), cache.normalized(sql));
                     }
                     pre
                 })
