@@ -18,7 +18,7 @@ use crate::input::InputFile;
 use crate::input::chunks::{ChunkStream, Lines};
 use crate::input::sniff::{LogFormat, sniff};
 use crate::parse::prefix::LinePrefix;
-use crate::parse::{LogParser, NoPrefix, Pre, Preparer};
+use crate::parse::{LogParser, NoPrefix, Pre, Preparer, entry};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// Lines read from the start of a file to detect its format and prefix.
@@ -79,7 +79,7 @@ fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
                 .iter()
                 .map(|(l, _)| {
                     let pre = p.prepare(l);
-                    if let Some(sql) = pre.statement()
+                    if let Some(sql) = pre.as_ref().and_then(entry::Prematched::statement)
                         && !memo.contains_key(sql)
                     {
                         memo.insert(sql.to_string(), cache.normalized(sql));
@@ -107,7 +107,7 @@ fn fold(
     for (text, invalid) in lines.iter() {
         *line_no += 1;
         agg.line_read(invalid);
-        let p = pre.next().unwrap_or(Pre::None);
+        let p = pre.next().flatten();
         match parser.as_mut() {
             Some(parser) => parser.push_prepared(text, p, &mut |e| agg.add(e)),
             None => agg.unrecognized(*line_no, text, 1),

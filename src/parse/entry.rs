@@ -118,17 +118,31 @@ pub enum Prematched {
     Unmatched,
 }
 
+impl Prematched {
+    /// The SQL text of the line this was computed for, when the line alone is
+    /// a statement entry (`duration: ... statement: SQL`, `execute S_1: SQL`):
+    /// what workers can normalize ahead. An entry continued on later lines has
+    /// a longer text, so a text taken from here is only ever used for exactly
+    /// the same text.
+    pub fn statement(&self) -> Option<&str> {
+        match self {
+            Prematched::Entry(o) => o.class?.sql(&o.entry.message),
+            _ => None,
+        }
+    }
+}
+
 /// An entry opened by one line, built ahead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opening {
     /// Everything but its line number, which the assembler sets.
-    pub entry: Box<LogEntry>,
+    entry: Box<LogEntry>,
     key: u64,
     /// The time zone label, when it differs from the previous line's in the
     /// same batch (first appearances keep their order).
     zone: Option<String>,
     /// The message classified, when it is a statement or duration.
-    pub class: Option<Classified>,
+    class: Option<Classified>,
 }
 
 /// The per-line parse [`StderrAssembler::push_prematched`] takes, computed

@@ -39,18 +39,14 @@ impl StderrParser {
 
     /// Feeds one line (without its newline).
     pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
-        self.push_prepared(line, Pre::None, out);
+        self.push_prepared(line, None, out);
     }
 
     /// Feeds one line with what a worker computed for it ahead.
     pub fn push_prepared(&mut self, line: &str, pre: Pre, out: &mut impl FnMut(Event)) {
         let events = &mut self.events;
-        let m = match pre {
-            Pre::Line(m) => Some(m),
-            Pre::None => None,
-        };
         self.assembler
-            .push_prematched(line, m, &mut |a| events.push(a, out));
+            .push_prematched(line, pre, &mut |a| events.push(a, out));
     }
 
     /// Flushes open entries and unpaired statements.
@@ -80,28 +76,9 @@ impl StderrParser {
 }
 
 /// What a worker computes for one line ahead of the thread that folds the lines
-/// in order: the pure, per-line part of parsing.
-#[derive(Debug, Clone)]
-pub enum Pre {
-    /// Nothing: the line is parsed when folded.
-    None,
-    /// A stderr line parsed (see [`entry::prematch`]).
-    Line(entry::Prematched),
-}
-
-impl Pre {
-    /// The SQL text of the line this was computed for, when the line alone is
-    /// a statement entry (`duration: ... statement: SQL`, `execute S_1: SQL`):
-    /// what workers can normalize ahead. An entry continued on later lines has
-    /// a longer text, so a text taken from here is only ever used for exactly
-    /// the same text.
-    pub fn statement(&self) -> Option<&str> {
-        match self {
-            Pre::Line(entry::Prematched::Entry(o)) => o.class?.sql(&o.entry.message),
-            _ => None,
-        }
-    }
-}
+/// in order, the pure, per-line part of parsing: a stderr line parsed (see
+/// [`entry::prematch`]), or nothing (the line is parsed when folded).
+pub type Pre = Option<entry::Prematched>;
 
 /// Computes [`Pre`] for lines; shared by the workers of one file.
 #[derive(Debug, Clone)]
@@ -135,8 +112,8 @@ impl BatchPreparer<'_> {
     /// What can be computed ahead for `line`, the batch's next line.
     pub fn prepare(&mut self, line: &str) -> Pre {
         match self.prefix {
-            Some(p) => entry::prematch(p, line, &mut self.zone).map_or(Pre::None, Pre::Line),
-            None => Pre::None,
+            Some(p) => entry::prematch(p, line, &mut self.zone),
+            None => None,
         }
     }
 }
