@@ -157,7 +157,7 @@ impl Escape {
 /// Literal text of a prefix (never empty). Prefix regions are short, so
 /// literals are found with `memchr` on their first byte and compared in place:
 /// cheaper there than a general substring searcher's setup.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Lit {
     text: String,
 }
@@ -195,17 +195,9 @@ impl Lit {
     }
 }
 
-impl PartialEq for Lit {
-    fn eq(&self, other: &Lit) -> bool {
-        self.text == other.text
-    }
-}
-
-impl Eq for Lit {}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Item {
-    Lit(Box<Lit>),
+    Lit(Lit),
     Esc(Escape),
     /// An escape with a padding width (`%-10p`, `%5l`): spaces around the value.
     Padded(Escape),
@@ -274,14 +266,14 @@ impl LinePrefix {
                 Some('%') => lit.push('%'),
                 Some('q') => {
                     if !lit.is_empty() {
-                        items.push(Item::Lit(Box::new(Lit::new(std::mem::take(&mut lit)))));
+                        items.push(Item::Lit(Lit::new(std::mem::take(&mut lit))));
                     }
                     q_at.get_or_insert(items.len());
                 }
                 Some(e) => {
                     if let Some(esc) = Escape::from_char(e) {
                         if !lit.is_empty() {
-                            items.push(Item::Lit(Box::new(Lit::new(std::mem::take(&mut lit)))));
+                            items.push(Item::Lit(Lit::new(std::mem::take(&mut lit))));
                         }
                         items.push(if padded && !esc.is_free_text() {
                             Item::Padded(esc)
@@ -294,7 +286,7 @@ impl LinePrefix {
             }
         }
         if !lit.is_empty() {
-            items.push(Item::Lit(Box::new(Lit::new(lit))));
+            items.push(Item::Lit(Lit::new(lit)));
         }
         LinePrefix {
             source: prefix.to_string(),
@@ -382,14 +374,7 @@ fn split_sqlstate(rest: &str) -> (&str, Option<&str>) {
 }
 
 fn digits(i: &str) -> IResult<&str, &str> {
-    let n = i.bytes().take_while(u8::is_ascii_digit).count();
-    if n == 0 {
-        return Err(nom::Err::Error(nom::error::Error::new(
-            i,
-            nom::error::ErrorKind::TakeWhile1,
-        )));
-    }
-    Ok((&i[n..], &i[..n]))
+    take_while1(|c: char| c.is_ascii_digit()).parse(i)
 }
 
 /// The leading decimal digits of `s` as a number (`None` when there are none

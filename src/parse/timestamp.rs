@@ -94,10 +94,9 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
             nom::error::ErrorKind::Verify,
         )))
     };
-    let Some(head) = i.as_bytes().first_chunk::<19>() else {
+    let Some(b) = i.as_bytes().first_chunk::<19>() else {
         return fail();
     };
-    let b = head;
     // two digits at `at` (a byte that is not a digit makes it >= 100)
     let d2 = |at: usize| -> u32 {
         let (x, y) = (b[at].wrapping_sub(b'0'), b[at + 1].wrapping_sub(b'0'));
@@ -142,15 +141,16 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
         if digits == 0 {
             (19, 0)
         } else {
-            let mut v = 0i64;
-            for k in 0..3 {
-                v = v * 10
-                    + rest
-                        .get(1 + k)
-                        .filter(|_| k < digits)
-                        .map_or(0, |c| i64::from(c - b'0'));
-            }
-            (20 + digits, v)
+            // milliseconds: the first three digits, padded with zeros
+            let ms = (0..3).fold(0, |v, k| {
+                v * 10
+                    + if k < digits {
+                        i64::from(rest[1 + k] - b'0')
+                    } else {
+                        0
+                    }
+            });
+            (20 + digits, ms)
         }
     } else {
         (19, 0)
