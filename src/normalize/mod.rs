@@ -164,7 +164,7 @@ pub fn normalize(sql: &str) -> Normalized {
         if stmt.is_empty() {
             continue;
         }
-        let converted = convert(bytes, stmt);
+        let converted = convert(sql, stmt);
         let first = converted.max_param.saturating_add(1);
         edits.extend(
             (first..)
@@ -180,16 +180,16 @@ pub fn normalize(sql: &str) -> Normalized {
                 .iter_mut()
                 .filter(|t| matches!(t.kind, Kind::Const | Kind::Param));
             for (n, t) in (1u64..).zip(placeholders) {
-                t.text = format!("${n}").into();
+                t.text = placeholder(n);
             }
         } else {
             for (n, t) in (first..).zip(toks.iter_mut().filter(|t| t.kind == Kind::Const)) {
-                t.text = format!("${n}").into();
+                t.text = placeholder(n);
             }
         }
         keys.push(render(&toks));
     }
-    let display = build_display(bytes, edits);
+    let display = build_display(sql, edits);
     Normalized {
         key: keys.join("; "),
         display,
@@ -197,9 +197,25 @@ pub fn normalize(sql: &str) -> Normalized {
     }
 }
 
+/// `$n`: shared for the placeholders most statements have, built for the others.
+fn placeholder(n: u64) -> std::borrow::Cow<'static, str> {
+    static COMMON: std::sync::LazyLock<Vec<String>> =
+        std::sync::LazyLock::new(|| (0..64).map(|n| format!("${n}")).collect());
+    match COMMON.get(n as usize) {
+        Some(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        None => format!("${n}").into(),
+    }
+}
+
 /// The original text with constants replaced by `$n` and comments removed (they
 /// can hold values too), trailing `;` and whitespace dropped.
-fn build_display(bytes: &[u8], mut edits: Vec<(usize, usize, Option<u64>)>) -> String {
+fn build_display(sql: &str, mut edits: Vec<(usize, usize, Option<u64>)>) -> String {
+    let bytes = sql.as_bytes();
+    // spans between edits end on character boundaries: copied as they are
+    let piece = |s: usize, e: usize| match sql.get(s..e) {
+        Some(p) => std::borrow::Cow::Borrowed(p),
+        None => String::from_utf8_lossy(&bytes[s..e]),
+    };
     edits.sort_unstable_by_key(|e| e.0);
     let mut out = String::with_capacity(bytes.len());
     let mut copied_to = 0;
@@ -207,7 +223,7 @@ fn build_display(bytes: &[u8], mut edits: Vec<(usize, usize, Option<u64>)>) -> S
         if s < copied_to {
             continue;
         }
-        out.push_str(&String::from_utf8_lossy(&bytes[copied_to..s]));
+        out.push_str(&piece(copied_to, s));
         let glued_before = out
             .chars()
             .last()
@@ -217,8 +233,7 @@ fn build_display(bytes: &[u8], mut edits: Vec<(usize, usize, Option<u64>)>) -> S
                 if glued_before {
                     out.push(' ');
                 }
-                out.push('$');
-                out.push_str(&n.to_string());
+                out.push_str(&placeholder(n));
             }
             None => {
                 let glued_after = bytes.get(e).is_some_and(|c| !c.is_ascii_whitespace());
@@ -229,7 +244,7 @@ fn build_display(bytes: &[u8], mut edits: Vec<(usize, usize, Option<u64>)>) -> S
         }
         copied_to = e;
     }
-    out.push_str(&String::from_utf8_lossy(&bytes[copied_to..]));
+    out.push_str(&piece(copied_to, bytes.len()));
     out.trim().trim_end_matches(';').trim_end().to_string()
 }
 
@@ -276,8 +291,14 @@ fn word_is(t: Option<&NTok>, words: &[&str]) -> bool {
 }
 
 /// Turns lexer tokens into normalized tokens, deciding which are constants.
-fn convert<'a>(sql: &'a [u8], toks: &[Token]) -> Converted<'a> {
-    let text = |t: &Token| String::from_utf8_lossy(&sql[t.start..t.end]);
+fn convert<'a>(src: &'a str, toks: &[Token]) -> Converted<'a> {
+    let sql = src.as_bytes();
+    // tokens end on character boundaries: their text is borrowed as it is,
+    // with no second UTF-8 check (the lossy decoding stays as a fallback)
+    let text = |t: &Token| match src.get(t.start..t.end) {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => String::from_utf8_lossy(&sql[t.start..t.end]),
+    };
     let mut out: Vec<NTok<'a>> = Vec::with_capacity(toks.len());
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut max_param = 0u64;

@@ -343,18 +343,20 @@ impl LinePrefix {
 
 /// Positions where a severity word followed by `:  ` may start: (start, level, message start).
 fn level_positions(line: &str) -> impl Iterator<Item = (usize, Level, usize)> + '_ {
+    // one substring search for `:  ` (usually found once, at the level) costs
+    // less than stopping at every colon of the timestamp and the prefix
+    static SEPARATOR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b":  "));
     let b = line.as_bytes();
-    memchr::memchr_iter(b':', b)
-        .filter(move |&colon| b.get(colon + 1..colon + 3) == Some(b"  "))
-        .filter_map(move |colon| {
-            let word = b[..colon]
-                .iter()
-                .rev()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .count();
-            let start = colon - word;
-            Level::from_word(&line[start..colon]).map(|lvl| (start, lvl, colon + 3))
-        })
+    SEPARATOR.find_iter(b).filter_map(move |colon| {
+        let word = b[..colon]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        let start = colon - word;
+        Level::from_word(&line[start..colon]).map(|lvl| (start, lvl, colon + 3))
+    })
 }
 
 /// Splits `42601: syntax error` into the message and its SQLSTATE.
