@@ -81,8 +81,11 @@ fn num(n: usize) -> impl FnMut(&str) -> IResult<&str, u32> {
 }
 
 thread_local! {
-    /// The date of the last timestamp read on this thread (checked), and its day number.
-    static LAST_DAY: std::cell::Cell<Option<([u8; 10], i64)>> = const { std::cell::Cell::new(None) };
+    /// The date, hour and minute of the last timestamp read on this thread
+    /// (checked), and that minute's seconds since the epoch.
+    static LAST_MINUTE: std::cell::Cell<Option<([u8; 16], i64)>> = const { std::cell::Cell::new(None) };
+    /// The last zone label read on this thread (up to 8 bytes) and its offset.
+    static LAST_ZONE: std::cell::Cell<Option<([u8; 8], usize, i32)>> = const { std::cell::Cell::new(None) };
 }
 
 /// Parses `YYYY-MM-DD HH:MM:SS[.fff]` (no zone). Byte by byte rather than with
@@ -106,28 +109,32 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
             100
         }
     };
-    let (h, mi, s) = (d2(11), d2(14), d2(17));
-    if (b[10], b[13], b[16]) != (b' ', b':', b':') || h > 23 || mi > 59 || s > 60 {
+    let s = d2(17);
+    if b[16] != b':' || s > 60 {
         return fail();
     }
-    // consecutive lines are nearly always of the same day: its number is kept
-    // per thread, keyed by the date's bytes (which were checked when kept)
-    let date: [u8; 10] = b[..10].try_into().unwrap_or_default();
-    let days = match LAST_DAY.get() {
-        Some((d, days)) if d == date => days,
+    // consecutive lines nearly always share their minute: its seconds are kept
+    // per thread, keyed by the bytes up to the minute (checked when kept)
+    let minute: [u8; 16] = b[..16].try_into().unwrap_or_default();
+    let base = match LAST_MINUTE.get() {
+        Some((m, base)) if m == minute => base,
         _ => {
             let (c, yy, mo, d) = (d2(0), d2(2), d2(5), d2(8));
-            if (b[4], b[7]) != (b'-', b'-')
+            let (h, mi) = (d2(11), d2(14));
+            if (b[4], b[7], b[10], b[13]) != (b'-', b'-', b' ', b':')
                 || c > 99
                 || yy > 99
                 || !(1..=12).contains(&mo)
                 || !(1..=31).contains(&d)
+                || h > 23
+                || mi > 59
             {
                 return fail();
             }
             let days = days_from_civil(i64::from(c * 100 + yy), mo, d);
-            LAST_DAY.set(Some((date, days)));
-            days
+            let base = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60;
+            LAST_MINUTE.set(Some((minute, base)));
+            base
         }
     };
     // an optional fraction of 1 to 9 digits (a lone dot is not one)
@@ -155,7 +162,7 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
     } else {
         (19, 0)
     };
-    let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s);
+    let secs = base + i64::from(s);
     Ok((&i[end..], Timestamp(secs * 1000 + ms)))
 }
 
@@ -177,11 +184,34 @@ pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
         )));
     }
     let zone = &rest[1..1 + n];
-    let offset = zone_offset(zone).unwrap_or(0);
     Ok((
         &rest[1 + n..],
-        (Timestamp(ts.0 - i64::from(offset) * 60_000), zone),
+        (
+            Timestamp(ts.0 - i64::from(cached_zone_offset(zone)) * 60_000),
+            zone,
+        ),
     ))
+}
+
+/// [`zone_offset`] (0 for a label it does not know), with the last short label
+/// and its offset kept per thread: a log nearly always repeats one label.
+fn cached_zone_offset(zone: &str) -> i32 {
+    let z = zone.as_bytes();
+    let mut key = [0u8; 8];
+    let short = z.len() <= key.len();
+    if short {
+        key[..z.len()].copy_from_slice(z);
+        if let Some((k, len, off)) = LAST_ZONE.get()
+            && (k, len) == (key, z.len())
+        {
+            return off;
+        }
+    }
+    let off = zone_offset(zone).unwrap_or(0);
+    if short {
+        LAST_ZONE.set(Some((key, z.len(), off)));
+    }
+    off
 }
 
 /// Time zone abbreviations PostgreSQL commonly prints, with their UTC offsets in
@@ -303,6 +333,25 @@ mod tests {
     }
 
     #[test]
+    fn the_zone_kept_from_the_last_line_is_only_reused_for_the_same_label() {
+        let at = |s| datetime_zone(s).map(|(_, (t, _))| t.0).ok();
+        std::thread::spawn(move || {
+            let noon = at("2024-05-01 12:00:00 UTC");
+            assert_eq!(at("2024-05-01 14:00:00 CEST"), noon);
+            assert_eq!(at("2024-05-01 14:00:00 CEST"), noon);
+            // a label sharing the kept one's first bytes, and a long one
+            assert_eq!(at("2024-05-01 14:00:00 CES"), at("2024-05-01 14:00:00 UTC"));
+            assert_eq!(at("2024-05-01 15:00:00 +03"), noon);
+            assert_eq!(at("2024-05-01 15:00:00 +0300"), noon);
+            assert_eq!(at("2024-05-01 12:00:00 Not_A_Zone_Label"), noon);
+            assert_eq!(at("2024-05-01 12:00:00 Not_A_Zone"), noon);
+            assert_eq!(at("2024-05-01 13:00:00 +01"), noon);
+        })
+        .join()
+        .unwrap();
+    }
+
+    #[test]
     fn epoch_is_unix_time() {
         assert_eq!(
             epoch("1504687301.123 ").unwrap().1.format(),
@@ -334,7 +383,7 @@ mod tests {
     }
 
     #[test]
-    fn the_day_kept_from_the_last_line_is_only_reused_for_the_same_date() {
+    fn the_minute_kept_from_the_last_line_is_only_reused_for_the_same_minute() {
         let ms = |s| datetime(s).map(|(_, t)| t.0).ok();
         // a fresh thread: nothing kept yet, so ten NUL bytes are no date
         std::thread::spawn(move || {
@@ -350,6 +399,11 @@ mod tests {
             assert_eq!(ms("1970-01-01 24:00:00"), None);
             assert_eq!(ms("1970-13-01 00:00:00"), None);
             assert_eq!(ms("1970-01-01 00:00:03"), Some(3000));
+            // same minute, then the next hour and minute of that day
+            assert_eq!(ms("1970-01-01 00:00:59.5"), Some(59_500));
+            assert_eq!(ms("1970-01-01 01:01:00"), Some(3_660_000));
+            assert_eq!(ms("1970-01-01 01:01:61"), None);
+            assert_eq!(ms("1970-01-01 01:01x00"), None);
         })
         .join()
         .unwrap();
