@@ -9,6 +9,7 @@ use super::Merge;
 use crate::parse::entry::LogEntry;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Thresholds of the session patterns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,9 +196,31 @@ struct Open {
     app: Option<String>,
 }
 
+/// A normalized query as the tracker holds it: the text shared by every place
+/// that names it, with a hash of it computed once per execution, so that the
+/// per-execution comparisons read eight bytes, not the whole text.
+#[derive(Debug, Clone)]
+struct Query {
+    hash: u64,
+    text: Arc<str>,
+}
+
+impl Query {
+    fn is(&self, hash: u64, text: &str) -> bool {
+        self.hash == hash && &*self.text == text
+    }
+}
+
+fn hash_of(text: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(text.as_bytes());
+    h.finish()
+}
+
 #[derive(Debug, Clone)]
 struct Prev {
-    key: String,
+    key: Query,
     /// Times it ran again while the run was open.
     recurred: u64,
     /// Executions of the run since it last ran, and the most between two of its runs.
@@ -208,10 +231,11 @@ struct Prev {
 #[derive(Debug, Default)]
 struct Session {
     /// The last few distinct statements, most recent first.
-    recent: Vec<String>,
+    recent: Vec<Query>,
     /// When the session last ran a statement (ms).
     last_seen: i64,
-    open: rustc_hash::FxHashMap<String, Open>,
+    /// Runs in progress, by query: a few at a time, scanned in place.
+    open: Vec<(Query, Open)>,
     /// End (ms) of the last statement, while an explicit transaction is open.
     tx_last_end: Option<i64>,
     /// Session line number (`%l`) of the last statement.
@@ -315,32 +339,30 @@ impl SessionTracker {
             return;
         };
         s.last_seen = s.last_seen.max(end);
+        let hash = hash_of(key);
         // runs whose query has not come back in time are over
-        let mut ended: Vec<String> = s
-            .open
+        if s.open
             .iter()
-            .filter(|(k, o)| k.as_str() != key && end - o.last > opts.window_ms)
-            .map(|(k, _)| k.clone())
-            .collect();
-        ended.sort();
-        for k in ended {
-            if let Some(o) = s.open.remove(&k) {
-                close(out, opts, file, &k, o);
+            .any(|(k, o)| !k.is(hash, key) && end - o.last > opts.window_ms)
+        {
+            let (mut ended, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut s.open)
+                .into_iter()
+                .partition(|(k, o)| !k.is(hash, key) && end - o.last > opts.window_ms);
+            s.open = kept;
+            ended.sort_by(|a, b| a.0.text.cmp(&b.0.text));
+            for (k, o) in ended {
+                close(out, opts, file, &k.text, o);
             }
         }
         for (k, o) in s.open.iter_mut() {
-            if k == key {
+            if k.is(hash, key) {
                 continue;
             }
-            if let Some(p) = o.prev.iter_mut().find(|p| p.key == key) {
+            if let Some(p) = o.prev.iter_mut().find(|p| p.key.is(hash, key)) {
                 p.recurred += 1;
                 p.since = 0;
             }
-        }
-        for (k, o) in s.open.iter_mut() {
-            if k != key {
-                o.others += 1;
-            }
+            o.others += 1;
         }
         // transaction control and session settings repeat by nature
         let first_word = key.split([' ', ';', '(']).next().unwrap_or("");
@@ -362,7 +384,8 @@ impl SessionTracker {
                 | "prepare"
                 | "listen"
         );
-        match s.open.get_mut(key) {
+        let at = s.open.iter().position(|(k, _)| k.is(hash, key));
+        match at.map(|i| &mut s.open[i].1) {
             _ if control => {}
             Some(o) if end - o.last <= opts.window_ms => {
                 o.count += 1;
@@ -375,11 +398,19 @@ impl SessionTracker {
                 }
             }
             _ => {
-                if let Some(o) = s.open.remove(key) {
-                    close(out, opts, file, key, o);
-                }
-                s.open.insert(
-                    key.to_string(),
+                let query = match at {
+                    Some(i) => {
+                        let (q, o) = s.open.remove(i);
+                        close(out, opts, file, key, o);
+                        q
+                    }
+                    None => Query {
+                        hash,
+                        text: Arc::from(key),
+                    },
+                };
+                s.open.push((
+                    query,
                     Open {
                         start: end,
                         last: end,
@@ -390,7 +421,7 @@ impl SessionTracker {
                         prev: s
                             .recent
                             .iter()
-                            .filter(|p| *p != key)
+                            .filter(|p| !p.is(hash, key))
                             .map(|p| Prev {
                                 key: p.clone(),
                                 recurred: 0,
@@ -404,7 +435,7 @@ impl SessionTracker {
                         db: e.db.as_deref().map(str::to_string),
                         app: e.app.as_deref().map(str::to_string),
                     },
-                );
+                ));
             }
         }
         // explicit transactions
@@ -447,9 +478,17 @@ impl SessionTracker {
         } else if s.tx_last_end.is_some() {
             s.tx_last_end = Some(end);
         }
-        if s.recent.first().map(String::as_str) != Some(key) {
-            s.recent.retain(|k| k != key);
-            s.recent.insert(0, key.to_string());
+        if !s.recent.first().is_some_and(|k| k.is(hash, key)) {
+            // the text is shared with the run just opened, when there is one
+            let query = match s.open.iter().find(|(k, _)| k.is(hash, key)) {
+                Some((k, _)) => k.clone(),
+                None => Query {
+                    hash,
+                    text: Arc::from(key),
+                },
+            };
+            s.recent.retain(|k| !k.is(hash, key));
+            s.recent.insert(0, query);
             s.recent.truncate(RECENT);
         }
         s.last_line = e.session_line;
@@ -463,10 +502,10 @@ impl SessionTracker {
     }
 
     fn close_all(&self, out: &mut Bursts, file: &str, s: Session) {
-        let mut open: Vec<(String, Open)> = s.open.into_iter().collect();
-        open.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut open = s.open;
+        open.sort_by(|a, b| a.0.text.cmp(&b.0.text));
         for (k, o) in open {
-            close(out, self.opts, file, &k, o);
+            close(out, self.opts, file, &k.text, o);
         }
     }
 
@@ -522,7 +561,7 @@ fn close(out: &mut Bursts, opts: BurstOptions, file: &str, key: &str, o: Open) {
         Some(p) => (p.recurred + 1, p.max_segment),
         None => (1, o.count),
     };
-    let parent = parent.map(|p| p.key.clone());
+    let parent = parent.map(|p| p.key.text.to_string());
     let b = out.by_query.entry(key.to_string()).or_default();
     b.bursts += bursts;
     if !o.varied {

@@ -160,18 +160,38 @@ impl Escape {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Lit {
     text: String,
+    /// The first (up to) eight bytes as a little-endian word, and which of its
+    /// bytes count: one comparison checks most literals where eight bytes follow.
+    head: u64,
+    mask: u64,
 }
 
 impl Lit {
     fn new(text: String) -> Lit {
         debug_assert!(!text.is_empty());
-        Lit { text }
+        let mut word = [0u8; 8];
+        let n = text.len().min(8);
+        word[..n].copy_from_slice(&text.as_bytes()[..n]);
+        Lit {
+            head: u64::from_le_bytes(word),
+            mask: if n == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * n)) - 1
+            },
+            text,
+        }
     }
 
     /// Whether the literal starts at byte `at` of `s`.
     #[inline]
     fn at(&self, s: &[u8], at: usize) -> bool {
         let t = self.text.as_bytes();
+        if let Some(w) = s.get(at..).and_then(|r| r.first_chunk::<8>()) {
+            let w = u64::from_le_bytes(*w);
+            return (w ^ self.head) & self.mask == 0
+                && (t.len() <= 8 || s.get(at + 8..at + t.len()) == Some(&t[8..]));
+        }
         s.len() >= at + t.len() && t.iter().zip(&s[at..]).all(|(a, b)| a == b)
     }
 
@@ -851,6 +871,35 @@ mod tests {
             (l.fields.app, l.fields.pid, l.fields.db),
             (Some("x:"), Some(1), Some("2::y"))
         );
+    }
+
+    #[test]
+    fn a_literal_is_found_where_its_bytes_are_whatever_its_length() {
+        let hay = "user=a,db=b,app=c,client=d user=,db=,app=,client= ]: [-1] user=x";
+        for lit in [
+            " ",
+            ",",
+            ",db=",
+            "]: [",
+            "-1] user=",
+            ",client=",
+            ",client= ",
+            "user=x",
+            "=x",
+            "x",
+            "user=,db=,app=",
+            "no such text",
+            "user=x and more",
+        ] {
+            let l = Lit::new(lit.to_string());
+            for at in 0..=hay.len() + 2 {
+                let naive = hay
+                    .as_bytes()
+                    .get(at..)
+                    .is_some_and(|r| r.starts_with(lit.as_bytes()));
+                assert_eq!(l.at(hay.as_bytes(), at), naive, "{lit:?} at {at}");
+            }
+        }
     }
 
     #[test]
