@@ -230,6 +230,9 @@ pub struct LinePrefix {
     items: Vec<Item>,
     /// Index in `items` where `%q` stood: non-session processes stop the prefix there.
     q_at: Option<usize>,
+    /// Fewest bytes a line's prefix can take (up to `%q` when there is one):
+    /// the search for the severity starts there.
+    shortest: usize,
 }
 
 /// The values a prefix captured from one line.
@@ -308,10 +311,12 @@ impl LinePrefix {
         if !lit.is_empty() {
             items.push(Item::Lit(Lit::new(lit)));
         }
+        let shortest = min_len(&items[..q_at.unwrap_or(items.len())]);
         LinePrefix {
             source: prefix.to_string(),
             items,
             q_at,
+            shortest,
         }
     }
 
@@ -336,7 +341,7 @@ impl LinePrefix {
     /// Like [`match_line`](Self::match_line); also says whether the whole prefix
     /// matched (`false`: only the part before `%q`).
     pub fn match_line_full<'a>(&self, line: &'a str) -> Option<(PrefixedLine<'a>, bool)> {
-        for (level_start, level, msg_start) in level_positions(line) {
+        for (level_start, level, msg_start) in level_positions(line, self.shortest) {
             let region = &line[..level_start];
             let mut fields = PrefixFields::default();
             let full = match_all(&self.items, region, &mut fields);
@@ -361,22 +366,46 @@ impl LinePrefix {
     }
 }
 
-/// Positions where a severity word followed by `:  ` may start: (start, level, message start).
-fn level_positions(line: &str) -> impl Iterator<Item = (usize, Level, usize)> + '_ {
-    // one substring search for `:  ` (usually found once, at the level) costs
-    // less than stopping at every colon of the timestamp and the prefix
-    static SEPARATOR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b":  "));
+/// Fewest bytes `items` can match (a lower bound): literals, timestamps and
+/// the digits of escapes that always print something.
+fn min_len(items: &[Item]) -> usize {
+    items
+        .iter()
+        .map(|i| match i {
+            Item::Lit(l) => l.text.len(),
+            Item::Esc(e) | Item::Padded(e) if may_be_empty(*e) => 0,
+            Item::Esc(e) | Item::Padded(e) => match e {
+                // a date, a time and a space before a zone of one byte or more
+                Escape::Ts | Escape::TsMs => 21,
+                Escape::Pid | Escape::LineNum => 1,
+                _ => 0,
+            },
+        })
+        .sum()
+}
+
+/// Positions where a severity word followed by `:  ` may start, at byte `from`
+/// or later: (start, level, message start).
+fn level_positions(line: &str, from: usize) -> impl Iterator<Item = (usize, Level, usize)> + '_ {
     let b = line.as_bytes();
-    SEPARATOR.find_iter(b).filter_map(move |colon| {
-        let word = b[..colon]
-            .iter()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .count();
-        let start = colon - word;
-        Level::from_word(&line[start..colon]).map(|lvl| (start, lvl, colon + 3))
-    })
+    // the colons of the timestamp and of the prefix's literals lie before
+    // `from`: the first colon found is usually the severity's
+    let from = from.min(b.len());
+    memchr::memchr_iter(b':', &b[from..])
+        .map(move |c| from + c)
+        .filter(move |&colon| b.get(colon + 1..colon + 3) == Some(b"  "))
+        .filter_map(move |colon| {
+            let word = b[..colon]
+                .iter()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .count();
+            let start = colon - word;
+            (start >= from)
+                .then(|| Level::from_word(&line[start..colon]))
+                .flatten()
+                .map(|lvl| (start, lvl, colon + 3))
+        })
 }
 
 /// Splits `42601: syntax error` into the message and its SQLSTATE.
@@ -759,7 +788,7 @@ fn is_session_message(msg: &str) -> bool {
 /// Infers a prefix from one line: recognizes timestamps, `[pid]`, `[line-1]`,
 /// `key=value` pairs and `user@db`, and keeps everything else as literal text.
 pub fn infer(line: &str) -> Option<String> {
-    let (level_start, _, _) = level_positions(line).next()?;
+    let (level_start, _, _) = level_positions(line, 0).next()?;
     let region = &line[..level_start];
     let mut out = String::new();
     let mut s = region;
@@ -898,6 +927,31 @@ mod tests {
                     .get(at..)
                     .is_some_and(|r| r.starts_with(lit.as_bytes()));
                 assert_eq!(l.at(hay.as_bytes(), at), naive, "{lit:?} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_severity_search_skips_only_what_no_prefix_match_could_use() {
+        let lines = [
+            "2024-05-01 12:00:00.123 UTC [42]: [3-1] user=a,db=b,app=c,client=d LOG:  x",
+            "2024-05-01 12:00:00 UTC [42]: [3-1] user=,db=,app=,client= LOG:  x",
+            "2024-05-01 12:00:00 UTC [42] LOG:  x",
+            "2024-05-01 12:00:00.1 UTC [7] u@d LOG:  duration: 1 ms",
+            "2024-05-01 12:00:00 UTC:127.0.0.1(5):u@d:[7]:LOG:  x",
+            "1714564800.123 [7] LOG:  x",
+            "2024-05-01 12:00:00 Z [1] ERROR:  a: LOG:  b",
+            "x LOG:  y",
+            "LOG:  y",
+            "",
+        ];
+        for p in KNOWN_PREFIXES {
+            let fast = LinePrefix::compile(p);
+            let mut slow = fast.clone();
+            slow.shortest = 0;
+            assert!(fast.shortest > 0 || p.is_empty(), "{p}");
+            for l in lines {
+                assert_eq!(fast.match_line_full(l), slow.match_line_full(l), "{p} {l}");
             }
         }
     }
