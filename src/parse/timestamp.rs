@@ -170,12 +170,22 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
 pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
     let (rest, ts) = datetime(i)?;
     let b = rest.as_bytes();
-    // a space, then 1 to 32 characters of a zone label
+    let label_byte = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'_');
+    // a space, then 1 to 32 characters of a zone label: usually the label of
+    // the line before, checked in place without scanning
+    if let Some((k, len, off)) = LAST_ZONE.get()
+        && b.first() == Some(&b' ')
+        && b.get(1..1 + len) == Some(&k[..len])
+        && !b.get(1 + len).is_some_and(label_byte)
+    {
+        let zone = &rest[1..1 + len];
+        return Ok((
+            &rest[1 + len..],
+            (Timestamp(ts.0 - i64::from(off) * 60_000), zone),
+        ));
+    }
     let n = b.get(1..).filter(|_| b[0] == b' ').map_or(0, |z| {
-        z.iter()
-            .take(32)
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'_'))
-            .count()
+        z.iter().take(32).take_while(|c| label_byte(c)).count()
     });
     if n == 0 {
         return Err(nom::Err::Error(nom::error::Error::new(
