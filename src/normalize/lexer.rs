@@ -99,7 +99,11 @@ pub fn lex(sql: &[u8]) -> Lexed {
 }
 
 fn lex_mode(sql: &[u8], backslash_quotes: bool) -> Lexed {
-    let mut out = Lexed::default();
+    let mut out = Lexed {
+        // statements average about a token per five bytes
+        tokens: Vec::with_capacity(sql.len() / 4 + 4),
+        ..Lexed::default()
+    };
     let n = sql.len();
     let mut i = 0;
     while i < n {

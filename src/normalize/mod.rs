@@ -191,7 +191,11 @@ pub fn normalize(sql: &str) -> Normalized {
     }
     let display = build_display(sql, edits);
     Normalized {
-        key: keys.join("; "),
+        key: if keys.len() == 1 {
+            keys.pop().unwrap_or_default()
+        } else {
+            keys.join("; ")
+        },
         display,
         truncated: lexed.truncated,
     }
@@ -638,7 +642,7 @@ fn squash(toks: Vec<NTok<'_>>) -> Vec<NTok<'_>> {
 
 /// R2: one space between tokens, with the exceptions of the rule.
 fn render(toks: &[NTok<'_>]) -> String {
-    let mut s = String::new();
+    let mut s = String::with_capacity(toks.iter().map(|t| t.text.len() + 1).sum());
     let mut prev: Option<Kind> = None;
     for t in toks {
         if let Some(p) = prev {
