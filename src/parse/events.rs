@@ -15,7 +15,8 @@ use super::timestamp::Timestamp;
 /// A statement execution (timed) or a statement logged without a duration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryEvent {
-    /// Metadata of the statement's entry; `ts` is the time the duration was logged.
+    /// Metadata of the statement's entry; `ts` is the time the duration was
+    /// logged. Its message is empty: the statement's text moved to `sql`.
     pub entry: Box<LogEntry>,
     /// `None` for a statement that never got its duration.
     pub duration_us: Option<u64>,
@@ -23,6 +24,16 @@ pub struct QueryEvent {
     pub sql: String,
     /// Made of a statement entry and a later bare duration entry (two log entries).
     pub paired: bool,
+}
+
+/// The last `len` bytes of `entry`'s message (a statement's SQL), taken out of
+/// it: the message's own buffer with the text before them removed, so the SQL
+/// is not copied into a new allocation. The entry's message is left empty (the
+/// event's `sql` is what follows the message's `statement:` or `execute ...:`).
+fn take_sql(entry: &mut LogEntry, len: usize) -> String {
+    let mut message = std::mem::take(&mut entry.message);
+    message.drain(..message.len() - len);
+    message
 }
 
 /// One event; each carries the physical lines it accounts for.
@@ -158,7 +169,7 @@ fn pid_key(e: &LogEntry) -> u64 {
 impl EventBuilder {
     /// Handles one assembled item.
     pub fn push(&mut self, a: Assembled, out: &mut impl FnMut(Event)) {
-        let (entry, class) = match a {
+        let (mut entry, class) = match a {
             Assembled::Entry(e, class) => (e, class),
             Assembled::Unrecognized { line, text } => {
                 return out(Event::Unrecognized {
@@ -190,7 +201,8 @@ impl EventBuilder {
                 if let Some(p) = self.pending.remove(&key) {
                     out(Event::Query(Box::new(p)));
                 }
-                let sql = sql.to_string();
+                let len = sql.len();
+                let sql = take_sql(&mut entry, len);
                 match step {
                     Step::Statement | Step::Execute => out(Event::Query(Box::new(QueryEvent {
                         entry,
@@ -212,7 +224,8 @@ impl EventBuilder {
                 self.bare_duration(key, us, entry, lines, out)
             }
             Message::Statement { step, sql } => {
-                let sql = sql.to_string();
+                let len = sql.len();
+                let sql = take_sql(&mut entry, len);
                 let ev = QueryEvent {
                     entry,
                     duration_us: None,
