@@ -249,7 +249,12 @@ fn build_display(sql: &str, mut edits: Vec<(usize, usize, Option<u64>)>) -> Stri
         copied_to = e;
     }
     out.push_str(&piece(copied_to, bytes.len()));
-    out.trim().trim_end_matches(';').trim_end().to_string()
+    // `out.trim().trim_end_matches(';').trim_end()`, trimmed in place
+    let start = out.len() - out.trim_start().len();
+    let end = out.trim_end().trim_end_matches(';').trim_end().len();
+    out.truncate(end.max(start));
+    out.drain(..start);
+    out
 }
 
 /// R1: split at top-level `;`, not inside `BEGIN ATOMIC ... END`.
@@ -306,7 +311,8 @@ fn convert<'a>(src: &'a str, toks: &[Token]) -> Converted<'a> {
     let mut out: Vec<NTok<'a>> = Vec::with_capacity(toks.len());
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut max_param = 0u64;
-    let mut kept_numbers = vec![false; toks.len()];
+    // numbers kept as written (a type's modifiers): rare, allocated when met
+    let mut kept_numbers: Vec<bool> = Vec::new();
     let mut depth = 0i32;
     let mut by_list: Option<i32> = None;
     let mut pending_minus: Option<usize> = None; // start byte of a `-` that may join a number
@@ -413,7 +419,8 @@ fn convert<'a>(src: &'a str, toks: &[Token]) -> Converted<'a> {
                     },
                 };
                 let is_integer = sql[t.start..t.end].iter().all(u8::is_ascii_digit);
-                if kept_numbers[idx] || (ordinal_position && ordinal_end && is_integer) {
+                let kept = kept_numbers.get(idx).copied().unwrap_or(false);
+                if kept || (ordinal_position && ordinal_end && is_integer) {
                     out.push(NTok {
                         kind: Kind::Word,
                         text: text(t),
@@ -443,6 +450,7 @@ fn convert<'a>(src: &'a str, toks: &[Token]) -> Converted<'a> {
                         j += 1;
                     }
                     if toks.get(j).is_some_and(|t| t.kind == TokenKind::RParen) {
+                        kept_numbers.resize(toks.len(), false);
                         kept_numbers[idx + 1..j].iter_mut().for_each(|k| *k = true);
                     }
                 }
@@ -676,6 +684,24 @@ mod tests {
         id: String,
         input: String,
         expected: String,
+    }
+
+    #[test]
+    fn the_display_text_is_trimmed_of_spaces_and_final_semicolons() {
+        for sql in [
+            " select 1 ; ",
+            ";",
+            " ; ",
+            "  ",
+            "",
+            "x;;",
+            "select 'a';  ;",
+            "\tend;\n",
+            " ;x",
+        ] {
+            let want = sql.trim().trim_end_matches(';').trim_end();
+            assert_eq!(build_display(sql, Vec::new()), want, "{sql:?}");
+        }
     }
 
     #[test]
