@@ -50,9 +50,9 @@ impl<R: Read> ChunkReader<R> {
         let mut scanned = 0;
         loop {
             if !self.eof && buf.len() < scanned + self.size {
-                let want = (scanned + self.size - buf.len()) as u64;
-                match (&mut self.inner).take(want).read_to_end(&mut buf) {
-                    Ok(n) if (n as u64) < want => self.eof = true,
+                let want = scanned + self.size - buf.len();
+                match read_into(&mut self.inner, &mut buf, want) {
+                    Ok(n) if n < want => self.eof = true,
                     Ok(_) => {}
                     Err(e) => {
                         self.eof = true;
@@ -79,6 +79,29 @@ impl<R: Read> ChunkReader<R> {
             scanned = buf.len();
         }
     }
+}
+
+/// Appends up to `want` bytes read from `r` to `buf`; fewer only at the end of
+/// the stream. The bytes are read straight into `buf`: a reader that buffers
+/// (the input's `BufReader`) hands a request at least as large as its buffer
+/// directly to what it wraps, so a file's bytes are copied once, not twice.
+fn read_into(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
+    let start = buf.len();
+    buf.resize(start + want, 0);
+    let mut got = 0;
+    while got < want {
+        match r.read(&mut buf[start + got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(start + got);
+                return Err(e);
+            }
+        }
+    }
+    buf.truncate(start + got);
+    Ok(got)
 }
 
 /// Chunks read ahead on their own thread (at most `ahead` waiting), so reading
