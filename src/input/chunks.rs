@@ -104,36 +104,60 @@ fn read_into(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<us
     Ok(got)
 }
 
-/// Chunks read ahead on their own thread (at most `ahead` waiting), so reading
-/// and decompressing overlap with parsing.
+/// Chunks read ahead on their own thread, so reading and decompressing overlap
+/// with parsing. They are handed over in batches of [`BATCH`]: the reading
+/// thread then wakes (and takes a core from the workers) once per batch, not
+/// once per chunk.
 pub struct ChunkStream {
-    rx: Receiver<io::Result<Vec<u8>>>,
+    rx: Receiver<Vec<io::Result<Vec<u8>>>>,
+    batch: std::collections::VecDeque<io::Result<Vec<u8>>>,
     done: bool,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Chunks per hand-over.
+const BATCH: usize = 8;
+
+const READER_PANICKED: &str = "the reading thread stopped on an internal error (please report it)";
+
 impl ChunkStream {
-    /// Starts reading `inner` in chunks of `size` bytes on a new thread.
+    /// Starts reading `inner` in chunks of `size` bytes on a new thread, at
+    /// most `ahead` batches waiting.
     pub fn spawn<R: Read + Send + 'static>(inner: R, size: usize, ahead: usize) -> ChunkStream {
         let (tx, rx) = sync_channel(ahead.max(1));
         let thread = std::thread::spawn(move || {
             let mut r = ChunkReader::new(inner, size);
-            loop {
-                let next = r.next_chunk();
-                let last = !matches!(next, Ok(Some(_)));
-                let item = match next {
-                    Ok(Some(c)) => Ok(c),
-                    Ok(None) => break,
-                    Err(e) => Err(e),
-                };
+            let mut last = false;
+            while !last {
+                let mut batch = Vec::with_capacity(BATCH);
+                while batch.len() < BATCH {
+                    // a reader that panics (a bug in a decoder) ends the stream
+                    // with an error after the chunks read before it
+                    let next =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.next_chunk()))
+                            .unwrap_or_else(|_| Err(io::Error::other(READER_PANICKED)));
+                    match next {
+                        Ok(Some(c)) => batch.push(Ok(c)),
+                        Ok(None) => {
+                            last = true;
+                            break;
+                        }
+                        Err(e) => {
+                            batch.push(Err(e));
+                            last = true;
+                            break;
+                        }
+                    }
+                }
                 // the reader was dropped (the file turned out to be a CSV): stop
-                if tx.send(item).is_err() || last {
+                if batch.is_empty() || tx.send(batch).is_err() {
                     break;
                 }
             }
         });
         ChunkStream {
             rx,
+            batch: Default::default(),
             done: false,
             thread: Some(thread),
         }
@@ -148,14 +172,17 @@ impl Iterator for ChunkStream {
         if self.done {
             return None;
         }
-        let item = match self.rx.recv() {
-            Ok(item) => Some(item),
+        if self.batch.is_empty()
+            && let Ok(batch) = self.rx.recv()
+        {
+            self.batch = batch.into();
+        }
+        let item = match self.batch.pop_front() {
+            Some(item) => Some(item),
             // the reading thread is gone: at the end, or because it panicked (a
             // bug in a decoder), which must not pass for the end of the file
-            Err(_) => match self.thread.take().map(std::thread::JoinHandle::join) {
-                Some(Err(_)) => Some(Err(io::Error::other(
-                    "the reading thread stopped on an internal error (please report it)",
-                ))),
+            None => match self.thread.take().map(std::thread::JoinHandle::join) {
+                Some(Err(_)) => Some(Err(io::Error::other(READER_PANICKED))),
                 _ => None,
             },
         };
@@ -312,12 +339,22 @@ mod tests {
 
     #[test]
     fn a_panicking_reader_is_an_error_not_the_end() {
-        let mut s = ChunkStream::spawn(Panicky(3), 2, 1);
+        // three one-line chunks, then the panic: in the same hand-over batch,
+        // the chunks before it are delivered, then the error
+        let mut s = ChunkStream::spawn(Panicky(3), 1, 1);
         let mut got = Vec::new();
         for item in s.by_ref() {
-            got.push(item.is_ok());
+            got.push(item.map_err(|e| e.to_string()));
         }
-        assert_eq!(got.last(), Some(&false), "{got:?}");
+        assert_eq!(
+            got,
+            vec![
+                Ok(b"\n".to_vec()),
+                Ok(b"\n".to_vec()),
+                Ok(b"\n".to_vec()),
+                Err(READER_PANICKED.to_string())
+            ]
+        );
         assert!(s.next().is_none());
     }
 
