@@ -118,6 +118,7 @@ pub struct ChunkStream {
 /// Chunks per hand-over.
 const BATCH: usize = 8;
 
+/// The error that ends a stream whose reader panicked (a bug in a decoder).
 const READER_PANICKED: &str = "the reading thread stopped on an internal error (please report it)";
 
 impl ChunkStream {
