@@ -100,8 +100,9 @@ pub fn lex(sql: &[u8]) -> Lexed {
 
 fn lex_mode(sql: &[u8], backslash_quotes: bool) -> Lexed {
     let mut out = Lexed {
-        // statements average about a token per five bytes
-        tokens: Vec::with_capacity(sql.len() / 4 + 4),
+        // statements average about a token per five bytes; capped, so a
+        // statement made of one huge literal does not reserve for millions
+        tokens: Vec::with_capacity((sql.len() / 4 + 4).min(4096)),
         ..Lexed::default()
     };
     let n = sql.len();
@@ -440,6 +441,14 @@ fn scan_operator(sql: &[u8], i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_literal_does_not_reserve_room_for_millions_of_tokens() {
+        let sql = format!("insert into t values ('{}')", "x".repeat(8 << 20));
+        let l = lex(sql.as_bytes());
+        assert_eq!(l.tokens.len(), 7);
+        assert!(l.tokens.capacity() <= 4096, "{}", l.tokens.capacity());
+    }
 
     fn kinds(s: &str) -> Vec<(TokenKind, String)> {
         let l = lex(s.as_bytes());
