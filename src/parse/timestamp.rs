@@ -197,29 +197,21 @@ pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
     Ok((
         &rest[1 + n..],
         (
-            Timestamp(ts.0 - i64::from(cached_zone_offset(zone)) * 60_000),
+            Timestamp(ts.0 - i64::from(zone_offset_kept(zone)) * 60_000),
             zone,
         ),
     ))
 }
 
-/// [`zone_offset`] (0 for a label it does not know), with the last short label
-/// and its offset kept per thread: a log nearly always repeats one label.
-fn cached_zone_offset(zone: &str) -> i32 {
-    let z = zone.as_bytes();
-    let mut key = [0u8; 8];
-    let short = z.len() <= key.len();
-    if short {
-        key[..z.len()].copy_from_slice(z);
-        if let Some((k, len, off)) = LAST_ZONE.get()
-            && (k, len) == (key, z.len())
-        {
-            return off;
-        }
-    }
+/// [`zone_offset`] of a label that is not the one kept (0 for a label it does
+/// not know); a short label is kept, with its offset, for the next line's
+/// check in [`datetime_zone`]: a log nearly always repeats one label.
+fn zone_offset_kept(zone: &str) -> i32 {
     let off = zone_offset(zone).unwrap_or(0);
-    if short {
-        LAST_ZONE.set(Some((key, z.len(), off)));
+    let mut key = [0u8; 8];
+    if let Some(k) = key.get_mut(..zone.len()) {
+        k.copy_from_slice(zone.as_bytes());
+        LAST_ZONE.set(Some((key, zone.len(), off)));
     }
     off
 }
