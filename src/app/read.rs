@@ -15,7 +15,7 @@ use crate::aggregate::{
     Aggregate, AggregateOptions, FileAggregator, NormalizedCache, NormalizedMemo,
 };
 use crate::input::InputFile;
-use crate::input::chunks::{ChunkStream, Lines};
+use crate::input::chunks::{ChunkStream, Lines, Recycler};
 use crate::input::sniff::{LogFormat, sniff};
 use crate::parse::prefix::LinePrefix;
 use crate::parse::{LogParser, NoPrefix, Pre, Preparer, entry};
@@ -100,6 +100,7 @@ fn fold(
     parser: &mut Option<LogParser>,
     line_no: &mut u64,
     chunk: Prepared,
+    recycler: &Recycler,
 ) {
     let Prepared { lines, pre, memo } = chunk;
     agg.seed_normalized(memo);
@@ -113,6 +114,7 @@ fn fold(
             None => agg.unrecognized(*line_no, text, 1),
         }
     }
+    recycler.give(lines.into_buffer());
 }
 
 /// Chunks handed to workers and not folded yet, over every file being read.
@@ -262,12 +264,14 @@ pub fn read_file(
         .map(LogParser::preparer)
         .filter(Preparer::is_useful);
     let mut line_no = 0;
+    let recycler = stream.recycler();
     for l in head {
         fold(
             &mut agg,
             &mut parser,
             &mut line_no,
             prepare(l, preparer.as_ref()),
+            &recycler,
         );
     }
     // Chunks are prepared by tasks, a few ahead, on whichever worker is free;
@@ -319,7 +323,7 @@ pub fn read_file(
             };
             // a task that panicked sends nothing: the panic reaches the scope
             if let Some(c) = chunk {
-                fold(&mut agg, &mut parser, &mut line_no, c);
+                fold(&mut agg, &mut parser, &mut line_no, c, &recycler);
             }
         }
     });

@@ -4,9 +4,11 @@
 //! A chunk is at least the chunk size (except the last) and always ends at a line
 //! end, so no line is ever cut in two; a line longer than the chunk size makes a
 //! longer chunk. Decompression happens on the reading thread, alongside parsing.
+//! The buffers of consumed chunks go back to the reading thread ([`Recycler`])
+//! and are filled again, so a file is not read into ever new (zeroed) memory.
 
 use std::io::{self, Read};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// The chunk size a run uses unless told otherwise.
 pub const DEFAULT_CHUNK_BYTES: usize = 64 << 10;
@@ -19,6 +21,8 @@ pub struct ChunkReader<R> {
     eof: bool,
     /// A read error met after the last complete line: returned on the next call.
     error: Option<io::Error>,
+    /// Buffers of chunks already consumed, handed back to be filled again.
+    spares: Option<Receiver<Vec<u8>>>,
 }
 
 impl<R: Read> ChunkReader<R> {
@@ -30,7 +34,17 @@ impl<R: Read> ChunkReader<R> {
             carry: Vec::new(),
             eof: false,
             error: None,
+            spares: None,
         }
+    }
+
+    /// A buffer to fill: a spare one when one was handed back (its bytes are
+    /// overwritten, never zeroed again), else a new one.
+    fn buffer(&mut self) -> Vec<u8> {
+        self.spares
+            .as_ref()
+            .and_then(|s| s.try_recv().ok())
+            .unwrap_or_else(|| Vec::with_capacity(self.size + self.carry.len().min(self.size)))
     }
 
     /// The next chunk, or `None` at the end. On a read error, the complete lines
@@ -45,63 +59,74 @@ impl<R: Read> ChunkReader<R> {
         if self.eof && self.carry.is_empty() {
             return Ok(None);
         }
-        let mut buf = Vec::with_capacity(self.size + self.carry.len().min(self.size));
-        buf.append(&mut self.carry);
+        // `buf[..filled]` is the chunk so far; bytes after it are left over from
+        // the buffer's last use
+        let mut buf = self.buffer();
+        let mut filled = self.carry.len();
+        if buf.len() < filled {
+            buf.resize(filled, 0);
+        }
+        buf[..filled].copy_from_slice(&self.carry);
+        self.carry.clear();
         let mut scanned = 0;
         loop {
-            if !self.eof && buf.len() < scanned + self.size {
-                let want = scanned + self.size - buf.len();
-                match read_into(&mut self.inner, &mut buf, want) {
-                    Ok(n) if n < want => self.eof = true,
-                    Ok(_) => {}
-                    Err(e) => {
-                        self.eof = true;
-                        return match memchr::memrchr(b'\n', &buf) {
-                            Some(i) => {
-                                self.error = Some(e);
-                                buf.truncate(i + 1);
-                                Ok(Some(buf))
-                            }
-                            None => Err(e),
-                        };
-                    }
+            if !self.eof && filled < scanned + self.size {
+                let want = scanned + self.size - filled;
+                let (n, error) = read_into(&mut self.inner, &mut buf, filled, want);
+                filled += n;
+                if let Some(e) = error {
+                    self.eof = true;
+                    return match memchr::memrchr(b'\n', &buf[..filled]) {
+                        Some(i) => {
+                            self.error = Some(e);
+                            buf.truncate(i + 1);
+                            Ok(Some(buf))
+                        }
+                        None => Err(e),
+                    };
                 }
+                self.eof = n < want;
             }
-            if let Some(i) = memchr::memrchr(b'\n', &buf[scanned..]) {
-                self.carry = buf[scanned + i + 1..].to_vec();
+            if let Some(i) = memchr::memrchr(b'\n', &buf[scanned..filled]) {
+                self.carry.extend_from_slice(&buf[scanned + i + 1..filled]);
                 buf.truncate(scanned + i + 1);
                 return Ok(Some(buf));
             }
             if self.eof {
+                buf.truncate(filled);
                 return Ok((!buf.is_empty()).then_some(buf));
             }
             // one line longer than the chunk size so far: read on
-            scanned = buf.len();
+            scanned = filled;
         }
     }
 }
 
-/// Appends up to `want` bytes read from `r` to `buf`; fewer only at the end of
-/// the stream. The bytes are read straight into `buf`: a reader that buffers
-/// (the input's `BufReader`) hands a request at least as large as its buffer
-/// directly to what it wraps, so a file's bytes are copied once, not twice.
-fn read_into(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
-    let start = buf.len();
-    buf.resize(start + want, 0);
+/// Reads up to `want` bytes from `r` into `buf` at `at` (growing `buf` when it
+/// is shorter); fewer only at the end of the stream or on an error, returned
+/// with the count read before it. The bytes are read straight into `buf`: a
+/// reader that buffers (the input's `BufReader`) hands a request at least as
+/// large as its buffer directly to what it wraps, so a file's bytes are copied
+/// once, not twice.
+fn read_into(
+    r: &mut impl Read,
+    buf: &mut Vec<u8>,
+    at: usize,
+    want: usize,
+) -> (usize, Option<io::Error>) {
+    if buf.len() < at + want {
+        buf.resize(at + want, 0);
+    }
     let mut got = 0;
     while got < want {
-        match r.read(&mut buf[start + got..]) {
+        match r.read(&mut buf[at + got..at + want]) {
             Ok(0) => break,
             Ok(n) => got += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buf.truncate(start + got);
-                return Err(e);
-            }
+            Err(e) => return (got, Some(e)),
         }
     }
-    buf.truncate(start + got);
-    Ok(got)
+    (got, None)
 }
 
 /// Chunks read ahead on their own thread, so reading and decompressing overlap
@@ -110,6 +135,7 @@ fn read_into(r: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> io::Result<us
 /// once per chunk.
 pub struct ChunkStream {
     rx: Receiver<Vec<io::Result<Vec<u8>>>>,
+    spares: Recycler,
     batch: std::collections::VecDeque<io::Result<Vec<u8>>>,
     done: bool,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -117,6 +143,29 @@ pub struct ChunkStream {
 
 /// Chunks per hand-over.
 const BATCH: usize = 8;
+
+/// Most consumed buffers kept for the reading thread to fill again.
+const SPARES: usize = 2 * BATCH;
+
+/// Hands the buffers of consumed chunks back to the reading thread, which
+/// fills them again instead of allocating (and zeroing) new ones: the same few
+/// buffers go round, warm in the caches. Cloned freely; buffers it has no room
+/// for, or grown by a long line, are dropped.
+#[derive(Clone)]
+pub struct Recycler {
+    tx: SyncSender<Vec<u8>>,
+    /// Largest capacity kept.
+    keep: usize,
+}
+
+impl Recycler {
+    /// Gives a consumed chunk's buffer back.
+    pub fn give(&self, buf: Vec<u8>) {
+        if buf.capacity() <= self.keep {
+            let _ = self.tx.try_send(buf);
+        }
+    }
+}
 
 /// The error that ends a stream whose reader panicked (a bug in a decoder).
 const READER_PANICKED: &str = "the reading thread stopped on an internal error (please report it)";
@@ -126,8 +175,10 @@ impl ChunkStream {
     /// most `ahead` batches waiting.
     pub fn spawn<R: Read + Send + 'static>(inner: R, size: usize, ahead: usize) -> ChunkStream {
         let (tx, rx) = sync_channel(ahead.max(1));
+        let (spare_tx, spare_rx) = sync_channel(SPARES);
         let thread = std::thread::spawn(move || {
             let mut r = ChunkReader::new(inner, size);
+            r.spares = Some(spare_rx);
             let mut last = false;
             while !last {
                 let mut batch = Vec::with_capacity(BATCH);
@@ -158,10 +209,21 @@ impl ChunkStream {
         });
         ChunkStream {
             rx,
+            spares: Recycler {
+                tx: spare_tx,
+                keep: 2 * size.max(1) + (64 << 10),
+            },
             batch: Default::default(),
             done: false,
             thread: Some(thread),
         }
+    }
+}
+
+impl ChunkStream {
+    /// Where the buffers of consumed chunks go back to (see [`Recycler`]).
+    pub fn recycler(&self) -> Recycler {
+        self.spares.clone()
     }
 }
 
@@ -254,6 +316,11 @@ impl Lines {
         (&self.text[a..b], bad)
     }
 
+    /// The chunk's buffer, for its bytes to be overwritten (see [`Recycler`]).
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.text.into_bytes()
+    }
+
     /// Every line, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, bool)> + '_ {
         (0..self.len()).map(|i| self.get(i))
@@ -295,6 +362,44 @@ mod tests {
         }
         assert!(all_chunks(b"", 4).is_empty());
         assert_eq!(all_chunks(b"\n\n", 1).concat(), b"\n\n");
+    }
+
+    #[test]
+    fn refilled_buffers_show_none_of_their_old_bytes() {
+        let data = b"one\ntwo\nthree is longer than the chunk\nfour\nlast without newline";
+        for size in [1, 2, 5, 8, 100] {
+            // spare buffers full of stale bytes, shorter and longer than a chunk
+            let (tx, rx) = sync_channel(64);
+            for len in [0, 1, 3, 7, 40, 200].into_iter().cycle().take(60) {
+                tx.send(b"X\n".repeat(len)).unwrap();
+            }
+            let mut r = ChunkReader::new(&data[..], size);
+            r.spares = Some(rx);
+            let mut chunks = Vec::new();
+            while let Some(c) = r.next_chunk().unwrap() {
+                chunks.push(c);
+            }
+            assert_eq!(chunks.concat(), data, "size {size}");
+            assert!(
+                chunks[..chunks.len() - 1]
+                    .iter()
+                    .all(|c| c.ends_with(b"\n"))
+            );
+        }
+        // through the stream: consumed buffers handed back are filled again
+        let text: Vec<u8> = (0..2000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let mut s = ChunkStream::spawn(std::io::Cursor::new(text.clone()), 64, 1);
+        let recycler = s.recycler();
+        let mut got = Vec::new();
+        for c in s.by_ref() {
+            let mut c = c.unwrap();
+            got.extend_from_slice(&c);
+            c.fill(b'\n');
+            recycler.give(c);
+        }
+        assert_eq!(got, text);
     }
 
     #[test]
