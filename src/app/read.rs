@@ -105,13 +105,15 @@ fn fold(
     let Prepared { lines, pre, memo } = chunk;
     agg.seed_normalized(memo);
     let mut pre = pre.into_iter();
-    for (text, invalid) in lines.iter() {
+    for i in 0..lines.len() {
         *line_no += 1;
-        agg.line_read(invalid);
+        agg.line_read(lines.invalid(i));
         let p = pre.next().flatten();
+        // the text is read only when what was prepared is not enough
+        let text = || lines.get(i).0;
         match parser.as_mut() {
             Some(parser) => parser.push_prepared(text, p, &mut |e| agg.add(e)),
-            None => agg.unrecognized(*line_no, text, 1),
+            None => agg.unrecognized(*line_no, text(), 1),
         }
     }
     recycler.give(lines.into_buffer());

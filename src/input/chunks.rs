@@ -310,6 +310,11 @@ impl Lines {
         self.spans.is_empty()
     }
 
+    /// Whether line `i` had invalid UTF-8 (without reading its text).
+    pub fn invalid(&self, i: usize) -> bool {
+        self.spans[i].2
+    }
+
     /// Line `i` and whether it had invalid UTF-8.
     pub fn get(&self, i: usize) -> (&str, bool) {
         let (a, b, bad) = self.spans[i];

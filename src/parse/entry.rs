@@ -241,7 +241,7 @@ impl StderrAssembler {
 
     /// Feeds one physical line (without its newline).
     pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Assembled)) {
-        self.push_prematched(line, None, out);
+        self.push_prematched(|| line, None, out);
     }
 
     /// `line` parsed here, as a worker would have: for a line that is neither
@@ -251,14 +251,27 @@ impl StderrAssembler {
     }
 
     /// Feeds one line with what a worker parsed of it ahead with [`prematch`]
-    /// (`None`: nothing, parsed here when needed).
-    pub fn push_prematched(
+    /// (`None`: nothing, parsed here when needed). `line` gives the line's text,
+    /// only read when the prematch does not say everything: the thread that
+    /// files lines in order then does not touch the text of an entry's or a
+    /// secondary line (another core read it last).
+    pub fn push_prematched<'l>(
         &mut self,
-        line: &str,
+        line: impl FnOnce() -> &'l str,
         pre: Option<Prematched>,
         out: &mut impl FnMut(Assembled),
     ) {
         self.line_no += 1;
+        let pre = match pre {
+            // a worker's prematch is of a line neither tab-led nor blank, so it
+            // continues nothing; an unmatched one may (a space-led continuation)
+            Some(Prematched::Entry(o)) => return self.open_entry(o, out),
+            Some(Prematched::Secondary { key, level, text }) => {
+                return self.attach(key, level, text, out);
+            }
+            pre => pre,
+        };
+        let line = line();
         let line = line.strip_suffix('\r').unwrap_or(line);
         let mut pre = pre;
         // PostgreSQL writes a tab after each newline inside a message; some copies of
@@ -310,46 +323,55 @@ impl StderrAssembler {
                 line: self.line_no,
                 text: line.to_string(),
             }),
-            Prematched::Secondary { key, level, text } => {
-                let field = field_of(level);
-                match self.open.get_mut(&key) {
-                    Some(o) => {
-                        o.entry.lines += 1;
-                        if let Some(s) = slot(&mut o.entry, field) {
-                            match s {
-                                Some(existing) => {
-                                    existing.push('\n');
-                                    existing.push_str(&text);
-                                }
-                                None => *s = Some(text),
-                            }
+            Prematched::Entry(o) => self.open_entry(o, out),
+            Prematched::Secondary { key, level, text } => self.attach(key, level, text, out),
+        }
+    }
+
+    /// A secondary line (DETAIL, HINT, ...) of process `key`: attached to the
+    /// entry it has open.
+    fn attach(&mut self, key: u64, level: Level, text: String, out: &mut impl FnMut(Assembled)) {
+        let field = field_of(level);
+        match self.open.get_mut(&key) {
+            Some(o) => {
+                o.entry.lines += 1;
+                if let Some(s) = slot(&mut o.entry, field) {
+                    match s {
+                        Some(existing) => {
+                            existing.push('\n');
+                            existing.push_str(&text);
                         }
-                        self.last = Some((key, field));
-                    }
-                    None => {
-                        out(Assembled::Orphan { lines: 1 });
-                        self.last = None;
+                        None => *s = Some(text),
                     }
                 }
+                self.last = Some((key, field));
             }
-            Prematched::Entry(Opening {
-                mut entry,
-                key,
-                zone,
-                class,
-            }) => {
-                if let Some(tz) = zone
-                    && !self.zones.contains(&tz)
-                {
-                    self.zones.push(tz);
-                }
-                entry.line = self.line_no;
-                if let Some(prev) = self.open.insert(key, Open { entry, class }) {
-                    out(Assembled::Entry(prev.entry, prev.class));
-                }
-                self.last = Some((key, Field::Message));
+            None => {
+                out(Assembled::Orphan { lines: 1 });
+                self.last = None;
             }
         }
+    }
+
+    /// A primary line: the entry it opens replaces (and hands on) the one its
+    /// process had open.
+    fn open_entry(&mut self, o: Opening, out: &mut impl FnMut(Assembled)) {
+        let Opening {
+            mut entry,
+            key,
+            zone,
+            class,
+        } = o;
+        if let Some(tz) = zone
+            && !self.zones.contains(&tz)
+        {
+            self.zones.push(tz);
+        }
+        entry.line = self.line_no;
+        if let Some(prev) = self.open.insert(key, Open { entry, class }) {
+            out(Assembled::Entry(prev.entry, prev.class));
+        }
+        self.last = Some((key, Field::Message));
     }
 
     /// Appends a continuation line to the open entry of process `pid` (syslog
@@ -444,13 +466,28 @@ mod tests {
         let mut a = StderrAssembler::new(p.clone());
         let mut out = Vec::new();
         let lines: Vec<&str> = text.lines().collect();
+        let mut filed_ready = 0;
         for b in lines.chunks(batch) {
             let mut zone = None;
             let pre: Vec<_> = b.iter().map(|l| prematch(&p, l, &mut zone)).collect();
             for (l, pre) in b.iter().zip(pre) {
-                a.push_prematched(l, pre, &mut |x| out.push(x));
+                // the text of a line prematched as an entry or a secondary line
+                // is not read again when it is filed
+                let ready = matches!(
+                    pre,
+                    Some(Prematched::Entry(_) | Prematched::Secondary { .. })
+                );
+                let read = std::cell::Cell::new(false);
+                let text = || {
+                    read.set(true);
+                    *l
+                };
+                a.push_prematched(text, pre, &mut |x| out.push(x));
+                assert_eq!(read.get(), !ready, "line {l:?} read: {}", read.get());
+                filed_ready += usize::from(ready);
             }
         }
+        assert!(filed_ready > 0 || text.lines().all(|l| l.trim().is_empty()));
         a.finish(&mut |x| out.push(x));
         assert_eq!(
             a.zones(),

@@ -39,11 +39,16 @@ impl StderrParser {
 
     /// Feeds one line (without its newline).
     pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
-        self.push_prepared(line, None, out);
+        self.push_prepared(|| line, None, out);
     }
 
     /// Feeds one line with what a worker computed for it ahead.
-    pub fn push_prepared(&mut self, line: &str, pre: Pre, out: &mut impl FnMut(Event)) {
+    pub fn push_prepared<'l>(
+        &mut self,
+        line: impl FnOnce() -> &'l str,
+        pre: Pre,
+        out: &mut impl FnMut(Event),
+    ) {
         let events = &mut self.events;
         self.assembler
             .push_prematched(line, pre, &mut |a| events.push(a, out));
@@ -191,11 +196,17 @@ impl LogParser {
         }
     }
 
-    /// Feeds one physical line with what a [`Preparer`] computed for it.
-    pub fn push_prepared(&mut self, line: &str, pre: Pre, out: &mut impl FnMut(Event)) {
+    /// Feeds one physical line with what a [`Preparer`] computed for it;
+    /// `line` gives its text, read only when what was computed is not enough.
+    pub fn push_prepared<'l>(
+        &mut self,
+        line: impl FnOnce() -> &'l str,
+        pre: Pre,
+        out: &mut impl FnMut(Event),
+    ) {
         match (self, pre) {
             (LogParser::Stderr(p), pre) => p.push_prepared(line, pre, out),
-            (other, _) => other.push_line(line, out),
+            (other, _) => other.push_line(line(), out),
         }
     }
 
