@@ -17,30 +17,35 @@ use super::timestamp::Timestamp;
 pub type Short = compact_str::CompactString;
 
 /// One log entry with its secondary lines attached.
+///
+/// Built by a worker and read by the thread that folds entries in order, which
+/// reads the first fields for every statement: they come first, in this order
+/// (`repr(C)`), so they share three cache lines instead of spreading over six.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[repr(C)]
 pub struct LogEntry {
     pub ts: Option<Timestamp>,
-    pub pid: Option<u32>,
-    pub session_id: Option<Short>,
-    pub user: Option<Short>,
-    pub db: Option<Short>,
-    pub app: Option<Short>,
-    pub client: Option<Short>,
-    pub level: Option<Level>,
-    pub sqlstate: Option<Short>,
     pub query_id: Option<i64>,
-    /// The session's log line number (`%l`, csvlog/jsonlog `session_line_num`).
-    pub session_line: Option<u64>,
-    pub message: String,
-    pub detail: Option<String>,
-    pub hint: Option<String>,
-    pub context: Option<String>,
-    pub statement: Option<String>,
-    pub query: Option<String>,
+    pub pid: Option<u32>,
     /// 1-based number of the entry's first line in its file.
     pub line: u64,
     /// Physical lines that make up the entry (continuations and secondary lines included).
     pub lines: u64,
+    pub level: Option<Level>,
+    pub message: String,
+    pub detail: Option<String>,
+    pub user: Option<Short>,
+    pub db: Option<Short>,
+    pub app: Option<Short>,
+    /// The session's log line number (`%l`, csvlog/jsonlog `session_line_num`).
+    pub session_line: Option<u64>,
+    pub session_id: Option<Short>,
+    pub client: Option<Short>,
+    pub sqlstate: Option<Short>,
+    pub hint: Option<String>,
+    pub context: Option<String>,
+    pub statement: Option<String>,
+    pub query: Option<String>,
 }
 
 /// What the assembler hands on, in order.
