@@ -279,17 +279,19 @@ pub fn read_file(
     // Chunks are prepared by tasks, a few ahead, on whichever worker is free;
     // this thread folds them in order, and runs a waiting task itself rather than
     // wait idle (with one thread, it runs them all). Each file keeps two chunks
-    // in preparation, more while the whole run has fewer than three per worker
-    // in preparation (one big file uses every worker; many files at once keep
-    // memory proportional to the workers, not to their square).
-    let threads = rayon::current_num_threads();
-    let ahead = threads + 1;
+    // in preparation, up to three per worker while the whole run has fewer than
+    // that in preparation (one big file uses every worker; many files at once
+    // keep memory proportional to the workers, not to their square). Three per
+    // worker keeps the other workers busy while this thread prepares a chunk
+    // itself: with one more than the workers, the other worker of two sat idle
+    // a third of the time on the bench log.
+    let ahead = 3 * rayon::current_num_threads();
     rayon::scope(|scope| {
         let mut pending = Pending::new(&IN_PREPARATION);
         loop {
             while more
                 && (pending.len() < 2
-                    || (pending.len() < ahead && IN_PREPARATION.load(Relaxed) < 3 * threads))
+                    || (pending.len() < ahead && IN_PREPARATION.load(Relaxed) < ahead))
             {
                 match stream.next() {
                     Some(Ok(c)) => {

@@ -10,8 +10,12 @@
 use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-/// The chunk size a run uses unless told otherwise.
-pub const DEFAULT_CHUNK_BYTES: usize = 64 << 10;
+/// The chunk size a run uses unless told otherwise: small enough that a chunk
+/// and the entries prepared from it stay in a core's cache until they are
+/// folded, and a worker's task short, so the folding thread is not held up
+/// long when it prepares one itself. Twice the input readers' buffers, so
+/// reads bypass those buffers (see [`crate::input::decompress`]).
+pub const DEFAULT_CHUNK_BYTES: usize = 32 << 10;
 
 /// Reads a stream as chunks of whole lines.
 pub struct ChunkReader<R> {

@@ -47,10 +47,11 @@ impl Compression {
 /// The type every input is read through.
 pub type DynRead = Box<dyn BufRead + Send>;
 
-/// Buffer size of the readers: smaller than the chunks the log reader asks
-/// for (see [`crate::input::chunks`]), so those reads bypass the buffers and
-/// bytes go straight from the file or the decoder into a chunk.
-const BUF: usize = 32 * 1024;
+/// Buffer size of the readers: half the chunks the log reader asks for (see
+/// [`crate::input::chunks::DEFAULT_CHUNK_BYTES`]), so those reads (a chunk
+/// less the partial line carried over) bypass the buffers and bytes go
+/// straight from the file or the decoder into a chunk.
+const BUF: usize = crate::input::chunks::DEFAULT_CHUNK_BYTES / 2;
 
 /// Wraps `raw` in the decoder its first bytes call for.
 pub fn decoded<R: Read + Send + 'static>(raw: R) -> io::Result<(DynRead, Compression)> {
