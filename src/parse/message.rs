@@ -1,13 +1,14 @@
 //! What a log message says: durations, statements, and the category of everything
-//! else; bind parameters from `DETAIL:  parameters:`. Parsers are built with nom.
+//! else; bind parameters from `DETAIL:  parameters:`. Parameter lists are
+//! parsed with nom; the fixed words every statement line starts with
+//! (`duration:`, `statement:`, `execute <name>:`) are compared as bytes.
 
 use nom::{
     IResult, Parser,
     branch::alt,
     bytes::complete::{tag, take_while_m_n, take_while1},
-    character::complete::digit1,
-    combinator::{opt, rest},
-    sequence::{preceded, terminated},
+    combinator::opt,
+    sequence::preceded,
 };
 
 /// Which protocol step a duration measures.
@@ -61,57 +62,62 @@ fn session_time(s: &str) -> Option<u64> {
     Some(h * 3_600_000 + m * 60_000 + (sec * 1000.0).round() as u64)
 }
 
-/// Parses `12.345` milliseconds into whole microseconds, exactly.
-fn millis_as_us(i: &str) -> IResult<&str, u64> {
-    let (i, whole) = digit1(i)?;
-    if whole.len() > 12 {
-        // more than 30 years: not a duration PostgreSQL wrote
-        return Err(nom::Err::Error(nom::error::Error::new(
-            i,
-            nom::error::ErrorKind::TooLarge,
-        )));
+/// Parses `12.345` milliseconds into whole microseconds, exactly; returns
+/// what follows. A `.` with no digit after it is not part of the number.
+fn millis_as_us(i: &str) -> Option<(&str, u64)> {
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let whole = digits(i);
+    // more than 30 years: not a duration PostgreSQL wrote
+    if whole == 0 || whole > 12 {
+        return None;
     }
-    let (i, frac) = opt(preceded(tag("."), digit1)).parse(i)?;
-    let whole: u64 = whole.parse().unwrap_or(u64::MAX / 1000);
-    let frac = frac.unwrap_or("");
-    let mut us = 0u64;
-    for k in 0..3 {
-        us = us * 10 + frac.as_bytes().get(k).map_or(0, |d| u64::from(d - b'0'));
-    }
-    Ok((i, whole.saturating_mul(1000).saturating_add(us)))
+    let ms = i.as_bytes()[..whole]
+        .iter()
+        .fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
+    let (frac, rest) = match i[whole..].strip_prefix('.') {
+        Some(f) if digits(f) > 0 => f.split_at(digits(f)),
+        _ => ("", &i[whole..]),
+    };
+    let us = (0..3).fold(0u64, |us, k| {
+        us * 10 + frac.as_bytes().get(k).map_or(0, |d| u64::from(d - b'0'))
+    });
+    Some((rest, ms * 1000 + us))
 }
 
-/// `duration: 12.345 ms`
-fn duration(i: &str) -> IResult<&str, u64> {
-    terminated(preceded(tag("duration: "), millis_as_us), tag(" ms")).parse(i)
+/// `duration: 12.345 ms`: the microseconds and what follows.
+fn duration(i: &str) -> Option<(&str, u64)> {
+    let (rest, us) = millis_as_us(i.strip_prefix("duration: ")?)?;
+    Some((rest.strip_prefix(" ms")?, us))
 }
 
-/// `execute <name>: ` and friends: returns the step; the protocol name is dropped.
-fn step_with_name(i: &str) -> IResult<&str, Step> {
-    let (i, step) = alt((
-        tag("execute ").map(|_| Step::Execute),
-        tag("parse ").map(|_| Step::Parse),
-        tag("bind ").map(|_| Step::Bind),
-    ))
-    .parse(i)?;
+/// `execute <name>: ` and friends: returns the step and what follows; the
+/// protocol name is dropped.
+fn step_with_name(i: &str) -> Option<(&str, Step)> {
+    let (step, i) = if let Some(r) = i.strip_prefix("execute ") {
+        (Step::Execute, r)
+    } else if let Some(r) = i.strip_prefix("parse ") {
+        (Step::Parse, r)
+    } else {
+        (Step::Bind, i.strip_prefix("bind ")?)
+    };
     // the name ends at the first ": " (found by its colon: cheaper than a
     // substring searcher on every statement line)
     let b = i.as_bytes();
-    let Some(colon) = memchr::memchr_iter(b':', b).find(|&c| b.get(c + 1) == Some(&b' ')) else {
-        return Err(nom::Err::Error(nom::error::Error::new(
-            i,
-            nom::error::ErrorKind::TakeUntil,
-        )));
-    };
-    Ok((&i[colon + 2..], step))
+    let colon = memchr::memchr_iter(b':', b).find(|&c| b.get(c + 1) == Some(&b' '))?;
+    Some((&i[colon + 2..], step))
 }
 
-fn step_and_sql(i: &str) -> IResult<&str, (Step, &str)> {
-    alt((
-        preceded(alt((tag("statement: "), tag("query: "))), rest).map(|s| (Step::Statement, s)),
-        (step_with_name, rest),
-    ))
-    .parse(i)
+/// `statement: SQL`, `query: SQL`, `execute <name>: SQL`, `parse ...`,
+/// `bind ...`: the step and the SQL (the rest of the message). Fixed words,
+/// compared as bytes: this runs on every entry of a statement log.
+fn step_and_sql(i: &str) -> Option<(Step, &str)> {
+    if let Some(sql) = i
+        .strip_prefix("statement: ")
+        .or_else(|| i.strip_prefix("query: "))
+    {
+        return Some((Step::Statement, sql));
+    }
+    step_with_name(i).map(|(sql, step)| (step, sql))
 }
 
 /// The [`Message`] kinds a statement-heavy log is made of, with the SQL as an
@@ -173,12 +179,12 @@ impl Classified {
 
 /// Classifies a primary message.
 pub fn classify(msg: &str) -> Message<'_> {
-    if let Ok((after, us)) = duration(msg) {
+    if let Some((after, us)) = duration(msg) {
         if after.is_empty() {
             return Message::BareDuration { us };
         }
         if let Some(body) = after.strip_prefix("  ") {
-            if let Ok((_, (step, sql))) = step_and_sql(body) {
+            if let Some((step, sql)) = step_and_sql(body) {
                 return Message::Timed { us, step, sql };
             }
             if let Some(plan) = body.strip_prefix("plan:") {
@@ -187,7 +193,7 @@ pub fn classify(msg: &str) -> Message<'_> {
         }
         return Message::Other("other duration");
     }
-    if let Ok((_, (step, sql))) = step_and_sql(msg) {
+    if let Some((step, sql)) = step_and_sql(msg) {
         return match step {
             Step::Statement | Step::Execute => Message::Statement { step, sql },
             Step::Parse | Step::Bind => Message::Other("parse/bind without duration"),
@@ -313,6 +319,37 @@ pub fn parse_parameters(detail: &str) -> Option<Vec<Param>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_read_exactly_or_not_at_all() {
+        let bare = |m: &str| match classify(m) {
+            Message::BareDuration { us } => Some(us),
+            _ => None,
+        };
+        assert_eq!(bare("duration: 0.001 ms"), Some(1));
+        assert_eq!(bare("duration: 7 ms"), Some(7000));
+        // digits past the microsecond are dropped, not rounded
+        assert_eq!(bare("duration: 12.3459 ms"), Some(12_345));
+        assert_eq!(
+            bare("duration: 999999999999.999 ms"),
+            Some(999_999_999_999_999)
+        );
+        // a point with no digit after it, 13 digits, no unit, no number: not durations
+        assert_eq!(bare("duration: 12. ms"), None);
+        assert_eq!(bare("duration: 1000000000000 ms"), None);
+        assert_eq!(bare("duration: 12.5"), None);
+        assert_eq!(bare("duration: .5 ms"), None);
+        assert_eq!(bare("duration:  1 ms"), None);
+        // a step word without its name's colon is not a statement
+        assert_eq!(
+            classify("execute S_1 SELECT 1"),
+            Message::Other(category("execute S_1 SELECT 1"))
+        );
+        assert_eq!(
+            classify("duration: 1 ms  bind S_1:x"),
+            Message::Other("other duration")
+        );
+    }
 
     #[test]
     fn durations_and_steps() {
