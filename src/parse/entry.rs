@@ -48,6 +48,23 @@ pub struct LogEntry {
     pub query: Option<String>,
 }
 
+/// The process a line belongs to, as a map key: its pid, else a hash of its
+/// session id (csvlog and jsonlog always have one; a stderr prefix may print
+/// only `%c`), else 0. Entries, their secondary lines and a statement's
+/// duration are matched by it.
+pub fn process_key(pid: Option<u32>, session_id: Option<&str>) -> u64 {
+    match (pid, session_id) {
+        (Some(pid), _) => u64::from(pid),
+        (None, Some(s)) => {
+            use std::hash::Hasher;
+            let mut h = rustc_hash::FxHasher::default();
+            h.write(s.as_bytes());
+            h.finish()
+        }
+        (None, None) => 0,
+    }
+}
+
 /// What the assembler hands on, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assembled {
@@ -162,7 +179,7 @@ pub fn prematch(prefix: &LinePrefix, line: &str, zone: &mut Option<String>) -> O
     let Some(p) = prefix.match_line(line) else {
         return Some(Prematched::Unmatched);
     };
-    let key = StderrAssembler::key(&p);
+    let key = process_key(p.fields.pid, p.fields.session_id);
     if p.level.is_secondary() {
         return Some(Prematched::Secondary {
             key,
@@ -234,14 +251,6 @@ impl StderrAssembler {
     /// Time zone labels seen in timestamps, in order of first appearance.
     pub fn zones(&self) -> &[String] {
         &self.zones
-    }
-
-    fn key(p: &PrefixedLine<'_>) -> u64 {
-        match (p.fields.pid, p.fields.session_id) {
-            (Some(pid), _) => u64::from(pid),
-            (None, Some(s)) => crate::normalize::fingerprint(s),
-            (None, None) => 0,
-        }
     }
 
     /// Feeds one physical line (without its newline).
@@ -462,6 +471,34 @@ mod tests {
         assert_eq!(first.detail.as_deref(), Some("parameters: $1 = 'x, y\nz'"));
         assert_eq!(first.lines, 4);
         assert_eq!(first.pid, Some(1));
+    }
+
+    #[test]
+    fn without_a_pid_lines_are_matched_by_session_id() {
+        // a prefix with the session id and no pid: two sessions interleaved,
+        // each DETAIL goes to the entry of its own session
+        let log = "2024-05-01 10:00:00.001 UTC 6630a1b2.1f4 LOG:  duration: 1.000 ms  execute S_1: SELECT $1\n\
+                   2024-05-01 10:00:00.002 UTC 6630a1b3.1f5 LOG:  duration: 2.000 ms  execute S_2: SELECT $1\n\
+                   2024-05-01 10:00:00.003 UTC 6630a1b2.1f4 DETAIL:  parameters: $1 = 'a'\n\
+                   2024-05-01 10:00:00.004 UTC 6630a1b3.1f5 DETAIL:  parameters: $1 = 'b'\n";
+        let out = assemble("%m %c ", log);
+        let e = entries(&out);
+        assert_eq!(e.len(), 2);
+        for (line, session, detail) in [
+            (1, "6630a1b2.1f4", "parameters: $1 = 'a'"),
+            (2, "6630a1b3.1f5", "parameters: $1 = 'b'"),
+        ] {
+            let x = e.iter().find(|x| x.line == line).unwrap();
+            assert_eq!(x.session_id.as_deref(), Some(session));
+            assert_eq!(x.pid, None);
+            assert_eq!(x.detail.as_deref(), Some(detail));
+            assert_eq!(x.lines, 2);
+        }
+        assert_ne!(
+            process_key(None, Some("6630a1b2.1f4")),
+            process_key(None, Some("6630a1b3.1f5"))
+        );
+        assert_eq!(process_key(Some(500), Some("6630a1b2.1f4")), 500);
     }
 
     /// Assembles `text` with every line parsed ahead by [`prematch`], in

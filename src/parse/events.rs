@@ -159,11 +159,7 @@ pub struct EventBuilder {
 }
 
 fn pid_key(e: &LogEntry) -> u64 {
-    match (e.pid, &e.session_id) {
-        (Some(p), _) => u64::from(p),
-        (None, Some(s)) => crate::normalize::fingerprint(s),
-        _ => 0,
-    }
+    super::entry::process_key(e.pid, e.session_id.as_deref())
 }
 
 impl EventBuilder {
