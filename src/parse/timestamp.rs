@@ -173,9 +173,18 @@ pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
     let label_byte = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'_');
     // a space, then 1 to 32 characters of a zone label: usually the label of
     // the line before, checked in place without scanning
+    // the label is compared as one masked word where eight bytes follow the
+    // space (nearly always: the line goes on), else byte by byte
+    let same = |k: [u8; 8], len: usize| match b.get(1..).and_then(<[u8]>::first_chunk::<8>) {
+        Some(w) => {
+            let mask = u64::MAX >> (8 * (8 - len));
+            (u64::from_le_bytes(*w) ^ u64::from_le_bytes(k)) & mask == 0
+        }
+        None => b.get(1..1 + len) == Some(&k[..len]),
+    };
     if let Some((k, len, off)) = LAST_ZONE.get()
         && b.first() == Some(&b' ')
-        && b.get(1..1 + len) == Some(&k[..len])
+        && same(k, len)
         && !b.get(1 + len).is_some_and(label_byte)
     {
         let zone = &rest[1..1 + len];
@@ -351,6 +360,57 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+
+    #[test]
+    fn the_kept_zone_is_compared_the_same_with_text_after_it() {
+        // labels followed by the rest of a line take the word-wide comparison;
+        // the same labels at the end of the input, the byte-wise one
+        let labels = [
+            "UTC",
+            "CEST",
+            "CEST",
+            "CES",
+            "UTC",
+            "+03",
+            "+0300",
+            "Not_A_Zone_Label",
+            "Not_A_Zone",
+            "+01",
+            "UTCX",
+            "UT",
+            "UTC",
+            "ABCDEFGH",
+            "ABCDEFGH",
+            "ABCDEFGHI",
+            "ABCDEFG",
+        ];
+        let run = |tail: &'static str| {
+            std::thread::spawn(move || {
+                labels
+                    .iter()
+                    .map(|l| {
+                        let line = format!("2024-05-01 12:00:00 {l}{tail}");
+                        datetime_zone(&line)
+                            .map(|(rest, (t, z))| (t.0, z.to_string(), rest.len()))
+                            .ok()
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .join()
+            .unwrap()
+        };
+        let at_end = run("");
+        const TAIL: &str = " [42]: LOG:  statement: SELECT 1";
+        let in_line = run(TAIL);
+        assert_eq!(at_end.len(), in_line.len());
+        for ((l, a), b) in labels.iter().zip(&at_end).zip(&in_line) {
+            let a = a.clone().map(|(t, z, r)| (t, z, r + TAIL.len()));
+            assert_eq!(&a, b, "label {l}");
+        }
+        // the kept label is not taken for a longer one it starts
+        let utcx = in_line[10].as_ref().unwrap();
+        assert_eq!(utcx.1, "UTCX");
     }
 
     #[test]
