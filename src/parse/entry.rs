@@ -20,7 +20,7 @@ pub type Short = compact_str::CompactString;
 ///
 /// Built by a worker and read by the thread that folds entries in order, which
 /// reads the first fields for every statement: they come first, in this order
-/// (`repr(C)`), so they share three cache lines instead of spreading over six.
+/// (`repr(C)`), so they share three cache lines instead of spreading over five.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[repr(C)]
 pub struct LogEntry {
