@@ -222,9 +222,7 @@ impl ChunkStream {
             thread: Some(thread),
         }
     }
-}
 
-impl ChunkStream {
     /// Where the buffers of consumed chunks go back to (see [`Recycler`]).
     pub fn recycler(&self) -> Recycler {
         self.spares.clone()

@@ -172,9 +172,9 @@ pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
     let b = rest.as_bytes();
     let label_byte = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'_');
     // a space, then 1 to 32 characters of a zone label: usually the label of
-    // the line before, checked in place without scanning
-    // the label is compared as one masked word where eight bytes follow the
-    // space (nearly always: the line goes on), else byte by byte
+    // the line before, checked in place without scanning, as one masked word
+    // where eight bytes follow the space (nearly always: the line goes on),
+    // else byte by byte
     let same = |k: [u8; 8], len: usize| match b.get(1..).and_then(<[u8]>::first_chunk::<8>) {
         Some(w) => {
             let mask = u64::MAX >> (8 * (8 - len));
