@@ -6,7 +6,7 @@
 //! moves on; the results are mergeable counts.
 
 use super::Merge;
-use crate::parse::entry::LogEntry;
+use crate::parse::entry::{LogEntry, Short};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -191,23 +191,57 @@ struct Open {
     /// Other statements the session ran while the burst was open.
     others: u64,
     line: u64,
-    user: Option<String>,
-    db: Option<String>,
-    app: Option<String>,
+    user: Option<Short>,
+    db: Option<Short>,
+    app: Option<Short>,
 }
 
-/// A normalized query as the tracker holds it: the text shared by every place
-/// that names it, with a hash of it computed once per execution, so that the
-/// per-execution comparisons read eight bytes, not the whole text.
+/// A normalized query as the tracker holds it. Within a session, every place
+/// that names one text (a run, a run's predecessors, the recent statements)
+/// shares one allocation of it: [`Session::query`] looks the text up once per
+/// execution, and every other comparison is of pointers, not of texts.
 #[derive(Debug, Clone)]
 struct Query {
     hash: u64,
     text: Arc<str>,
+    word: Word,
+}
+
+/// What a statement's first word says about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Word {
+    /// Opens an explicit transaction (`begin`, `start`).
+    Begin,
+    /// Ends one (`commit`, `rollback`, `end`, `abort`, `prepare transaction`).
+    End,
+    /// Other transaction control and session settings, which repeat by nature
+    /// and are never a burst.
+    Control,
+    Other,
+}
+
+impl Word {
+    fn of(key: &str) -> Word {
+        let first = key.split([' ', ';', '(']).next().unwrap_or("");
+        match first {
+            "begin" | "start" => Word::Begin,
+            "commit" | "rollback" | "end" | "abort" => Word::End,
+            "prepare" if key.starts_with("prepare transaction") => Word::End,
+            "savepoint" | "release" | "set" | "show" | "reset" | "discard" | "deallocate"
+            | "prepare" | "listen" => Word::Control,
+            _ => Word::Other,
+        }
+    }
 }
 
 impl Query {
     fn is(&self, hash: u64, text: &str) -> bool {
         self.hash == hash && &*self.text == text
+    }
+
+    /// The same text (both from one session: see [`Session::query`]).
+    fn same(&self, o: &Query) -> bool {
+        Arc::ptr_eq(&self.text, &o.text)
     }
 }
 
@@ -228,6 +262,33 @@ struct Prev {
     max_segment: u64,
 }
 
+/// A session, as the tracker keys it: its pid, else its session id (a pid in
+/// decimal never reads as a session id, `hex.hex`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum SessionKey {
+    Pid(u32),
+    Id(Short),
+}
+
+impl SessionKey {
+    fn of(e: &LogEntry) -> Option<SessionKey> {
+        match (e.pid, &e.session_id) {
+            (Some(p), _) => Some(SessionKey::Pid(p)),
+            (None, Some(s)) if !s.is_empty() => Some(SessionKey::Id(s.clone())),
+            _ => None,
+        }
+    }
+
+    /// The order sessions are closed in when several end at once: by this
+    /// text (the pid in decimal), so that the result does not depend on a map's order.
+    fn name(&self) -> Short {
+        match self {
+            SessionKey::Pid(p) => compact_str::format_compact!("{p}"),
+            SessionKey::Id(s) => s.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Session {
     /// The last few distinct statements, most recent first.
@@ -242,11 +303,32 @@ struct Session {
     last_line: Option<u64>,
 }
 
+impl Session {
+    /// The session's query of text `key` (hash `hash`): the one it already
+    /// holds when it names that text anywhere, else a new one.
+    fn query(&self, hash: u64, key: &str) -> Query {
+        let held = self
+            .open
+            .iter()
+            .flat_map(|(k, o)| std::iter::once(k).chain(o.prev.iter().map(|p| &p.key)))
+            .chain(&self.recent)
+            .find(|k| k.is(hash, key));
+        match held {
+            Some(k) => k.clone(),
+            None => Query {
+                hash,
+                text: Arc::from(key),
+                word: Word::of(key),
+            },
+        }
+    }
+}
+
 /// Streams one file's executions, session by session.
 #[derive(Debug, Default)]
 pub struct SessionTracker {
     opts: BurstOptions,
-    sessions: rustc_hash::FxHashMap<String, Session>,
+    sessions: rustc_hash::FxHashMap<SessionKey, Session>,
     /// Executions observed, for the periodic sweep of idle sessions.
     seen: u64,
 }
@@ -278,27 +360,6 @@ pub fn variant_hash(sql: &str, params: Option<&str>) -> u64 {
     h.finish()
 }
 
-/// The session an entry belongs to: its pid in decimal, else its session id.
-/// Written into `buf` (no allocation on the path every execution takes).
-fn session_key<'a>(e: &'a LogEntry, buf: &'a mut [u8; 10]) -> Option<&'a str> {
-    match (e.pid, &e.session_id) {
-        (Some(mut p), _) => {
-            let mut at = buf.len();
-            loop {
-                at -= 1;
-                buf[at] = b'0' + (p % 10) as u8;
-                p /= 10;
-                if p == 0 {
-                    break;
-                }
-            }
-            std::str::from_utf8(&buf[at..]).ok()
-        }
-        (None, Some(s)) if !s.is_empty() => Some(s),
-        _ => None,
-    }
-}
-
 impl SessionTracker {
     pub fn new(opts: BurstOptions) -> Self {
         SessionTracker {
@@ -319,8 +380,7 @@ impl SessionTracker {
         variant: u64,
         us: u64,
     ) {
-        let mut buf = [0u8; 10];
-        let (Some(sk), Some(ts)) = (session_key(e, &mut buf), e.ts) else {
+        let (Some(sk), Some(ts)) = (SessionKey::of(e), e.ts) else {
             out.untracked += 1;
             return;
         };
@@ -332,61 +392,38 @@ impl SessionTracker {
         if self.seen.is_multiple_of(SWEEP_EVERY) {
             self.sweep(out, file, end);
         }
-        if !self.sessions.contains_key(sk) {
-            self.sessions.insert(sk.to_string(), Session::default());
-        }
-        let Some(s) = self.sessions.get_mut(sk) else {
-            return;
-        };
+        let s = self.sessions.entry(sk).or_default();
         s.last_seen = s.last_seen.max(end);
-        let hash = hash_of(key);
+        let q = s.query(hash_of(key), key);
         // runs whose query has not come back in time are over
         if s.open
             .iter()
-            .any(|(k, o)| !k.is(hash, key) && end - o.last > opts.window_ms)
+            .any(|(k, o)| !k.same(&q) && end - o.last > opts.window_ms)
         {
             let (mut ended, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut s.open)
                 .into_iter()
-                .partition(|(k, o)| !k.is(hash, key) && end - o.last > opts.window_ms);
+                .partition(|(k, o)| !k.same(&q) && end - o.last > opts.window_ms);
             s.open = kept;
             ended.sort_by(|a, b| a.0.text.cmp(&b.0.text));
             for (k, o) in ended {
                 close(out, opts, file, &k.text, o);
             }
         }
-        for (k, o) in s.open.iter_mut() {
-            if k.is(hash, key) {
+        let mut at = None;
+        for (i, (k, o)) in s.open.iter_mut().enumerate() {
+            if k.same(&q) {
+                at = Some(i);
                 continue;
             }
-            if let Some(p) = o.prev.iter_mut().find(|p| p.key.is(hash, key)) {
+            if let Some(p) = o.prev.iter_mut().find(|p| p.key.same(&q)) {
                 p.recurred += 1;
                 p.since = 0;
             }
             o.others += 1;
         }
-        // transaction control and session settings repeat by nature
-        let first_word = key.split([' ', ';', '(']).next().unwrap_or("");
-        let control = matches!(
-            first_word,
-            "begin"
-                | "start"
-                | "commit"
-                | "end"
-                | "rollback"
-                | "abort"
-                | "savepoint"
-                | "release"
-                | "set"
-                | "show"
-                | "reset"
-                | "discard"
-                | "deallocate"
-                | "prepare"
-                | "listen"
-        );
-        let at = s.open.iter().position(|(k, _)| k.is(hash, key));
         match at.map(|i| &mut s.open[i].1) {
-            _ if control => {}
+            // transaction control and session settings repeat by nature
+            _ if q.word != Word::Other => {}
             Some(o) if end - o.last <= opts.window_ms => {
                 o.count += 1;
                 o.total_us += us;
@@ -398,19 +435,23 @@ impl SessionTracker {
                 }
             }
             _ => {
-                let query = match at {
-                    Some(i) => {
-                        let (q, o) = s.open.remove(i);
-                        close(out, opts, file, key, o);
-                        q
-                    }
-                    None => Query {
-                        hash,
-                        text: Arc::from(key),
-                    },
-                };
+                if let Some(i) = at {
+                    let (_, o) = s.open.remove(i);
+                    close(out, opts, file, key, o);
+                }
+                let prev = s
+                    .recent
+                    .iter()
+                    .filter(|p| !p.same(&q))
+                    .map(|p| Prev {
+                        key: p.clone(),
+                        recurred: 0,
+                        since: 1,
+                        max_segment: 1,
+                    })
+                    .collect();
                 s.open.push((
-                    query,
+                    q.clone(),
                     Open {
                         start: end,
                         last: end,
@@ -418,30 +459,17 @@ impl SessionTracker {
                         total_us: us,
                         first_variant: variant,
                         varied: false,
-                        prev: s
-                            .recent
-                            .iter()
-                            .filter(|p| !p.is(hash, key))
-                            .map(|p| Prev {
-                                key: p.clone(),
-                                recurred: 0,
-                                since: 1,
-                                max_segment: 1,
-                            })
-                            .collect(),
+                        prev,
                         others: 0,
                         line: e.line,
-                        user: e.user.as_deref().map(str::to_string),
-                        db: e.db.as_deref().map(str::to_string),
-                        app: e.app.as_deref().map(str::to_string),
+                        user: e.user.clone(),
+                        db: e.db.clone(),
+                        app: e.app.clone(),
                     },
                 ));
             }
         }
         // explicit transactions
-        let begins = matches!(first_word, "begin" | "start");
-        let ends = matches!(first_word, "commit" | "rollback" | "end" | "abort")
-            || key.starts_with("prepare transaction");
         // with %l, a pause is measured only between nearby lines of the session
         // (an execute follows its parse, bind and DETAIL lines): lines missing in
         // between (a trimmed or grepped log) could hold statements, and the
@@ -470,25 +498,18 @@ impl SessionTracker {
                 t.max_gap_at = Some((file.to_string(), e.line));
             }
         }
-        if begins {
-            out.tx.transactions += 1;
-            s.tx_last_end = Some(end);
-        } else if ends {
-            s.tx_last_end = None;
-        } else if s.tx_last_end.is_some() {
-            s.tx_last_end = Some(end);
+        match q.word {
+            Word::Begin => {
+                out.tx.transactions += 1;
+                s.tx_last_end = Some(end);
+            }
+            Word::End => s.tx_last_end = None,
+            _ if s.tx_last_end.is_some() => s.tx_last_end = Some(end),
+            _ => {}
         }
-        if !s.recent.first().is_some_and(|k| k.is(hash, key)) {
-            // the text is shared with the run just opened, when there is one
-            let query = match s.open.iter().find(|(k, _)| k.is(hash, key)) {
-                Some((k, _)) => k.clone(),
-                None => Query {
-                    hash,
-                    text: Arc::from(key),
-                },
-            };
-            s.recent.retain(|k| !k.is(hash, key));
-            s.recent.insert(0, query);
+        if !s.recent.first().is_some_and(|k| k.same(&q)) {
+            s.recent.retain(|k| !k.same(&q));
+            s.recent.insert(0, q);
             s.recent.truncate(RECENT);
         }
         s.last_line = e.session_line;
@@ -496,7 +517,7 @@ impl SessionTracker {
 
     /// A session ended (disconnection, or a new process reusing its pid).
     pub fn end_session(&mut self, out: &mut Bursts, file: &str, pid: u32) {
-        if let Some(s) = self.sessions.remove(&pid.to_string()) {
+        if let Some(s) = self.sessions.remove(&SessionKey::Pid(pid)) {
             self.close_all(out, file, s);
         }
     }
@@ -514,15 +535,14 @@ impl SessionTracker {
     /// sessions active at once, not by all sessions of the log.
     fn sweep(&mut self, out: &mut Bursts, file: &str, now: i64) {
         let idle = self.opts.window_ms * 10;
-        let gone: Vec<String> = self
+        let mut gone: Vec<(Short, SessionKey)> = self
             .sessions
             .iter()
             .filter(|(_, s)| s.tx_last_end.is_none() && now - s.last_seen > idle)
-            .map(|(k, _)| k.clone())
+            .map(|(k, _)| (k.name(), k.clone()))
             .collect();
-        let mut gone = gone;
-        gone.sort();
-        for k in gone {
+        gone.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, k) in gone {
             if let Some(s) = self.sessions.remove(&k) {
                 self.close_all(out, file, s);
             }
@@ -531,7 +551,8 @@ impl SessionTracker {
 
     /// End of the file: every burst in progress is closed.
     pub fn finish(mut self, out: &mut Bursts, file: &str) {
-        let mut sessions: Vec<(String, Session)> = self.sessions.drain().collect();
+        let mut sessions: Vec<(Short, Session)> =
+            self.sessions.drain().map(|(k, s)| (k.name(), s)).collect();
         sessions.sort_by(|a, b| a.0.cmp(&b.0));
         for (_, s) in sessions {
             self.close_all(out, file, s);
@@ -579,7 +600,7 @@ fn close(out: &mut Bursts, opts: BurstOptions, file: &str, key: &str, o: Open) {
         (&mut b.apps, &o.app),
     ] {
         if let Some(v) = v {
-            *m.entry(v.clone()).or_default() += o.count;
+            *m.entry(v.to_string()).or_default() += o.count;
         }
     }
     let ex = BurstExample {
@@ -664,6 +685,56 @@ mod tests {
         assert_eq!(b.parents["select * from orders where customer_id = $1"], 3);
         assert_eq!(b.example.as_ref().unwrap().executions, 12);
         assert_eq!(out.tracked, 3 * 14);
+    }
+
+    #[test]
+    fn a_parent_recurring_after_leaving_the_recent_statements_is_still_recognized() {
+        let mut t = SessionTracker::new(BurstOptions::default());
+        let mut out = Bursts::default();
+        let parent = "select * from orders where customer_id = $1";
+        let child = "select * from items where order_id = $1";
+        feed(&mut t, &mut out, 7, 0, parent, 0);
+        // slow enough that the parent's own run is over when it comes back,
+        // fast enough to be a burst
+        for i in 1..=12 {
+            feed(&mut t, &mut out, 7, i * 100, child, i as u64);
+        }
+        // four other statements push the parent out of the session's recent
+        // ones: only the child's run still remembers it
+        for (i, other) in ["select 1", "select 2", "select 3", "select 4"]
+            .into_iter()
+            .enumerate()
+        {
+            feed(&mut t, &mut out, 7, 1201 + i as i64, other, 0);
+        }
+        feed(&mut t, &mut out, 7, 1205, parent, 1);
+        for i in 0..12 {
+            feed(&mut t, &mut out, 7, 1210 + i * 20, child, 100 + i as u64);
+        }
+        t.finish(&mut out, "f");
+        let b = &out.by_query[child];
+        assert_eq!((b.bursts, b.executions, b.max_per_burst), (2, 24, 12));
+        assert_eq!(b.parents[parent], 2);
+    }
+
+    #[test]
+    fn sessions_without_a_pid_are_told_apart_by_their_session_id() {
+        let mut t = SessionTracker::new(BurstOptions::default());
+        let mut out = Bursts::default();
+        let child = "select * from items where order_id = $1";
+        for i in 0..12 {
+            // two sessions run the same query, interleaved: two bursts of 12
+            for sid in ["6500a1b2.1f", "6500a1b2.20"] {
+                let mut e = entry(0, i * 3, i as u64);
+                e.pid = None;
+                e.session_id = Some(sid.into());
+                t.observe(&mut out, "f", &e, child, i as u64, 1000);
+            }
+        }
+        t.finish(&mut out, "f");
+        assert_eq!(out.tracked, 24);
+        let b = &out.by_query[child];
+        assert_eq!((b.bursts, b.executions, b.max_per_burst), (2, 24, 12));
     }
 
     #[test]
