@@ -14,6 +14,7 @@ pub mod partial;
 pub mod query;
 
 use crate::normalize::{Normalized, normalize};
+use crate::parse::entry::Ahead;
 use crate::parse::events::{Event, QueryEvent};
 use crate::parse::message::Step;
 use crate::parse::timestamp::Timestamp;
@@ -155,10 +156,9 @@ pub struct FileAggregator {
     agg: Aggregate,
     file: FileCoverage,
     opts: AggregateOptions,
-    /// Normalization results of recent statement texts (bounded).
+    /// Normalization results of recent statement texts (bounded), for the
+    /// statements whose normalization was not computed ahead.
     cache: NormalizedCache,
-    /// Normalizations computed ahead by the workers for the last two chunks.
-    seeds: [NormalizedMemo; 2],
     /// Sessions authorized and not yet ended: pid -> start (ms).
     open_sessions: HashMap<u32, i64>,
     /// The lock item each waiting process is counted under, and when its wait
@@ -222,7 +222,6 @@ impl FileAggregator {
             file: FileCoverage::new(path),
             opts,
             cache: NormalizedCache::default(),
-            seeds: Default::default(),
             open_sessions: HashMap::new(),
             tracker: bursts::SessionTracker::new(opts.bursts),
             waiting: HashMap::new(),
@@ -234,19 +233,14 @@ impl FileAggregator {
         &mut self.file
     }
 
-    /// Normalizations the workers computed ahead for the next chunk's
-    /// statement texts (normalizing is a pure function of the text, so where it is
-    /// computed does not change the result).
-    pub fn seed_normalized(&mut self, memo: NormalizedMemo) {
-        self.seeds.swap(0, 1);
-        self.seeds[1] = memo;
-    }
-
-    fn normalized(&mut self, sql: &str) -> std::sync::Arc<Normalized> {
-        if let Some(n) = self.seeds[1].get(sql).or_else(|| self.seeds[0].get(sql)) {
-            return n.clone();
+    /// `sql`'s normalization: the one a worker computed ahead of exactly this
+    /// text, when there is one (normalizing is a pure function of the text, so
+    /// where it is computed does not change the result), else from the cache.
+    fn normalized(&mut self, sql: &str, ahead: Option<Ahead>) -> std::sync::Arc<Normalized> {
+        match ahead.map(|a| a.0.downcast::<Normalized>()) {
+            Some(Ok(n)) => n,
+            _ => self.cache.normalized(sql),
         }
-        self.cache.normalized(sql)
     }
 
     /// Counts a server event of kind `kind` (see `TIMELINE_KINDS`) at `ts`; its
@@ -274,7 +268,7 @@ impl FileAggregator {
     /// A statement as evidence: its normalized key, and its text with values
     /// hidden unless they are shown.
     fn statement_ref(&mut self, sql: &str) -> StatementRef {
-        let n = self.normalized(sql);
+        let n = self.normalized(sql, None);
         StatementRef {
             display: if self.opts.show_values {
                 sql.trim().to_string()
@@ -320,10 +314,11 @@ impl FileAggregator {
                 us,
                 sql,
                 lines,
+                ahead,
             } => {
                 self.agg.summary.entries += 1;
                 self.file.lines_parsed += lines;
-                let n = self.normalized(&sql);
+                let n = self.normalized(&sql, ahead);
                 let q = match self.agg.queries.get_mut(&n.key) {
                     Some(q) => q,
                     None => self.agg.queries.entry(n.key.clone()).or_default(),
@@ -607,7 +602,7 @@ impl FileAggregator {
             }
             Event::Plan { plan, ts, lines } => {
                 self.parsed(lines);
-                let n = self.normalized(&plan.query);
+                let n = self.normalized(&plan.query, None);
                 let sample = activity::PlanSample {
                     us: plan.us,
                     ts,
@@ -638,12 +633,12 @@ impl FileAggregator {
         }
     }
 
-    fn add_query(&mut self, q: QueryEvent) {
+    fn add_query(&mut self, mut q: QueryEvent) {
         let s = &mut self.agg.summary;
         s.entries += 1 + u64::from(q.paired);
         self.file.lines_parsed += q.entry.lines;
         self.seen_at(q.entry.ts);
-        let n = self.normalized(&q.sql);
+        let n = self.normalized(&q.sql, q.ahead.take());
         let e = &q.entry;
         let who = [e.user.as_deref(), e.db.as_deref(), e.app.as_deref()];
         let show = self.opts.show_values;

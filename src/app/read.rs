@@ -11,9 +11,7 @@
 //! same for any number of threads and any chunk size. While one chunk is
 //! folded, the next few are prepared.
 
-use crate::aggregate::{
-    Aggregate, AggregateOptions, FileAggregator, NormalizedCache, NormalizedMemo,
-};
+use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator, NormalizedCache};
 use crate::input::InputFile;
 use crate::input::chunks::{ChunkStream, Lines, Recycler};
 use crate::input::sniff::{LogFormat, sniff};
@@ -58,10 +56,9 @@ pub fn read_file_guarded(
 /// A chunk's lines with what the workers computed for each.
 struct Prepared {
     lines: Lines,
-    /// One per line, or empty when nothing is computed ahead.
+    /// One per line, or empty when nothing is computed ahead. A single-line
+    /// statement's carries its text normalized.
     pre: Vec<Pre>,
-    /// The statement texts of single-line entries, normalized.
-    memo: NormalizedMemo,
 }
 
 thread_local! {
@@ -71,18 +68,18 @@ thread_local! {
 }
 
 fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
-    let mut memo = NormalizedMemo::with_capacity_and_hasher(lines.len() / 2, Default::default());
     let pre = match preparer {
         Some(p) => NORMALIZED.with_borrow_mut(|cache| {
             let mut p = p.batch();
             lines
                 .iter()
                 .map(|(l, _)| {
-                    let pre = p.prepare(l);
-                    if let Some(sql) = pre.as_ref().and_then(entry::Prematched::statement)
-                        && !memo.contains_key(sql)
+                    let mut pre = p.prepare(l);
+                    if let Some(pre) = pre.as_mut()
+                        && let Some(sql) = pre.statement()
                     {
-                        memo.insert(sql.to_string(), cache.normalized(sql));
+                        let n = cache.normalized(sql);
+                        pre.set_ahead(entry::Ahead(n));
                     }
                     pre
                 })
@@ -90,7 +87,7 @@ fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
         }),
         None => Vec::new(),
     };
-    Prepared { lines, pre, memo }
+    Prepared { lines, pre }
 }
 
 /// The ordered fold: every line of a chunk through the parser into the
@@ -102,8 +99,7 @@ fn fold(
     chunk: Prepared,
     recycler: &Recycler,
 ) {
-    let Prepared { lines, pre, memo } = chunk;
-    agg.seed_normalized(memo);
+    let Prepared { lines, pre } = chunk;
     let mut pre = pre.into_iter();
     for i in 0..lines.len() {
         *line_no += 1;

@@ -65,12 +65,44 @@ pub fn process_key(pid: Option<u32>, session_id: Option<&str>) -> u64 {
     }
 }
 
+/// What a later stage computed ahead, on a worker, from a line's SQL text
+/// ([`Prematched::statement`]), carried untouched to the statement whose text
+/// is exactly that one. Opaque here: the parse layer knows nothing of the
+/// layers after it. It is a function of the text, not part of the value, so
+/// any two compare equal.
+#[derive(Clone)]
+pub struct Ahead(pub std::sync::Arc<dyn std::any::Any + Send + Sync>);
+
+impl std::fmt::Debug for Ahead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ahead(..)")
+    }
+}
+
+impl PartialEq for Ahead {
+    fn eq(&self, _: &Ahead) -> bool {
+        true
+    }
+}
+
+impl Eq for Ahead {}
+
+/// What a worker knew of an entry's message ahead: its classification, and
+/// what was computed from its SQL text. Both hold only while the message is
+/// the one line they were computed from: an entry continued on later lines
+/// drops them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    pub class: Classified,
+    pub ahead: Option<Ahead>,
+}
+
 /// What the assembler hands on, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Assembled {
-    /// A complete entry, with its message classified when that was done ahead
-    /// (and the message not continued since).
-    Entry(Box<LogEntry>, Option<Classified>),
+    /// A complete entry, with what was known of its message ahead (when the
+    /// message was not continued since).
+    Entry(Box<LogEntry>, Option<Known>),
     /// A line that is neither a prefixed line nor a continuation.
     Unrecognized { line: u64, text: String },
     /// A secondary or continuation line with no entry to attach to.
@@ -148,8 +180,16 @@ impl Prematched {
     /// the same text.
     pub fn statement(&self) -> Option<&str> {
         match self {
-            Prematched::Entry(o) => o.class?.sql(&o.entry.message),
+            Prematched::Entry(o) => o.known.as_ref()?.class.sql(&o.entry.message),
             _ => None,
+        }
+    }
+
+    /// Hands `ahead`, computed from [`statement`](Self::statement)'s text, on
+    /// with the entry (nothing for a line that is not a statement).
+    pub fn set_ahead(&mut self, ahead: Ahead) {
+        if let Prematched::Entry(Opening { known: Some(k), .. }) = self {
+            k.ahead = Some(ahead);
         }
     }
 }
@@ -164,7 +204,7 @@ pub struct Opening {
     /// same batch (first appearances keep their order).
     zone: Option<String>,
     /// The message classified, when it is a statement or duration.
-    class: Option<Classified>,
+    known: Option<Known>,
 }
 
 /// The per-line parse [`StderrAssembler::push_prematched`] takes, computed
@@ -195,7 +235,7 @@ pub fn prematch(prefix: &LinePrefix, line: &str, zone: &mut Option<String>) -> O
         _ => None,
     };
     Some(Prematched::Entry(Opening {
-        class: Classified::of(p.message),
+        known: Classified::of(p.message).map(|class| Known { class, ahead: None }),
         entry: Box::new(LogEntry::opened_by(&p, 0)),
         key,
         zone: new_zone,
@@ -229,7 +269,7 @@ impl LogEntry {
 /// An entry waiting for the next one of its process.
 struct Open {
     entry: Box<LogEntry>,
-    class: Option<Classified>,
+    known: Option<Known>,
 }
 
 impl StderrAssembler {
@@ -322,7 +362,7 @@ impl StderrAssembler {
                     e.message.push('\n');
                     e.message.push_str(cont);
                     // a longer message is classified again
-                    o.class = None;
+                    o.known = None;
                 }
                 None => {}
             }
@@ -374,7 +414,7 @@ impl StderrAssembler {
             mut entry,
             key,
             zone,
-            class,
+            known,
         } = o;
         if let Some(tz) = zone
             && !self.zones.contains(&tz)
@@ -382,8 +422,8 @@ impl StderrAssembler {
             self.zones.push(tz);
         }
         entry.line = self.line_no;
-        if let Some(prev) = self.open.insert(key, Open { entry, class }) {
-            out(Assembled::Entry(prev.entry, prev.class));
+        if let Some(prev) = self.open.insert(key, Open { entry, known }) {
+            out(Assembled::Entry(prev.entry, prev.known));
         }
         self.last = Some((key, Field::Message));
     }
@@ -409,7 +449,7 @@ impl StderrAssembler {
         let target = match slot(e, field) {
             Some(Some(s)) => s,
             _ => {
-                o.class = None;
+                o.known = None;
                 &mut e.message
             }
         };
@@ -423,7 +463,7 @@ impl StderrAssembler {
         let mut rest: Vec<Open> = self.open.drain().map(|(_, o)| o).collect();
         rest.sort_by_key(|o| o.entry.line);
         for o in rest {
-            out(Assembled::Entry(o.entry, o.class));
+            out(Assembled::Entry(o.entry, o.known));
         }
         self.last = None;
     }
@@ -579,10 +619,10 @@ mod tests {
                     match (a, h) {
                         // classified ahead or not, the entry is the same; a
                         // classification made ahead is the message's own
-                        (Assembled::Entry(a, class), Assembled::Entry(h, _)) => {
+                        (Assembled::Entry(a, known), Assembled::Entry(h, _)) => {
                             assert_eq!(a, h, "{prefix} batch {batch}");
-                            if let Some(c) = class {
-                                assert_eq!(Some(*c), Classified::of(&a.message));
+                            if let Some(k) = known {
+                                assert_eq!(Some(k.class), Classified::of(&a.message));
                             }
                         }
                         _ => assert_eq!(a, h, "{prefix} batch {batch}"),
@@ -595,7 +635,7 @@ mod tests {
         let continued = ahead
             .iter()
             .find_map(|a| match a {
-                Assembled::Entry(e, class) if e.message.ends_with("FROM t") => Some(*class),
+                Assembled::Entry(e, known) if e.message.ends_with("FROM t") => Some(known.clone()),
                 _ => None,
             })
             .expect("the continued statement");

@@ -6,7 +6,7 @@
 //! input coverage is counted.
 
 use super::activity::{self, Autovacuum, CheckpointMsg, LockWait};
-use super::entry::{Assembled, LogEntry};
+use super::entry::{Ahead, Assembled, Known, LogEntry};
 use super::message::{Message, Step, classify};
 use super::plan::Plan;
 use super::prefix::Level;
@@ -24,6 +24,8 @@ pub struct QueryEvent {
     pub sql: String,
     /// Made of a statement entry and a later bare duration entry (two log entries).
     pub paired: bool,
+    /// What was computed ahead from exactly `sql` (see [`Ahead`]).
+    pub ahead: Option<Ahead>,
 }
 
 /// The last `len` bytes of `entry`'s message (a statement's SQL), taken out of
@@ -46,6 +48,8 @@ pub enum Event {
         us: u64,
         sql: String,
         lines: u64,
+        /// What was computed ahead from exactly `sql` (see [`Ahead`]).
+        ahead: Option<Ahead>,
     },
     /// A bare `duration:` with no statement of the same process to pair with.
     UnattributedDuration {
@@ -165,8 +169,9 @@ fn pid_key(e: &LogEntry) -> u64 {
 impl EventBuilder {
     /// Handles one assembled item.
     pub fn push(&mut self, a: Assembled, out: &mut impl FnMut(Event)) {
-        let (mut entry, class) = match a {
-            Assembled::Entry(e, class) => (e, class),
+        let (mut entry, class, ahead) = match a {
+            Assembled::Entry(e, Some(Known { class, ahead })) => (e, Some(class), ahead),
+            Assembled::Entry(e, None) => (e, None, None),
             Assembled::Unrecognized { line, text } => {
                 return out(Event::Unrecognized {
                     line,
@@ -206,12 +211,14 @@ impl EventBuilder {
                         step,
                         sql,
                         paired: false,
+                        ahead,
                     }))),
                     Step::Parse | Step::Bind => out(Event::StepTiming {
                         step,
                         us,
                         sql,
                         lines,
+                        ahead,
                     }),
                 }
             }
@@ -228,6 +235,7 @@ impl EventBuilder {
                     step,
                     sql,
                     paired: false,
+                    ahead,
                 };
                 if let Some(p) = self.pending.insert(key, ev) {
                     out(Event::Query(Box::new(p)));

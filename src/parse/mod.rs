@@ -240,3 +240,66 @@ impl LogParser {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entry::{Ahead, prematch};
+
+    /// What was computed ahead from a line's SQL reaches the event whose text is
+    /// exactly that SQL, and no other.
+    #[test]
+    fn what_was_computed_ahead_travels_with_exactly_its_statement() {
+        let log = "2024-05-01 10:00:00.001 UTC [1] LOG:  duration: 1.000 ms  execute S_1: SELECT a FROM t WHERE id = $1\n\
+                   2024-05-01 10:00:00.002 UTC [1] DETAIL:  parameters: $1 = '5'\n\
+                   2024-05-01 10:00:00.003 UTC [2] LOG:  duration: 2.000 ms  statement: SELECT 2\n\
+                   2024-05-01 10:00:00.004 UTC [2] LOG:  duration: 0.100 ms  parse <unnamed>: SELECT 3\n\
+                   2024-05-01 10:00:00.005 UTC [3] LOG:  statement: SELECT 4\n\
+                   2024-05-01 10:00:00.006 UTC [3] LOG:  duration: 4.000 ms\n\
+                   2024-05-01 10:00:00.007 UTC [2] LOG:  duration: 3.000 ms  statement: SELECT 5\n\
+                   \tFROM t\n";
+        let prefix = LinePrefix::compile("%m [%p] ");
+        let mut parser = StderrParser::new(prefix.clone());
+        let mut events = Vec::new();
+        let mut zone = None;
+        for line in log.lines() {
+            let mut pre = prematch(&prefix, line, &mut zone);
+            // the "computation": the text itself, to compare with the event's
+            if let Some(p) = pre.as_mut()
+                && let Some(sql) = p.statement()
+            {
+                let sql = std::sync::Arc::new(sql.to_string());
+                p.set_ahead(Ahead(sql));
+            }
+            parser.push_prepared(|| line, pre, &mut |e| events.push(e));
+        }
+        parser.finish(&mut |e| events.push(e));
+        let ahead_of = |a: &Option<Ahead>| {
+            a.as_ref()
+                .map(|a| a.0.clone().downcast::<String>().unwrap().to_string())
+        };
+        let mut seen = Vec::new();
+        for e in &events {
+            match e {
+                events::Event::Query(q) => seen.push((q.sql.clone(), ahead_of(&q.ahead))),
+                events::Event::StepTiming { sql, ahead, .. } => {
+                    seen.push((sql.clone(), ahead_of(ahead)))
+                }
+                _ => {}
+            }
+        }
+        seen.sort();
+        let some = |s: &str| (s.to_string(), Some(s.to_string()));
+        assert_eq!(
+            seen,
+            vec![
+                some("SELECT 2"),
+                some("SELECT 3"),
+                some("SELECT 4"),
+                // continued on the next line: the text grew, nothing travels
+                ("SELECT 5\nFROM t".to_string(), None),
+                some("SELECT a FROM t WHERE id = $1"),
+            ]
+        );
+    }
+}
