@@ -166,6 +166,42 @@ pub struct FileAggregator {
     waiting: HashMap<u32, (LockKey, i64)>,
     /// Recent executions per session, for N+1 bursts and transaction pauses.
     tracker: bursts::SessionTracker,
+    /// [`Aggregate::queries`] while the file is read.
+    queries: QueryIndex,
+}
+
+/// Statistics per normalized key while a file is read, found by the hash the
+/// normalization came with ([`Normalized::key_hash`], computed on a worker):
+/// the thread that folds in order compares a statement's key, but does not
+/// hash it.
+#[derive(Default)]
+struct QueryIndex {
+    /// Indexes into `slots`, by key hash.
+    table: hashbrown::HashTable<usize>,
+    /// (key hash, key, statistics), in order of first appearance.
+    slots: Vec<(u64, String, QueryStats)>,
+}
+
+impl QueryIndex {
+    /// The statistics of `n`'s key, new when it was not seen yet.
+    fn get(&mut self, n: &Normalized) -> &mut QueryStats {
+        let slots = &mut self.slots;
+        let i = match self.table.find(n.key_hash, |&i| slots[i].1 == n.key) {
+            Some(&i) => i,
+            None => {
+                let i = slots.len();
+                slots.push((n.key_hash, n.key.clone(), QueryStats::default()));
+                let slots = &*slots;
+                self.table.insert_unique(n.key_hash, i, |&j| slots[j].0);
+                i
+            }
+        };
+        &mut self.slots[i].2
+    }
+
+    fn into_map(self) -> rustc_hash::FxHashMap<String, QueryStats> {
+        self.slots.into_iter().map(|(_, k, q)| (k, q)).collect()
+    }
 }
 
 /// Statement texts and their normalizations.
@@ -224,6 +260,7 @@ impl FileAggregator {
             cache: NormalizedCache::default(),
             open_sessions: HashMap::new(),
             tracker: bursts::SessionTracker::new(opts.bursts),
+            queries: QueryIndex::default(),
             waiting: HashMap::new(),
         }
     }
@@ -319,10 +356,7 @@ impl FileAggregator {
                 self.agg.summary.entries += 1;
                 self.file.lines_parsed += lines;
                 let n = self.normalized(&sql, ahead);
-                let q = match self.agg.queries.get_mut(&n.key) {
-                    Some(q) => q,
-                    None => self.agg.queries.entry(n.key.clone()).or_default(),
-                };
+                let q = self.queries.get(&n);
                 if step == Step::Parse {
                     q.parse_count += 1;
                     q.parse_us += us;
@@ -665,7 +699,7 @@ impl FileAggregator {
         };
         let Some(us) = q.duration_us else {
             self.agg.summary.untimed_statements += 1;
-            let stats = self.agg.queries.entry(n.key.clone()).or_default();
+            let stats = self.queries.get(&n);
             stats.untimed += 1;
             stats.truncated |= n.truncated;
             stats.seen(e.ts, who);
@@ -678,10 +712,7 @@ impl FileAggregator {
         if self.agg.slowest.admits(us) {
             self.agg.slowest.push(make_sample(us));
         }
-        let stats = match self.agg.queries.get_mut(&n.key) {
-            Some(s) => s,
-            None => self.agg.queries.entry(n.key.clone()).or_default(),
-        };
+        let stats = self.queries.get(&n);
         stats.truncated |= n.truncated;
         if let Some(id) = e.query_id.filter(|id| *id != 0) {
             stats.query_id(id);
@@ -714,6 +745,7 @@ impl FileAggregator {
             self.agg.activity.sessions.left_open(start);
         }
         self.agg.summary.zones.extend(zones.iter().cloned());
+        self.agg.queries = self.queries.into_map();
         self.agg
             .coverage
             .files
@@ -725,6 +757,33 @@ impl FileAggregator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_query_index_tells_keys_apart_by_text_not_by_hash() {
+        let mut ix = QueryIndex::default();
+        let a = normalize("SELECT * FROM a WHERE id = 1");
+        let b = normalize("SELECT * FROM b WHERE id = 2");
+        // a hash collision: the texts still decide
+        let b = Normalized {
+            key_hash: a.key_hash,
+            ..b
+        };
+        for _ in 0..3 {
+            ix.get(&a).count += 1;
+        }
+        ix.get(&b).count += 10;
+        // enough keys to make the table grow (and rehash from the kept hashes)
+        for i in 0..100 {
+            ix.get(&normalize(&format!("SELECT c{i} FROM t"))).count += 1;
+        }
+        assert_eq!(ix.get(&a).count, 3);
+        assert_eq!(ix.get(&b).count, 10);
+        let map = ix.into_map();
+        assert_eq!(map.len(), 102);
+        assert_eq!(map[&a.key].count, 3);
+        assert_eq!(map[&b.key].count, 10);
+        assert_eq!(map["select c42 from t"].count, 1);
+    }
 
     #[test]
     fn the_normalization_cache_stays_bounded_and_answers_like_normalize() {

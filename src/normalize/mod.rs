@@ -20,6 +20,9 @@ pub struct Normalized {
     pub display: String,
     /// An unterminated string, comment or dollar quote was found (a truncated log line).
     pub truncated: bool,
+    /// A fast hash of `key` ([`key_hash`]), computed with it, so a table keyed
+    /// by it need not hash it again (on another thread).
+    pub key_hash: u64,
 }
 
 impl Normalized {
@@ -190,15 +193,26 @@ pub fn normalize(sql: &str) -> Normalized {
         keys.push(render(&toks));
     }
     let display = build_display(sql, edits);
+    let key = if keys.len() == 1 {
+        keys.pop().unwrap_or_default()
+    } else {
+        keys.join("; ")
+    };
     Normalized {
-        key: if keys.len() == 1 {
-            keys.pop().unwrap_or_default()
-        } else {
-            keys.join("; ")
-        },
+        key_hash: key_hash(&key),
+        key,
         display,
         truncated: lexed.truncated,
     }
+}
+
+/// A fast 64-bit hash of a normalized key (FxHash, eight bytes a step), for
+/// hash tables. Not stable across versions of pgsift: [`fingerprint`] is.
+pub fn key_hash(key: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(key.as_bytes());
+    h.finish()
 }
 
 /// `$n`: shared for the placeholders most statements have, built for the others.
