@@ -245,11 +245,31 @@ impl Query {
     }
 }
 
-fn hash_of(text: &str) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    h.write(text.as_bytes());
-    h.finish()
+/// A normalized query's key as the tracker is given it: its text and its
+/// [`key_hash`](crate::normalize::key_hash), computed once with the
+/// normalization.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryKey<'a> {
+    pub text: &'a str,
+    pub hash: u64,
+}
+
+impl<'a> QueryKey<'a> {
+    pub fn new(text: &'a str) -> Self {
+        QueryKey {
+            text,
+            hash: crate::normalize::key_hash(text),
+        }
+    }
+}
+
+impl<'a> From<&'a crate::normalize::Normalized> for QueryKey<'a> {
+    fn from(n: &'a crate::normalize::Normalized) -> Self {
+        QueryKey {
+            text: &n.key,
+            hash: n.key_hash,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -376,10 +396,11 @@ impl SessionTracker {
         out: &mut Bursts,
         file: &str,
         e: &LogEntry,
-        key: &str,
+        key: QueryKey<'_>,
         variant: u64,
         us: u64,
     ) {
+        let (key, key_hash) = (key.text, key.hash);
         let (Some(sk), Some(ts)) = (SessionKey::of(e), e.ts) else {
             out.untracked += 1;
             return;
@@ -394,7 +415,7 @@ impl SessionTracker {
         }
         let s = self.sessions.entry(sk).or_default();
         s.last_seen = s.last_seen.max(end);
-        let q = s.query(hash_of(key), key);
+        let q = s.query(key_hash, key);
         // runs whose query has not come back in time are over
         if s.open
             .iter()
@@ -647,7 +668,14 @@ mod tests {
     }
 
     fn feed(t: &mut SessionTracker, out: &mut Bursts, pid: u32, ms: i64, key: &str, v: u64) {
-        t.observe(out, "f", &entry(pid, ms, ms as u64), key, v, 1000);
+        t.observe(
+            out,
+            "f",
+            &entry(pid, ms, ms as u64),
+            QueryKey::new(key),
+            v,
+            1000,
+        );
     }
 
     #[test]
@@ -728,7 +756,7 @@ mod tests {
                 let mut e = entry(0, i * 3, i as u64);
                 e.pid = None;
                 e.session_id = Some(sid.into());
-                t.observe(&mut out, "f", &e, child, i as u64, 1000);
+                t.observe(&mut out, "f", &e, QueryKey::new(child), i as u64, 1000);
             }
         }
         t.finish(&mut out, "f");
@@ -851,7 +879,7 @@ mod tests {
         assert_eq!(out.by_query["select now()"].identical_bursts, 1);
         let mut noid = entry(0, 0, 1);
         noid.pid = None;
-        t.observe(&mut out, "f", &noid, "select 1", 0, 10);
+        t.observe(&mut out, "f", &noid, QueryKey::new("select 1"), 0, 10);
         assert_eq!(out.untracked, 1);
     }
 
@@ -860,18 +888,39 @@ mod tests {
         let mut t = SessionTracker::new(BurstOptions::default());
         let mut out = Bursts::default();
         // begin at 0 (1 ms), update ends at 1010 after 1 ms: a 1008 ms pause; commit 1 ms later
-        t.observe(&mut out, "f", &entry(5, 1, 1), "begin", 0, 1000);
+        t.observe(
+            &mut out,
+            "f",
+            &entry(5, 1, 1),
+            QueryKey::new("begin"),
+            0,
+            1000,
+        );
         t.observe(
             &mut out,
             "f",
             &entry(5, 1010, 2),
-            "update t set a = $1",
+            QueryKey::new("update t set a = $1"),
             0,
             1000,
         );
-        t.observe(&mut out, "f", &entry(5, 1012, 3), "commit", 0, 1000);
+        t.observe(
+            &mut out,
+            "f",
+            &entry(5, 1012, 3),
+            QueryKey::new("commit"),
+            0,
+            1000,
+        );
         // outside a transaction: not counted
-        t.observe(&mut out, "f", &entry(5, 5000, 4), "select 1", 0, 1000);
+        t.observe(
+            &mut out,
+            "f",
+            &entry(5, 5000, 4),
+            QueryKey::new("select 1"),
+            0,
+            1000,
+        );
         let x = &out.tx;
         assert_eq!((x.transactions, x.statements, x.long_gaps), (1, 2, 1));
         assert_eq!(x.max_gap_us, 1_008_000);
@@ -888,11 +937,25 @@ mod tests {
             e.session_line = Some(l);
             e
         };
-        t.observe(&mut out, "f", &at(1, 10), "begin", 0, 1000);
+        t.observe(&mut out, "f", &at(1, 10), QueryKey::new("begin"), 0, 1000);
         // lines 11..39 are not in this (trimmed) log: the 5 s are not a pause
-        t.observe(&mut out, "f", &at(5000, 40), "update t set a = $1", 0, 1000);
+        t.observe(
+            &mut out,
+            "f",
+            &at(5000, 40),
+            QueryKey::new("update t set a = $1"),
+            0,
+            1000,
+        );
         // parse, bind and DETAIL lines in between are fine
-        t.observe(&mut out, "f", &at(5300, 45), "commit", 0, 1000);
+        t.observe(
+            &mut out,
+            "f",
+            &at(5300, 45),
+            QueryKey::new("commit"),
+            0,
+            1000,
+        );
         let x = &out.tx;
         assert_eq!((x.statements, x.long_gaps, x.skipped), (1, 1, 1));
         assert_eq!(x.max_gap_us, 299_000);

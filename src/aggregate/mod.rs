@@ -723,7 +723,7 @@ impl FileAggregator {
             &mut self.agg.bursts,
             &self.file.path,
             e,
-            &n.key,
+            bursts::QueryKey::from(&*n),
             // placeholders whose values were not logged: the executions cannot be
             // told apart, so they are not called identical
             if params.is_none() && q.sql.contains('$') {
