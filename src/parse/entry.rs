@@ -203,7 +203,8 @@ pub struct Opening {
     /// The time zone label, when it differs from the previous line's in the
     /// same batch (first appearances keep their order).
     zone: Option<String>,
-    /// The message classified, when it is a statement or duration.
+    /// The message classified, when it is a statement or duration, with what
+    /// was computed from its SQL ahead ([`Prematched::set_ahead`]).
     known: Option<Known>,
 }
 
