@@ -678,6 +678,11 @@ mod tests {
         );
     }
 
+    /// One execution of `key` by `e`'s session, 1 ms long.
+    fn run(t: &mut SessionTracker, out: &mut Bursts, e: &LogEntry, key: &str) {
+        t.observe(out, "f", e, QueryKey::new(key), 0, 1000);
+    }
+
     #[test]
     fn a_parent_then_many_children_is_a_burst() {
         let mut t = SessionTracker::new(BurstOptions::default());
@@ -888,39 +893,11 @@ mod tests {
         let mut t = SessionTracker::new(BurstOptions::default());
         let mut out = Bursts::default();
         // begin at 0 (1 ms), update ends at 1010 after 1 ms: a 1008 ms pause; commit 1 ms later
-        t.observe(
-            &mut out,
-            "f",
-            &entry(5, 1, 1),
-            QueryKey::new("begin"),
-            0,
-            1000,
-        );
-        t.observe(
-            &mut out,
-            "f",
-            &entry(5, 1010, 2),
-            QueryKey::new("update t set a = $1"),
-            0,
-            1000,
-        );
-        t.observe(
-            &mut out,
-            "f",
-            &entry(5, 1012, 3),
-            QueryKey::new("commit"),
-            0,
-            1000,
-        );
+        run(&mut t, &mut out, &entry(5, 1, 1), "begin");
+        run(&mut t, &mut out, &entry(5, 1010, 2), "update t set a = $1");
+        run(&mut t, &mut out, &entry(5, 1012, 3), "commit");
         // outside a transaction: not counted
-        t.observe(
-            &mut out,
-            "f",
-            &entry(5, 5000, 4),
-            QueryKey::new("select 1"),
-            0,
-            1000,
-        );
+        run(&mut t, &mut out, &entry(5, 5000, 4), "select 1");
         let x = &out.tx;
         assert_eq!((x.transactions, x.statements, x.long_gaps), (1, 2, 1));
         assert_eq!(x.max_gap_us, 1_008_000);
@@ -937,25 +914,11 @@ mod tests {
             e.session_line = Some(l);
             e
         };
-        t.observe(&mut out, "f", &at(1, 10), QueryKey::new("begin"), 0, 1000);
+        run(&mut t, &mut out, &at(1, 10), "begin");
         // lines 11..39 are not in this (trimmed) log: the 5 s are not a pause
-        t.observe(
-            &mut out,
-            "f",
-            &at(5000, 40),
-            QueryKey::new("update t set a = $1"),
-            0,
-            1000,
-        );
+        run(&mut t, &mut out, &at(5000, 40), "update t set a = $1");
         // parse, bind and DETAIL lines in between are fine
-        t.observe(
-            &mut out,
-            "f",
-            &at(5300, 45),
-            QueryKey::new("commit"),
-            0,
-            1000,
-        );
+        run(&mut t, &mut out, &at(5300, 45), "commit");
         let x = &out.tx;
         assert_eq!((x.statements, x.long_gaps, x.skipped), (1, 1, 1));
         assert_eq!(x.max_gap_us, 299_000);
