@@ -74,8 +74,8 @@ fn millis_as_us(i: &str) -> Option<(&str, u64)> {
     let ms = i.as_bytes()[..whole]
         .iter()
         .fold(0u64, |v, d| v * 10 + u64::from(d - b'0'));
-    let (frac, rest) = match i[whole..].strip_prefix('.') {
-        Some(f) if digits(f) > 0 => f.split_at(digits(f)),
+    let (frac, rest) = match i[whole..].strip_prefix('.').map(|f| (f, digits(f))) {
+        Some((f, n)) if n > 0 => f.split_at(n),
         _ => ("", &i[whole..]),
     };
     let us = (0..3).fold(0u64, |us, k| {
