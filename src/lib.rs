@@ -6,7 +6,8 @@
 //! statistics CSVs are read by [`stats`] into rows by header and snapshots)
 //! -> [`analyze`] (ranked, serializable audit) -> [`report`] (JSON and HTML bytes)
 //! -> [`output`] (the only code that writes files). [`app`] wires them together;
-//! [`cli`] holds the command-line definitions.
+//! [`cli`] holds the command-line definitions; [`units`] formats numbers for both
+//! the audit's texts and the report.
 
 pub mod aggregate;
 pub mod analyze;
@@ -18,3 +19,4 @@ pub mod output;
 pub mod parse;
 pub mod report;
 pub mod stats;
+pub mod units;

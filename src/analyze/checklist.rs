@@ -3,14 +3,21 @@
 //! it); the regression thresholds to monitor; and the first screen.
 
 use super::Audit;
-use super::findings::{CheckItem, Finding, FirstScreen, Threshold, ms_text as ms, short};
+use super::findings::{CheckItem, Finding, FirstScreen, Kind, Status, Threshold};
 use super::stats::CACHE_HIT_TARGET;
 use crate::stats::snapshot::DatabaseStats;
+use crate::units::{ms_text as ms, short};
 
-fn item(name: &str, status: &str, evidence: String, link: &str, needs: Option<&str>) -> CheckItem {
+fn item(
+    name: &str,
+    status: Status,
+    evidence: String,
+    link: &str,
+    needs: Option<&str>,
+) -> CheckItem {
     CheckItem {
         item: name.into(),
-        status: status.into(),
+        status,
         evidence,
         link: link.into(),
         needs: needs.map(str::to_string),
@@ -29,7 +36,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     let logged = a.summary.executions > 0;
     let pgss = !a.stats.statements.is_empty();
     let stats = a.stats.stats_window.is_some();
-    let has = |k: &str| findings.iter().filter(|f| f.kind == k).count();
+    let has = |k: Kind| findings.iter().filter(|f| f.kind == k).count();
 
     // 1. EXPLAIN evidence on slow queries
     let slow: Vec<&super::QueryReport> = a
@@ -56,7 +63,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     if slow.is_empty() {
         out.push(item(
             "EXPLAIN evidence on slow queries",
-            "not_enough_data",
+            Status::NotEnoughData,
             "no timed statements in the log".into(),
             "#queries",
             Some("a log with durations (log_min_duration_statement)"),
@@ -72,13 +79,13 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
             })
             .count();
         let status = if with_plan == slow.len() {
-            "pass"
+            Status::Pass
         } else if with_plan > 0 {
-            "attention"
+            Status::Attention
         } else if a.activity.plans.is_empty() {
-            "not_enough_data"
+            Status::NotEnoughData
         } else {
-            "fail"
+            Status::Fail
         };
         out.push(item(
             "EXPLAIN evidence on slow queries",
@@ -93,7 +100,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
         let top = &a.queries[0];
         out.push(item(
             "Baseline metrics",
-            "pass",
+            Status::Pass,
             format!(
                 "{} timed executions of {} normalized queries with count, mean and P50/P95/P99 each (top query: p95 {})",
                 a.summary.executions,
@@ -106,7 +113,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else if pgss {
         out.push(item(
             "Baseline metrics",
-            "attention",
+            Status::Attention,
             "pg_stat_statements gives calls and means, but no percentiles without a log".into(),
             "#statements",
             Some("a log of statement durations for P50/P95/P99"),
@@ -114,7 +121,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else {
         out.push(item(
             "Baseline metrics",
-            "not_enough_data",
+            Status::NotEnoughData,
             "neither timed statements in a log nor pg_stat_statements".into(),
             "#queries",
             Some("a log with log_min_duration_statement, or a pg_stat_statements export"),
@@ -129,7 +136,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
         };
         out.push(item(
             "Bottlenecks ranked by total time",
-            "pass",
+            Status::Pass,
             format!("queries ranked by total time (count x mean); {what} takes {:.1}% of it; findings ranked by time at stake", share * 100.0),
             "#findings",
             None,
@@ -137,7 +144,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else {
         out.push(item(
             "Bottlenecks ranked by total time",
-            "not_enough_data",
+            Status::NotEnoughData,
             "no statement timings".into(),
             "#queries",
             Some("a log with durations or a pg_stat_statements export"),
@@ -148,7 +155,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     if !n.detected.is_empty() {
         out.push(item(
             "N+1 patterns",
-            "fail",
+            Status::Fail,
             format!(
                 "{} queries run in bursts after a parent or in one-row loops ({} executions)",
                 n.detected.len(),
@@ -158,11 +165,11 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
             None,
         ));
     } else if !n.suspected.is_empty() {
-        out.push(item("N+1 patterns", "attention", format!("{} pg_stat_statements entries look like N+1 children (one row per call, many calls); the log cannot confirm", n.suspected.len()), "#nplusone", Some("a short log with log_min_duration_statement = 0 and %p in log_line_prefix")));
+        out.push(item("N+1 patterns", Status::Attention, format!("{} pg_stat_statements entries look like N+1 children (one row per call, many calls); the log cannot confirm", n.suspected.len()), "#nplusone", Some("a short log with log_min_duration_statement = 0 and %p in log_line_prefix")));
     } else if n.tracked >= 1000 && n.limits.is_empty() {
         out.push(item(
             "N+1 patterns",
-            "pass",
+            Status::Pass,
             format!("{} executions followed per session; no burst", n.tracked),
             "#nplusone",
             None,
@@ -170,7 +177,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else {
         out.push(item(
             "N+1 patterns",
-            "not_enough_data",
+            Status::NotEnoughData,
             n.limits.first().cloned().unwrap_or_else(|| {
                 format!(
                     "only {} statements could be followed per session: too few to rule bursts out",
@@ -187,13 +194,13 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     let tables_exported = dbs
         .iter()
         .any(|d| d.view.views.contains("pg_stat_user_tables"));
-    if has("missing_index") > 0 {
+    if has(Kind::MissingIndex) > 0 {
         out.push(item(
             "Missing indexes",
-            "fail",
+            Status::Fail,
             format!(
                 "{} index(es) to create, each with its CREATE/DROP INDEX CONCURRENTLY",
-                has("missing_index")
+                has(Kind::MissingIndex)
             ),
             "#advice",
             None,
@@ -201,7 +208,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else if !a.stats.tables.seq_scan_heavy.is_empty() {
         out.push(item(
             "Missing indexes",
-            "attention",
+            Status::Attention,
             format!(
                 "{} large table(s) read by sequential scans, no query text pins the column",
                 a.stats.tables.seq_scan_heavy.len()
@@ -212,7 +219,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else if tables_exported {
         out.push(item(
             "Missing indexes",
-            "pass",
+            Status::Pass,
             "no large table read mostly by sequential scans".into(),
             "#tables",
             None,
@@ -220,7 +227,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else if !a.activity.plans.is_empty() {
         out.push(item(
             "Missing indexes",
-            "attention",
+            Status::Attention,
             "no table statistics: only auto_explain plans were checked".into(),
             "#plans",
             Some("export pg_stat_user_tables (pgsift export-script)"),
@@ -228,7 +235,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else {
         out.push(item(
             "Missing indexes",
-            "not_enough_data",
+            Status::NotEnoughData,
             "no table statistics and no plans".into(),
             "#tables",
             Some("export pg_stat_user_tables and index definitions (pgsift export-script)"),
@@ -243,7 +250,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     if !ix.duplicates.is_empty() || !ix.redundant.is_empty() || !ix.invalid.is_empty() {
         out.push(item(
             "Unused and duplicate indexes (index explosion)",
-            "fail",
+            Status::Fail,
             format!(
                 "{} duplicate, {} redundant, {} invalid, {} unused",
                 ix.duplicates.len(),
@@ -255,11 +262,11 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
             None,
         ));
     } else if !ix.unused.is_empty() {
-        out.push(item("Unused and duplicate indexes (index explosion)", "attention", format!("{} index(es) not scanned in the window (check the window and replicas before dropping)", ix.unused.len()), "#indexes", None));
+        out.push(item("Unused and duplicate indexes (index explosion)", Status::Attention, format!("{} index(es) not scanned in the window (check the window and replicas before dropping)", ix.unused.len()), "#indexes", None));
     } else if defs && usage {
         out.push(item(
             "Unused and duplicate indexes (index explosion)",
-            "pass",
+            Status::Pass,
             format!(
                 "{} indexes checked: none unused, duplicate or redundant",
                 ix.count
@@ -270,7 +277,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else {
         out.push(item(
             "Unused and duplicate indexes (index explosion)",
-            "not_enough_data",
+            Status::NotEnoughData,
             "index definitions and usage not both exported".into(),
             "#indexes",
             Some("export pg_stat_user_indexes and index definitions (pgsift export-script)"),
@@ -284,7 +291,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     if a.activity.deadlocks.count == 0 && stats_deadlocks > 0 {
         out.push(item(
             "Lock contention",
-            "fail",
+            Status::Fail,
             format!("{stats_deadlocks} deadlock(s) in pg_stat_database over the statistics window"),
             "#cache",
             None,
@@ -292,7 +299,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else if a.activity.deadlocks.count > 0 || l.total_wait_ms >= 10_000.0 {
         out.push(item(
             "Lock contention",
-            "fail",
+            Status::Fail,
             format!(
                 "{} lock waits ({}), {} deadlocks",
                 l.waits,
@@ -305,7 +312,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else if l.waits > 0 || blocked > 0 {
         out.push(item(
             "Lock contention",
-            "attention",
+            Status::Attention,
             if a.summary.entries > 0 {
                 format!(
                     "{} lock waits ({}) in the log, {blocked} blocked session(s) at the snapshot",
@@ -325,7 +332,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else if lock_waits_on == Some("on") && a.summary.entries > 0 {
         out.push(item(
             "Lock contention",
-            "pass",
+            Status::Pass,
             "log_lock_waits is on and no wait was logged".into(),
             "#locks",
             None,
@@ -333,7 +340,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else {
         out.push(item(
             "Lock contention",
-            "not_enough_data",
+            Status::NotEnoughData,
             "no lock wait in the log, but nothing shows log_lock_waits was on".into(),
             "#locks",
             Some("set log_lock_waits = on (and export pg_settings)"),
@@ -350,28 +357,28 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     match ratios.iter().cloned().reduce(f64::min) {
         Some(r) if r < 0.95 => out.push(item(
             "Cache hit rate",
-            "fail",
+            Status::Fail,
             format!("lowest {:.1}% (target 99%)", r * 100.0),
             "#cache",
             None,
         )),
         Some(r) if r < CACHE_HIT_TARGET => out.push(item(
             "Cache hit rate",
-            "attention",
+            Status::Attention,
             format!("lowest {:.1}% (target 99%)", r * 100.0),
             "#cache",
             None,
         )),
         Some(r) => out.push(item(
             "Cache hit rate",
-            "pass",
+            Status::Pass,
             format!("lowest {:.2}% (target 99%)", r * 100.0),
             "#cache",
             None,
         )),
         None => out.push(item(
             "Cache hit rate",
-            "not_enough_data",
+            Status::NotEnoughData,
             "no block counters".into(),
             "#cache",
             Some("export pg_stat_database and pg_statio_user_tables (pgsift export-script)"),
@@ -383,26 +390,26 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
         (Some(p), _) => out.push(item(
             "Connection pool sizing",
             match p.verdict.as_str() {
-                "ok" => "pass",
-                "saturated" => "fail",
-                _ => "attention",
+                "ok" => Status::Pass,
+                "saturated" => Status::Fail,
+                _ => Status::Attention,
             },
             format!("{} sessions, {} active for {} cores (pool {}-{})", p.connections, p.active, p.cpu_cores, p.recommended_min, p.recommended_max),
             "#connections",
             None,
         )),
-        (None, Some(pk)) => out.push(item("Connection pool sizing", "not_enough_data", format!("peak of {pk} concurrent sessions in the log, but the server's cores are unknown"), "#sessions", Some("--cpu-cores N"))),
-        (None, None) => out.push(item("Connection pool sizing", "not_enough_data", "no connection counts and no core count".into(), "#connections", Some("--cpu-cores N, with a pg_stat_activity export or log_connections + log_disconnections"))),
+        (None, Some(pk)) => out.push(item("Connection pool sizing", Status::NotEnoughData, format!("peak of {pk} concurrent sessions in the log, but the server's cores are unknown"), "#sessions", Some("--cpu-cores N"))),
+        (None, None) => out.push(item("Connection pool sizing", Status::NotEnoughData, "no connection counts and no core count".into(), "#connections", Some("--cpu-cores N, with a pg_stat_activity export or log_connections + log_disconnections"))),
     }
     // 10. Write-performance impact of indexes
     if !ix.write_overhead.is_empty() {
-        out.push(item("Write-performance impact of indexes", "attention", format!("{} table(s) write many or removable indexes; every proposed index states its write cost", ix.write_overhead.len()), "#indexes", None));
+        out.push(item("Write-performance impact of indexes", Status::Attention, format!("{} table(s) write many or removable indexes; every proposed index states its write cost", ix.write_overhead.len()), "#indexes", None));
     } else if tables_exported && defs {
-        out.push(item("Write-performance impact of indexes", "pass", "no table with many or removable indexes under writes; every proposed index states its write cost".into(), "#indexes", None));
+        out.push(item("Write-performance impact of indexes", Status::Pass, "no table with many or removable indexes under writes; every proposed index states its write cost".into(), "#indexes", None));
     } else {
         out.push(item(
             "Write-performance impact of indexes",
-            "not_enough_data",
+            Status::NotEnoughData,
             "write rates and index counts unknown".into(),
             "#indexes",
             Some("export pg_stat_user_tables and index definitions"),
@@ -412,32 +419,32 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     match (&a.comparison, a.stats.stats_window.as_ref()) {
         (Some(c), _) if c.matched == 0 => out.push(item(
             "Before/after comparison of two runs",
-            "not_enough_data",
+            Status::NotEnoughData,
             format!("the baseline ({}) has no query in common with this run", c.baseline),
             "#comparison",
             Some("--baseline with the JSON of a run over the same workload"),
         )),
         (Some(c), _) => out.push(item(
             "Before/after comparison of two runs",
-            if c.regressions.is_empty() { "pass" } else { "attention" },
+            if c.regressions.is_empty() { Status::Pass } else { Status::Attention },
             format!("compared with {}: {} queries faster, {} slower", c.baseline, c.improvements.len(), c.regressions.len()),
             "#comparison",
             None,
         )),
         (None, Some(w)) if w.snapshots >= 2 && matches!(w.source, crate::stats::snapshot::WindowSource::Snapshots) => out.push(item(
             "Before/after comparison of two runs",
-            "attention",
+            Status::Attention,
             "statistics are deltas between two snapshots, but no earlier pgsift run to compare query latencies with".into(),
             "#snapshot",
             Some("--baseline EARLIER.json (a previous run's --json)"),
         )),
-        _ => out.push(item("Before/after comparison of two runs", "not_enough_data", "one run only".into(), "#comparison", Some("--baseline EARLIER.json (the --json of the run before the change)"))),
+        _ => out.push(item("Before/after comparison of two runs", Status::NotEnoughData, "one run only".into(), "#comparison", Some("--baseline EARLIER.json (the --json of the run before the change)"))),
     }
     // 12. Monitoring / regression thresholds
     if logged || pgss || stats {
         out.push(item(
             "Monitoring and regression thresholds",
-            "pass",
+            Status::Pass,
             "thresholds derived from this run are listed to alert on".into(),
             "#thresholds",
             None,
@@ -445,7 +452,7 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     } else {
         out.push(item(
             "Monitoring and regression thresholds",
-            "not_enough_data",
+            Status::NotEnoughData,
             "no figures to derive thresholds from".into(),
             "#thresholds",
             Some("a log with durations or a statistics export"),
@@ -461,11 +468,11 @@ pub(crate) fn checklist(a: &Audit, findings: &[Finding], dbs: &[DatabaseStats]) 
     out.push(item(
         "Rollback procedure for every change",
         if without > 0 {
-            "fail"
+            Status::Fail
         } else if changes == 0 && !anything {
-            "not_enough_data"
+            Status::NotEnoughData
         } else {
-            "pass"
+            Status::Pass
         },
         if changes == 0 {
             "no change proposed".into()
@@ -586,7 +593,7 @@ pub(crate) fn first_screen(a: &Audit, findings: &[Finding]) -> FirstScreen {
     let nod = a
         .checklist
         .iter()
-        .filter(|c| c.status == "not_enough_data")
+        .filter(|c| c.status == Status::NotEnoughData)
         .count();
     if nod > 0 {
         s.push(format!(

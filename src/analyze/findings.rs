@@ -7,7 +7,125 @@
 use super::Audit;
 use super::stats::CACHE_HIT_TARGET;
 use crate::stats::snapshot::DatabaseStats;
-use serde::Serialize;
+use crate::units::{bytes_text, ms_text, pct};
+use serde::{Deserialize, Serialize};
+
+/// What a finding is about. Serialized (and shown) as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    SlowQuery,
+    NPlusOne,
+    MissingIndex,
+    UnusedIndex,
+    DuplicateIndex,
+    RedundantIndex,
+    InvalidIndex,
+    FkWithoutIndex,
+    LockContention,
+    TempSpill,
+    CheckpointPressure,
+    CacheHit,
+    Connections,
+    IdleInTransaction,
+    IndexExplosion,
+    OverFetching,
+}
+
+impl Kind {
+    /// Every kind, in the order the rules run.
+    pub const ALL: [Kind; 16] = [
+        Kind::SlowQuery,
+        Kind::NPlusOne,
+        Kind::MissingIndex,
+        Kind::UnusedIndex,
+        Kind::DuplicateIndex,
+        Kind::RedundantIndex,
+        Kind::InvalidIndex,
+        Kind::FkWithoutIndex,
+        Kind::LockContention,
+        Kind::TempSpill,
+        Kind::CheckpointPressure,
+        Kind::CacheHit,
+        Kind::Connections,
+        Kind::IdleInTransaction,
+        Kind::IndexExplosion,
+        Kind::OverFetching,
+    ];
+
+    /// The JSON name (`slow_query`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SlowQuery => "slow_query",
+            Kind::NPlusOne => "n_plus_one",
+            Kind::MissingIndex => "missing_index",
+            Kind::UnusedIndex => "unused_index",
+            Kind::DuplicateIndex => "duplicate_index",
+            Kind::RedundantIndex => "redundant_index",
+            Kind::InvalidIndex => "invalid_index",
+            Kind::FkWithoutIndex => "fk_without_index",
+            Kind::LockContention => "lock_contention",
+            Kind::TempSpill => "temp_spill",
+            Kind::CheckpointPressure => "checkpoint_pressure",
+            Kind::CacheHit => "cache_hit",
+            Kind::Connections => "connections",
+            Kind::IdleInTransaction => "idle_in_transaction",
+            Kind::IndexExplosion => "index_explosion",
+            Kind::OverFetching => "over_fetching",
+        }
+    }
+}
+
+/// How urgent a finding is. Ordered most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    /// The JSON name, also the report's CSS class (`high`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+}
+
+/// A checklist item's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Attention,
+    Fail,
+    /// The inputs cannot answer it; `needs` names the input that would.
+    NotEnoughData,
+}
+
+impl Status {
+    /// The JSON name, also the report's CSS class (`not_enough_data`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Attention => "attention",
+            Status::Fail => "fail",
+            Status::NotEnoughData => "not_enough_data",
+        }
+    }
+
+    /// How the report writes it (`not enough data`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::NotEnoughData => "not enough data",
+            s => s.as_str(),
+        }
+    }
+}
 
 /// One link into the report, with what it shows.
 #[derive(Debug, Clone, Serialize)]
@@ -19,14 +137,8 @@ pub struct Evidence {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    /// `slow_query`, `n_plus_one`, `missing_index`, `unused_index`,
-    /// `duplicate_index`, `redundant_index`, `invalid_index`,
-    /// `fk_without_index`, `lock_contention`, `temp_spill`,
-    /// `checkpoint_pressure`, `cache_hit`, `connections`, `idle_in_transaction`,
-    /// `index_explosion`, `over_fetching`.
-    pub kind: String,
-    /// `high`, `medium` or `low`.
-    pub severity: String,
+    pub kind: Kind,
+    pub severity: Severity,
     pub title: String,
     /// Time the statements involved took (ms); null when the inputs cannot
     /// measure it (see `time_basis`).
@@ -46,10 +158,10 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(kind: &str, severity: &str, title: String) -> Finding {
+    fn new(kind: Kind, severity: Severity, title: String) -> Finding {
         Finding {
-            kind: kind.into(),
-            severity: severity.into(),
+            kind,
+            severity,
             title,
             time_at_stake_ms: None,
             time_basis: String::new(),
@@ -80,8 +192,7 @@ impl Finding {
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckItem {
     pub item: String,
-    /// `pass`, `attention`, `fail` or `not_enough_data`.
-    pub status: String,
+    pub status: Status,
     pub evidence: String,
     pub link: String,
     /// With `not_enough_data`: the input that would answer it.
@@ -101,46 +212,6 @@ pub struct Threshold {
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct FirstScreen {
     pub sentences: Vec<String>,
-}
-
-pub(crate) fn ms_text(ms: f64) -> String {
-    if ms >= 60_000.0 {
-        format!("{:.1} min", ms / 60_000.0)
-    } else if ms >= 1000.0 {
-        format!("{:.2} s", ms / 1000.0)
-    } else if ms >= 10.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{ms:.2} ms")
-    }
-}
-
-fn pct(f: f64) -> String {
-    format!("{:.1}%", f * 100.0)
-}
-
-/// Bytes with a binary unit (`1.5 MiB`); the report shows sizes the same way.
-pub(crate) fn bytes_text(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
-pub(crate) fn short(s: &str, n: usize) -> String {
-    let mut t: String = s.chars().take(n).collect();
-    if s.chars().count() > n {
-        t.push_str("...");
-    }
-    t
 }
 
 /// A query is slow enough to be a finding: a real share of the time, and slow
@@ -184,8 +255,12 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
             .iter()
             .find(|p| p.fingerprint == q.fingerprint);
         let mut f = Finding::new(
-            "slow_query",
-            if q.share >= 0.2 { "high" } else { "medium" },
+            Kind::SlowQuery,
+            if q.share >= 0.2 {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
             format!(
                 "Query takes {} of all query time ({} executions, p95 {})",
                 pct(q.share),
@@ -251,8 +326,12 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         .take(5)
     {
         let mut f = Finding::new(
-            "slow_query",
-            if st.share >= 0.2 { "high" } else { "medium" },
+            Kind::SlowQuery,
+            if st.share >= 0.2 {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
             format!(
                 "Statement takes {} of the statistics' time ({} calls, mean {})",
                 pct(st.share),
@@ -291,11 +370,11 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     // N+1
     for n in &a.n_plus_one.detected {
         let mut f = Finding::new(
-            "n_plus_one",
+            Kind::NPlusOne,
             if n.executions >= 1000 || n.total_ms >= 1000.0 {
-                "high"
+                Severity::High
             } else {
-                "medium"
+                Severity::Medium
             },
             match &n.parent_normalized {
                 Some(_) => format!(
@@ -329,11 +408,11 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     // missing indexes
     for r in &a.index_recommendations {
         let mut f = Finding::new(
-            "missing_index",
+            Kind::MissingIndex,
             if r.served_ms >= 1000.0 {
-                "high"
+                Severity::High
             } else {
-                "medium"
+                Severity::Medium
             },
             format!("Missing index on {} ({})", r.table, r.columns.join(", ")),
         );
@@ -359,8 +438,8 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     let no_time = "not measurable from these inputs: an index costs time on every write and space in the cache, not in any one query".to_string();
     for u in &ix.duplicates {
         let mut f = Finding::new(
-            "duplicate_index",
-            "medium",
+            Kind::DuplicateIndex,
+            Severity::Medium,
             format!("Duplicate index {} (same as {})", u.index, u.duplicate_of),
         );
         f.time_basis = no_time.clone();
@@ -379,8 +458,8 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     }
     for u in &ix.redundant {
         let mut f = Finding::new(
-            "redundant_index",
-            "low",
+            Kind::RedundantIndex,
+            Severity::Low,
             format!("Redundant index {} (a prefix of {})", u.index, u.covered_by),
         );
         f.time_basis = no_time.clone();
@@ -399,8 +478,8 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     }
     for u in &ix.unused {
         let mut f = Finding::new(
-            "unused_index",
-            "low",
+            Kind::UnusedIndex,
+            Severity::Low,
             format!(
                 "Unused index {} ({} scans in the window)",
                 u.index, u.idx_scan
@@ -429,8 +508,8 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     }
     for u in &ix.invalid {
         let mut f = Finding::new(
-            "invalid_index",
-            "medium",
+            Kind::InvalidIndex,
+            Severity::Medium,
             format!("Invalid index {}", u.index),
         );
         f.time_basis = no_time.clone();
@@ -446,8 +525,8 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     }
     for u in &ix.fk_without_index {
         let mut f = Finding::new(
-            "fk_without_index",
-            "low",
+            Kind::FkWithoutIndex,
+            Severity::Low,
             format!(
                 "Foreign key {} on {} ({}) has no index",
                 u.constraint,
@@ -475,11 +554,11 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         .filter(|w| !w.removable.is_empty() || w.indexes >= super::stats::MANY_INDEXES)
     {
         let mut f = Finding::new(
-            "index_explosion",
+            Kind::IndexExplosion,
             if w.removable.len() >= 2 {
-                "medium"
+                Severity::Medium
             } else {
-                "low"
+                Severity::Low
             },
             format!(
                 "{} indexes on {}, written {} times in the window{}",
@@ -518,11 +597,11 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     let l = &a.activity.locks;
     if l.waits > 0 || a.activity.deadlocks.count > 0 {
         let mut f = Finding::new(
-            "lock_contention",
+            Kind::LockContention,
             if a.activity.deadlocks.count > 0 || l.total_wait_ms >= 10_000.0 {
-                "high"
+                Severity::High
             } else {
-                "medium"
+                Severity::Medium
             },
             format!(
                 "{} lock waits ({} in all), {} deadlock(s)",
@@ -552,8 +631,8 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         && l.waits == 0
     {
         let mut f = Finding::new(
-            "lock_contention",
-            "medium",
+            Kind::LockContention,
+            Severity::Medium,
             format!("{} session(s) blocked at the snapshot", act.blocked.len()),
         );
         f.time_basis = "not measurable from these inputs: one snapshot shows who waits, not for how long in all (set log_lock_waits = on)".into();
@@ -572,11 +651,11 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
             .iter()
             .find(|q| q.fingerprint == t.statement.fingerprint);
         let mut f = Finding::new(
-            "temp_spill",
+            Kind::TempSpill,
             if t.total_bytes >= 1 << 30 {
-                "high"
+                Severity::High
             } else {
-                "low"
+                Severity::Low
             },
             format!(
                 "Query writes {} to temporary files ({} files)",
@@ -609,8 +688,8 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         .filter(|c| c.too_many_requested);
     if ck.too_frequent > 0 || stats_ck.is_some() {
         let mut f = Finding::new(
-            "checkpoint_pressure",
-            "medium",
+            Kind::CheckpointPressure,
+            Severity::Medium,
             match stats_ck {
                 Some(c) => format!(
                     "Checkpoints requested by WAL volume: {} requested vs {} timed",
@@ -658,11 +737,11 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     if !low.is_empty() {
         let io: f64 = a.stats.statements.iter().map(|s| s.io_ms).sum();
         let mut f = Finding::new(
-            "cache_hit",
+            Kind::CacheHit,
             if low.iter().any(|(_, r)| *r < 0.95) {
-                "high"
+                Severity::High
             } else {
-                "medium"
+                Severity::Medium
             },
             format!(
                 "Cache hit ratio under 99%: {}",
@@ -690,11 +769,11 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
     if let Some(act) = &a.stats.activity {
         if let Some(p) = act.pool.as_ref().filter(|p| p.verdict != "ok") {
             let mut f = Finding::new(
-                "connections",
+                Kind::Connections,
                 if p.verdict == "saturated" {
-                    "high"
+                    Severity::High
                 } else {
-                    "medium"
+                    Severity::Medium
                 },
                 format!(
                     "{} sessions ({} active) for {} CPU cores: the pool is {}",
@@ -718,8 +797,8 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
             && act.total * 10 >= m * 8
         {
             let mut f = Finding::new(
-                "connections",
-                "high",
+                Kind::Connections,
+                Severity::High,
                 format!("{} of max_connections {} in use", act.total, m),
             );
             f.time_basis = "not measurable: new connections fail when the limit is reached".into();
@@ -741,11 +820,11 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         .map_or(0, |x| x.idle_in_transaction.len());
     if idle_now > 0 || tx_gaps > 0 {
         let mut f = Finding::new(
-            "idle_in_transaction",
+            Kind::IdleInTransaction,
             if tx.long_gap_ms >= 10_000.0 || idle_now >= 5 {
-                "high"
+                Severity::High
             } else {
-                "medium"
+                Severity::Medium
             },
             format!(
                 "Time lost outside the database inside transactions: {}{}",
@@ -802,8 +881,8 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         .take(3)
     {
         let mut f = Finding::new(
-            "over_fetching",
-            "low",
+            Kind::OverFetching,
+            Severity::Low,
             format!(
                 "A query returns {:.0} rows per call ({} calls)",
                 s.rows_per_call, s.calls
@@ -826,17 +905,12 @@ pub(crate) fn findings(a: &Audit, dbs: &[DatabaseStats]) -> Vec<Finding> {
         ));
     }
     let _ = dbs;
-    let sev = |s: &str| match s {
-        "high" => 0,
-        "medium" => 1,
-        _ => 2,
-    };
     out.sort_by(|x, y| {
         y.time_at_stake_ms
             .unwrap_or(-1.0)
             .total_cmp(&x.time_at_stake_ms.unwrap_or(-1.0))
-            .then(sev(&x.severity).cmp(&sev(&y.severity)))
-            .then(x.kind.cmp(&y.kind))
+            .then(x.severity.cmp(&y.severity))
+            .then(x.kind.as_str().cmp(y.kind.as_str()))
             .then(x.title.cmp(&y.title))
     });
     out

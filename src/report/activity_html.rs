@@ -2,10 +2,10 @@
 //! lock waits, deadlocks, temporary files, errors, checkpoints, autovacuum,
 //! auto_explain plans and the events-over-time chart. Values pre-formatted.
 
-use super::format::{bytes, count, duration_ms};
 use super::html::{Card, who};
 use crate::analyze::Audit;
 use crate::analyze::activity::StatementView;
+use crate::units::{bytes, count, duration_ms};
 
 /// A statement cell: text, and the fingerprint link when the query is listed.
 pub struct Stmt {

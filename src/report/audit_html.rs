@@ -3,8 +3,8 @@
 //! patterns and transaction pauses, regression thresholds and the before/after
 //! comparison. Values pre-formatted; askama escapes every one.
 
-use super::format::{count, duration_ms, opt_duration_ms};
 use crate::analyze::Audit;
+use crate::units::{count, duration_ms, opt_duration_ms};
 
 pub struct FindingRow {
     pub rank: usize,
@@ -166,8 +166,8 @@ pub fn build(a: &Audit, top: usize) -> AuditPage {
         .enumerate()
         .map(|(i, f)| FindingRow {
             rank: i + 1,
-            kind: f.kind.replace('_', " "),
-            severity: f.severity.clone(),
+            kind: f.kind.as_str().replace('_', " "),
+            severity: f.severity.as_str().to_string(),
             title: f.title.clone(),
             time: f
                 .time_at_stake_ms
@@ -195,11 +195,11 @@ pub fn build(a: &Audit, top: usize) -> AuditPage {
         .iter()
         .take(5)
         .map(|f| FindingRow {
-            change: super::super::analyze::findings::short(&f.change, 160),
+            change: crate::units::short(&f.change, 160),
             ..FindingRow {
                 rank: f.rank,
                 kind: f.kind.clone(),
-                severity: f.severity.clone(),
+                severity: f.severity.as_str().to_string(),
                 title: f.title.clone(),
                 time: f.time.clone(),
                 time_ms: f.time_ms,
@@ -218,13 +218,8 @@ pub fn build(a: &Audit, top: usize) -> AuditPage {
         .iter()
         .map(|c| CheckRow {
             item: c.item.clone(),
-            label: match c.status.as_str() {
-                "pass" => "pass",
-                "attention" => "attention",
-                "fail" => "fail",
-                _ => "not enough data",
-            },
-            status: c.status.clone(),
+            label: c.status.label(),
+            status: c.status.as_str().to_string(),
             evidence: c.evidence.clone(),
             link: fix(&c.link),
             needs: c.needs.clone().unwrap_or_default(),

@@ -3,8 +3,8 @@
 //! value, so text from the log (attacker-controlled) never becomes markup. CSS and
 //! JS are inlined; the page makes no network request.
 
-use super::format::{bytes, count, duration_ms, opt_duration_ms, percent};
 use crate::analyze::{Audit, LatencyBin, QueryReport, SampleReport};
+use crate::units::{bytes, count, duration_ms, opt_duration_ms, percent};
 use askama::Template;
 use std::collections::BTreeMap;
 

@@ -5,7 +5,6 @@
 
 pub mod activity_html;
 pub mod audit_html;
-pub mod format;
 pub mod html;
 pub mod json;
 pub mod stats_html;

@@ -2,10 +2,10 @@
 //! indexes, tables, cache and databases, sessions and blocking, checkpoints, and
 //! the statistics window. Values pre-formatted; text is escaped by askama.
 
-use super::format::{bytes, count, duration_ms, opt_duration_ms, percent};
 use super::html::Card;
 use crate::analyze::Audit;
 use crate::analyze::stats::CACHE_HIT_TARGET;
+use crate::units::{bytes, count, duration_ms, opt_duration_ms, percent};
 
 pub struct StatementRow {
     pub rank: usize,

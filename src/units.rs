@@ -1,4 +1,6 @@
-//! Human formatting of numbers for the HTML report.
+//! Human formatting of numbers, durations, sizes and shares: one module that the
+//! analyze layer (finding titles, targets, checklist evidence) and the report
+//! layer (every table cell) both use.
 
 /// `1234567` -> `1,234,567`.
 pub fn count(n: u64) -> String {
@@ -53,7 +55,50 @@ pub fn percent(f: f64) -> String {
 
 /// Bytes with a binary unit.
 pub fn bytes(b: u64) -> String {
-    crate::analyze::findings::bytes_text(b)
+    bytes_text(b)
+}
+
+/// A duration in ms as finding texts write it: `4.20 ms`, `480 ms`, `1.24 s`, `1.5 min`.
+pub fn ms_text(ms: f64) -> String {
+    if ms >= 60_000.0 {
+        format!("{:.1} min", ms / 60_000.0)
+    } else if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else if ms >= 10.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.2} ms")
+    }
+}
+
+/// A fraction as a percentage with one decimal, even below 0.1%.
+pub fn pct(f: f64) -> String {
+    format!("{:.1}%", f * 100.0)
+}
+
+/// Bytes with a binary unit (`1.5 MiB`); the report shows sizes the same way.
+pub fn bytes_text(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// The first `n` characters of `s`, with `...` when it was longer.
+pub fn short(s: &str, n: usize) -> String {
+    let mut t: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        t.push_str("...");
+    }
+    t
 }
 
 #[cfg(test)]
