@@ -4,11 +4,11 @@
 use super::{DisplayZone, ms};
 use crate::aggregate::activity::{Activity, StatementRef, TIMELINE_KINDS};
 use crate::normalize::{fingerprint, fingerprint_hex};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A statement named as evidence.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StatementView {
     /// Fingerprint of its normalized query (links to `queries[]`).
     pub fingerprint: String,
@@ -29,7 +29,7 @@ fn view(key: &str, display: &str) -> StatementView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LockItemView {
     /// The waiting statement, when the log names it.
     pub statement: Option<StatementView>,
@@ -52,7 +52,7 @@ pub struct LockItemView {
 }
 
 /// Lock waits summed over one waiting query or one object.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LockTotal {
     /// A query fingerprint (`by_query`) or an object (`by_object`); empty when the
     /// statement was not logged.
@@ -63,7 +63,7 @@ pub struct LockTotal {
     pub max_wait_ms: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LocksView {
     /// `still waiting for` entries.
     pub waits: u64,
@@ -107,20 +107,20 @@ fn lock_totals(
     v
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DeadlockView {
     pub ts: Option<String>,
     pub cycle: String,
     pub victim: Option<StatementView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DeadlocksView {
     pub count: u64,
     pub items: Vec<DeadlockView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TempByQuery {
     pub statement: StatementView,
     pub count: u64,
@@ -128,7 +128,7 @@ pub struct TempByQuery {
     pub max_bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TempFilesView {
     pub count: u64,
     pub total_bytes: u64,
@@ -140,7 +140,7 @@ pub struct TempFilesView {
     pub unattributed_bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ErrorView {
     pub severity: String,
     pub sqlstate: Option<String>,
@@ -152,14 +152,14 @@ pub struct ErrorView {
     pub example: Option<StatementView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AuthFailureView {
     pub user: String,
     pub host: String,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CheckpointsView {
     pub count: u64,
     pub by_reason: BTreeMap<String, u64>,
@@ -175,7 +175,7 @@ pub struct CheckpointsView {
     pub min_seconds_apart: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TableVacuumView {
     pub table: String,
     pub vacuums: u64,
@@ -185,7 +185,7 @@ pub struct TableVacuumView {
     pub tuples_removed: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AutovacuumView {
     pub vacuums: u64,
     pub analyzes: u64,
@@ -193,7 +193,7 @@ pub struct AutovacuumView {
     pub by_table: Vec<TableVacuumView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SessionsView {
     pub connections_received: u64,
     pub connections_authorized: u64,
@@ -212,7 +212,7 @@ pub struct SessionsView {
     pub by_client: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PlanView {
     pub fingerprint: String,
     pub normalized: String,
@@ -226,7 +226,7 @@ pub struct PlanView {
 }
 
 /// Events per time bucket, by kind.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TimelineView {
     pub kinds: Vec<String>,
     pub bucket_minutes: i64,
@@ -235,7 +235,7 @@ pub struct TimelineView {
 }
 
 /// Everything of the activity part of the audit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ActivityView {
     pub locks: LocksView,
     pub deadlocks: DeadlocksView,

@@ -2,13 +2,13 @@
 //! (`--baseline`), matched by fingerprint, so a change's effect is measured.
 
 use super::QueryReport;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// p95 change that counts as a regression or an improvement.
 const CHANGE: f64 = 0.2;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Comparison {
     /// The baseline: its generator and time range.
     pub baseline: String,
@@ -27,7 +27,7 @@ pub struct Comparison {
     pub only_after: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct QueryChange {
     pub fingerprint: String,
     pub normalized: String,

@@ -128,14 +128,14 @@ impl Status {
 }
 
 /// One link into the report, with what it shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Evidence {
     pub text: String,
     /// `#anchor` in the HTML report.
     pub link: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: Kind,
     pub severity: Severity,
@@ -189,7 +189,7 @@ impl Finding {
 }
 
 /// One item of the optimization checklist.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckItem {
     pub item: String,
     pub status: Status,
@@ -200,7 +200,7 @@ pub struct CheckItem {
 }
 
 /// A value to alert on, from this run's figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Threshold {
     pub metric: String,
     pub current: String,
@@ -209,7 +209,7 @@ pub struct Threshold {
 }
 
 /// The few sentences and rows that open the report.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct FirstScreen {
     pub sentences: Vec<String>,
 }

@@ -12,7 +12,7 @@ use super::stats::{SeqScanTable, StatementReport, quote_ident as ident};
 use crate::normalize::shape::{Use, shape};
 use crate::stats::records::IndexDef;
 use crate::stats::snapshot::DatabaseStats;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// At most this many equality columns lead a candidate.
@@ -22,7 +22,7 @@ const MIN_SHARE: f64 = 0.005;
 /// At most this many recommendations.
 const MAX_RECOMMENDATIONS: usize = 10;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IndexRecommendation {
     /// The database to run it in (null when the statistics do not name it).
     pub database: Option<String>,

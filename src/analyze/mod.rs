@@ -16,7 +16,7 @@ use crate::aggregate::query::{QueryStats, Sample};
 use crate::aggregate::{Aggregate, BIN_UPPER_MS};
 use crate::normalize::{fingerprint, fingerprint_hex};
 use crate::parse::timestamp::{Timestamp, offset_text, zone_offset};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the JSON contract. Bump on any incompatible change.
@@ -32,7 +32,7 @@ pub(crate) fn round3(x: f64) -> f64 {
 }
 
 /// The whole result of an analysis.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Audit {
     /// Version of this JSON layout.
     pub schema_version: u32,
@@ -72,7 +72,7 @@ pub struct Audit {
 }
 
 /// Whole-input figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AuditSummary {
     /// First and last timestamp of a statement or server event
     /// (`YYYY-MM-DD HH:MM:SS.mmm`, in `time_zone`).
@@ -109,7 +109,7 @@ pub struct AuditSummary {
 }
 
 /// Input coverage totals and per-file details.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AuditCoverage {
     /// Log files read (skipped files not included).
     pub files_total: u64,
@@ -127,7 +127,7 @@ pub struct AuditCoverage {
 }
 
 /// One normalized query.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct QueryReport {
     /// 1-based rank by total time.
     pub rank: usize,
@@ -167,7 +167,7 @@ pub struct QueryReport {
 }
 
 /// One concrete statement.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SampleReport {
     pub duration_ms: f64,
     pub ts: Option<String>,
@@ -185,7 +185,7 @@ pub struct SampleReport {
 }
 
 /// One latency bin.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LatencyBin {
     /// Inclusive lower bound, ms.
     pub from_ms: u64,

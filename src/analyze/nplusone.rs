@@ -8,12 +8,12 @@ use crate::aggregate::bursts::Bursts;
 use crate::normalize::shape::{Use, shape};
 use crate::normalize::{fingerprint, fingerprint_hex};
 use crate::parse::timestamp::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Pauses between the statements of explicit transactions (time the session
 /// held its transaction open doing something else).
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct TransactionPauses {
     /// Explicit transactions seen from BEGIN (needs every statement logged).
     pub transactions: u64,
@@ -55,7 +55,7 @@ impl TransactionPauses {
 /// suspected N+1 child.
 pub const SUSPECT_MIN_CALLS: u64 = 1000;
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct NPlusOneView {
     /// Found in the log: bursts of one query in one session.
     pub detected: Vec<NPlusOneReport>,
@@ -74,7 +74,7 @@ pub struct NPlusOneView {
     pub limits: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct NPlusOneReport {
     /// The child query (executed in bursts).
     pub fingerprint: String,
@@ -103,7 +103,7 @@ pub struct NPlusOneReport {
     pub target: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SuspectedNPlusOne {
     pub fingerprint: String,
     pub normalized: String,

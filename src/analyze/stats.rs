@@ -10,7 +10,7 @@ use crate::normalize::{fingerprint, fingerprint_hex, normalize};
 use crate::parse::timestamp::Timestamp;
 use crate::stats::records::{IndexDef, Session, Statement, Table};
 use crate::stats::snapshot::{DatabaseStats, WindowSource};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// PgHero's and pgCluu's threshold for a cache hit ratio.
@@ -35,7 +35,7 @@ pub struct StatsOptions {
 }
 
 /// Everything from the statistics CSVs (flattened into the audit's JSON root).
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct StatsView {
     /// The time the statistics cover; null when no statistics CSV was read.
     pub stats_window: Option<StatsWindow>,
@@ -53,7 +53,7 @@ pub struct StatsView {
     pub checkpointer: Option<CheckpointerView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StatsWindow {
     pub start: Option<String>,
     pub end: Option<String>,
@@ -71,7 +71,7 @@ pub struct StatsWindow {
     pub caveat: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DatabaseWindow {
     pub database: Option<String>,
     pub server: Option<String>,
@@ -86,7 +86,7 @@ pub struct DatabaseWindow {
 }
 
 /// One `pg_stat_statements` entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StatementReport {
     pub rank: usize,
     pub queryid: Option<String>,
@@ -124,7 +124,7 @@ pub struct StatementReport {
     pub log_p99_ms: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StatementsSummary {
     pub entries: usize,
     pub calls: u64,
@@ -141,7 +141,7 @@ pub struct StatementsSummary {
     pub pgss_version: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct IndexesView {
     /// Indexes with definitions read.
     pub count: usize,
@@ -160,7 +160,7 @@ pub struct IndexesView {
     pub limits: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct UnusedIndex {
     /// The database (null when the export does not name it).
     pub database: Option<String>,
@@ -176,7 +176,7 @@ pub struct UnusedIndex {
     pub caveat: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DuplicateIndex {
     /// The database (null when the export does not name it).
     pub database: Option<String>,
@@ -191,7 +191,7 @@ pub struct DuplicateIndex {
     pub rollback: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RedundantIndex {
     /// The database (null when the export does not name it).
     pub database: Option<String>,
@@ -207,7 +207,7 @@ pub struct RedundantIndex {
     pub rollback: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct InvalidIndex {
     /// The database (null when the export does not name it).
     pub database: Option<String>,
@@ -220,7 +220,7 @@ pub struct InvalidIndex {
     pub rollback: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct KeptIndex {
     /// The database (null when the export does not name it).
     pub database: Option<String>,
@@ -229,7 +229,7 @@ pub struct KeptIndex {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct WriteOverhead {
     /// The database (null when the export does not name it).
     pub database: Option<String>,
@@ -244,7 +244,7 @@ pub struct WriteOverhead {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FkWithoutIndex {
     /// The database (null when the export does not name it).
     pub database: Option<String>,
@@ -256,7 +256,7 @@ pub struct FkWithoutIndex {
     pub rollback: String,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct TablesView {
     /// Tables read.
     pub count: usize,
@@ -268,7 +268,7 @@ pub struct TablesView {
     pub hot_updates: Vec<HotTable>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SeqScanTable {
     /// The database (null when the export does not name it).
     pub database: Option<String>,
@@ -286,7 +286,7 @@ pub struct SeqScanTable {
     pub statements: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MaintenanceTable {
     /// The database (null when the export does not name it).
     pub database: Option<String>,
@@ -300,7 +300,7 @@ pub struct MaintenanceTable {
     pub problems: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct HotTable {
     /// The database (null when the export does not name it).
     pub database: Option<String>,
@@ -310,7 +310,7 @@ pub struct HotTable {
     pub hot_update_ratio: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DatabaseReport {
     pub datname: String,
     pub cache_hit_ratio: Option<f64>,
@@ -326,7 +326,7 @@ pub struct DatabaseReport {
     pub stats_reset: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct CacheView {
     pub target: f64,
     /// Heap blocks found in shared buffers, all user tables.
@@ -336,7 +336,7 @@ pub struct CacheView {
     pub tables: Vec<TableCache>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TableCache {
     pub table: String,
     pub heap_blks_read: u64,
@@ -344,7 +344,7 @@ pub struct TableCache {
     pub hit_ratio: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct SessionsNow {
     pub snapshot_at: Option<String>,
     /// Client sessions.
@@ -364,7 +364,7 @@ pub struct SessionsNow {
     pub pool: Option<PoolAdvice>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SessionReport {
     pub pid: Option<u64>,
     pub user: Option<String>,
@@ -378,7 +378,7 @@ pub struct SessionReport {
     pub query: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BlockedPair {
     pub blocked_pid: u64,
     pub blocking_pid: u64,
@@ -387,7 +387,7 @@ pub struct BlockedPair {
     pub blocking_state: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct PoolAdvice {
     pub cpu_cores: u32,
     /// 2x to 3x the cores: what a pool of active connections needs.
@@ -400,7 +400,7 @@ pub struct PoolAdvice {
     pub verdict: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CheckpointerView {
     pub timed: Option<u64>,
     pub requested: Option<u64>,

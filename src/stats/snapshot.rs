@@ -39,7 +39,7 @@ pub struct Snapshot {
 }
 
 /// Where the statistics window comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WindowSource {
     /// Deltas between the first and last of several snapshots.
@@ -47,6 +47,7 @@ pub enum WindowSource {
     /// Totals since the statistics were last reset (`stats_reset`).
     StatsReset,
     /// Totals since an unknown time (no `stats_reset`, no snapshot times).
+    #[default]
     Unknown,
 }
 
