@@ -134,7 +134,7 @@ pub struct ReportArgs {
         value_name = "FILE"
     )]
     pub output: PathBuf,
-    /// Also write the audit as JSON (schema_version 1, see README).
+    /// Also write the audit as JSON (schema_version 1, see docs/json.md).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// The server's log_line_prefix; detected from the files when not given.

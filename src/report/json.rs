@@ -1,4 +1,4 @@
-//! JSON export of the audit (`schema_version` 1; documented in the README).
+//! JSON export of the audit (`schema_version` 1; documented in docs/json.md).
 
 use crate::analyze::Audit;
 
