@@ -1,14 +1,14 @@
 //! Everything besides statement timings, on the real sample log (run 1 of
 //! samples/workload.sh): every expected count is computed here from the log text.
 
-use serde_json::Value;
+use crate::harness;
 
-mod common;
+use serde_json::Value;
 
 const MAIN_LOG: &str = "samples/logs/postgresql-main.log";
 
 fn audit(args: &[&str]) -> (Value, String) {
-    let r = common::run(args);
+    let r = harness::run(args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     (r.json, r.html)
 }

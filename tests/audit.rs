@@ -4,9 +4,7 @@
 //! N+1 pattern, an unindexed column filtered by a frequent query, an unused and a
 //! duplicate index), and on inputs that lack the evidence.
 
-mod common;
-
-use common::run;
+use crate::harness::run;
 use serde_json::Value;
 
 fn query<'a>(j: &'a Value, starts: &str) -> &'a Value {

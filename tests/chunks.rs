@@ -3,9 +3,7 @@
 //! (multi-line entries, DETAIL lines, statements waiting for their durations,
 //! N+1 session windows, sessions open for the peak) and with damaged input.
 
-mod common;
-
-use common::run;
+use crate::harness::run;
 use std::io::Write;
 
 /// The inputs: real logs of every format, compressed ones, and a damaged copy of

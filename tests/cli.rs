@@ -4,8 +4,7 @@
 
 use assert_cmd::Command;
 
-mod common;
-use common::run;
+use crate::harness::run;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -4,8 +4,7 @@
 
 use assert_cmd::Command;
 
-mod common;
-use common::{Run, run, run_with};
+use crate::harness::{Run, run, run_with};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::Path;

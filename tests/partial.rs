@@ -2,9 +2,7 @@
 //! `merge` of the partials, and the same audit as one run over all the files;
 //! the GNU parallel recipe of the README, run locally.
 
-mod common;
-
-use common::run;
+use crate::harness::run;
 use serde_json::Value;
 use std::path::Path;
 

@@ -4,9 +4,7 @@
 //! plain `pg_indexes` export, two snapshots in one file, a reset, and damaged CSVs.
 //! Expected figures are computed from the CSVs here, not written down.
 
-mod common;
-
-use common::run;
+use crate::harness::run;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

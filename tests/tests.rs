@@ -1,0 +1,14 @@
+//! pgsift's integration tests: one binary (faster to build and link than one
+//! per topic), one module per topic, and one harness that runs `pgsift report`
+//! and `pgsift merge` and holds the counting oracles (expected figures computed
+//! from the logs' own text, never written down).
+
+mod harness;
+
+mod activity;
+mod audit;
+mod chunks;
+mod cli;
+mod formats;
+mod partial;
+mod stats;
