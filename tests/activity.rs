@@ -2,10 +2,9 @@
 //! samples/workload.sh): every expected count is computed here from the log text.
 
 use crate::harness;
+use crate::oracle::{MAIN_LOG, count, read, temp_sizes};
 
 use serde_json::Value;
-
-const MAIN_LOG: &str = "samples/logs/postgresql-main.log";
 
 fn audit(args: &[&str]) -> (Value, String) {
     let r = harness::run(args);
@@ -14,15 +13,7 @@ fn audit(args: &[&str]) -> (Value, String) {
 }
 
 fn log() -> String {
-    std::fs::read_to_string(MAIN_LOG).unwrap()
-}
-
-/// Sizes of the `temporary file: path ..., size N` lines of a log.
-fn temp_sizes(text: &str) -> Vec<u64> {
-    text.lines()
-        .filter_map(|l| l.split("temporary file: path ").nth(1))
-        .map(|r| r.rsplit_once(", size ").unwrap().1.trim().parse().unwrap())
-        .collect()
+    read(MAIN_LOG)
 }
 
 /// Files counted under `temp_files.by_query[]`.
@@ -33,10 +24,6 @@ fn temp_files_by_query(j: &Value) -> u64 {
         .iter()
         .map(|q| q["count"].as_u64().unwrap())
         .sum()
-}
-
-fn count(text: &str, needle: &str) -> u64 {
-    text.lines().filter(|l| l.contains(needle)).count() as u64
 }
 
 #[test]

@@ -5,11 +5,9 @@
 use assert_cmd::Command;
 
 use crate::harness::run;
+use crate::oracle::{MAIN_LOG, STMT_LOG, read, timed_durations};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-const MAIN_LOG: &str = "samples/logs/postgresql-main.log";
-const STMT_LOG: &str = "samples/logs/postgresql-statement-duration.log";
 
 /// pgbench's tpcb-like statements: (text in the log, expected normalized key).
 const PGBENCH: [(&str, &str); 5] = [
@@ -34,24 +32,6 @@ const PGBENCH: [(&str, &str); 5] = [
         "insert into pgbench_history(tid, bid, aid, delta, mtime) values($1, $2, $3, $4, current_timestamp)",
     ),
 ];
-
-fn read(path: &str) -> String {
-    String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned()
-}
-
-/// Durations (ms) of `duration: X ms  statement|execute ...:` lines whose SQL contains `needle`.
-fn timed_durations(log: &str, needle: &str) -> Vec<f64> {
-    log.lines()
-        .filter_map(|l| {
-            let i = l.find("duration: ")?;
-            let rest = &l[i + 10..];
-            let (num, tail) = rest.split_once(" ms  ")?;
-            let is_exec = tail.starts_with("statement: ")
-                || (tail.starts_with("execute ") && tail.contains(": "));
-            (is_exec && tail.contains(needle)).then(|| num.parse().unwrap())
-        })
-        .collect()
-}
 
 /// Whether `html` holds `raw` HTML-escaped (named or numeric entities).
 fn contains_escaped(html: &str, raw: &str) -> bool {

@@ -5,21 +5,12 @@
 use assert_cmd::Command;
 
 use crate::harness::{Run, run, run_with};
+use crate::oracle::{MAIN_LOG, text};
 use serde_json::Value;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 const FIXTURES: &str = "tests/data/pgbadger";
-const MAIN_LOG: &str = "samples/logs/postgresql-main.log";
-
-/// The decompressed text of a file, whatever its compression.
-fn text(path: &str) -> String {
-    let f = std::fs::File::open(path).unwrap();
-    let (mut r, _) = pgsift::input::decompress::decoded(f).unwrap();
-    let mut bytes = Vec::new();
-    r.read_to_end(&mut bytes).unwrap();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
 
 fn file0(r: &Run) -> &Value {
     &r.json["coverage"]["files"][0]

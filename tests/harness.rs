@@ -7,6 +7,7 @@ use assert_cmd::Command;
 use pgsift::analyze::findings::{CheckItem, Finding, Kind};
 use pgsift::analyze::{Audit, QueryReport};
 use serde_json::Value;
+use std::path::Path;
 
 /// One `pgsift report` run: exit code, stderr, and the JSON and HTML it wrote.
 pub struct Run {
@@ -60,6 +61,7 @@ pub fn run_with(args: &[&str], stdin: Option<Vec<u8>>) -> Run {
     }
 }
 
+/// `pgsift report ARGS` (see [`run_with`]).
 pub fn run(args: &[&str]) -> Run {
     run_with(args, None)
 }
@@ -92,4 +94,26 @@ impl AuditExt for Audit {
             .find(|c| c.item.starts_with(item))
             .unwrap_or_else(|| panic!("no checklist item {item}"))
     }
+}
+
+/// Runs `pgsift merge PARTIALS -o DIR/merged.html --json DIR/merged.json`:
+/// exit code, the JSON (null when none was written) and stderr.
+pub fn merge(partials: &[&Path], dir: &Path) -> (i32, Value, String) {
+    let json = dir.join("merged.json");
+    let out = assert_cmd::Command::cargo_bin("pgsift")
+        .unwrap()
+        .arg("merge")
+        .args(partials)
+        .arg("-o")
+        .arg(dir.join("merged.html"))
+        .arg("--json")
+        .arg(&json)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v = std::fs::read(&json)
+        .map(|b| serde_json::from_slice(&b).unwrap())
+        .unwrap_or(Value::Null);
+    (code, v, stderr)
 }

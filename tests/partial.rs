@@ -2,29 +2,9 @@
 //! `merge` of the partials, and the same audit as one run over all the files;
 //! the GNU parallel recipe of the README, run locally.
 
-use crate::harness::run;
+use crate::harness::{merge, run};
 use serde_json::Value;
 use std::path::Path;
-
-fn merge(partials: &[&Path], dir: &Path) -> (i32, Value, String) {
-    let json = dir.join("merged.json");
-    let out = assert_cmd::Command::cargo_bin("pgsift")
-        .unwrap()
-        .arg("merge")
-        .args(partials)
-        .arg("-o")
-        .arg(dir.join("merged.html"))
-        .arg("--json")
-        .arg(&json)
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap_or(-1);
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let v = std::fs::read(&json)
-        .map(|b| serde_json::from_slice(&b).unwrap())
-        .unwrap_or(Value::Null);
-    (code, v, stderr)
-}
 
 #[test]
 fn merged_partials_equal_one_run_over_all_inputs() {
