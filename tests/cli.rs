@@ -6,6 +6,8 @@ use assert_cmd::Command;
 
 use crate::harness::run;
 use crate::oracle::{MAIN_LOG, STMT_LOG, read, timed_durations};
+use pgsift::aggregate::coverage::FileCoverage;
+use pgsift::analyze::{Audit, QueryReport};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -50,12 +52,11 @@ fn contains_escaped(html: &str, raw: &str) -> bool {
     html.contains(&named) || html.contains(&numeric)
 }
 
-fn query<'a>(j: &'a Value, normalized: &str) -> &'a Value {
-    j["queries"]
-        .as_array()
-        .unwrap()
+/// The query group whose normalized text is exactly `normalized`.
+fn query<'a>(a: &'a Audit, normalized: &str) -> &'a QueryReport {
+    a.queries
         .iter()
-        .find(|q| q["normalized"] == normalized)
+        .find(|q| q.normalized == normalized)
         .unwrap_or_else(|| panic!("no group {normalized:?}"))
 }
 
@@ -73,52 +74,47 @@ fn samples_executions_equal_duration_lines_and_coverage_adds_up() {
         .filter(|l| l.contains(" LOG:  statement: ") || l.contains(" LOG:  execute "))
         .count();
     assert!(main_exec > 1000 && stmt_exec > 100);
-    let s = &r.json["summary"];
-    assert_eq!(s["executions"], (main_exec + stmt_exec) as u64);
-    assert_eq!(s["untimed_statements"], 0);
-    let c = &r.json["coverage"];
-    let files = c["files"].as_array().unwrap();
-    let logs: Vec<&Value> = files
-        .iter()
-        .filter(|f| f["path"].as_str().unwrap().ends_with(".log"))
-        .collect();
-    let count = |v: &[&Value], k: &str| v.iter().map(|f| f[k].as_u64().unwrap()).sum::<u64>();
+    let s = &r.audit.summary;
+    assert_eq!(s.executions, (main_exec + stmt_exec) as u64);
+    assert_eq!(s.untimed_statements, 0);
+    let c = &r.audit.coverage;
+    let files = &c.files;
+    let logs: Vec<&FileCoverage> = files.iter().filter(|f| f.path.ends_with(".log")).collect();
+    let sum =
+        |v: &[&FileCoverage], k: fn(&FileCoverage) -> u64| v.iter().map(|f| k(f)).sum::<u64>();
     let lines = (main.lines().count() + stmt.lines().count()) as u64;
-    assert_eq!(count(&logs, "lines_total"), lines);
+    assert_eq!(sum(&logs, |f| f.lines_total), lines);
     assert_eq!(
-        count(&logs, "lines_parsed")
-            + count(&logs, "lines_ignored")
-            + count(&logs, "lines_unrecognized"),
+        sum(&logs, |f| f.lines_parsed
+            + f.lines_ignored
+            + f.lines_unrecognized),
         lines
     );
-    assert_eq!(c["lines_unrecognized"], 0);
+    assert_eq!(c.lines_unrecognized, 0);
     // every file counted once: totals are the sum over files (logs and CSVs)
-    let all: Vec<&Value> = files.iter().collect();
-    assert_eq!(
-        c["lines_total"].as_u64().unwrap(),
-        count(&all, "lines_total")
-    );
+    let all: Vec<&FileCoverage> = files.iter().collect();
+    assert_eq!(c.lines_total, sum(&all, |f| f.lines_total));
     // README.md, workload.sh and the export script are listed as skipped, not read
     // as logs; the statistics CSVs are read as such.
     let csvs = files
         .iter()
-        .filter(|f| f["format"].as_str().is_some_and(|x| x.starts_with("csv: ")))
+        .filter(|f| f.format.as_deref().is_some_and(|x| x.starts_with("csv: ")))
         .count();
     let on_disk = std::fs::read_dir("samples/stats")
         .unwrap()
         .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
         .count();
     assert_eq!(csvs, on_disk);
-    assert_eq!(c["files_skipped"], 3);
-    assert_eq!(c["files_total"].as_u64().unwrap() as usize, 2 + on_disk);
+    assert_eq!(c.files_skipped, 3);
+    assert_eq!(c.files_total as usize, 2 + on_disk);
     // parse/bind lines are timed apart, never counted as executions.
     let parse_lines = main.lines().filter(|l| l.contains("ms  parse ")).count() as u64;
     let bind_lines = main.lines().filter(|l| l.contains("ms  bind ")).count() as u64;
-    assert_eq!(s["parse_count"], parse_lines);
-    assert_eq!(s["bind_count"], bind_lines);
-    assert_eq!(s["schema_version"], Value::Null);
-    assert_eq!(r.json["schema_version"], 1);
-    assert_eq!(s["time_zones"], serde_json::json!(["UTC"]));
+    assert_eq!(s.parse_count, parse_lines);
+    assert_eq!(s.bind_count, bind_lines);
+    assert_eq!(r.json["summary"]["schema_version"], Value::Null);
+    assert_eq!(r.audit.schema_version, 1);
+    assert_eq!(s.time_zones, ["UTC"]);
 }
 
 #[test]
@@ -135,20 +131,15 @@ fn every_pgbench_statement_lands_in_one_group() {
                     && l.contains(needle)
             })
             .count();
-        let groups: Vec<&Value> = r.json["queries"]
-            .as_array()
-            .unwrap()
+        let groups: Vec<&QueryReport> = r
+            .audit
+            .queries
             .iter()
-            .filter(|q| {
-                q["normalized"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with(&key.to_lowercase()[..30])
-            })
+            .filter(|q| q.normalized.starts_with(&key.to_lowercase()[..30]))
             .collect();
         assert_eq!(groups.len(), 1, "{needle}: {groups:?}");
-        assert_eq!(groups[0]["normalized"], key);
-        assert_eq!(groups[0]["count"], (in_main + in_stmt) as u64, "{needle}");
+        assert_eq!(groups[0].normalized, key);
+        assert_eq!(groups[0].count, (in_main + in_stmt) as u64, "{needle}");
     }
 }
 
@@ -159,15 +150,19 @@ fn percentiles_within_one_percent_of_exact() {
     for (needle, key) in &PGBENCH[..2] {
         let mut d = timed_durations(&main, needle);
         d.sort_by(f64::total_cmp);
-        let q = query(&r.json, key);
+        let q = query(&r.audit, key);
         let total: f64 = d.iter().sum();
-        assert!((q["total_ms"].as_f64().unwrap() - total).abs() < 1e-6 * total.max(1.0));
-        assert_eq!(q["max_ms"].as_f64().unwrap(), *d.last().unwrap());
-        assert_eq!(q["min_ms"].as_f64().unwrap(), d[0]);
-        for (p, field) in [(0.5, "p50_ms"), (0.95, "p95_ms"), (0.99, "p99_ms")] {
+        assert!((q.total_ms - total).abs() < 1e-6 * total.max(1.0));
+        assert_eq!(q.max_ms, Some(*d.last().unwrap()));
+        assert_eq!(q.min_ms, Some(d[0]));
+        for (p, field, got) in [
+            (0.5, "p50_ms", q.p50_ms),
+            (0.95, "p95_ms", q.p95_ms),
+            (0.99, "p99_ms", q.p99_ms),
+        ] {
             let rank = ((p * d.len() as f64).ceil() as usize).max(1);
             let exact = d[rank - 1];
-            let got = q[field].as_f64().unwrap();
+            let got = got.unwrap();
             assert!(
                 (got - exact).abs() <= exact * 0.01,
                 "{key} {field}: got {got}, exact {exact}"
@@ -180,16 +175,16 @@ fn percentiles_within_one_percent_of_exact() {
 fn users_databases_and_apps_with_odd_names_are_attributed() {
     let r = run(&["samples/logs"]);
     let q = query(
-        &r.json,
+        &r.audit,
         "select sku, quantity, unit_price_cents from order_items where order_id = $1",
     );
-    assert_eq!(q["users"]["report@corp.example"], q["count"]);
-    assert_eq!(q["databases"]["shop-eu"], q["count"]);
-    assert!(q["apps"].as_object().unwrap().contains_key("billing-api"));
+    assert_eq!(q.users["report@corp.example"], q.count);
+    assert_eq!(q.databases["shop-eu"], q.count);
+    assert!(q.apps.contains_key("billing-api"));
     // Debian prefix '%m [%p] %q%u@%d ' with a user name holding '@'.
-    let lookup = query(&r.json, "select id, email from customers where id = $1");
-    assert_eq!(lookup["users"]["report@corp.example"], lookup["count"]);
-    assert_eq!(lookup["databases"]["shop-eu"], lookup["count"]);
+    let lookup = query(&r.audit, "select id, email from customers where id = $1");
+    assert_eq!(lookup.users["report@corp.example"], lookup.count);
+    assert_eq!(lookup.databases["shop-eu"], lookup.count);
 }
 
 #[test]
@@ -239,26 +234,26 @@ fn one_thread_and_many_threads_give_identical_json() {
     let a = run(&["samples/logs", "tests/data/pgbadger", "-j", "1"]);
     let b = run(&["samples/logs", "tests/data/pgbadger", "-j", "4"]);
     assert_eq!(a.json, b.json);
-    assert!(a.json["summary"]["executions"].as_u64().unwrap() > 3000);
+    assert!(a.audit.summary.executions > 3000);
 }
 
 #[test]
 fn real_pgbadger_fixture_light_has_629_executions() {
     let r = run(&["tests/data/pgbadger/light.postgres.log"]);
     assert_eq!(r.code, 0);
-    assert_eq!(r.json["summary"]["executions"], 629);
-    let f = &r.json["coverage"]["files"][0];
+    assert_eq!(r.audit.summary.executions, 629);
+    let f = &r.audit.coverage.files[0];
     assert_eq!(
-        f["prefix"],
-        "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h "
+        f.prefix.as_deref(),
+        Some("%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ")
     );
-    assert_eq!(f["prefix_detected"], true);
-    assert_eq!(f["lines_unrecognized"], 0);
+    assert!(f.prefix_detected);
+    assert_eq!(f.lines_unrecognized, 0);
     let q = query(
-        &r.json,
+        &r.audit,
         "update pgbench_accounts set abalance = abalance + $1 where aid = $2",
     );
-    assert_eq!(q["users"]["postgres"], q["count"]);
+    assert_eq!(q.users["postgres"], q.count);
 }
 
 #[test]
@@ -267,18 +262,18 @@ fn multiline_bind_parameters_and_parse_bind_steps() {
     let text = read(log);
     let r = run(&[log, "--show-values"]);
     assert_eq!(
-        r.json["summary"]["executions"],
+        r.audit.summary.executions,
         timed_durations(&text, "").len() as u64
     );
     assert_eq!(
-        r.json["summary"]["bind_count"],
+        r.audit.summary.bind_count,
         text.lines().filter(|l| l.contains("ms  bind ")).count() as u64
     );
-    let found = r.json["queries"]
-        .as_array()
-        .unwrap()
+    let found = r
+        .audit
+        .queries
         .iter()
-        .filter_map(|q| q["example"]["params"].as_str())
+        .filter_map(|q| q.example.as_ref()?.params.as_deref())
         .any(|p| p.contains("njchar\nhello") || p.contains("njvarchar\nbye"));
     assert!(found, "multi-line parameter value kept whole");
 }
@@ -287,11 +282,11 @@ fn multiline_bind_parameters_and_parse_bind_steps() {
 fn lines_that_are_not_postgresql_are_unrecognized_with_examples() {
     let r = run(&["tests/data/pgbadger/pg_rawcsv.log"]);
     assert_eq!(r.code, 0);
-    let f = &r.json["coverage"]["files"][0];
-    assert_eq!(f["lines_unrecognized"], 2);
+    let f = &r.audit.coverage.files[0];
+    assert_eq!(f.lines_unrecognized, 2);
     assert_eq!(
-        f["unrecognized_examples"][0],
-        serde_json::json!([3, "pg_ctl: could not start server"])
+        f.unrecognized_examples[0],
+        (3, "pg_ctl: could not start server".to_string())
     );
     assert!(r.html.contains("pg_ctl: could not start server"));
 }
@@ -310,20 +305,20 @@ fn garbage_and_invalid_utf8_produce_a_report_not_a_panic() {
     std::fs::write(&mixed, &m).unwrap();
     let r = run(&[garbage.to_str().unwrap(), mixed.to_str().unwrap()]);
     assert_eq!(r.code, 1, "an unreadable named file gives exit code 1");
-    let files = r.json["coverage"]["files"].as_array().unwrap();
+    let files = &r.audit.coverage.files;
     let g = files
         .iter()
-        .find(|f| f["path"].as_str().unwrap().ends_with("garbage.log"))
+        .find(|f| f.path.ends_with("garbage.log"))
         .unwrap();
-    assert!(g["error"].as_str().unwrap().contains("--prefix"));
-    assert_eq!(g["lines_unrecognized"], g["lines_total"]);
-    assert!(g["invalid_utf8_lines"].as_u64().unwrap() >= 1);
+    assert!(g.error.as_deref().unwrap().contains("--prefix"));
+    assert_eq!(g.lines_unrecognized, g.lines_total);
+    assert!(g.invalid_utf8_lines >= 1);
     let mx = files
         .iter()
-        .find(|f| f["path"].as_str().unwrap().ends_with("mixed.log"))
+        .find(|f| f.path.ends_with("mixed.log"))
         .unwrap();
-    assert_eq!(mx["error"], Value::Null);
-    assert!(mx["invalid_utf8_lines"].as_u64().unwrap() >= 1);
+    assert_eq!(mx.error, None);
+    assert!(mx.invalid_utf8_lines >= 1);
     assert!(r.html.contains("could not detect the log_line_prefix"));
     assert!(r.stderr.contains("--prefix"));
 }
@@ -335,15 +330,15 @@ fn given_prefix_is_used_and_a_wrong_one_is_visible() {
         "--prefix",
         "%m [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h ",
     ]);
-    assert_eq!(r.json["coverage"]["files"][0]["prefix_detected"], false);
-    assert_eq!(r.json["coverage"]["lines_unrecognized"], 0);
+    assert!(!r.audit.coverage.files[0].prefix_detected);
+    assert_eq!(r.audit.coverage.lines_unrecognized, 0);
     let wrong = run(&[MAIN_LOG, "--prefix", "%t <%p> "]);
     assert_eq!(wrong.code, 1);
     assert!(wrong.stderr.contains("no line matched"));
-    assert_eq!(wrong.json["summary"]["executions"], 0);
+    assert_eq!(wrong.audit.summary.executions, 0);
     assert_eq!(
-        wrong.json["coverage"]["lines_unrecognized"],
-        wrong.json["coverage"]["lines_total"]
+        wrong.audit.coverage.lines_unrecognized,
+        wrong.audit.coverage.lines_total
     );
 }
 
@@ -369,8 +364,8 @@ fn usage_errors_exit_2() {
 fn a_missing_path_among_good_ones_exits_1_with_a_report() {
     let r = run(&[MAIN_LOG, "/nonexistent/other.log"]);
     assert_eq!(r.code, 1);
-    assert!(r.json["summary"]["executions"].as_u64().unwrap() > 0);
-    assert_eq!(r.json["coverage"]["files_unreadable"], 1);
+    assert!(r.audit.summary.executions > 0);
+    assert_eq!(r.audit.coverage.files_unreadable, 1);
 }
 
 #[test]
