@@ -4,28 +4,40 @@
 
 use assert_cmd::Command;
 
-use crate::harness::{Run, run, run_with};
+use crate::harness::{AuditExt, Run, run, run_with};
 use crate::oracle::{MAIN_LOG, text};
+use pgsift::aggregate::coverage::FileCoverage;
+use pgsift::analyze::QueryReport;
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 
 const FIXTURES: &str = "tests/data/pgbadger";
 
-fn file0(r: &Run) -> &Value {
-    &r.json["coverage"]["files"][0]
+/// The first (here: only) input file's coverage.
+fn file0(r: &Run) -> &FileCoverage {
+    &r.audit.coverage.files[0]
+}
+
+/// The format pgsift detected for the first file.
+fn format0(r: &Run) -> &str {
+    file0(r).format.as_deref().unwrap_or("")
 }
 
 fn assert_lines_add_up(r: &Run) {
-    for f in r.json["coverage"]["files"].as_array().unwrap() {
-        let n = |k: &str| f[k].as_u64().unwrap();
+    for f in &r.audit.coverage.files {
         assert_eq!(
-            n("lines_total"),
-            n("lines_parsed") + n("lines_ignored") + n("lines_unrecognized"),
+            f.lines_total,
+            f.lines_parsed + f.lines_ignored + f.lines_unrecognized,
             "{}",
-            f["path"]
+            f.path
         );
     }
+}
+
+/// The query group whose normalized text starts with `starts`.
+fn query<'a>(r: &'a Run, starts: &str) -> &'a QueryReport {
+    r.audit.query(starts)
 }
 
 fn is_timed_execution(message: &str) -> bool {
@@ -54,43 +66,23 @@ fn syslog_fixture_counts_every_statement_and_the_foreign_lines() {
     let r = run(&[&path]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let f = file0(&r);
-    assert_eq!(f["format"], "syslog");
-    assert_eq!(f["compression"], "bzip2");
-    assert_eq!(r.json["summary"]["executions"], timed.len() as u64);
-    let pgbench: u64 = r.json["queries"]
-        .as_array()
-        .unwrap()
+    assert_eq!(format0(&r), "syslog");
+    assert_eq!(f.compression.as_deref(), Some("bzip2"));
+    assert_eq!(r.audit.summary.executions, timed.len() as u64);
+    let pgbench: u64 = r
+        .audit
+        .queries
         .iter()
-        .map(|q| q["databases"]["pgbench"].as_u64().unwrap_or(0))
+        .map(|q| q.databases.get("pgbench").copied().unwrap_or(0))
         .sum();
     assert_eq!(pgbench, on_pgbench);
     assert!(on_pgbench > 50_000);
-    assert_eq!(f["lines_unrecognized"], foreign);
-    assert!(
-        f["unrecognized_examples"][0][1]
-            .as_str()
-            .unwrap()
-            .contains("systemd[1]")
-    );
+    assert_eq!(f.lines_unrecognized, foreign);
+    assert!(f.unrecognized_examples[0].1.contains("systemd[1]"));
     // A statement split into [N-2], [N-3] records is joined whole.
-    let psql = r.json["queries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|q| {
-            q["normalized"]
-                .as_str()
-                .unwrap()
-                .starts_with("select d.datname as \"Name\"")
-        })
-        .unwrap();
-    assert!(
-        psql["normalized"]
-            .as_str()
-            .unwrap()
-            .contains("from pg_catalog.pg_database d")
-    );
-    assert_eq!(r.json["summary"]["time_zone"], "syslog");
+    let psql = query(&r, "select d.datname as \"Name\"");
+    assert!(psql.normalized.contains("from pg_catalog.pg_database d"));
+    assert_eq!(r.audit.summary.time_zone, "syslog");
     assert_lines_add_up(&r);
 }
 
@@ -105,10 +97,11 @@ fn cloud_sql_export_sessions_per_user_and_database() {
     assert_eq!(expected, 151);
     let r = run(&[&path]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(file0(&r)["format"], "jsonlog");
-    assert_eq!(file0(&r)["lines_unrecognized"], 0);
+    assert_eq!(format0(&r), "jsonlog");
+    assert_eq!(file0(&r).lines_unrecognized, 0);
+    let sessions = &r.audit.activity.sessions;
     assert_eq!(
-        r.json["sessions"]["by_user_database"]["cloudsqladmin@cloudsqladmin"],
+        sessions.by_user_database["cloudsqladmin@cloudsqladmin"],
         expected
     );
     let received = t
@@ -116,8 +109,8 @@ fn cloud_sql_export_sessions_per_user_and_database() {
         .filter(|l| l.contains("LOG:  connection received:"))
         .count() as u64;
     assert!(received > 300);
-    assert_eq!(r.json["sessions"]["connections_received"], received);
-    assert_eq!(r.json["summary"]["time_zone"], "UTC");
+    assert_eq!(sessions.connections_received, received);
+    assert_eq!(r.audit.summary.time_zone, "UTC");
     assert_lines_add_up(&r);
 }
 
@@ -132,16 +125,17 @@ fn jsonlog_and_stderr_vacuum_fixtures_are_fully_recognized() {
         let r = run(&[&path]);
         assert_eq!(r.code, 0, "{name}: {}", r.stderr);
         let f = file0(&r);
-        assert_eq!(f["format"], format);
-        assert_eq!(f["lines_total"], t.lines().count() as u64);
-        assert_eq!(f["lines_unrecognized"], 0, "{name}");
+        assert_eq!(format0(&r), format);
+        assert_eq!(f.lines_total, t.lines().count() as u64);
+        assert_eq!(f.lines_unrecognized, 0, "{name}");
         let vacuums = t.matches("automatic vacuum of table").count()
             + t.matches("automatic aggressive vacuum").count();
         let analyzes = t.matches("automatic analyze of table").count();
         // pgBadger's own test expects 2,094 vacuums and 1,450 analyzes in these files
         assert_eq!((vacuums, analyzes), (2094, 1450), "{name}");
-        assert_eq!(r.json["autovacuum"]["vacuums"], vacuums as u64, "{name}");
-        assert_eq!(r.json["autovacuum"]["analyzes"], analyzes as u64, "{name}");
+        let av = &r.audit.activity.autovacuum;
+        assert_eq!(av.vacuums, vacuums as u64, "{name}");
+        assert_eq!(av.analyzes, analyzes as u64, "{name}");
         assert_lines_add_up(&r);
     }
 }
@@ -150,7 +144,7 @@ fn jsonlog_and_stderr_vacuum_fixtures_are_fully_recognized() {
 fn csvlog_fixtures_with_binary_parameters_and_untimed_statements() {
     let anon = format!("{FIXTURES}/anonymize.log");
     let r = run(&[&anon, "--show-values"]);
-    assert_eq!(file0(&r)["format"], "csvlog");
+    assert_eq!(format0(&r), "csvlog");
     let t = text(&anon);
     let timed = t.matches(",\"duration: ").filter(|_| true).count();
     let timed_exec = t
@@ -159,18 +153,18 @@ fn csvlog_fixtures_with_binary_parameters_and_untimed_statements() {
         .filter(|rest| is_timed_execution(&format!("duration: {rest}")))
         .count() as u64;
     assert!(timed >= timed_exec as usize);
-    assert_eq!(r.json["summary"]["executions"], timed_exec);
-    assert!(r.json["summary"]["bind_count"].as_u64().unwrap() >= 1);
-    assert_eq!(r.json["coverage"]["lines_unrecognized"], 0);
+    assert_eq!(r.audit.summary.executions, timed_exec);
+    assert!(r.audit.summary.bind_count >= 1);
+    assert_eq!(r.audit.coverage.lines_unrecognized, 0);
     assert!(r.html.contains("PostgreSQL JDBC Driver"));
 
     let untimed = format!("{FIXTURES}/csv_statement_without_duration.log");
     let r = run(&[&untimed]);
-    assert_eq!(r.json["summary"]["executions"], 1);
-    assert_eq!(r.json["summary"]["untimed_statements"], 1);
-    let q = &r.json["queries"][0];
-    assert_eq!(q["users"]["example_user"], 1);
-    assert_eq!(q["apps"]["example app"], 1);
+    assert_eq!(r.audit.summary.executions, 1);
+    assert_eq!(r.audit.summary.untimed_statements, 1);
+    let q = &r.audit.queries[0];
+    assert_eq!(q.users["example_user"], 1);
+    assert_eq!(q.apps["example app"], 1);
     assert_lines_add_up(&r);
 }
 
@@ -181,7 +175,7 @@ fn three_formats_of_one_server_run_agree_exactly() {
         .iter()
         .map(|f| run(&[&format!("{dir}/{f}")]))
         .collect();
-    let formats: Vec<&Value> = runs.iter().map(|r| &file0(r)["format"]).collect();
+    let formats: Vec<&str> = runs.iter().map(format0).collect();
     assert_eq!(formats, ["stderr", "csvlog", "jsonlog"]);
     let stderr_text = text(&format!("{dir}/postgresql.log"));
     let expected = stderr_text
@@ -193,30 +187,20 @@ fn three_formats_of_one_server_run_agree_exactly() {
         .count() as u64;
     assert!(expected > 100);
     let key = |r: &Run| {
-        let s = &r.json["summary"];
-        let groups: Vec<(String, u64, f64)> = r.json["queries"]
-            .as_array()
-            .unwrap()
+        let s = &r.audit.summary;
+        let groups: Vec<(String, u64, f64)> = r
+            .audit
+            .queries
             .iter()
-            .map(|q| {
-                (
-                    q["normalized"].as_str().unwrap().to_string(),
-                    q["count"].as_u64().unwrap(),
-                    q["total_ms"].as_f64().unwrap(),
-                )
-            })
+            .map(|q| (q.normalized.clone(), q.count, q.total_ms))
             .collect();
-        (
-            s["executions"].clone(),
-            s["total_duration_ms"].clone(),
-            groups,
-        )
+        (s.executions, s.total_duration_ms, groups)
     };
     let first = key(&runs[0]);
     assert_eq!(first.0, expected);
     for r in &runs[1..] {
-        assert_eq!(key(r), first, "{}", file0(r)["format"]);
-        assert_eq!(file0(r)["lines_unrecognized"], 0);
+        assert_eq!(key(r), first, "{}", format0(r));
+        assert_eq!(file0(r).lines_unrecognized, 0);
     }
     for r in &runs {
         assert_lines_add_up(r);
@@ -278,17 +262,13 @@ fn compressed_copies_and_stdin_give_the_same_audit() {
         std::fs::write(&p, compress(kind, &data)).unwrap();
         let r = run(&[p.to_str().unwrap()]);
         assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
-        assert!(file0(&r)["compression"].is_string(), "{kind}");
-        assert_eq!(
-            file0(&r)["lines_total"],
-            file0(&plain)["lines_total"],
-            "{kind}"
-        );
+        assert!(file0(&r).compression.is_some(), "{kind}");
+        assert_eq!(file0(&r).lines_total, file0(&plain).lines_total, "{kind}");
         assert_eq!(comparable(r.json), comparable(plain.json.clone()), "{kind}");
     }
     let piped = run_with(&["-"], Some(compress("gz", &data)));
     assert_eq!(piped.code, 0, "{}", piped.stderr);
-    assert_eq!(file0(&piped)["path"], "(stdin)");
+    assert_eq!(file0(&piped).path, "(stdin)");
     assert_eq!(comparable(piped.json), comparable(plain.json));
 }
 
@@ -302,20 +282,22 @@ fn truncated_gzip_reports_what_was_readable_and_exits_1() {
     std::fs::write(&p, gz).unwrap();
     let r = run(&[p.to_str().unwrap(), "tests/data/pgbadger/stmt_type.log"]);
     assert_eq!(r.code, 1);
-    let files = r.json["coverage"]["files"].as_array().unwrap();
-    let cut = files
+    let cut = r
+        .audit
+        .coverage
+        .files
         .iter()
-        .find(|f| f["path"].as_str().unwrap().ends_with("cut.log.gz"))
+        .find(|f| f.path.ends_with("cut.log.gz"))
         .unwrap();
     assert!(
-        cut["error"].as_str().unwrap().contains("read error"),
-        "{cut}"
+        cut.error.as_deref().unwrap().contains("read error"),
+        "{cut:?}"
     );
     let full = run(&[MAIN_LOG]);
-    let got = cut["lines_total"].as_u64().unwrap();
-    assert!(got > 100 && got < file0(&full)["lines_total"].as_u64().unwrap());
+    let got = cut.lines_total;
+    assert!(got > 100 && got < file0(&full).lines_total);
     assert!(
-        r.json["summary"]["executions"].as_u64().unwrap() > 12,
+        r.audit.summary.executions > 12,
         "the other file and the readable part"
     );
     assert!(r.html.contains("read error"));
@@ -326,12 +308,12 @@ fn format_override_and_time_zone_choice() {
     let csv = format!("{FIXTURES}/anonymize.log");
     let forced = run(&[&csv, "--format", "stderr"]);
     assert_eq!(forced.code, 1);
-    assert_eq!(forced.json["summary"]["executions"], 0);
+    assert_eq!(forced.audit.summary.executions, 0);
     let cet = run(&[&csv]);
-    assert_eq!(cet.json["summary"]["time_zone"], "CET");
-    assert_eq!(cet.json["summary"]["time_zone_offset"], "+01:00");
+    assert_eq!(cet.audit.summary.time_zone, "CET");
+    assert_eq!(cet.audit.summary.time_zone_offset, "+01:00");
     let utc = run(&[&csv, "--tz", "UTC"]);
-    let first = |r: &Run| r.json["summary"]["first_ts"].as_str().unwrap().to_string();
+    let first = |r: &Run| r.audit.summary.first_ts.clone().unwrap();
     // 10:03 CET is 09:03 UTC: the same instant shown in another zone.
     assert_eq!(
         first(&cet)[11..13].parse::<u32>().unwrap(),
@@ -361,7 +343,7 @@ fn files_that_are_not_logs_in_a_directory_are_skipped_and_listed() {
     std::fs::write(dir.path().join("package.json"), "{\"name\": \"x\"}\n").unwrap();
     let r = run(&[dir.path().to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.json["coverage"]["files_skipped"], 2);
+    assert_eq!(r.audit.coverage.files_skipped, 2);
     assert!(r.stderr.contains("notes.txt"));
     assert!(Path::new(MAIN_LOG).exists());
 }
