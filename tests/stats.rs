@@ -5,7 +5,8 @@
 //! Expected figures are computed from the CSVs here, not written down.
 
 use crate::harness::run;
-use serde_json::Value;
+use pgsift::analyze::Audit;
+use pgsift::stats::snapshot::WindowSource;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -83,12 +84,9 @@ fn edit(dir: &Path, file: &str, f: impl FnOnce(&mut Csv)) {
     c.write(&p);
 }
 
-fn names(v: &Value, field: &str) -> BTreeSet<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x[field].as_str().unwrap().to_string())
-        .collect()
+/// The `index` names of a list of indexes, as a set.
+fn names<T>(list: &[T], index: impl Fn(&T) -> &String) -> BTreeSet<String> {
+    list.iter().map(|x| index(x).clone()).collect()
 }
 
 /// Index scans per `schema.index` in one export.
@@ -160,30 +158,18 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 /// The checks every variant of the sample exports must pass.
-fn assert_sample_findings(j: &Value, first: &str, last: &str) {
-    let ix = &j["indexes"];
-    let unused = names(&ix["unused"], "index");
-    let dups: BTreeMap<String, String> = ix["duplicates"]
-        .as_array()
-        .unwrap()
+fn assert_sample_findings(a: &Audit, first: &str, last: &str) {
+    let ix = &a.stats.indexes;
+    let unused = names(&ix.unused, |x| &x.index);
+    let dups: BTreeMap<String, String> = ix
+        .duplicates
         .iter()
-        .map(|d| {
-            (
-                d["index"].as_str().unwrap().into(),
-                d["duplicate_of"].as_str().unwrap().into(),
-            )
-        })
+        .map(|d| (d.index.clone(), d.duplicate_of.clone()))
         .collect();
-    let redundant: BTreeMap<String, String> = ix["redundant"]
-        .as_array()
-        .unwrap()
+    let redundant: BTreeMap<String, String> = ix
+        .redundant
         .iter()
-        .map(|d| {
-            (
-                d["index"].as_str().unwrap().into(),
-                d["covered_by"].as_str().unwrap().into(),
-            )
-        })
+        .map(|d| (d.index.clone(), d.covered_by.clone()))
         .collect();
     // the workload's deliberate scenarios (samples/README.md)
     assert!(
@@ -203,37 +189,28 @@ fn assert_sample_findings(j: &Value, first: &str, last: &str) {
         Some("public.shipments_customer_id_shipped_at_idx"),
         "{redundant:?}"
     );
-    let heavy: Vec<&Value> = j["tables"]["seq_scan_heavy"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .collect();
+    let heavy = &a.stats.tables.seq_scan_heavy;
     assert!(
-        heavy.iter().any(|t| t["table"] == "public.orders"),
+        heavy.iter().any(|t| t.table == "public.orders"),
         "{heavy:?}"
     );
     // payments.gateway_txn_id is filtered by a frequent query and has no index
     let payments = heavy
         .iter()
-        .find(|t| t["table"] == "public.payments")
+        .find(|t| t.table == "public.payments")
         .unwrap_or_else(|| panic!("{heavy:?}"));
-    let lookup = j["statements"]
-        .as_array()
-        .unwrap()
+    let lookup = a
+        .stats
+        .statements
         .iter()
         .find(|s| {
-            s["normalized"]
-                .as_str()
-                .unwrap()
+            s.normalized
                 .contains("from payments where gateway_txn_id = $")
         })
         .expect("the gateway_txn_id lookup in pg_stat_statements");
     assert!(
-        payments["statements"]
-            .as_array()
-            .unwrap()
-            .contains(&lookup["fingerprint"]),
-        "{payments}"
+        payments.statements.contains(&lookup.fingerprint),
+        "{payments:?}"
     );
     // every unused verdict is an index not scanned in the window, per the CSVs
     let (a, b) = (idx_scans(first), idx_scans(last));
@@ -260,7 +237,7 @@ fn assert_sample_findings(j: &Value, first: &str, last: &str) {
             "{i}"
         );
     }
-    let kept = names(&ix["not_flagged"], "index");
+    let kept = names(&ix.not_flagged, |x| &x.index);
     for i in never_scanned_constraints {
         assert!(kept.contains(i), "{i} not listed as kept on purpose");
     }
@@ -280,37 +257,34 @@ fn assert_sample_findings(j: &Value, first: &str, last: &str) {
     };
     let (s0, r0) = t(first);
     let (s1, r1) = t(last);
-    let orders = heavy
-        .iter()
-        .find(|t| t["table"] == "public.orders")
-        .unwrap();
-    assert_eq!(orders["seq_scan"].as_u64(), Some(s1 - s0));
-    assert_eq!(orders["seq_tup_read"].as_u64(), Some(r1 - r0));
+    let orders = heavy.iter().find(|t| t.table == "public.orders").unwrap();
+    assert_eq!(orders.seq_scan, s1 - s0);
+    assert_eq!(orders.seq_tup_read, r1 - r0);
 }
 
 #[test]
 fn real_exports_find_the_deliberate_indexes_and_the_table_needing_one() {
     let r = run(&["samples/stats"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let j = &r.json;
-    assert_sample_findings(j, FIRST, LAST);
-    assert_eq!(j["stats_window"]["source"], "snapshots");
-    let w = j["stats_window"]["databases"]
-        .as_array()
-        .unwrap()
+    let a = &r.audit;
+    assert_sample_findings(a, FIRST, LAST);
+    let window = a.stats.stats_window.as_ref().unwrap();
+    assert_eq!(window.source, WindowSource::Snapshots);
+    let w = window
+        .databases
         .iter()
-        .find(|d| d["database"] == "shop-eu")
+        .find(|d| d.database.as_deref() == Some("shop-eu"))
         .unwrap();
-    assert_eq!(w["source"], "snapshots");
-    assert_eq!(w["snapshots"], 2);
+    assert_eq!(w.source, WindowSource::Snapshots);
+    assert_eq!(w.snapshots, 2);
     let meta = |d: &str| Csv::read(&Path::new(d).join("meta.csv"));
     let (m0, m1) = (meta(FIRST), meta(LAST));
     assert_eq!(
-        w["start"].as_str().unwrap(),
+        w.start.as_deref().unwrap(),
         &m0.get(&m0.rows[0], "snapshot_at")[..23]
     );
     assert_eq!(
-        w["end"].as_str().unwrap()[..23],
+        w.end.as_deref().unwrap()[..23],
         m1.get(&m1.rows[0], "snapshot_at")[..23]
     );
     // pg_stat_statements totals are the CSVs' deltas over the window
@@ -320,24 +294,16 @@ fn real_exports_find_the_deliberate_indexes_and_the_table_needing_one() {
         "total_exec_time",
         Some("total_plan_time"),
     );
-    let s = &j["statements_summary"];
-    assert!(
-        close(s["total_ms"].as_f64().unwrap(), total),
-        "{s} vs {total}"
-    );
-    assert_eq!(s["calls"].as_u64(), Some(calls));
-    assert_eq!(s["entries"].as_u64(), Some(entries as u64));
-    let listed: f64 = j["statements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["total_ms"].as_f64().unwrap())
-        .sum();
+    let s = a.stats.statements_summary.as_ref().unwrap();
+    assert!(close(s.total_ms, total), "{s:?} vs {total}");
+    assert_eq!(s.calls, calls);
+    assert_eq!(s.entries, entries);
+    let listed: f64 = a.stats.statements.iter().map(|x| x.total_ms).sum();
     assert!((listed - total).abs() < 0.01 * entries as f64 + 0.01);
     // every CSV was read: no damaged rows in a real export
-    for f in j["coverage"]["files"].as_array().unwrap() {
-        assert_eq!(f["lines_unrecognized"], 0, "{f}");
-        assert!(f["skipped"].is_null(), "{f}");
+    for f in &a.coverage.files {
+        assert_eq!(f.lines_unrecognized, 0, "{f:?}");
+        assert!(f.skipped.is_none(), "{f:?}");
     }
     // the report says it in HTML too
     for s in [
@@ -353,27 +319,20 @@ fn real_exports_find_the_deliberate_indexes_and_the_table_needing_one() {
 #[test]
 fn statements_join_the_log_groups_of_the_same_run() {
     let r = run(&["samples/logs/postgresql-main.log", "samples/stats"]);
-    let j = &r.json;
-    let groups: BTreeSet<&str> = j["queries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| q["fingerprint"].as_str().unwrap())
-        .collect();
-    let st = j["statements"].as_array().unwrap();
-    let joined: Vec<&Value> = st.iter().filter(|s| !s["log_group"].is_null()).collect();
+    let a = &r.audit;
+    let groups: BTreeSet<&str> = a.queries.iter().map(|q| q.fingerprint.as_str()).collect();
+    let st = &a.stats.statements;
+    let joined: Vec<_> = st.iter().filter(|s| s.log_group.is_some()).collect();
     assert!(joined.len() >= 5, "only {} joined", joined.len());
     for s in &joined {
-        assert!(groups.contains(s["log_group"].as_str().unwrap()));
-        assert_eq!(s["log_group"], s["fingerprint"]);
-        assert_eq!(s["joined_by"], "normalized");
-        assert!(s["log_p95_ms"].as_f64().is_some());
+        let group = s.log_group.as_deref().unwrap();
+        assert!(groups.contains(group));
+        assert_eq!(group, s.fingerprint);
+        assert_eq!(s.joined_by.as_deref(), Some("normalized"));
+        assert!(s.log_p95_ms.is_some());
     }
-    let summary = &j["statements_summary"];
-    assert_eq!(
-        summary["not_joined"].as_u64().unwrap() as usize,
-        st.len() - joined.len()
-    );
+    let summary = a.stats.statements_summary.as_ref().unwrap();
+    assert_eq!(summary.not_joined, st.len() - joined.len());
 }
 
 /// Rewrites an export the way PostgreSQL 12 names and lacks columns.
@@ -481,15 +440,12 @@ fn postgresql_12_column_names_give_the_same_findings() {
     let (d, a, b) = variant("pg12", as_pg12);
     let r = run(&[d.path().to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_sample_findings(&r.json, a.to_str().unwrap(), b.to_str().unwrap());
+    assert_sample_findings(&r.audit, a.to_str().unwrap(), b.to_str().unwrap());
     let (total, calls, _) = pgss_window(&a, &b, "total_time", None);
-    let s = &r.json["statements_summary"];
-    assert!(
-        close(s["total_ms"].as_f64().unwrap(), total),
-        "{s} vs {total}"
-    );
-    assert_eq!(s["calls"].as_u64(), Some(calls));
-    assert!(s["dealloc"].is_null());
+    let s = r.audit.stats.statements_summary.as_ref().unwrap();
+    assert!(close(s.total_ms, total), "{s:?} vs {total}");
+    assert_eq!(s.calls, calls);
+    assert!(s.dealloc.is_none());
 }
 
 #[test]
@@ -497,33 +453,23 @@ fn postgresql_17_column_names_and_the_checkpointer_split() {
     let (d, a, b) = variant("pg17", as_pg17);
     let r = run(&[d.path().to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_sample_findings(&r.json, a.to_str().unwrap(), b.to_str().unwrap());
+    assert_sample_findings(&r.audit, a.to_str().unwrap(), b.to_str().unwrap());
     let bg = |dir: &Path, col: &str| -> u64 {
         let c = Csv::read(&dir.join("pg_stat_checkpointer.csv"));
         c.get(&c.rows[0], col).parse().unwrap()
     };
-    let ck = &r.json["checkpointer"];
+    let ck = r.audit.stats.checkpointer.as_ref().unwrap();
+    assert_eq!(ck.timed, Some(bg(&b, "num_timed") - bg(&a, "num_timed")));
     assert_eq!(
-        ck["timed"].as_u64(),
-        Some(bg(&b, "num_timed") - bg(&a, "num_timed"))
-    );
-    assert_eq!(
-        ck["requested"].as_u64(),
+        ck.requested,
         Some(bg(&b, "num_requested") - bg(&a, "num_requested"))
     );
     // buffers_clean comes from the reduced pg_stat_bgwriter
-    assert!(ck["buffers_clean"].as_u64().is_some());
+    assert!(ck.buffers_clean.is_some());
     // and the I/O time column of 1.11 is read
     let pg15 = run(&["samples/stats"]);
-    let io = |j: &Value| -> f64 {
-        j["statements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["io_ms"].as_f64().unwrap())
-            .sum()
-    };
-    assert!(close(io(&r.json), io(&pg15.json)));
+    let io = |a: &Audit| -> f64 { a.stats.statements.iter().map(|s| s.io_ms).sum() };
+    assert!(close(io(&r.audit), io(&pg15.audit)));
 }
 
 #[test]
@@ -547,25 +493,25 @@ fn a_plain_pg_indexes_export_is_enough_for_index_checks() {
         }
     });
     let r = run(&[a.to_str().unwrap()]);
-    let ix = &r.json["indexes"];
-    let dups = names(&ix["duplicates"], "index");
+    let ix = &r.audit.stats.indexes;
+    let dups = names(&ix.duplicates, |x| &x.index);
     assert!(
         dups.contains("public.shipments_order_id_dup_idx"),
         "{dups:?}"
     );
-    let red = names(&ix["redundant"], "index");
+    let red = names(&ix.redundant, |x| &x.index);
     assert!(
         red.contains("public.shipments_customer_id_redundant_idx"),
         "{red:?}"
     );
     // uniqueness read from the definition: never-scanned unique indexes stay
-    let unused = names(&ix["unused"], "index");
+    let unused = names(&ix.unused, |x| &x.index);
     for i in constraint_indexes(LAST) {
         assert!(!unused.contains(&i), "{i}");
     }
     assert!(unused.contains("public.shipments_carrier_unused_idx"));
     // one snapshot: the window is "since the statistics reset"
-    assert_ne!(r.json["stats_window"]["source"], "snapshots");
+    assert_ne!(window_source(&r.audit), WindowSource::Snapshots);
 }
 
 #[test]
@@ -578,23 +524,19 @@ fn two_snapshots_in_one_file_and_a_reset() {
         .extend(Csv::read(&Path::new(LAST).join("pg_stat_user_tables.csv")).rows);
     both.write(&one.join("tables.csv"));
     let r = run(&[one.to_str().unwrap()]);
-    assert_eq!(r.json["stats_window"]["source"], "snapshots");
+    assert_eq!(window_source(&r.audit), WindowSource::Snapshots);
     let two = run(&["samples/stats"]);
-    let orders = |j: &Value| {
-        let t = j["tables"]["seq_scan_heavy"]
-            .as_array()
-            .unwrap()
+    let orders = |a: &Audit| {
+        let t = a
+            .stats
+            .tables
+            .seq_scan_heavy
             .iter()
-            .find(|t| t["table"] == "public.orders")
-            .cloned()
+            .find(|t| t.table == "public.orders")
             .unwrap();
-        (
-            t["seq_scan"].clone(),
-            t["seq_tup_read"].clone(),
-            t["n_live_tup"].clone(),
-        )
+        (t.seq_scan, t.seq_tup_read, t.n_live_tup)
     };
-    assert_eq!(orders(&r.json), orders(&two.json));
+    assert_eq!(orders(&r.audit), orders(&two.audit));
 
     // the earlier export given a later time: every counter that grew now went down
     let reset = d.path().join("reset");
@@ -611,12 +553,7 @@ fn two_snapshots_in_one_file_and_a_reset() {
         }
     }
     let r = run(&[reset.to_str().unwrap()]);
-    let resets: Vec<String> = r.json["stats_window"]["resets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_str().unwrap().to_string())
-        .collect();
+    let resets = &r.audit.stats.stats_window.as_ref().unwrap().resets;
     assert!(
         resets.iter().any(|x| x.contains("pg_stat_user_tables")),
         "{resets:?}"
@@ -657,44 +594,43 @@ fn unknown_damaged_and_compressed_csvs_never_stop_the_run() {
 
     let r = run(&[s.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let files = r.json["coverage"]["files"].as_array().unwrap();
     let file = |name: &str| {
-        files
+        r.audit
+            .coverage
+            .files
             .iter()
-            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .find(|f| f.path.ends_with(name))
             .unwrap()
     };
     assert!(
-        file("inventory.csv")["skipped"]
-            .as_str()
+        file("inventory.csv")
+            .skipped
+            .as_deref()
             .unwrap()
             .contains("not a statistics view")
     );
-    let tables = file("pg_stat_user_tables.csv")["skipped"].as_str().unwrap();
+    let tables = file("pg_stat_user_tables.csv").skipped.as_deref().unwrap();
     assert!(
         tables.contains("pg_stat_user_tables") && tables.contains("seq_scan"),
         "{tables}"
     );
     let idx = file("pg_stat_user_indexes.csv");
-    assert!(idx["lines_parsed"].as_u64().unwrap() >= 1);
-    let lines = idx["lines_total"].as_u64().unwrap();
+    assert!(idx.lines_parsed >= 1);
     assert_eq!(
-        lines,
-        idx["lines_parsed"].as_u64().unwrap()
-            + idx["lines_ignored"].as_u64().unwrap()
-            + idx["lines_unrecognized"].as_u64().unwrap()
+        idx.lines_total,
+        idx.lines_parsed + idx.lines_ignored + idx.lines_unrecognized
     );
     let gz = file("pg_stat_statements.csv.gz");
-    assert_eq!(gz["compression"], "gzip");
-    assert_eq!(gz["invalid_utf8_lines"], 1);
+    assert_eq!(gz.compression.as_deref(), Some("gzip"));
+    assert_eq!(gz.invalid_utf8_lines, 1);
     let rows = Csv::read(&Path::new(LAST).join("pg_stat_statements.csv"))
         .rows
         .len();
-    assert_eq!(r.json["statements"].as_array().unwrap().len(), rows);
+    assert_eq!(r.audit.stats.statements.len(), rows);
     // a CSV that is not a statistics view is skipped, even when named
     let named = run(&[s.join("inventory.csv").to_str().unwrap()]);
     assert_eq!(named.code, 0);
-    assert_eq!(named.json["coverage"]["files_skipped"], 1);
+    assert_eq!(named.audit.coverage.files_skipped, 1);
 }
 
 #[test]
@@ -754,27 +690,27 @@ fn statements_join_by_queryid_before_text() {
         "--prefix",
         "%m [%p] [queryid=%Q] %q%u@%d ",
     ]);
-    let group = r.json["queries"][0]["fingerprint"].clone();
-    let st = r.json["statements"].as_array().unwrap();
-    let by_id = |id: &str| st.iter().find(|s| s["queryid"] == id).unwrap();
-    assert_eq!(by_id("123456")["joined_by"], "queryid");
-    assert_eq!(by_id("123456")["log_group"], group);
-    assert_eq!(by_id("123456")["log_count"], 2);
-    assert_eq!(by_id("999")["joined_by"], "normalized");
-    assert_eq!(by_id("999")["log_group"], group);
-    assert!(by_id("777")["log_group"].is_null());
-    let s = &r.json["statements_summary"];
+    let group = Some(r.audit.queries[0].fingerprint.clone());
+    let st = &r.audit.stats.statements;
+    let by_id = |id: &str| {
+        st.iter()
+            .find(|s| s.queryid.as_deref() == Some(id))
+            .unwrap()
+    };
+    assert_eq!(by_id("123456").joined_by.as_deref(), Some("queryid"));
+    assert_eq!(by_id("123456").log_group, group);
+    assert_eq!(by_id("123456").log_count, Some(2));
+    assert_eq!(by_id("999").joined_by.as_deref(), Some("normalized"));
+    assert_eq!(by_id("999").log_group, group);
+    assert!(by_id("777").log_group.is_none());
+    let s = r.audit.stats.statements_summary.as_ref().unwrap();
     assert_eq!(
-        (
-            s["joined_by_queryid"].as_u64(),
-            s["joined_by_normalized"].as_u64(),
-            s["not_joined"].as_u64()
-        ),
-        (Some(1), Some(1), Some(1))
+        (s.joined_by_queryid, s.joined_by_normalized, s.not_joined),
+        (1, 1, 1)
     );
-    assert!(close(s["total_ms"].as_f64().unwrap(), 60.0));
+    assert!(close(s.total_ms, 60.0));
     // one snapshot without meta or stats_reset: the window says it does not know
-    assert_eq!(r.json["stats_window"]["source"], "unknown");
+    assert_eq!(window_source(&r.audit), WindowSource::Unknown);
 }
 
 /// Hand-made edge case: one CSV holding two databases (a `datname` column), and
@@ -798,47 +734,64 @@ fn one_csv_for_two_databases_and_sessions_in_trouble() {
     )
     .unwrap();
     let r = run(&[d.path().to_str().unwrap(), "--cpu-cores", "4"]);
-    let dbs: Vec<&str> = r.json["stats_window"]["databases"]
-        .as_array()
+    let stats = &r.audit.stats;
+    let dbs: Vec<&str> = stats
+        .stats_window
+        .as_ref()
         .unwrap()
+        .databases
         .iter()
-        .filter_map(|x| x["database"].as_str())
+        .filter_map(|x| x.database.as_deref())
         .collect();
     // (the cluster-wide pg_stat_activity rows form a snapshot of no one database)
     assert_eq!(dbs, ["app", "crm"]);
-    let heavy = r.json["tables"]["seq_scan_heavy"].as_array().unwrap();
+    let heavy = &stats.tables.seq_scan_heavy;
     assert_eq!(heavy.len(), 1, "only app's table is scanned");
-    let m = r.json["tables"]["maintenance"].as_array().unwrap();
-    assert_eq!(m[0]["table"], "public.big");
-    let a = &r.json["activity"];
-    assert_eq!(a["total"], 2, "the walwriter is not a client session");
-    assert_eq!(a["by_state"]["idle in transaction"], 1);
-    let idle = &a["idle_in_transaction"][0];
-    assert_eq!(idle["pid"], 11);
-    assert_eq!(idle["duration_ms"], 600_000);
-    assert!(!idle["query"].as_str().unwrap().contains("secret"));
-    assert_eq!(a["waiting"][0]["pid"], 12);
-    assert_eq!(a["blocked"][0]["blocked_pid"], 12);
-    assert_eq!(a["blocked"][0]["blocking_pid"], 11);
-    assert_eq!(a["blocked"][0]["blocking_state"], "idle in transaction");
-    assert_eq!(a["pool"]["recommended_max"], 12);
-    assert_eq!(a["pool"]["verdict"], "ok");
+    assert_eq!(stats.tables.maintenance[0].table, "public.big");
+    let a = stats.activity.as_ref().unwrap();
+    assert_eq!(a.total, 2, "the walwriter is not a client session");
+    assert_eq!(a.by_state["idle in transaction"], 1);
+    let idle = &a.idle_in_transaction[0];
+    assert_eq!(idle.pid, Some(11));
+    assert_eq!(idle.duration_ms, Some(600_000));
+    assert!(!idle.query.as_deref().unwrap().contains("secret"));
+    assert_eq!(a.waiting[0].pid, Some(12));
+    let blocked = &a.blocked[0];
+    assert_eq!((blocked.blocked_pid, blocked.blocking_pid), (12, 11));
+    assert_eq!(
+        blocked.blocking_state.as_deref(),
+        Some("idle in transaction")
+    );
+    let pool = a.pool.as_ref().unwrap();
+    assert_eq!(pool.recommended_max, 12);
+    assert_eq!(pool.verdict, "ok");
     assert!(!r.html.contains("secret"));
 }
 
-fn edge(name: &str) -> Value {
+fn edge(name: &str) -> Audit {
     let r = run(&[&format!("tests/data/stats-edge/{name}")]);
     assert_eq!(r.code, 0, "{name}: {}", r.stderr);
-    r.json
+    r.audit
 }
 
-fn index_names(j: &Value, list: &str) -> Vec<String> {
-    let mut v: Vec<String> = j["indexes"][list]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["index"].as_str().unwrap().to_string())
-        .collect();
+/// Where the statistics window comes from (`unknown` without statistics).
+fn window_source(a: &Audit) -> WindowSource {
+    a.stats
+        .stats_window
+        .as_ref()
+        .map_or(WindowSource::Unknown, |w| w.source)
+}
+
+/// The sorted index names of one of `indexes`' lists.
+fn index_names(a: &Audit, list: &str) -> Vec<String> {
+    let ix = &a.stats.indexes;
+    let mut v: Vec<String> = match list {
+        "unused" => ix.unused.iter().map(|x| x.index.clone()).collect(),
+        "duplicates" => ix.duplicates.iter().map(|x| x.index.clone()).collect(),
+        "redundant" => ix.redundant.iter().map(|x| x.index.clone()).collect(),
+        "not_flagged" => ix.not_flagged.iter().map(|x| x.index.clone()).collect(),
+        _ => panic!("no index list {list}"),
+    };
     v.sort();
     v
 }
@@ -862,31 +815,26 @@ fn review_edge_cases() {
     assert_eq!(index_names(&j, "not_flagged"), ["public.t_r"]);
     // lk: AccessShare waiters are not blocked by AccessShare holders
     let j = edge("lk");
-    let pairs: Vec<(u64, u64)> = j["activity"]["blocked"]
-        .as_array()
+    let pairs: Vec<(u64, u64)> = j
+        .stats
+        .activity
+        .as_ref()
         .unwrap()
+        .blocked
         .iter()
-        .map(|p| {
-            (
-                p["blocked_pid"].as_u64().unwrap(),
-                p["blocking_pid"].as_u64().unwrap(),
-            )
-        })
+        .map(|p| (p.blocked_pid, p.blocking_pid))
         .collect();
     assert_eq!(pairs, [(12, 10), (12, 11)]);
     // rs: a reset inside the window (stats_since) gives the later total, said so
     let j = edge("rs");
-    assert_eq!(j["statements_summary"]["calls"], 150);
-    assert!(
-        j["stats_window"]["resets"][0]
-            .as_str()
-            .unwrap()
-            .contains("reset")
-    );
+    assert_eq!(j.stats.statements_summary.as_ref().unwrap().calls, 150);
+    let window = j.stats.stats_window.as_ref().unwrap();
+    assert!(window.resets[0].contains("reset"));
     // rep: a replica is not the same server as its primary
     let j = edge("rep");
-    assert_eq!(j["stats_window"]["databases"].as_array().unwrap().len(), 2);
-    assert!(j["stats_window"]["resets"].as_array().unwrap().is_empty());
+    let window = j.stats.stats_window.as_ref().unwrap();
+    assert_eq!(window.databases.len(), 2);
+    assert!(window.resets.is_empty());
     // pl: pg_indexes cannot show exclusion constraints; gist is never "unused"
     let j = edge("pl");
     assert!(
@@ -894,22 +842,21 @@ fn review_edge_cases() {
             .iter()
             .any(|i| i.contains("overlap"))
     );
-    assert!(
-        j["indexes"]["limits"][0]
-            .as_str()
-            .unwrap()
-            .contains("exclusion")
-    );
+    assert!(j.stats.indexes.limits[0].contains("exclusion"));
     // d1: partitioned indexes get a plain DROP (CONCURRENTLY is refused there)
     let j = edge("d1");
-    for list in ["unused", "duplicates", "redundant"] {
-        for x in j["indexes"][list].as_array().unwrap() {
-            let drop = x["drop"].as_str().unwrap();
-            if x["definition"].as_str().unwrap().contains(" ON ONLY ") {
-                assert!(drop.starts_with("DROP INDEX IF EXISTS"), "{drop}");
-            } else {
-                assert!(drop.starts_with("DROP INDEX CONCURRENTLY"), "{drop}");
-            }
+    let ix = &j.stats.indexes;
+    let drops = ix
+        .unused
+        .iter()
+        .map(|x| (&x.drop, &x.definition))
+        .chain(ix.duplicates.iter().map(|x| (&x.drop, &x.definition)))
+        .chain(ix.redundant.iter().map(|x| (&x.drop, &x.definition)));
+    for (drop, definition) in drops {
+        if definition.contains(" ON ONLY ") {
+            assert!(drop.starts_with("DROP INDEX IF EXISTS"), "{drop}");
+        } else {
+            assert!(drop.starts_with("DROP INDEX CONCURRENTLY"), "{drop}");
         }
     }
     // unique indexes are never the dropped side
@@ -917,9 +864,9 @@ fn review_edge_cases() {
     assert!(!unique_dups.contains(&"public.u1".to_string()));
     // md: findings name their database; db2's scans do not make db1's index used
     let j = edge("md");
-    let unused = j["indexes"]["unused"].as_array().unwrap();
+    let unused = &j.stats.indexes.unused;
     assert_eq!(unused.len(), 1);
-    assert_eq!(unused[0]["database"], "db1");
+    assert_eq!(unused[0].database.as_deref(), Some("db1"));
 }
 
 #[test]
@@ -928,9 +875,9 @@ fn the_same_export_twice_and_an_export_without_meta() {
     copy_dir(LAST, &d.path().join("a"));
     copy_dir(LAST, &d.path().join("b"));
     let r = run(&[d.path().to_str().unwrap()]);
-    let w = &r.json["stats_window"];
-    assert_eq!(w["databases"].as_array().unwrap().len(), 1);
-    assert_ne!(w["source"], "snapshots");
+    let w = r.audit.stats.stats_window.as_ref().unwrap();
+    assert_eq!(w.databases.len(), 1);
+    assert_ne!(w.source, WindowSource::Snapshots);
     let once = run(&[LAST]);
     assert_eq!(r.json["indexes"]["unused"], once.json["indexes"]["unused"]);
     // without meta.csv the rows' own snapshot_at still make one snapshot
@@ -939,11 +886,11 @@ fn the_same_export_twice_and_an_export_without_meta() {
     std::fs::remove_file(n.path().join("meta.csv")).unwrap();
     let r = run(&[n.path().to_str().unwrap()]);
     assert_eq!(
-        index_names(&r.json, "unused"),
-        index_names(&once.json, "unused")
+        index_names(&r.audit, "unused"),
+        index_names(&once.audit, "unused")
     );
     assert_eq!(
-        index_names(&r.json, "duplicates"),
-        index_names(&once.json, "duplicates")
+        index_names(&r.audit, "duplicates"),
+        index_names(&once.audit, "duplicates")
     );
 }
