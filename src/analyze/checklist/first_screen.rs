@@ -1,0 +1,151 @@
+//! The report's first screen: three to five sentences saying what is wrong,
+//! what it costs, what to do first and how to undo it, and how many checklist
+//! items lack the data to judge.
+
+use crate::analyze::Audit;
+use crate::analyze::findings::{Finding, FirstScreen, Status};
+use crate::units::{ms_text as ms, short};
+
+/// Findings named in the first sentence (and whose time is summed).
+const TOP: usize = 3;
+
+/// Three to five sentences: what is wrong, what it costs, what to do first.
+/// Reads the audit's checklist, so it comes after it.
+pub(crate) fn first_screen(a: &Audit, findings: &[Finding]) -> FirstScreen {
+    let mut s = Vec::new();
+    match findings.first() {
+        None => s.push("No problem stands out in these inputs.".to_string()),
+        Some(first) => {
+            let titles: Vec<String> = findings.iter().take(TOP).map(|f| f.title.clone()).collect();
+            s.push(format!("What is wrong: {}.", titles.join("; ")));
+            s.extend(cost(findings, a.summary.total_duration_ms));
+            s.extend(do_first(first));
+        }
+    }
+    let lacking = a
+        .checklist
+        .iter()
+        .filter(|c| c.status == Status::NotEnoughData)
+        .count();
+    if lacking > 0 {
+        s.push(format!(
+            "{lacking} checklist item(s) lack the data to judge; the checklist names what to collect."
+        ));
+    }
+    FirstScreen { sentences: s }
+}
+
+/// The time the top findings involve, against the log's statement time; none
+/// when either is unknown.
+fn cost(findings: &[Finding], total: f64) -> Option<String> {
+    let measured: f64 = findings
+        .iter()
+        .filter_map(|f| f.time_at_stake_ms)
+        .take(TOP)
+        .sum();
+    (measured > 0.0 && total > 0.0).then(|| {
+        format!(
+            "The top findings involve {} of the {} of statement time the log shows ({:.0}%); time at stake can overlap between findings (an index fixes a slow query).",
+            ms(measured),
+            ms(total),
+            (measured / total * 100.0).min(100.0)
+        )
+    })
+}
+
+/// The first finding's change and target, then its rollback.
+fn do_first(f: &Finding) -> [String; 2] {
+    let change = short(&f.change, 220);
+    let stop = if change.ends_with('.') || change.ends_with(';') {
+        ""
+    } else {
+        "."
+    };
+    [
+        format!("Do first: {change}{stop} Target: {}.", f.target),
+        format!("Roll back with: {}", short(&f.rollback, 160)),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::finding;
+    use super::*;
+    use crate::analyze::findings::{CheckItem, Kind};
+
+    fn timed(title: &str, ms: Option<f64>) -> Finding {
+        let mut f = finding(Kind::SlowQuery, "add an index", "drop it");
+        f.title = title.into();
+        f.time_at_stake_ms = ms;
+        f.target = "p95 under 50 ms".into();
+        f
+    }
+
+    #[test]
+    fn no_finding_says_so() {
+        let s = first_screen(&Audit::default(), &[]).sentences;
+        assert_eq!(s, ["No problem stands out in these inputs."]);
+    }
+
+    #[test]
+    fn findings_give_what_cost_and_what_to_do() {
+        let mut a = Audit::default();
+        a.summary.total_duration_ms = 10_000.0;
+        let findings = [
+            timed("A", Some(2000.0)),
+            timed("B", None),
+            timed("C", Some(500.0)),
+            timed("D", Some(7000.0)),
+        ];
+        let s = first_screen(&a, &findings).sentences;
+        assert_eq!(s.len(), 4);
+        assert_eq!(s[0], "What is wrong: A; B; C.");
+        // The first three measured findings: A, C and D.
+        assert!(
+            s[1].starts_with("The top findings involve 9.50 s of the 10.00 s of statement time the log shows (95%)"),
+            "{}",
+            s[1]
+        );
+        assert_eq!(s[2], "Do first: add an index. Target: p95 under 50 ms.");
+        assert_eq!(s[3], "Roll back with: drop it");
+    }
+
+    #[test]
+    fn no_measured_time_leaves_the_cost_out() {
+        let mut a = Audit::default();
+        a.summary.total_duration_ms = 10_000.0;
+        let s = first_screen(&a, &[timed("A", None)]).sentences;
+        assert_eq!(s.len(), 3);
+        let s = first_screen(&Audit::default(), &[timed("A", Some(5.0))]).sentences;
+        assert_eq!(s.len(), 3);
+    }
+
+    #[test]
+    fn a_change_ending_a_sentence_gets_no_second_stop() {
+        let mut f = timed("A", None);
+        f.change = "VACUUM t;".into();
+        assert_eq!(
+            do_first(&f)[0],
+            "Do first: VACUUM t; Target: p95 under 50 ms."
+        );
+    }
+
+    #[test]
+    fn items_lacking_data_are_counted() {
+        let mut a = Audit::default();
+        for status in [Status::NotEnoughData, Status::Pass, Status::NotEnoughData] {
+            a.checklist.push(CheckItem {
+                item: String::new(),
+                status,
+                evidence: String::new(),
+                link: String::new(),
+                needs: None,
+            });
+        }
+        let s = first_screen(&a, &[]).sentences;
+        assert_eq!(
+            s[1],
+            "2 checklist item(s) lack the data to judge; the checklist names what to collect."
+        );
+    }
+}

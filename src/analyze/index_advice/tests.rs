@@ -1,0 +1,155 @@
+//! The whole advice on small inputs: which queries yield an index, merged and
+//! ranked.
+
+use super::test_support::{export, index, seq_heavy};
+use super::*;
+
+fn query(fingerprint: &str, normalized: &str, total_ms: f64) -> QueryReport {
+    QueryReport {
+        fingerprint: fingerprint.into(),
+        normalized: normalized.into(),
+        count: 10,
+        total_ms,
+        p95_ms: Some(total_ms / 10.0),
+        ..Default::default()
+    }
+}
+
+fn plan(fingerprint: &str, text: &str) -> PlanView {
+    PlanView {
+        fingerprint: fingerprint.into(),
+        text: text.into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_filter_on_a_scanned_table_yields_its_index() {
+    let dbs = [export("app", &[("public", "orders")], &[])];
+    let heavy = [seq_heavy(Some("app"), "public.orders")];
+    let q = [query(
+        "q1",
+        "select * from orders where customer_id = $1 and status = $2",
+        500.0,
+    )];
+    let r = build(&q, &[], &[], &dbs, &heavy);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].table, "public.orders");
+    assert_eq!(r[0].columns, ["customer_id", "status"]);
+    assert_eq!(r[0].index, "orders_customer_id_status_idx");
+    assert_eq!(r[0].evidence, ["seq_scan_stats"]);
+}
+
+#[test]
+fn without_a_scan_shown_nothing_is_proposed() {
+    let dbs = [export("app", &[("public", "orders")], &[])];
+    let q = [query(
+        "q1",
+        "select * from orders where customer_id = $1",
+        500.0,
+    )];
+    assert!(build(&q, &[], &[], &dbs, &[]).is_empty());
+    // writes are not served
+    let heavy = [seq_heavy(Some("app"), "public.orders")];
+    let insert = [query(
+        "q2",
+        "insert into orders (customer_id) values ($1)",
+        500.0,
+    )];
+    assert!(build(&insert, &[], &[], &dbs, &heavy).is_empty());
+}
+
+#[test]
+fn an_existing_index_serving_the_query_stops_it() {
+    let dbs = [export(
+        "app",
+        &[("public", "orders")],
+        &[index(
+            "public",
+            "orders",
+            "CREATE INDEX o ON public.orders (status, customer_id)",
+        )],
+    )];
+    let heavy = [seq_heavy(Some("app"), "public.orders")];
+    let q = [query(
+        "q1",
+        "select * from orders where customer_id = $1 and status = $2",
+        500.0,
+    )];
+    assert!(build(&q, &[], &[], &dbs, &heavy).is_empty());
+}
+
+#[test]
+fn a_plan_alone_corroborates_and_names_the_index_uniquely() {
+    let q = [
+        query("q1", "select * from orders where customer_id = $1", 500.0),
+        query("q2", "select * from items where order_id = $1", 300.0),
+    ];
+    let plans = [
+        plan("q1", "Seq Scan on orders  (cost=0.00..10.00)"),
+        plan("q2", "Seq Scan on items  (cost=0.00..10.00)"),
+    ];
+    let r = build(&q, &[], &plans, &[], &[]);
+    let got: Vec<(&str, &str)> = r
+        .iter()
+        .map(|r| (r.table.as_str(), r.evidence[0].as_str()))
+        .collect();
+    assert_eq!(got, [("orders", "plan"), ("items", "plan")]);
+}
+
+#[test]
+fn queries_sharing_a_leading_column_get_one_index() {
+    let dbs = [export("app", &[("public", "orders")], &[])];
+    let heavy = [seq_heavy(Some("app"), "public.orders")];
+    let q = [
+        query("q1", "select * from orders where customer_id = $1", 100.0),
+        query(
+            "q2",
+            "select * from orders where customer_id = $1 and status = $2",
+            400.0,
+        ),
+    ];
+    let r = build(&q, &[], &[], &dbs, &heavy);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].columns, ["customer_id", "status"]);
+    assert_eq!(r[0].queries, ["q2", "q1"]);
+    assert_eq!(r[0].served_ms, 500.0);
+}
+
+#[test]
+fn candidates_under_half_a_percent_of_all_time_are_noise() {
+    let plans = [
+        plan("big", "Seq Scan on orders"),
+        plan("small", "Seq Scan on items"),
+    ];
+    let at = |small_ms: f64| {
+        let q = [
+            query("big", "select * from orders where customer_id = $1", 995.0),
+            query("small", "select * from items where order_id = $1", small_ms),
+        ];
+        build(&q, &[], &plans, &[], &[]).len()
+    };
+    // 5 of 1000 ms is exactly 0.5%
+    assert_eq!(at(5.0), 2);
+    assert_eq!(at(4.9), 1);
+}
+
+#[test]
+fn at_most_ten_recommendations_busiest_first() {
+    let q: Vec<QueryReport> = (0..12)
+        .map(|i| {
+            query(
+                &format!("q{i:02}"),
+                &format!("select * from t{i:02} where c = $1"),
+                100.0 + i as f64,
+            )
+        })
+        .collect();
+    let plans: Vec<PlanView> = (0..12)
+        .map(|i| plan(&format!("q{i:02}"), &format!("Seq Scan on t{i:02}")))
+        .collect();
+    let r = build(&q, &[], &plans, &[], &[]);
+    assert_eq!(r.len(), 10);
+    assert_eq!(r[0].table, "t11");
+    assert_eq!(r[9].table, "t02");
+}
