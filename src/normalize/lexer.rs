@@ -144,28 +144,7 @@ fn lex_mode(sql: &[u8], backslash_quotes: bool) -> Lexed {
                 i = end;
                 kind = TokenKind::QuotedIdent;
             }
-            b'$' => {
-                if sql.get(i + 1).is_some_and(|c| c.is_ascii_digit()) {
-                    i += 1;
-                    while i < n && sql[i].is_ascii_digit() {
-                        i += 1;
-                    }
-                    kind = TokenKind::Param;
-                } else if let Some(tag_end) = dollar_tag(sql, i) {
-                    let tag = &sql[i..tag_end];
-                    match find(sql, tag, tag_end) {
-                        Some(pos) => i = pos + tag.len(),
-                        None => {
-                            out.truncated = true;
-                            i = n;
-                        }
-                    }
-                    kind = TokenKind::Str;
-                } else {
-                    i += 1;
-                    kind = TokenKind::Other;
-                }
-            }
+            b'$' => (i, kind) = scan_dollar(sql, i, &mut out.truncated),
             b'0'..=b'9' => {
                 i = scan_number(sql, i);
                 kind = TokenKind::Num;
@@ -206,32 +185,7 @@ fn lex_mode(sql: &[u8], backslash_quotes: bool) -> Lexed {
                 i += 2;
                 kind = TokenKind::Cast;
             }
-            _ if is_ident_start(b) => {
-                // String prefixes: E'..', B'..', X'..', N'..', U&'..', U&"..".
-                let next = sql.get(i + 1).copied();
-                let lower = b.to_ascii_lowercase();
-                if next == Some(b'\'') && matches!(lower, b'e' | b'b' | b'x' | b'n') {
-                    let (end, closed) = scan_string(sql, i + 1, lower == b'e');
-                    out.truncated |= !closed;
-                    i = extend_adjacent_strings(sql, end, &mut out.truncated);
-                    kind = TokenKind::Str;
-                } else if lower == b'u' && next == Some(b'&') && sql.get(i + 2) == Some(&b'\'') {
-                    let (end, closed) = scan_string(sql, i + 2, false);
-                    out.truncated |= !closed;
-                    i = skip_uescape(sql, end, &mut out.truncated);
-                    kind = TokenKind::Str;
-                } else if lower == b'u' && next == Some(b'&') && sql.get(i + 2) == Some(&b'"') {
-                    let (end, closed) = scan_quoted(sql, i + 2, b'"');
-                    out.truncated |= !closed;
-                    i = skip_uescape(sql, end, &mut out.truncated);
-                    kind = TokenKind::QuotedIdent;
-                } else {
-                    while i < n && is_ident_cont(sql[i]) {
-                        i += 1;
-                    }
-                    kind = TokenKind::Word;
-                }
-            }
+            _ if is_ident_start(b) => (i, kind) = scan_word(sql, i, &mut out.truncated),
             _ if is_op_char(b) => {
                 i = scan_operator(sql, i);
                 kind = TokenKind::Op;
@@ -248,6 +202,59 @@ fn lex_mode(sql: &[u8], backslash_quotes: bool) -> Lexed {
         });
     }
     out
+}
+
+/// A token starting with `$` at `i`: a parameter (`$1`), a dollar-quoted string
+/// or a lone `$`. Returns its end and kind; an unclosed quote sets `truncated`.
+#[inline]
+fn scan_dollar(sql: &[u8], mut i: usize, truncated: &mut bool) -> (usize, TokenKind) {
+    let n = sql.len();
+    if sql.get(i + 1).is_some_and(|c| c.is_ascii_digit()) {
+        i += 1;
+        while i < n && sql[i].is_ascii_digit() {
+            i += 1;
+        }
+        (i, TokenKind::Param)
+    } else if let Some(tag_end) = dollar_tag(sql, i) {
+        let tag = &sql[i..tag_end];
+        match find(sql, tag, tag_end) {
+            Some(pos) => (pos + tag.len(), TokenKind::Str),
+            None => {
+                *truncated = true;
+                (n, TokenKind::Str)
+            }
+        }
+    } else {
+        (i + 1, TokenKind::Other)
+    }
+}
+
+/// A token starting with an identifier byte at `i`: a word, or a string or
+/// quoted identifier behind a prefix (`E'..'`, `B'..'`, `X'..'`, `N'..'`,
+/// `U&'..'`, `U&".."`). Returns its end and kind; an unclosed quote sets `truncated`.
+#[inline]
+fn scan_word(sql: &[u8], mut i: usize, truncated: &mut bool) -> (usize, TokenKind) {
+    let next = sql.get(i + 1).copied();
+    let lower = sql[i].to_ascii_lowercase();
+    if next == Some(b'\'') && matches!(lower, b'e' | b'b' | b'x' | b'n') {
+        let (end, closed) = scan_string(sql, i + 1, lower == b'e');
+        *truncated |= !closed;
+        (extend_adjacent_strings(sql, end, truncated), TokenKind::Str)
+    } else if lower == b'u' && next == Some(b'&') && sql.get(i + 2) == Some(&b'\'') {
+        let (end, closed) = scan_string(sql, i + 2, false);
+        *truncated |= !closed;
+        (skip_uescape(sql, end, truncated), TokenKind::Str)
+    } else if lower == b'u' && next == Some(b'&') && sql.get(i + 2) == Some(&b'"') {
+        let (end, closed) = scan_quoted(sql, i + 2, b'"');
+        *truncated |= !closed;
+        (skip_uescape(sql, end, truncated), TokenKind::QuotedIdent)
+    } else {
+        let n = sql.len();
+        while i < n && is_ident_cont(sql[i]) {
+            i += 1;
+        }
+        (i, TokenKind::Word)
+    }
 }
 
 /// Skips a (nested) block comment starting at `i`; returns the end and whether it closed.

@@ -318,10 +318,7 @@ fn convert<'a>(src: &'a str, toks: &[Token]) -> Converted<'a> {
     let sql = src.as_bytes();
     // tokens end on character boundaries: their text is borrowed as it is,
     // with no second UTF-8 check (the lossy decoding stays as a fallback)
-    let text = |t: &Token| match src.get(t.start..t.end) {
-        Some(s) => std::borrow::Cow::Borrowed(s),
-        None => String::from_utf8_lossy(&sql[t.start..t.end]),
-    };
+    let text = |t: &Token| token_text(src, t);
     let mut out: Vec<NTok<'a>> = Vec::with_capacity(toks.len());
     let mut spans: Vec<(usize, usize)> = Vec::new();
     let mut max_param = 0u64;
@@ -334,46 +331,8 @@ fn convert<'a>(src: &'a str, toks: &[Token]) -> Converted<'a> {
         let minus = pending_minus.take();
         let kind = match t.kind {
             TokenKind::Word => {
-                let raw = text(t);
-                let lw = if raw.bytes().any(|b| b.is_ascii_uppercase()) {
-                    std::borrow::Cow::Owned(raw.to_ascii_lowercase())
-                } else {
-                    raw
-                };
-                let prev = out.last();
-                let prev2 = out.len().checked_sub(2).and_then(|i| out.get(i));
-                let is_const = match lw.as_ref() {
-                    // `NOT NULL` and a column's `NULL` constraint are syntax, not constants:
-                    // a constant cannot follow a plain identifier or type name.
-                    "null"
-                        if word_is(prev, &["not"])
-                            || (prev.is_some_and(|p| p.kind == Kind::Word)
-                                && !word_is(prev, EXPRESSION_KEYWORDS)
-                                && !word_is(prev, &["default"])) =>
-                    {
-                        false
-                    }
-                    "true" | "false" | "null" => {
-                        !(word_is(prev, &["is"])
-                            || (word_is(prev, &["not"]) && word_is(prev2, &["is"])))
-                    }
-                    "all" | "savepoint" | "prepare" => false,
-                    // R14: the name in SAVEPOINT x, RELEASE [SAVEPOINT] x,
-                    // ROLLBACK [WORK] TO [SAVEPOINT] x, DEALLOCATE [PREPARE] x.
-                    _ => {
-                        let at = out.len();
-                        let starts = |w: &str| word_is(out.first(), &[w]);
-                        (starts("savepoint") && at == 1)
-                            || (starts("release")
-                                && (at == 1 || (at == 2 && word_is(prev, &["savepoint"]))))
-                            || (starts("deallocate")
-                                && (at == 1 || (at == 2 && word_is(prev, &["prepare"]))))
-                            || (starts("rollback")
-                                && (word_is(prev, &["to"])
-                                    || (word_is(prev, &["savepoint"]) && word_is(prev2, &["to"]))))
-                    }
-                };
-                if is_const {
+                let lw = lowercase(text(t));
+                if word_is_constant(&out, &lw) {
                     spans.push((t.start, t.end));
                     out.push(NTok {
                         kind: Kind::Const,
@@ -393,48 +352,14 @@ fn convert<'a>(src: &'a str, toks: &[Token]) -> Converted<'a> {
                 continue;
             }
             TokenKind::QuotedIdent => {
-                let raw = text(t);
-                let inner = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'));
-                let plain = inner.filter(|s| {
-                    let b = s.as_bytes();
-                    !b.is_empty()
-                        && (b[0].is_ascii_lowercase() || b[0] == b'_')
-                        && b.iter().all(|&c| {
-                            c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'$'
-                        })
-                });
-                out.push(NTok {
-                    kind: if plain.is_some() {
-                        Kind::Word
-                    } else {
-                        Kind::Quoted
-                    },
-                    text: match plain {
-                        Some(p) => p.to_string().into(),
-                        None => raw,
-                    },
-                });
+                out.push(quoted_ident(text(t)));
                 continue;
             }
             TokenKind::Str => Kind::Const,
             TokenKind::Num => {
-                let prev = out.last();
-                let next = toks.get(idx + 1);
-                let ordinal_position = (word_is(prev, &["by"]) && by_list == Some(depth))
-                    || (prev.is_some_and(|p| p.kind == Kind::Comma) && by_list == Some(depth));
-                let ordinal_end = match next {
-                    None => true,
-                    Some(n) => match n.kind {
-                        TokenKind::Comma | TokenKind::RParen | TokenKind::Semi => true,
-                        TokenKind::Word => {
-                            AFTER_ORDINAL.contains(&text(n).to_ascii_lowercase().as_str())
-                        }
-                        _ => false,
-                    },
-                };
-                let is_integer = sql[t.start..t.end].iter().all(u8::is_ascii_digit);
+                let in_by_list = by_list == Some(depth);
                 let kept = kept_numbers.get(idx).copied().unwrap_or(false);
-                if kept || (ordinal_position && ordinal_end && is_integer) {
+                if kept || (in_by_list && is_ordinal(src, toks, idx, out.last())) {
                     out.push(NTok {
                         kind: Kind::Word,
                         text: text(t),
@@ -444,29 +369,19 @@ fn convert<'a>(src: &'a str, toks: &[Token]) -> Converted<'a> {
                 Kind::Const
             }
             TokenKind::Param => {
-                let n: u64 = std::str::from_utf8(&sql[t.start + 1..t.end])
-                    .ok()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0)
-                    .min(u64::from(u32::MAX));
-                max_param = max_param.max(n);
+                max_param = max_param.max(param_number(&sql[t.start + 1..t.end]));
                 Kind::Param
             }
             TokenKind::Op => Kind::Op,
             TokenKind::LParen => {
                 depth += 1;
-                if word_is(out.last(), TYPES_WITH_MODIFIERS) {
-                    let mut j = idx + 1;
-                    while toks
-                        .get(j)
-                        .is_some_and(|t| matches!(t.kind, TokenKind::Num | TokenKind::Comma))
-                    {
-                        j += 1;
-                    }
-                    if toks.get(j).is_some_and(|t| t.kind == TokenKind::RParen) {
-                        kept_numbers.resize(toks.len(), false);
-                        kept_numbers[idx + 1..j].iter_mut().for_each(|k| *k = true);
-                    }
+                if word_is(out.last(), TYPES_WITH_MODIFIERS)
+                    && let Some(end) = type_modifiers_end(toks, idx)
+                {
+                    kept_numbers.resize(toks.len(), false);
+                    kept_numbers[idx + 1..end]
+                        .iter_mut()
+                        .for_each(|k| *k = true);
                 }
                 Kind::LParen
             }
@@ -499,20 +414,8 @@ fn convert<'a>(src: &'a str, toks: &[Token]) -> Converted<'a> {
             });
             continue;
         }
-        if kind == Kind::Op && &sql[t.start..t.end] == b"-" {
-            let prev = out.last();
-            let unary = match prev {
-                None => true,
-                Some(p) => {
-                    matches!(
-                        p.kind,
-                        Kind::Op | Kind::LParen | Kind::LBracket | Kind::Comma
-                    ) || word_is(Some(p), EXPRESSION_KEYWORDS)
-                }
-            };
-            if unary {
-                pending_minus = Some(t.start);
-            }
+        if kind == Kind::Op && &sql[t.start..t.end] == b"-" && minus_is_unary(out.last()) {
+            pending_minus = Some(t.start);
         }
         out.push(NTok {
             kind,
@@ -523,6 +426,153 @@ fn convert<'a>(src: &'a str, toks: &[Token]) -> Converted<'a> {
         toks: out,
         const_spans: spans,
         max_param,
+    }
+}
+
+/// A token's text, borrowed from the SQL (tokens end on character
+/// boundaries); decoded lossily only if they somehow do not.
+#[inline]
+fn token_text<'a>(src: &'a str, t: &Token) -> std::borrow::Cow<'a, str> {
+    match src.get(t.start..t.end) {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => String::from_utf8_lossy(&src.as_bytes()[t.start..t.end]),
+    }
+}
+
+/// A word in lower case, still borrowed when it already was.
+#[inline]
+fn lowercase(raw: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
+    if raw.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(raw.to_ascii_lowercase())
+    } else {
+        raw
+    }
+}
+
+/// Whether the (lowercase) word `lw`, following the tokens `out`, is a
+/// constant: TRUE / FALSE / NULL as values (R5), and the names of R14.
+#[inline]
+fn word_is_constant(out: &[NTok<'_>], lw: &str) -> bool {
+    let prev = out.last();
+    let prev2 = out.len().checked_sub(2).and_then(|i| out.get(i));
+    match lw {
+        // `NOT NULL` and a column's `NULL` constraint are syntax, not constants:
+        // a constant cannot follow a plain identifier or type name.
+        "null"
+            if word_is(prev, &["not"])
+                || (prev.is_some_and(|p| p.kind == Kind::Word)
+                    && !word_is(prev, EXPRESSION_KEYWORDS)
+                    && !word_is(prev, &["default"])) =>
+        {
+            false
+        }
+        "true" | "false" | "null" => {
+            !(word_is(prev, &["is"]) || (word_is(prev, &["not"]) && word_is(prev2, &["is"])))
+        }
+        "all" | "savepoint" | "prepare" => false,
+        // R14: the name in SAVEPOINT x, RELEASE [SAVEPOINT] x,
+        // ROLLBACK [WORK] TO [SAVEPOINT] x, DEALLOCATE [PREPARE] x.
+        _ => {
+            let at = out.len();
+            let starts = |w: &str| word_is(out.first(), &[w]);
+            (starts("savepoint") && at == 1)
+                || (starts("release") && (at == 1 || (at == 2 && word_is(prev, &["savepoint"]))))
+                || (starts("deallocate") && (at == 1 || (at == 2 && word_is(prev, &["prepare"]))))
+                || (starts("rollback")
+                    && (word_is(prev, &["to"])
+                        || (word_is(prev, &["savepoint"]) && word_is(prev2, &["to"]))))
+        }
+    }
+}
+
+/// A quoted identifier: a plain word when quoting changes nothing (`"id"`),
+/// else kept quoted as written.
+#[inline]
+fn quoted_ident(raw: std::borrow::Cow<'_, str>) -> NTok<'_> {
+    let inner = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'));
+    let plain = inner.filter(|s| {
+        let b = s.as_bytes();
+        !b.is_empty()
+            && (b[0].is_ascii_lowercase() || b[0] == b'_')
+            && b.iter()
+                .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'$')
+    });
+    match plain {
+        Some(p) => NTok {
+            kind: Kind::Word,
+            text: p.to_string().into(),
+        },
+        None => NTok {
+            kind: Kind::Quoted,
+            text: raw,
+        },
+    }
+}
+
+/// Whether the number at `idx`, in a GROUP BY / ORDER BY list and after `prev`,
+/// is a column ordinal (kept as written): an integer right after `BY` or a
+/// comma, followed by the end of the item.
+#[inline]
+fn is_ordinal(src: &str, toks: &[Token], idx: usize, prev: Option<&NTok<'_>>) -> bool {
+    let t = &toks[idx];
+    let ordinal_position = word_is(prev, &["by"]) || prev.is_some_and(|p| p.kind == Kind::Comma);
+    if !ordinal_position {
+        return false;
+    }
+    let ordinal_end = match toks.get(idx + 1) {
+        None => true,
+        Some(n) => match n.kind {
+            TokenKind::Comma | TokenKind::RParen | TokenKind::Semi => true,
+            TokenKind::Word => {
+                AFTER_ORDINAL.contains(&token_text(src, n).to_ascii_lowercase().as_str())
+            }
+            _ => false,
+        },
+    };
+    ordinal_end
+        && src.as_bytes()[t.start..t.end]
+            .iter()
+            .all(u8::is_ascii_digit)
+}
+
+/// The number of a parameter from the digits after its `$` (0 when unreadable,
+/// capped at `u32::MAX`).
+#[inline]
+fn param_number(digits: &[u8]) -> u64 {
+    std::str::from_utf8(digits)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+        .min(u64::from(u32::MAX))
+}
+
+/// For the `(` at `open` after a type name: the index of its `)` when only
+/// numbers and commas stand between (a type's modifiers, `numeric(10, 2)`).
+fn type_modifiers_end(toks: &[Token], open: usize) -> Option<usize> {
+    let mut j = open + 1;
+    while toks
+        .get(j)
+        .is_some_and(|t| matches!(t.kind, TokenKind::Num | TokenKind::Comma))
+    {
+        j += 1;
+    }
+    toks.get(j)
+        .is_some_and(|t| t.kind == TokenKind::RParen)
+        .then_some(j)
+}
+
+/// Whether a `-` after `prev` is a sign rather than a subtraction: nothing
+/// before it can end an operand.
+#[inline]
+fn minus_is_unary(prev: Option<&NTok<'_>>) -> bool {
+    match prev {
+        None => true,
+        Some(p) => {
+            matches!(
+                p.kind,
+                Kind::Op | Kind::LParen | Kind::LBracket | Kind::Comma
+            ) || word_is(Some(p), EXPRESSION_KEYWORDS)
+        }
     }
 }
 
@@ -690,173 +740,4 @@ fn render(toks: &[NTok<'_>]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(serde::Deserialize)]
-    struct Vector {
-        id: String,
-        input: String,
-        expected: String,
-    }
-
-    #[test]
-    fn the_display_text_is_trimmed_of_spaces_and_final_semicolons() {
-        for sql in [
-            " select 1 ; ",
-            ";",
-            " ; ",
-            "  ",
-            "",
-            "x;;",
-            "select 'a';  ;",
-            "\tend;\n",
-            " ;x",
-        ] {
-            let want = sql.trim().trim_end_matches(';').trim_end();
-            assert_eq!(build_display(sql, Vec::new()), want, "{sql:?}");
-        }
-    }
-
-    #[test]
-    fn reference_vectors() {
-        let raw = include_str!("../../tests/data/normalization-vectors.json");
-        let vectors: Vec<Vector> = serde_json::from_str(raw).unwrap();
-        assert_eq!(vectors.len(), 51);
-        let mut failures = Vec::new();
-        for v in &vectors {
-            let got = normalize(&v.input).key;
-            if got != v.expected {
-                failures.push(format!(
-                    "{}: {:?}\n  expected {:?}\n  got      {:?}",
-                    v.id, v.input, v.expected, got
-                ));
-            }
-        }
-        assert!(failures.is_empty(), "{}", failures.join("\n"));
-    }
-
-    #[test]
-    fn display_hides_values_but_keeps_shape() {
-        let n = normalize("SELECT * FROM users WHERE email = 'a@b.c' AND id = -5;");
-        assert_eq!(
-            n.display,
-            "SELECT * FROM users WHERE email = $1 AND id = $2"
-        );
-        assert!(!n.display.contains("a@b.c"));
-    }
-
-    #[test]
-    fn fingerprint_is_stable() {
-        // FNV-1a of a fixed key: a change here breaks joins between reports.
-        assert_eq!(
-            fingerprint_hex(fingerprint("select $1")),
-            format!("{:016x}", fingerprint("select $1"))
-        );
-        assert_eq!(fingerprint(""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fingerprint("a"), 0xaf63_dc4c_8601_ec8c);
-        assert_ne!(fingerprint("select $1"), fingerprint("select $2"));
-    }
-
-    #[test]
-    fn truncated_statement_is_flagged_not_failed() {
-        let n = normalize("SELECT * FROM t WHERE name = 'abc");
-        assert!(n.truncated);
-        assert_eq!(n.key, "select * from t where name = $1");
-    }
-
-    #[test]
-    fn pgbench_statements_group_together() {
-        let a = normalize("UPDATE pgbench_tellers SET tbalance = tbalance + -4121 WHERE tid = 1;");
-        let b = normalize("UPDATE pgbench_tellers SET tbalance = tbalance + 4652 WHERE tid = 10;");
-        let c = normalize("UPDATE pgbench_tellers SET tbalance = tbalance + $1 WHERE tid = $2");
-        assert_eq!(a.key, b.key);
-        assert_eq!(a.key, c.key);
-        assert_eq!(
-            a.key,
-            "update pgbench_tellers set tbalance = tbalance + $1 where tid = $2"
-        );
-    }
-
-    #[test]
-    fn not_null_is_syntax() {
-        assert_eq!(
-            normalize(
-                "CREATE TABLE t (a text NOT NULL DEFAULT 'x', b int NULL, c int DEFAULT NULL)"
-            )
-            .key,
-            "create table t(a text not null default $1, b int null, c int default $2)"
-        );
-        assert_eq!(
-            normalize("SELECT * FROM t WHERE a NOT NULL AND NOT true").key,
-            "select * from t where a not null and not $1"
-        );
-    }
-
-    #[test]
-    fn release_is_also_a_column_name() {
-        assert_eq!(
-            normalize("SELECT name, release FROM packages ORDER BY release DESC").key,
-            "select name, release from packages order by release desc"
-        );
-        assert_eq!(
-            normalize("ROLLBACK TO SAVEPOINT sp_3").key,
-            "rollback to savepoint $1"
-        );
-        assert_eq!(
-            normalize("ROLLBACK WORK TO sp_3").key,
-            "rollback work to $1"
-        );
-    }
-
-    #[test]
-    fn text_after_a_squashed_list_does_not_depend_on_its_length() {
-        let a = normalize("SELECT * FROM t WHERE id IN ($1, $2) AND b = $3").key;
-        let b = normalize("SELECT * FROM t WHERE id IN ($1, $2, $3) AND b = $4").key;
-        assert_eq!(a, b);
-        assert_eq!(a, "select * from t where id in($1 /*, ... */) and b = $2");
-        let c = normalize(
-            "INSERT INTO t (a, b) VALUES (1, 2), (3, 4) ON CONFLICT (a) DO UPDATE SET b = 5",
-        )
-        .key;
-        let d = normalize("INSERT INTO t (a, b) VALUES (1, 2) , (3, 4), (5, 6) ON CONFLICT (a) DO UPDATE SET b = 7").key;
-        assert_eq!(c, d);
-    }
-
-    #[test]
-    fn display_drops_comments_and_keeps_words_apart() {
-        let n = normalize(
-            "SELECT 1 /* email='alice@example.com' */, date'2024-01-01' -- pw=secret\nFROM t",
-        );
-        assert!(
-            !n.display.contains("alice") && !n.display.contains("secret"),
-            "{}",
-            n.display
-        );
-        assert!(n.display.contains("date $2"), "{}", n.display);
-    }
-
-    #[test]
-    fn backslash_quotes_of_old_servers_do_not_leak_values() {
-        let n = normalize("SELECT * FROM t WHERE name = 'O\\'Brien' AND pw = 'hunter2'");
-        assert_eq!(n.key, "select * from t where name = $1 and pw = $2");
-        assert!(!n.truncated);
-    }
-
-    #[test]
-    fn huge_parameter_numbers_do_not_overflow() {
-        let n = normalize("SELECT $18446744073709551615, 1");
-        assert!(n.key.starts_with("select $"), "{}", n.key);
-    }
-
-    #[test]
-    fn savepoint_names_are_placeholders() {
-        assert_eq!(normalize("SAVEPOINT sp_17").key, "savepoint $1");
-        assert_eq!(
-            normalize("RELEASE SAVEPOINT sp_17").key,
-            "release savepoint $1"
-        );
-        assert_eq!(normalize("DEALLOCATE pdo_stmt_1").key, "deallocate $1");
-        assert_eq!(normalize("DEALLOCATE ALL").key, "deallocate all");
-    }
-}
+mod tests;

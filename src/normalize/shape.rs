@@ -169,6 +169,265 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// The tables a statement reads or writes, and the aliases naming them.
+#[derive(Default)]
+struct Tables {
+    /// Each table once, in the order named.
+    names: Vec<String>,
+    /// (alias, table).
+    aliases: Vec<(String, String)>,
+    /// Tables named twice (joined to themselves).
+    self_joined: Vec<String>,
+}
+
+impl Tables {
+    /// The table a column's qualifier names (an alias, a table or a table
+    /// without its schema); an unqualified column belongs to the only table.
+    fn resolve(&self, q: &Option<String>) -> Option<String> {
+        match q {
+            Some(q) => self
+                .aliases
+                .iter()
+                .find(|(a, _)| a == q)
+                .map(|(_, t)| t.clone())
+                .or_else(|| {
+                    self.names
+                        .iter()
+                        .find(|t| *t == q || t.rsplit('.').next() == Some(q.as_str()))
+                        .cloned()
+                }),
+            None if self.names.len() == 1 => Some(self.names[0].clone()),
+            None => None,
+        }
+    }
+}
+
+/// The column uses found so far, each once.
+struct Uses<'t> {
+    tables: &'t Tables,
+    found: Vec<ColumnUse>,
+}
+
+impl Uses<'_> {
+    /// Records a use of column `col` of the table `q` resolves to, if any.
+    fn push(&mut self, q: &Option<String>, col: &str, usage: Use, desc: bool) {
+        let Some(table) = self.tables.resolve(q) else {
+            return;
+        };
+        // a table joined to itself: its join columns belong to two roles
+        if usage == Use::Join && self.tables.self_joined.contains(&table) {
+            return;
+        }
+        let u = ColumnUse {
+            table,
+            column: col.to_string(),
+            usage,
+            desc,
+        };
+        if !self.found.contains(&u) {
+            self.found.push(u);
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// Names of the WITH queries (they are not tables).
+    fn cte_names(&self) -> Vec<String> {
+        let mut ctes = Vec::new();
+        for i in 0..self.toks.len() {
+            if self.is_word(i + 1, "as")
+                && self.kind(i + 2) == Some(TokenKind::LParen)
+                && (self.is_word(i.wrapping_sub(1), "with")
+                    || self.kind(i.wrapping_sub(1)) == Some(TokenKind::Comma)
+                    || self.is_word(i.wrapping_sub(1), "recursive"))
+                && let Some(n) = self.ident(i)
+            {
+                ctes.push(n);
+            }
+        }
+        ctes
+    }
+
+    /// The tables after FROM, JOIN, UPDATE and (in a DELETE) USING, with their aliases.
+    fn tables(&self, is_delete: bool, ctes: &[String]) -> Tables {
+        let mut tables = Tables::default();
+        let mut i = 0;
+        while i < self.toks.len() {
+            let starts_list = self.is_word(i, "from")
+                || self.is_word(i, "join")
+                || self.is_word(i, "update")
+                || (self.is_word(i, "using") && is_delete);
+            if !starts_list {
+                i += 1;
+                continue;
+            }
+            let is_from = self.is_word(i, "from") || self.is_word(i, "using");
+            i = self.table_list(i + 1, is_from, ctes, &mut tables);
+        }
+        tables
+    }
+
+    /// Reads the table references from `i` (a comma-separated list after FROM
+    /// or USING, one reference otherwise); returns the index after them.
+    fn table_list(&self, mut i: usize, is_from: bool, ctes: &[String], out: &mut Tables) -> usize {
+        loop {
+            if self.is_word(i, "only") || self.is_word(i, "lateral") {
+                i += 1;
+            }
+            let Some(mut name) = self.ident(i) else {
+                return i;
+            };
+            i += 1;
+            if self.kind(i) == Some(TokenKind::Dot)
+                && let Some(n2) = self.ident(i + 1)
+            {
+                name = format!("{name}.{n2}");
+                i += 2;
+            }
+            if self.kind(i) == Some(TokenKind::LParen) {
+                return i; // a function in FROM
+            }
+            if ctes.contains(&name) {
+                return i; // a WITH query, not a table
+            }
+            if out.names.contains(&name) {
+                out.self_joined.push(name.clone());
+            } else {
+                out.names.push(name.clone());
+            }
+            if self.is_word(i, "as") {
+                i += 1;
+            }
+            if let Some(alias) = self.ident(i) {
+                out.aliases.push((alias, name));
+                i += 1;
+            }
+            if is_from && self.kind(i) == Some(TokenKind::Comma) {
+                i += 1;
+                continue;
+            }
+            return i;
+        }
+    }
+
+    /// Walks the statement, recording how each column is used.
+    fn collect_uses(&self, reads: bool, uses: &mut Uses<'_>) {
+        let mut i = 0;
+        let mut in_order_by = false;
+        let mut in_set = false;
+        while i < self.toks.len() {
+            // UPDATE ... SET assignments are not filters
+            if self.is_word(i, "set") && reads {
+                in_set = true;
+            } else if in_set
+                && (self.is_word(i, "where")
+                    || self.is_word(i, "from")
+                    || self.is_word(i, "returning"))
+            {
+                in_set = false;
+            }
+            if in_set {
+                i += 1;
+                continue;
+            }
+            if self.is_word(i, "order") && self.is_word(i + 1, "by") {
+                in_order_by = true;
+                i += 2;
+                continue;
+            }
+            if in_order_by {
+                (i, in_order_by) = self.order_by_item(i, uses);
+                continue;
+            }
+            i = match self.reversed_comparison(i, uses) {
+                Some(next) => next,
+                None => self.column_condition(i, uses),
+            };
+        }
+    }
+
+    /// One ORDER BY item at `i`: the index after it, and whether the list goes on.
+    fn order_by_item(&self, mut i: usize, uses: &mut Uses<'_>) -> (usize, bool) {
+        if let Some((q, c, next)) = self.colref(i) {
+            let desc = self.is_word(next, "desc");
+            uses.push(&q, &c, Use::OrderBy, desc);
+            i = next + usize::from(desc || self.is_word(next, "asc"));
+            if self.kind(i) == Some(TokenKind::Comma) {
+                return (i + 1, true);
+            }
+        }
+        (i, false)
+    }
+
+    /// `value op column` at `i`: records the column's use; the index after it.
+    fn reversed_comparison(&self, i: usize, uses: &mut Uses<'_>) -> Option<usize> {
+        let after = self.value(i)?;
+        if self.kind(after) != Some(TokenKind::Op)
+            || !matches!(self.t(after), Some("=" | "<" | ">" | "<=" | ">="))
+        {
+            return None;
+        }
+        let (q, c, next) = self.colref(after + 1)?;
+        let usage = if self.t(after) == Some("=") {
+            Use::Eq
+        } else {
+            Use::Range
+        };
+        uses.push(&q, &c, usage, false);
+        Some(next)
+    }
+
+    /// A condition starting with a column at `i` (`col = $1`, `a.x = b.y`,
+    /// `col in (...)`, ...): records the column's use; the index to go on from.
+    fn column_condition(&self, i: usize, uses: &mut Uses<'_>) -> usize {
+        let Some((q, c, next)) = self.colref(i) else {
+            return i + 1;
+        };
+        // a column must not be a table name in FROM (`from orders o`)
+        let prev = i.checked_sub(1).and_then(|p| self.t(p));
+        if matches!(prev, Some("from" | "join" | "update" | "as" | "into")) {
+            return next;
+        }
+        let mut j = next;
+        let cast = self.kind(j) == Some(TokenKind::Cast);
+        while self.kind(j) == Some(TokenKind::Cast) {
+            j += 2;
+        }
+        if cast {
+            // `col::date = $1`: a plain index on col does not serve it
+            return j;
+        }
+        match (self.kind(j), self.t(j)) {
+            (Some(TokenKind::Op), Some("=")) => {
+                if let Some((q2, c2, n2)) = self.colref(j + 1) {
+                    uses.push(&q, &c, Use::Join, false);
+                    uses.push(&q2, &c2, Use::Join, false);
+                    return n2;
+                }
+                if self.value(j + 1).is_some() {
+                    uses.push(&q, &c, Use::Eq, false);
+                } else if self.is_word(j + 1, "any") {
+                    uses.push(&q, &c, Use::In, false);
+                }
+            }
+            (Some(TokenKind::Op), Some("<" | ">" | "<=" | ">=")) if self.value(j + 1).is_some() => {
+                uses.push(&q, &c, Use::Range, false);
+            }
+            (Some(TokenKind::Word), Some("between")) => uses.push(&q, &c, Use::Range, false),
+            (Some(TokenKind::Word), Some("in"))
+                if self.kind(j + 1) == Some(TokenKind::LParen) && self.value(j + 2).is_some() =>
+            {
+                uses.push(&q, &c, Use::In, false);
+            }
+            (Some(TokenKind::Word), Some("is")) if self.is_word(j + 1, "null") => {
+                uses.push(&q, &c, Use::IsNull, false);
+            }
+            _ => {}
+        }
+        next
+    }
+}
+
 /// Reads a normalized (or raw) statement's shape.
 pub fn shape(sql: &str) -> QueryShape {
     let lexed = lex(sql.as_bytes());
@@ -176,217 +435,24 @@ pub fn shape(sql: &str) -> QueryShape {
         text: sql,
         toks: lexed.tokens,
     };
-    let mut out = QueryShape::default();
     let first = w.t(0).map(str::to_ascii_lowercase);
-    out.reads = matches!(
+    let reads = matches!(
         first.as_deref(),
         Some("select" | "update" | "delete" | "with")
     );
-    // names of WITH queries are not tables
-    let mut ctes: Vec<String> = Vec::new();
-    for i in 0..w.toks.len() {
-        if w.is_word(i + 1, "as")
-            && w.kind(i + 2) == Some(TokenKind::LParen)
-            && (w.is_word(i.wrapping_sub(1), "with")
-                || w.kind(i.wrapping_sub(1)) == Some(TokenKind::Comma)
-                || w.is_word(i.wrapping_sub(1), "recursive"))
-            && let Some(n) = w.ident(i)
-        {
-            ctes.push(n);
-        }
-    }
-    let mut self_join: Vec<String> = Vec::new();
-    // tables and aliases
-    let mut aliases: Vec<(String, String)> = Vec::new();
-    let mut i = 0;
-    while i < w.toks.len() {
-        let starts_list = w.is_word(i, "from")
-            || w.is_word(i, "join")
-            || w.is_word(i, "update")
-            || (w.is_word(i, "using") && first.as_deref() == Some("delete"));
-        if !starts_list {
-            i += 1;
-            continue;
-        }
-        let is_from = w.is_word(i, "from") || w.is_word(i, "using");
-        i += 1;
-        loop {
-            if w.is_word(i, "only") || w.is_word(i, "lateral") {
-                i += 1;
-            }
-            let Some(mut name) = w.ident(i) else { break };
-            i += 1;
-            if w.kind(i) == Some(TokenKind::Dot)
-                && let Some(n2) = w.ident(i + 1)
-            {
-                name = format!("{name}.{n2}");
-                i += 2;
-            }
-            if w.kind(i) == Some(TokenKind::LParen) {
-                break; // a function in FROM
-            }
-            if ctes.contains(&name) {
-                break; // a WITH query, not a table
-            }
-            if out.tables.contains(&name) {
-                self_join.push(name.clone());
-            } else {
-                out.tables.push(name.clone());
-            }
-            if w.is_word(i, "as") {
-                i += 1;
-            }
-            if let Some(alias) = w.ident(i) {
-                aliases.push((alias, name.clone()));
-                i += 1;
-            }
-            if is_from && w.kind(i) == Some(TokenKind::Comma) {
-                i += 1;
-                continue;
-            }
-            break;
-        }
-    }
-    let resolve = |q: &Option<String>| -> Option<String> {
-        match q {
-            Some(q) => {
-                let q = q.clone();
-                aliases
-                    .iter()
-                    .find(|(a, _)| *a == q)
-                    .map(|(_, t)| t.clone())
-                    .or_else(|| {
-                        out.tables
-                            .iter()
-                            .find(|t| **t == q || t.rsplit('.').next() == Some(q.as_str()))
-                            .cloned()
-                    })
-            }
-            None if out.tables.len() == 1 => Some(out.tables[0].clone()),
-            None => None,
-        }
+    let tables = w.tables(first.as_deref() == Some("delete"), &w.cte_names());
+    let mut uses = Uses {
+        tables: &tables,
+        found: Vec::new(),
     };
-    let mut uses: Vec<ColumnUse> = Vec::new();
-    let mut push = |q: &Option<String>, col: &str, usage: Use, desc: bool| {
-        if let Some(table) = resolve(q) {
-            // a table joined to itself: its join columns belong to two roles
-            if usage == Use::Join && self_join.contains(&table) {
-                return;
-            }
-            let u = ColumnUse {
-                table,
-                column: col.to_string(),
-                usage,
-                desc,
-            };
-            if !uses.contains(&u) {
-                uses.push(u);
-            }
-        }
-    };
-    let mut i = 0;
-    let mut in_order_by = false;
-    let mut in_set = false;
-    while i < w.toks.len() {
-        // UPDATE ... SET assignments are not filters
-        if w.is_word(i, "set") && out.reads {
-            in_set = true;
-        } else if in_set
-            && (w.is_word(i, "where") || w.is_word(i, "from") || w.is_word(i, "returning"))
-        {
-            in_set = false;
-        }
-        if in_set {
-            i += 1;
-            continue;
-        }
-        if w.is_word(i, "order") && w.is_word(i + 1, "by") {
-            in_order_by = true;
-            i += 2;
-            continue;
-        }
-        if in_order_by {
-            if let Some((q, c, next)) = w.colref(i) {
-                let desc = w.is_word(next, "desc");
-                push(&q, &c, Use::OrderBy, desc);
-                i = next + usize::from(desc || w.is_word(next, "asc"));
-                if w.kind(i) == Some(TokenKind::Comma) {
-                    i += 1;
-                    continue;
-                }
-            }
-            in_order_by = false;
-            continue;
-        }
-        // value op column (reversed comparison)
-        if let Some(after) = w.value(i)
-            && w.kind(after) == Some(TokenKind::Op)
-            && matches!(w.t(after), Some("=" | "<" | ">" | "<=" | ">="))
-            && let Some((q, c, next)) = w.colref(after + 1)
-        {
-            let usage = if w.t(after) == Some("=") {
-                Use::Eq
-            } else {
-                Use::Range
-            };
-            push(&q, &c, usage, false);
-            i = next;
-            continue;
-        }
-        let Some((q, c, next)) = w.colref(i) else {
-            i += 1;
-            continue;
-        };
-        // a column must not be a table name in FROM (`from orders o`)
-        let prev = i.checked_sub(1).and_then(|p| w.t(p));
-        if matches!(prev, Some("from" | "join" | "update" | "as" | "into")) {
-            i = next;
-            continue;
-        }
-        let mut j = next;
-        let cast = w.kind(j) == Some(TokenKind::Cast);
-        while w.kind(j) == Some(TokenKind::Cast) {
-            j += 2;
-        }
-        if cast {
-            // `col::date = $1`: a plain index on col does not serve it
-            i = j;
-            continue;
-        }
-        let op = w.t(j);
-        match (w.kind(j), op) {
-            (Some(TokenKind::Op), Some("=")) => {
-                if let Some((q2, c2, n2)) = w.colref(j + 1) {
-                    push(&q, &c, Use::Join, false);
-                    push(&q2, &c2, Use::Join, false);
-                    i = n2;
-                    continue;
-                }
-                if w.value(j + 1).is_some() {
-                    push(&q, &c, Use::Eq, false);
-                } else if w.is_word(j + 1, "any") {
-                    push(&q, &c, Use::In, false);
-                }
-            }
-            (Some(TokenKind::Op), Some("<" | ">" | "<=" | ">=")) if w.value(j + 1).is_some() => {
-                push(&q, &c, Use::Range, false);
-            }
-            (Some(TokenKind::Word), Some("between")) => push(&q, &c, Use::Range, false),
-            (Some(TokenKind::Word), Some("in"))
-                if w.kind(j + 1) == Some(TokenKind::LParen) && w.value(j + 2).is_some() =>
-            {
-                push(&q, &c, Use::In, false);
-            }
-            (Some(TokenKind::Word), Some("is")) if w.is_word(j + 1, "null") => {
-                push(&q, &c, Use::IsNull, false);
-            }
-            _ => {}
-        }
-        i = next;
+    w.collect_uses(reads, &mut uses);
+    let found = uses.found;
+    QueryShape {
+        tables: tables.names,
+        uses: found,
+        reads,
+        has_or: (0..w.toks.len()).any(|i| w.is_word(i, "or")),
     }
-    out.uses = uses;
-    out.has_or = (0..w.toks.len()).any(|i| w.is_word(i, "or"));
-    out
 }
 
 #[cfg(test)]
