@@ -4,7 +4,7 @@
 //! The only module that knows every layer.
 
 mod merge;
-mod pipeline;
+pub mod pipeline;
 mod progress;
 mod read;
 mod report;
