@@ -1,6 +1,9 @@
-//! Command-line definitions (clap derive) and their validation into a [`Config`].
-//! Nothing here does any work.
+//! Command-line definitions (clap derive) and their validation into a [`Task`]:
+//! a [`Config`] for `report`, a [`MergeConfig`] for `merge`. Nothing here reads
+//! or writes anything; files named by flags (`--baseline`) are read by
+//! [`crate::app`].
 
+use crate::input::sniff::LogFormat;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -11,6 +14,16 @@ const REPORT_EXAMPLE: &str = "Examples:
   pgsift report app.log --prefix '%m [%p] %q%u@%d '
   pgsift export-script > export.psql   # then: cd snap/app && psql -d app -X -q -f export.psql
   pgsift report /var/log/postgresql/ snap/ --cpu-cores 8";
+
+const MERGE_EXAMPLE: &str = "Example (one partial per file group, on as many machines as you like):
+  pgsift report logs/2026-11-0*.log.gz --save-partial week1.partial -o /tmp/w1.html
+  pgsift report logs/2026-11-1*.log.gz --save-partial week2.partial -o /tmp/w2.html
+  pgsift merge week1.partial week2.partial -o report.html --json audit.json";
+
+/// How many queries and slowest statements `report` lists unless told.
+pub const DEFAULT_TOP: usize = 25;
+/// [`DEFAULT_TOP`] as `report --help` shows it.
+const DEFAULT_TOP_TEXT: &str = "25";
 
 /// pgsift: PostgreSQL logs in, one self-contained HTML audit report out.
 #[derive(Debug, Parser)]
@@ -23,109 +36,27 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read PostgreSQL logs and statistics CSVs and write the audit report.
-    #[command(after_help = REPORT_EXAMPLE)]
+    #[command(
+        after_help = REPORT_EXAMPLE,
+        mut_arg("top", |a| a.default_value(DEFAULT_TOP_TEXT))
+    )]
     Report(Box<ReportArgs>),
     /// Print the psql script that exports the statistics CSVs pgsift reads
     /// (PostgreSQL 12 to 18; run it as a role with pg_monitor, one folder per database).
     ExportScript,
     /// Merge partial results (written with `report --save-partial`) into one report,
     /// the one a single run over all their inputs would have written.
-    #[command(after_help = MERGE_EXAMPLE)]
+    #[command(
+        after_help = MERGE_EXAMPLE,
+        mut_arg("top", |a| a.help("How many queries the HTML lists (default: the partials' --top)"))
+    )]
     Merge(MergeArgs),
 }
 
-const MERGE_EXAMPLE: &str = "Example (one partial per file group, on as many machines as you like):
-  pgsift report logs/2026-11-0*.log.gz --save-partial week1.partial -o /tmp/w1.html
-  pgsift report logs/2026-11-1*.log.gz --save-partial week2.partial -o /tmp/w2.html
-  pgsift merge week1.partial week2.partial -o report.html --json audit.json";
-
+/// The flags `report` and `merge` share: what is written, and how the audit
+/// presents what was read.
 #[derive(Debug, clap::Args)]
-pub struct MergeArgs {
-    /// Partial result files (from `pgsift report --save-partial`).
-    #[arg(required = true, value_name = "PARTIALS")]
-    pub partials: Vec<PathBuf>,
-    /// Where to write the HTML report.
-    #[arg(
-        short = 'o',
-        long = "output",
-        default_value = "output/report.html",
-        value_name = "FILE"
-    )]
-    pub output: PathBuf,
-    /// Also write the audit as JSON.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// How many queries the HTML lists (default: the partials' --top).
-    #[arg(long, value_name = "N")]
-    pub top: Option<usize>,
-    /// Show times in this zone.
-    #[arg(long, value_name = "ZONE")]
-    pub tz: Option<String>,
-    /// CPU cores of the database server (pool sizing).
-    #[arg(long, value_name = "N")]
-    pub cpu_cores: Option<u32>,
-    /// An earlier run's --json to compare with.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-}
-
-/// A validated `merge` configuration.
-#[derive(Debug, Clone)]
-pub struct MergeConfig {
-    pub partials: Vec<PathBuf>,
-    pub output: PathBuf,
-    pub json: Option<PathBuf>,
-    pub top: Option<usize>,
-    pub tz: Option<String>,
-    pub cpu_cores: Option<u32>,
-    pub baseline: Option<serde_json::Value>,
-}
-
-fn read_baseline(p: &std::path::Path) -> Result<serde_json::Value, String> {
-    let text = std::fs::read(p).map_err(|e| format!("--baseline {}: {e}", p.display()))?;
-    let v: serde_json::Value = serde_json::from_slice(&text)
-        .map_err(|e| format!("--baseline {}: not JSON: {e}", p.display()))?;
-    crate::analyze::compare::check(&v).map_err(|e| format!("--baseline {}: {e}", p.display()))?;
-    Ok(v)
-}
-
-fn check_tz(tz: Option<&str>) -> Result<(), String> {
-    match tz {
-        Some(z) if crate::parse::timestamp::zone_offset(z).is_none() => Err(format!(
-            "--tz: unknown zone {z:?}; use an abbreviation such as UTC or CET, or an offset such as +05:30"
-        )),
-        _ => Ok(()),
-    }
-}
-
-impl MergeArgs {
-    pub fn into_config(self) -> Result<MergeConfig, String> {
-        if self.top == Some(0) {
-            return Err("--top must be at least 1".into());
-        }
-        if self.cpu_cores == Some(0) {
-            return Err("--cpu-cores must be at least 1".into());
-        }
-        check_tz(self.tz.as_deref())?;
-        Ok(MergeConfig {
-            baseline: self.baseline.as_deref().map(read_baseline).transpose()?,
-            partials: self.partials,
-            output: self.output,
-            json: self.json,
-            top: self.top,
-            tz: self.tz,
-            cpu_cores: self.cpu_cores,
-        })
-    }
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ReportArgs {
-    /// Log files, statistics CSVs (see `pgsift export-script`) or directories (read
-    /// recursively, in sorted order), or - for standard input. Compressed files (gz,
-    /// bz2, xz, zst) and CSVs are recognized by their content.
-    #[arg(required = true, value_name = "PATHS")]
-    pub paths: Vec<PathBuf>,
+pub struct OutputArgs {
     /// Where to write the HTML report.
     #[arg(
         short = 'o',
@@ -137,21 +68,9 @@ pub struct ReportArgs {
     /// Also write the audit as JSON (schema_version 1, see docs/json.md).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// The server's log_line_prefix; detected from the files when not given.
-    #[arg(long, value_name = "LOG_LINE_PREFIX")]
-    pub prefix: Option<String>,
     /// How many queries and slowest statements the HTML report lists.
-    #[arg(long, default_value_t = 25, value_name = "N")]
-    pub top: usize,
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long = "jobs", value_name = "THREADS")]
-    pub threads: Option<usize>,
-    /// Show literal values and bind parameters in examples (they can hold personal data).
-    #[arg(long)]
-    pub show_values: bool,
-    /// Log format, when detection from the content should be overridden.
-    #[arg(long, value_name = "stderr|csvlog|jsonlog|syslog")]
-    pub format: Option<String>,
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
     /// Show times in this zone (`UTC`, `CET`, `+05:30`); default: the logs' own zone.
     #[arg(long, value_name = "ZONE")]
     pub tz: Option<String>,
@@ -161,6 +80,38 @@ pub struct ReportArgs {
     /// An earlier run's --json: compare query latencies before and after a change.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Partial result files (from `pgsift report --save-partial`).
+    #[arg(required = true, value_name = "PARTIALS")]
+    pub partials: Vec<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Log files, statistics CSVs (see `pgsift export-script`) or directories (read
+    /// recursively, in sorted order), or - for standard input. Compressed files (gz,
+    /// bz2, xz, zst) and CSVs are recognized by their content.
+    #[arg(required = true, value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
+    /// The server's log_line_prefix; detected from the files when not given.
+    #[arg(long, value_name = "LOG_LINE_PREFIX")]
+    pub prefix: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long = "jobs", value_name = "THREADS")]
+    pub threads: Option<usize>,
+    /// Show literal values and bind parameters in examples (they can hold personal data).
+    #[arg(long)]
+    pub show_values: bool,
+    /// Log format, when detection from the content should be overridden.
+    #[arg(long, value_name = "stderr|csvlog|jsonlog|syslog")]
+    pub format: Option<String>,
     /// Also write the mergeable partial result (see `pgsift merge`).
     #[arg(long, value_name = "FILE")]
     pub save_partial: Option<PathBuf>,
@@ -173,67 +124,267 @@ pub struct ReportArgs {
     pub chunk_size: usize,
 }
 
-/// A validated run configuration.
+/// A flag value that cannot be used; the message names the flag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+fn usage(message: impl Into<String>) -> UsageError {
+    UsageError(message.into())
+}
+
+/// What the command line asks for, validated.
+#[derive(Debug, Clone)]
+pub enum Task {
+    Report(Box<Config>),
+    Merge(MergeConfig),
+    ExportScript,
+}
+
+/// Validated [`OutputArgs`] (`--top` is kept by each command: its default differs).
+#[derive(Debug, Clone)]
+pub struct OutputConfig {
+    pub output: PathBuf,
+    pub json: Option<PathBuf>,
+    pub tz: Option<String>,
+    pub cpu_cores: Option<u32>,
+    /// The `--baseline` file (read, and checked to be an audit, by the run).
+    pub baseline: Option<PathBuf>,
+}
+
+/// A validated `report` configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub paths: Vec<PathBuf>,
-    pub output: PathBuf,
-    pub json: Option<PathBuf>,
-    pub prefix: Option<String>,
+    pub out: OutputConfig,
     pub top: usize,
+    pub prefix: Option<String>,
     pub threads: Option<usize>,
     pub show_values: bool,
-    pub format: Option<crate::input::sniff::LogFormat>,
-    pub tz: Option<String>,
-    pub cpu_cores: Option<u32>,
-    /// The parsed `--baseline` audit.
-    pub baseline: Option<serde_json::Value>,
+    pub format: Option<LogFormat>,
     pub save_partial: Option<PathBuf>,
     pub quiet: bool,
     pub chunk_bytes: usize,
 }
 
+/// A validated `merge` configuration.
+#[derive(Debug, Clone)]
+pub struct MergeConfig {
+    pub partials: Vec<PathBuf>,
+    pub out: OutputConfig,
+    /// `None`: the partials' own `--top`.
+    pub top: Option<usize>,
+}
+
+impl Cli {
+    /// Validates the arguments of the command given.
+    pub fn into_task(self) -> Result<Task, UsageError> {
+        Ok(match self.command {
+            Command::Report(args) => Task::Report(Box::new(args.into_config()?)),
+            Command::Merge(args) => Task::Merge(args.into_config()?),
+            Command::ExportScript => Task::ExportScript,
+        })
+    }
+}
+
+impl OutputArgs {
+    /// Validates the shared flags; returns `--top` apart.
+    fn into_config(self) -> Result<(OutputConfig, Option<usize>), UsageError> {
+        if self.top == Some(0) {
+            return Err(usage("--top must be at least 1"));
+        }
+        if let Some(z) = self.tz.as_deref()
+            && crate::parse::timestamp::zone_offset(z).is_none()
+        {
+            return Err(usage(format!(
+                "--tz: unknown zone {z:?}; use an abbreviation such as UTC or CET, or an offset such as +05:30"
+            )));
+        }
+        if self.cpu_cores == Some(0) {
+            return Err(usage("--cpu-cores must be at least 1"));
+        }
+        let config = OutputConfig {
+            output: self.output,
+            json: self.json,
+            tz: self.tz,
+            cpu_cores: self.cpu_cores,
+            baseline: self.baseline,
+        };
+        Ok((config, self.top))
+    }
+}
+
+impl MergeArgs {
+    /// Validates the arguments.
+    pub fn into_config(self) -> Result<MergeConfig, UsageError> {
+        let (out, top) = self.out.into_config()?;
+        Ok(MergeConfig {
+            partials: self.partials,
+            out,
+            top,
+        })
+    }
+}
+
 impl ReportArgs {
     /// Validates the arguments.
-    pub fn into_config(self) -> Result<Config, String> {
-        if self.top == 0 {
-            return Err("--top must be at least 1".into());
-        }
+    pub fn into_config(self) -> Result<Config, UsageError> {
+        let (out, top) = self.out.into_config()?;
         if self.threads == Some(0) {
-            return Err("-j/--jobs must be at least 1".into());
+            return Err(usage("-j/--jobs must be at least 1"));
         }
         if self.chunk_size == 0 {
-            return Err("--chunk-size must be at least 1".into());
+            return Err(usage("--chunk-size must be at least 1"));
         }
         if self.prefix.as_deref().is_some_and(|p| p.trim().is_empty()) {
-            return Err("--prefix must not be empty (use '%m [%p] ' style escapes)".into());
+            return Err(usage(
+                "--prefix must not be empty (use '%m [%p] ' style escapes)",
+            ));
         }
         let format = match self.format.as_deref() {
             None => None,
-            Some(f) => Some(crate::input::sniff::LogFormat::from_name(f).ok_or_else(|| {
-                format!("--format must be stderr, csvlog, jsonlog or syslog, not {f:?}")
+            Some(f) => Some(LogFormat::from_name(f).ok_or_else(|| {
+                usage(format!(
+                    "--format must be stderr, csvlog, jsonlog or syslog, not {f:?}"
+                ))
             })?),
         };
-        check_tz(self.tz.as_deref())?;
-        if self.cpu_cores == Some(0) {
-            return Err("--cpu-cores must be at least 1".into());
-        }
-        let baseline = self.baseline.as_deref().map(read_baseline).transpose()?;
         Ok(Config {
-            baseline,
+            paths: self.paths,
+            out,
+            top: top.unwrap_or(DEFAULT_TOP),
+            prefix: self.prefix,
+            threads: self.threads,
+            show_values: self.show_values,
+            format,
             save_partial: self.save_partial,
             quiet: self.quiet,
             chunk_bytes: self.chunk_size,
-            cpu_cores: self.cpu_cores,
-            format,
-            tz: self.tz,
-            paths: self.paths,
-            output: self.output,
-            json: self.json,
-            prefix: self.prefix,
-            top: self.top,
-            threads: self.threads,
-            show_values: self.show_values,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(args: &[&str]) -> Result<Task, UsageError> {
+        Cli::try_parse_from(std::iter::once("pgsift").chain(args.iter().copied()))
+            .expect("clap accepts the arguments")
+            .into_task()
+    }
+
+    fn report(args: &[&str]) -> Config {
+        match task(args) {
+            Ok(Task::Report(c)) => *c,
+            other => panic!("not a report: {other:?}"),
+        }
+    }
+
+    fn merge(args: &[&str]) -> MergeConfig {
+        match task(args) {
+            Ok(Task::Merge(c)) => c,
+            other => panic!("not a merge: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn report_and_merge_share_the_output_flags() {
+        let shared = [
+            "-o",
+            "r.html",
+            "--json",
+            "a.json",
+            "--tz",
+            "+05:30",
+            "--cpu-cores",
+            "8",
+            "--baseline",
+            "b.json",
+            "--top",
+            "7",
+        ];
+        let r = report(&[&["report", "x.log"], &shared[..]].concat());
+        let m = merge(&[&["merge", "p.partial"], &shared[..]].concat());
+        for out in [&r.out, &m.out] {
+            assert_eq!(out.output, PathBuf::from("r.html"));
+            assert_eq!(out.json, Some(PathBuf::from("a.json")));
+            assert_eq!(out.tz.as_deref(), Some("+05:30"));
+            assert_eq!(out.cpu_cores, Some(8));
+            assert_eq!(out.baseline, Some(PathBuf::from("b.json")));
+        }
+        assert_eq!((r.top, m.top), (7, Some(7)));
+    }
+
+    #[test]
+    fn top_defaults_to_25_for_report_and_to_the_partials_for_merge() {
+        let r = report(&["report", "x.log"]);
+        assert_eq!(r.top, DEFAULT_TOP);
+        assert_eq!(r.out.output, PathBuf::from("output/report.html"));
+        assert_eq!(merge(&["merge", "p"]).top, None);
+    }
+
+    #[test]
+    fn validation_names_the_flag() {
+        let cases: [(&[&str], &str); 9] = [
+            (&["report", "x", "--top", "0"], "--top must be at least 1"),
+            (&["merge", "p", "--top", "0"], "--top must be at least 1"),
+            (&["report", "x", "-j", "0"], "-j/--jobs must be at least 1"),
+            (
+                &["report", "x", "--chunk-size", "0"],
+                "--chunk-size must be at least 1",
+            ),
+            (
+                &["report", "x", "--prefix", " "],
+                "--prefix must not be empty (use '%m [%p] ' style escapes)",
+            ),
+            (
+                &["report", "x", "--format", "xml"],
+                "--format must be stderr, csvlog, jsonlog or syslog, not \"xml\"",
+            ),
+            (
+                &["report", "x", "--tz", "Mars"],
+                "--tz: unknown zone \"Mars\"",
+            ),
+            (
+                &["merge", "p", "--tz", "Mars"],
+                "--tz: unknown zone \"Mars\"",
+            ),
+            (
+                &["merge", "p", "--cpu-cores", "0"],
+                "--cpu-cores must be at least 1",
+            ),
+        ];
+        for (args, message) in cases {
+            let e = task(args).expect_err(message);
+            assert!(e.to_string().starts_with(message), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_baseline_is_named_not_read() {
+        // the file does not exist: reading it is the run's business
+        let r = report(&["report", "x", "--baseline", "/nonexistent/b.json"]);
+        assert_eq!(r.out.baseline, Some(PathBuf::from("/nonexistent/b.json")));
+    }
+
+    #[test]
+    fn the_help_of_each_command_keeps_its_top_text() {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        let report = cli
+            .find_subcommand_mut("report")
+            .unwrap()
+            .render_help()
+            .to_string();
+        assert!(report.contains("lists [default: 25]"), "{report}");
+        let merge = cli
+            .find_subcommand_mut("merge")
+            .unwrap()
+            .render_help()
+            .to_string();
+        assert!(merge.contains("(default: the partials' --top)"), "{merge}");
+        assert!(!merge.contains("[default: 25]"), "{merge}");
+        assert!(!merge.contains("--quiet"), "{merge}");
     }
 }

@@ -1,19 +1,19 @@
-//! `pgsift` binary: parse the command line, run, map the outcome to an exit code
+//! `pgsift` binary: runs the command line and maps the outcome to an exit code
 //! (0 ok, 1 report written but some input unreadable, 2 usage or fatal error).
-
 use clap::Parser;
-use pgsift::cli::{Cli, Command};
-use std::process::ExitCode;
+use std::{io::Write, process::ExitCode};
 
-/// mimalloc: the run allocates and frees strings per log line, on several
-/// threads (workers allocate what the folding thread frees).
+/// mimalloc: strings are allocated and freed per log line, on several threads.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Report(args) => pgsift::app::main_report(*args),
-        Command::ExportScript => pgsift::app::print_export_script(),
-        Command::Merge(args) => pgsift::app::main_merge(args),
+    match pgsift::app::run(pgsift::cli::Cli::parse()) {
+        Ok(code) => code,
+        Err(e) if pgsift::app::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "pgsift: error: {e:#}");
+            ExitCode::from(2)
+        }
     }
 }

@@ -9,15 +9,17 @@
 //! `log_line_prefix` match, building the line's entry and classifying its
 //! message, normalizing the SQL of a one-line statement), so the result is the
 //! same for any number of threads and any chunk size. While one chunk is
-//! folded, the next few are prepared.
+//! folded, the next few are prepared ([`super::pipeline`]).
 
+use super::pipeline::{self, Depth, InFlight};
+use crate::aggregate::coverage::FileCoverage;
 use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator, NormalizedCache};
-use crate::input::InputFile;
 use crate::input::chunks::{ChunkStream, Lines, Recycler};
+use crate::input::decompress::{Compression, DynRead};
 use crate::input::sniff::{LogFormat, sniff};
+use crate::input::{Content, DiskBytes, InputFile, Opened};
 use crate::parse::prefix::LinePrefix;
-use crate::parse::{LogParser, NoPrefix, Pre, Preparer, entry};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use crate::parse::{LogParser, NoPrefix, ParserChoice, Pre, Preparer, entry};
 
 /// Lines read from the start of a file to detect its format and prefix.
 const DETECTION_SAMPLE: usize = 1000;
@@ -30,22 +32,31 @@ pub struct ReadOptions {
     pub chunk_bytes: usize,
 }
 
+/// What every input of a run is read with.
+#[derive(Clone, Copy)]
+pub struct ReadContext<'a> {
+    /// The `--prefix` given, if any.
+    pub prefix: Option<&'a LinePrefix>,
+    /// The `--format` given, if any.
+    pub format: Option<LogFormat>,
+    pub opts: ReadOptions,
+    /// Chunks in preparation over every file being read.
+    pub in_flight: &'a InFlight,
+    /// Where the bytes read from disk are counted (for the progress line).
+    pub disk_bytes: &'a DiskBytes,
+}
+
 /// [`read_file`], with a panic (a bug in pgsift) turned into an error on that file
 /// so the other inputs are still read and the report still written.
-pub fn read_file_guarded(
-    input: &InputFile,
-    given: Option<&LinePrefix>,
-    format: Option<LogFormat>,
-    opts: ReadOptions,
-) -> Aggregate {
-    std::panic::catch_unwind(|| read_file(input, given, format, opts)).unwrap_or_else(|panic| {
+pub fn read_file_guarded(input: &InputFile, ctx: &ReadContext) -> Aggregate {
+    std::panic::catch_unwind(|| read_file(input, ctx)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
         let name = input.path.display().to_string();
-        let mut agg = FileAggregator::new(&name, opts.aggregate);
+        let mut agg = FileAggregator::new(&name, ctx.opts.aggregate);
         agg.coverage_mut().error = Some(format!(
             "internal error while reading this file (please report it): {what}"
         ));
@@ -115,218 +126,197 @@ fn fold(
     recycler.give(lines.into_buffer());
 }
 
-/// Chunks handed to workers and not folded yet, over every file being read.
-static IN_PREPARATION: AtomicUsize = AtomicUsize::new(0);
-
-/// One file's chunks in preparation, in file order, counted in a run-wide
-/// count ([`IN_PREPARATION`]) while here. Dropping it uncounts what is left,
-/// also when the fold stops on a panic (a bug), so the other files still get
-/// their share of the workers.
-struct Pending {
-    rx: std::collections::VecDeque<std::sync::mpsc::Receiver<Prepared>>,
-    count: &'static AtomicUsize,
-}
-
-impl Pending {
-    fn new(count: &'static AtomicUsize) -> Pending {
-        Pending {
-            rx: Default::default(),
-            count,
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.rx.len()
-    }
-
-    fn push_back(&mut self, rx: std::sync::mpsc::Receiver<Prepared>) {
-        self.count.fetch_add(1, Relaxed);
-        self.rx.push_back(rx);
-    }
-
-    fn pop_front(&mut self) -> Option<std::sync::mpsc::Receiver<Prepared>> {
-        let rx = self.rx.pop_front()?;
-        self.count.fetch_sub(1, Relaxed);
-        Some(rx)
-    }
-}
-
-impl Drop for Pending {
-    fn drop(&mut self) {
-        self.count.fetch_sub(self.rx.len(), Relaxed);
-    }
-}
-
 /// Reads one input (file or stdin) into an aggregate. Never fails: problems are
 /// recorded in the file's coverage.
-pub fn read_file(
-    input: &InputFile,
-    given: Option<&LinePrefix>,
-    format: Option<LogFormat>,
-    opts: ReadOptions,
-) -> Aggregate {
+pub fn read_file(input: &InputFile, ctx: &ReadContext) -> Aggregate {
     let name = if input.is_stdin() {
         "(stdin)".to_string()
     } else {
         input.path.display().to_string()
     };
-    let mut agg = FileAggregator::new(&name, opts.aggregate);
-    let (raw, compression) = match crate::input::open(input) {
-        Ok(r) => r,
+    match crate::input::open_classified(input, ctx.disk_bytes, ctx.format.is_some()) {
+        Ok(
+            opened @ Opened {
+                content: Content::StatsCsv,
+                ..
+            },
+        ) => read_stats_csv(input, &name, ctx.opts.aggregate, opened),
+        Ok(opened) => read_log(input, &name, ctx, opened.reader, opened.compression),
         Err(e) => {
+            let mut agg = FileAggregator::new(&name, ctx.opts.aggregate);
             agg.coverage_mut().error = Some(format!("cannot open: {e}"));
-            return agg.finish(&[]);
-        }
-    };
-    let mut stream = ChunkStream::spawn(raw, opts.chunk_bytes, 2);
-    let mut bytes = 0u64;
-    let mut read_error = None;
-    let mut head: Vec<Lines> = Vec::new();
-    let mut head_lines = 0;
-    let mut more = true;
-    while head_lines < DETECTION_SAMPLE {
-        match stream.next() {
-            Some(Ok(c)) => {
-                bytes += c.len() as u64;
-                let lines = Lines::of(c);
-                head_lines += lines.len();
-                head.push(lines);
-            }
-            Some(Err(e)) => {
-                read_error = Some(e);
-                more = false;
-                break;
-            }
-            None => {
-                more = false;
-                break;
-            }
+            agg.finish(&[])
         }
     }
-    if head_lines == 0 && read_error.is_none() {
-        // an empty file: nothing to read, nothing wrong
-        agg.coverage_mut().file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
-        return agg.finish(&[]);
+}
+
+/// The first chunks of a log, read to detect its format and prefix.
+struct Head {
+    chunks: Vec<Lines>,
+    lines: usize,
+    bytes: u64,
+    /// The read error that ended the file within the head.
+    error: Option<std::io::Error>,
+    /// The file goes on after the head.
+    more: bool,
+}
+
+impl Head {
+    /// Reads chunks until they hold [`DETECTION_SAMPLE`] lines, or the file ends.
+    fn read(stream: &mut ChunkStream) -> Head {
+        let mut head = Head {
+            chunks: Vec::new(),
+            lines: 0,
+            bytes: 0,
+            error: None,
+            more: true,
+        };
+        while head.lines < DETECTION_SAMPLE {
+            match stream.next() {
+                Some(Ok(c)) => {
+                    head.bytes += c.len() as u64;
+                    let lines = Lines::of(c);
+                    head.lines += lines.len();
+                    head.chunks.push(lines);
+                }
+                Some(Err(e)) => {
+                    head.error = Some(e);
+                    head.more = false;
+                    break;
+                }
+                None => {
+                    head.more = false;
+                    break;
+                }
+            }
+        }
+        head
     }
-    let sample: Vec<&str> = head
-        .iter()
-        .flat_map(|l| l.iter().map(|(t, _)| t))
-        .take(DETECTION_SAMPLE)
-        .collect();
-    if format.is_none()
-        && !input.is_stdin()
-        && sample
-            .first()
-            // a csvlog written with a header line stays a log
-            .is_some_and(|l| crate::stats::views::looks_like_header(l) && !l.contains("log_time"))
-    {
-        drop(stream);
-        return read_stats_csv(input, &name, opts.aggregate);
+
+    /// The first [`DETECTION_SAMPLE`] lines.
+    fn sample(&self) -> Vec<&str> {
+        self.chunks
+            .iter()
+            .flat_map(|l| l.iter().map(|(t, _)| t))
+            .take(DETECTION_SAMPLE)
+            .collect()
     }
-    let format = format.unwrap_or_else(|| sniff(&sample));
-    let choice = LogParser::choose(format, &sample, given, modified_year_month(input));
-    drop(sample);
-    let cov = agg.coverage_mut();
-    cov.format = Some(format.name().to_string());
-    cov.compression = compression.name().map(str::to_string);
-    cov.file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
-    let mut parser = match choice {
+}
+
+/// A file found not to be a PostgreSQL log (its coverage says why).
+struct NotALog;
+
+/// Records the format and parser chosen for a log in its coverage; `None` when
+/// its lines can only be counted unrecognized.
+fn parser_for(
+    input: &InputFile,
+    cov: &mut FileCoverage,
+    format: LogFormat,
+    choice: Result<ParserChoice, NoPrefix>,
+    given: bool,
+    head: &Head,
+) -> Result<Option<LogParser>, NotALog> {
+    match choice {
         Ok(c) => {
             cov.prefix = c.prefix.as_ref().map(|p| p.source().to_string());
-            cov.prefix_detected = given.is_none() && c.prefix.is_some();
-            Some(c.parser)
+            cov.prefix_detected = !given && c.prefix.is_some();
+            Ok(Some(c.parser))
         }
-        Err(NoPrefix) if !input.explicit && read_error.is_none() => {
+        Err(NoPrefix) if !input.explicit && head.error.is_none() => {
             cov.skipped = Some(format!(
                 "not recognized as a PostgreSQL {} log (no log_line_prefix matched its first lines)",
                 format.name()
             ));
             cov.bytes = cov.file_bytes.unwrap_or(0);
-            return agg.finish(&[]);
+            Err(NotALog)
         }
-        // nothing could be read: the read error (below) says why
-        Err(NoPrefix) if head_lines == 0 => None,
+        // nothing could be read: the read error says why
+        Err(NoPrefix) if head.lines == 0 => Ok(None),
         Err(NoPrefix) => {
             cov.error = Some(
                 "could not detect the log_line_prefix: no known or inferred prefix matches at least half of the \
                  first lines; pass the server's setting with --prefix '...'"
                     .into(),
             );
-            None
+            Ok(None)
         }
+    }
+}
+
+/// Reads a log: its head to detect format and prefix, then every line through
+/// the parser (or counted unrecognized), in order, on this thread, while the
+/// next chunks are read and prepared.
+fn read_log(
+    input: &InputFile,
+    name: &str,
+    ctx: &ReadContext,
+    raw: DynRead,
+    compression: Compression,
+) -> Aggregate {
+    let mut agg = FileAggregator::new(name, ctx.opts.aggregate);
+    let mut stream = ChunkStream::spawn(raw, ctx.opts.chunk_bytes, 2);
+    let head = Head::read(&mut stream);
+    if head.lines == 0 && head.error.is_none() {
+        // an empty file: nothing to read, nothing wrong
+        agg.coverage_mut().file_bytes = file_size(input);
+        return agg.finish(&[]);
+    }
+    let sample = head.sample();
+    let format = ctx.format.unwrap_or_else(|| sniff(&sample));
+    let choice = LogParser::choose(format, &sample, ctx.prefix, modified_year_month(input));
+    drop(sample);
+    let cov = agg.coverage_mut();
+    cov.format = Some(format.name().to_string());
+    cov.compression = compression.name().map(str::to_string);
+    cov.file_bytes = file_size(input);
+    let Ok(mut parser) = parser_for(input, cov, format, choice, ctx.prefix.is_some(), &head) else {
+        return agg.finish(&[]);
     };
-    // Every line goes through the parser (or is counted unrecognized), in order,
-    // on this thread; the next batch is read and prepared meanwhile.
     let preparer = parser
         .as_ref()
         .map(LogParser::preparer)
         .filter(Preparer::is_useful);
-    let mut line_no = 0;
     let recycler = stream.recycler();
-    for l in head {
-        fold(
-            &mut agg,
-            &mut parser,
-            &mut line_no,
-            prepare(l, preparer.as_ref()),
-            &recycler,
-        );
+    let mut line_no = 0;
+    let mut bytes = head.bytes;
+    let mut read_error = head.error;
+    let mut fold_chunk = |c| fold(&mut agg, &mut parser, &mut line_no, c, &recycler);
+    for l in head.chunks {
+        fold_chunk(prepare(l, preparer.as_ref()));
     }
-    // Chunks are prepared by tasks, a few ahead, on whichever worker is free;
-    // this thread folds them in order, and runs a waiting task itself rather than
-    // wait idle (with one thread, it runs them all). Each file keeps two chunks
-    // in preparation, up to three per worker while the whole run has fewer than
-    // that in preparation (one big file uses every worker; many files at once
-    // keep memory proportional to the workers, not to their square). Three per
-    // worker keeps the other workers busy while this thread prepares a chunk
-    // itself: with one more than the workers, the other worker of two sat idle
-    // a third of the time on the bench log.
-    let ahead = 3 * rayon::current_num_threads();
-    rayon::scope(|scope| {
-        let mut pending = Pending::new(&IN_PREPARATION);
-        loop {
-            while more
-                && (pending.len() < 2
-                    || (pending.len() < ahead && IN_PREPARATION.load(Relaxed) < ahead))
-            {
-                match stream.next() {
-                    Some(Ok(c)) => {
-                        bytes += c.len() as u64;
-                        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-                        let preparer = preparer.as_ref();
-                        scope.spawn(move |_| {
-                            let _ = tx.send(prepare(Lines::of(c), preparer));
-                        });
-                        pending.push_back(rx);
-                    }
-                    Some(Err(e)) => {
-                        read_error = Some(e);
-                        more = false;
-                    }
-                    None => more = false,
-                }
+    if head.more {
+        // Each file keeps two chunks in preparation, up to three per worker
+        // while the whole run has fewer than that in preparation. Three per
+        // worker keeps the other workers busy while this thread prepares a
+        // chunk itself: with one more than the workers, the other worker of two
+        // sat idle a third of the time on the bench log.
+        let depth = Depth {
+            floor: 2,
+            ceiling: 3 * rayon::current_num_threads(),
+        };
+        let source = stream.by_ref().inspect(|c| {
+            if let Ok(c) = c {
+                bytes += c.len() as u64;
             }
-            let Some(rx) = pending.pop_front() else {
-                break;
-            };
-            let chunk = loop {
-                match rx.try_recv() {
-                    Ok(c) => break Some(c),
-                    Err(std::sync::mpsc::TryRecvError::Disconnected) => break None,
-                    Err(std::sync::mpsc::TryRecvError::Empty) => {
-                        // nothing of ours to run: another worker has the task
-                        if !matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
-                            break rx.recv().ok();
-                        }
-                    }
-                }
-            };
-            // a task that panicked sends nothing: the panic reaches the scope
-            if let Some(c) = chunk {
-                fold(&mut agg, &mut parser, &mut line_no, c, &recycler);
-            }
+        });
+        let prepare_chunk = |c| prepare(Lines::of(c), preparer.as_ref());
+        if let Err(e) = pipeline::ordered(source, depth, ctx.in_flight, prepare_chunk, fold_chunk) {
+            read_error = Some(e);
         }
-    });
+    }
+    finish_log(agg, parser, bytes, read_error, format, compression)
+}
+
+/// Ends a log: the parser's last events, and the coverage's verdict on what
+/// was read.
+fn finish_log(
+    mut agg: FileAggregator,
+    mut parser: Option<LogParser>,
+    bytes: u64,
+    read_error: Option<std::io::Error>,
+    format: LogFormat,
+    compression: Compression,
+) -> Aggregate {
     let zones = match parser.as_mut() {
         Some(p) => {
             p.finish(&mut |e| agg.add(e));
@@ -364,26 +354,26 @@ pub fn read_file(
     agg.finish(&zones)
 }
 
+/// The input's size on disk (none for stdin).
+fn file_size(input: &InputFile) -> Option<u64> {
+    std::fs::metadata(&input.path).map(|m| m.len()).ok()
+}
+
 /// Reads a statistics CSV (a file whose first line is a CSV header) from the start.
-fn read_stats_csv(input: &InputFile, name: &str, opts: AggregateOptions) -> Aggregate {
+fn read_stats_csv(
+    input: &InputFile,
+    name: &str,
+    opts: AggregateOptions,
+    opened: Opened,
+) -> Aggregate {
     let folder = input
         .path
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let (stats, mut cov) = match crate::input::open(input) {
-        Ok((reader, compression)) => {
-            let (stats, mut cov) = crate::stats::read_csv(name, &folder, reader);
-            cov.compression = compression.name().map(str::to_string);
-            (stats, cov)
-        }
-        Err(e) => {
-            let mut cov = crate::aggregate::coverage::FileCoverage::new(name);
-            cov.error = Some(format!("cannot open: {e}"));
-            (Default::default(), cov)
-        }
-    };
-    cov.file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
+    let (stats, mut cov) = crate::stats::read_csv(name, &folder, opened.reader);
+    cov.compression = opened.compression.name().map(str::to_string);
+    cov.file_bytes = file_size(input);
     cov.bytes = cov.file_bytes.unwrap_or(0);
     let mut agg = FileAggregator::new(name, opts);
     *agg.coverage_mut() = cov;
@@ -406,28 +396,4 @@ fn modified_year_month(input: &InputFile) -> (i64, u32) {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     crate::parse::timestamp::Timestamp(secs * 1000).year_month()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunks_left_in_preparation_are_uncounted_when_the_fold_stops() {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let mut p = Pending::new(&COUNT);
-        for _ in 0..3 {
-            p.push_back(std::sync::mpsc::sync_channel(1).1);
-        }
-        assert_eq!(COUNT.load(Relaxed), 3);
-        assert!(p.pop_front().is_some());
-        assert_eq!(COUNT.load(Relaxed), 2);
-        // a panic in the fold drops the queue with chunks still in it
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-            let _p = p;
-            panic!("a bug in the fold");
-        }));
-        assert!(r.is_err());
-        assert_eq!(COUNT.load(Relaxed), 0);
-    }
 }

@@ -134,7 +134,7 @@ fn read_into(
 }
 
 /// Chunks read ahead on their own thread, so reading and decompressing overlap
-/// with parsing. They are handed over in batches of [`BATCH`]: the reading
+/// with parsing. They are handed over in batches of `BATCH` (8): the reading
 /// thread then wakes (and takes a core from the workers) once per batch, not
 /// once per chunk.
 pub struct ChunkStream {
@@ -172,7 +172,8 @@ impl Recycler {
 }
 
 /// The error that ends a stream whose reader panicked (a bug in a decoder).
-const READER_PANICKED: &str = "the reading thread stopped on an internal error (please report it)";
+pub(crate) const READER_PANICKED: &str =
+    "the reading thread stopped on an internal error (please report it)";
 
 impl ChunkStream {
     /// Starts reading `inner` in chunks of `size` bytes on a new thread, at

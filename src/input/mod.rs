@@ -2,17 +2,21 @@
 //! format and reads them as lines.
 //!
 //! Directories are walked recursively in sorted order; `-` is standard input.
-//! Compression is recognized by magic bytes ([`decompress`]), the log format by
-//! content ([`sniff`]). Files are read in chunks of whole lines on their own
-//! thread ([`chunks`]), decoded lossily, so invalid UTF-8 is counted, never
-//! fatal. Nothing here knows what a log line means.
+//! Compression is recognized by magic bytes ([`decompress`]), a statistics CSV
+//! by its first line ([`open_classified`], which hands that line on so nothing
+//! is read twice), the log format by content ([`sniff`]). Files are read in
+//! chunks of whole lines on their own thread ([`chunks`]), decoded lossily, so
+//! invalid UTF-8 is counted, never fatal. Nothing here knows what a log line
+//! means.
 
 pub mod chunks;
 pub mod decompress;
 pub mod sniff;
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A path given by the user that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,34 +102,133 @@ fn walk(p: &Path, explicit: bool, files: &mut Vec<InputFile>, errors: &mut Vec<I
     }
 }
 
-/// Bytes read from input files on disk (before decompression), by every reader
-/// of this process: what a progress display counts against the inputs' sizes.
-pub static BYTES_FROM_DISK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// Bytes read from input files on disk (before decompression) by every reader
+/// opened with it: what a progress display counts against the inputs' sizes.
+/// One per run, cloned into each reader.
+#[derive(Debug, Clone, Default)]
+pub struct DiskBytes(Arc<AtomicU64>);
 
-/// A reader that adds what it reads to [`BYTES_FROM_DISK`].
-pub struct CountingRead<R>(pub R);
+impl DiskBytes {
+    /// The bytes counted so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A reader that adds what it reads to a [`DiskBytes`].
+pub struct CountingRead<R> {
+    inner: R,
+    counted: DiskBytes,
+}
 
 impl<R: Read> Read for CountingRead<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.0.read(buf)?;
-        BYTES_FROM_DISK.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        let n = self.inner.read(buf)?;
+        self.counted.0.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
 
-/// Opens an input (a file, counted in [`BYTES_FROM_DISK`], or standard input),
+/// Opens an input (a file, counted in `counted`, or standard input),
 /// decompressing it when its first bytes say it is compressed.
-pub fn open(input: &InputFile) -> io::Result<(decompress::DynRead, decompress::Compression)> {
+pub fn open(
+    input: &InputFile,
+    counted: &DiskBytes,
+) -> io::Result<(decompress::DynRead, decompress::Compression)> {
     if input.is_stdin() {
         decompress::decoded(io::stdin())
     } else {
-        open_counted(&input.path).and_then(decompress::decoded)
+        open_counted(&input.path, counted).and_then(decompress::decoded)
     }
 }
 
-/// Opens a file on disk, counted in [`BYTES_FROM_DISK`].
-pub fn open_counted(path: &Path) -> io::Result<CountingRead<std::fs::File>> {
-    std::fs::File::open(path).map(CountingRead)
+/// Opens a file on disk, counted in `counted`.
+pub fn open_counted(path: &Path, counted: &DiskBytes) -> io::Result<CountingRead<std::fs::File>> {
+    std::fs::File::open(path).map(|inner| CountingRead {
+        inner,
+        counted: counted.clone(),
+    })
+}
+
+/// What an input holds, as far as reading it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// A PostgreSQL log (or something to be read as one).
+    Log,
+    /// A statistics CSV (see `pgsift export-script`).
+    StatsCsv,
+}
+
+/// An input opened, decompressed and told a log or a statistics CSV.
+pub struct Opened {
+    /// The whole content from its first byte: the line read to tell what the
+    /// input holds is handed on here, not read again.
+    pub reader: decompress::DynRead,
+    pub compression: decompress::Compression,
+    pub content: Content,
+}
+
+/// Opens an input and tells a statistics CSV from a log by its first line. A
+/// CSV header is a statistics CSV unless it names `log_time` (a csvlog written
+/// with a header stays a log). Standard input, and every input when
+/// `log_only` (the log format was given), is a log without looking.
+pub fn open_classified(
+    input: &InputFile,
+    counted: &DiskBytes,
+    log_only: bool,
+) -> io::Result<Opened> {
+    let (mut reader, compression) = open(input, counted)?;
+    if log_only || input.is_stdin() {
+        return Ok(Opened {
+            reader,
+            compression,
+            content: Content::Log,
+        });
+    }
+    let mut first = Vec::new();
+    // a decoder that panics (a bug) fails the read, as in the chunk reader
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        reader.read_until(b'\n', &mut first)
+    }))
+    .unwrap_or_else(|_| Err(io::Error::other(chunks::READER_PANICKED)));
+    let (content, rest): (Content, decompress::DynRead) = match read {
+        Ok(_) => (content_of(&first), reader),
+        // the bytes before the error come first, then the error, then nothing
+        Err(e) => (Content::Log, Box::new(FailedRead(Some(e)))),
+    };
+    Ok(Opened {
+        reader: Box::new(io::Cursor::new(first).chain(rest)),
+        compression,
+        content,
+    })
+}
+
+/// What an input whose first line is `first` holds.
+fn content_of(first: &[u8]) -> Content {
+    let line = String::from_utf8_lossy(first);
+    let line = line.strip_suffix('\n').unwrap_or(&line);
+    if crate::stats::views::looks_like_header(line) && !line.contains("log_time") {
+        Content::StatsCsv
+    } else {
+        Content::Log
+    }
+}
+
+/// A reader that failed: its error once, then the end.
+struct FailedRead(Option<io::Error>);
+
+impl Read for FailedRead {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
+    }
+}
+
+impl BufRead for FailedRead {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.0.take().map_or(Ok(&[]), Err)
+    }
+
+    fn consume(&mut self, _: usize) {}
 }
 
 #[cfg(test)]
@@ -162,5 +265,59 @@ mod tests {
             .collect();
         assert_eq!(names, ["a.log", "b.log", "sub/c.log"]);
         assert_eq!(errors.len(), 1);
+    }
+
+    fn classify(bytes: &[u8], name: &str, log_only: bool) -> (Content, Vec<u8>, u64) {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let counted = DiskBytes::default();
+        let input = InputFile {
+            path,
+            explicit: true,
+        };
+        let mut opened = open_classified(&input, &counted, log_only).unwrap();
+        let mut all = Vec::new();
+        opened.reader.read_to_end(&mut all).unwrap();
+        (opened.content, all, counted.get())
+    }
+
+    #[test]
+    fn a_statistics_csv_is_told_by_its_header_and_read_once_whole() {
+        let csv = b"datname,relname,idx_scan\r\napp,t,1\n";
+        let (content, all, counted) = classify(csv, "t.csv", false);
+        assert_eq!(content, Content::StatsCsv);
+        // the first line, read to decide, is handed on with the rest
+        assert_eq!(all, csv);
+        assert_eq!(counted, csv.len() as u64, "the file is read once");
+        // the format was given: a log, without looking
+        assert_eq!(classify(csv, "t.csv", true).0, Content::Log);
+        // a csvlog with a header line stays a log
+        let csvlog = b"log_time,user_name,database_name\n2024-05-01 ...\n";
+        assert_eq!(classify(csvlog, "l.csv", false).0, Content::Log);
+        let log = b"2024-05-01 10:00:00 UTC [1] LOG:  x\nsecond\n";
+        let (content, all, _) = classify(log, "a.log", false);
+        assert_eq!((content, all.as_slice()), (Content::Log, &log[..]));
+        assert_eq!(classify(b"", "empty.log", false).0, Content::Log);
+    }
+
+    #[test]
+    fn a_compressed_csv_is_told_after_decompression() {
+        use std::io::Write;
+        let csv = b"datname,relname,seq_scan\napp,t,1\n".repeat(100);
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(&csv).unwrap();
+        let (content, all, _) = classify(&e.finish().unwrap(), "t.csv.gz", false);
+        assert_eq!((content, all), (Content::StatsCsv, csv));
+    }
+
+    #[test]
+    fn a_read_error_on_the_first_line_comes_after_its_bytes() {
+        let mut r =
+            io::Cursor::new(b"partial".to_vec()).chain(FailedRead(Some(io::Error::other("bad"))));
+        let mut got = Vec::new();
+        assert!(r.read_to_end(&mut got).is_err());
+        assert_eq!(got, b"partial");
+        assert_eq!(r.read(&mut [0; 4]).unwrap(), 0);
     }
 }

@@ -1,0 +1,97 @@
+//! What a run says on stderr when it is done: the one-paragraph summary of a
+//! `report` (or, with `-q`, only its warnings) and the line of a `merge`.
+//! Written to any [`Write`]; a stderr that cannot be written to does not change
+//! the run's outcome.
+
+use crate::analyze::Audit;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// The warnings of a quiet `report`: one line per file that could not be read.
+pub fn report_warnings(w: &mut impl Write, audit: &Audit) -> io::Result<()> {
+    for f in audit.coverage.files.iter().filter(|f| f.error.is_some()) {
+        writeln!(
+            w,
+            "pgsift: warning: {}: {}",
+            f.path,
+            f.error.as_deref().unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}
+
+/// The summary of a `report` written to `output`.
+pub fn report(w: &mut impl Write, a: &Audit, output: &Path) -> io::Result<()> {
+    let c = &a.coverage;
+    writeln!(
+        w,
+        "pgsift: {} executions of {} normalized queries ({:.1} s) from {} file(s); wrote {}",
+        a.summary.executions,
+        a.summary.distinct_queries,
+        a.summary.total_duration_ms / 1000.0,
+        c.files_total,
+        output.display()
+    )?;
+    writeln!(
+        w,
+        "pgsift: lines: {} parsed, {} recognized but not analyzed, {} unrecognized (of {})",
+        c.lines_parsed, c.lines_ignored, c.lines_unrecognized, c.lines_total
+    )?;
+    if let Some(win) = &a.stats.stats_window {
+        let csvs = c
+            .files
+            .iter()
+            .filter(|f| f.format.as_deref().is_some_and(|x| x.starts_with("csv: ")))
+            .count();
+        writeln!(
+            w,
+            "pgsift: statistics: {csvs} CSV file(s), {} database(s), {} snapshot(s), {} to {}; {} unused, {} duplicate, {} redundant index(es); {} table(s) read mostly by sequential scans",
+            win.databases.len(),
+            win.snapshots,
+            win.start.as_deref().unwrap_or("last reset"),
+            win.end.as_deref().unwrap_or("?"),
+            a.stats.indexes.unused.len(),
+            a.stats.indexes.duplicates.len(),
+            a.stats.indexes.redundant.len(),
+            a.stats.tables.seq_scan_heavy.len()
+        )?;
+    }
+    for f in c.files.iter().filter(|f| f.error.is_some()) {
+        writeln!(
+            w,
+            "pgsift: warning: {}: {}",
+            f.path,
+            f.error.as_deref().unwrap_or_default()
+        )?;
+        for (n, l) in f.unrecognized_examples.iter().take(3) {
+            writeln!(w, "pgsift:   line {n}: {l}")?;
+        }
+    }
+    let skipped: Vec<&str> = c
+        .files
+        .iter()
+        .filter(|f| f.skipped.is_some())
+        .map(|f| f.path.as_str())
+        .collect();
+    if !skipped.is_empty() {
+        writeln!(
+            w,
+            "pgsift: skipped {} file(s) that are not PostgreSQL logs: {}",
+            skipped.len(),
+            skipped.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// The line of a `merge` of `partials` results written to `output`.
+pub fn merge(w: &mut impl Write, a: &Audit, partials: usize, output: &Path) -> io::Result<()> {
+    writeln!(
+        w,
+        "pgsift: merged {partials} partial result(s): {} executions of {} normalized queries from {} file(s); wrote {}",
+        a.summary.executions,
+        a.summary.distinct_queries,
+        a.coverage.files_total,
+        output.display()
+    )
+}
