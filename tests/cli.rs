@@ -467,3 +467,32 @@ fn quiet_is_silent_and_no_progress_line_without_a_terminal() {
         r.stderr
     );
 }
+
+#[test]
+fn a_closed_stdout_or_stderr_is_no_error() {
+    use std::process::{Command, Stdio};
+    let bin = assert_cmd::cargo::cargo_bin("pgsift");
+    let dir = tempfile::tempdir().unwrap();
+    // stderr closed long before the summary is written
+    let mut child = Command::new(&bin)
+        .args(["report", "samples/logs", "-o"])
+        .arg(dir.path().join("r.html"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert!(dir.path().join("r.html").exists());
+    // the export script into a pipe its reader closed
+    let mut child = Command::new(&bin)
+        .arg("export-script")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
