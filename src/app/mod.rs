@@ -1,15 +1,17 @@
 //! Application: wires the pipeline (input -> parse -> aggregate -> analyze -> report
 //! -> output) for one `pgsift report` run. The only module that knows every layer.
 
+mod inputs;
 mod read;
 
-use crate::aggregate::{Aggregate, AggregateOptions, Merge};
+use crate::aggregate::{AggregateOptions, Merge};
 use crate::analyze::{AnalyzeOptions, Audit, analyze};
 use crate::cli::Config;
 use crate::input::discover;
 use crate::parse::prefix::LinePrefix;
 use crate::{output, report};
 use anyhow::{Context, bail};
+pub use inputs::InputsRead;
 use rayon::prelude::*;
 pub use read::{ReadOptions, read_file};
 
@@ -71,7 +73,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
         sized
             .par_iter()
             .with_max_len(1)
-            .fold(Aggregate::default, |mut acc, (_, f)| {
+            .fold(InputsRead::default, |mut acc, (_, f)| {
                 acc.merge(read::read_file_guarded(
                     f,
                     prefix.as_ref(),
@@ -80,7 +82,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
                 ));
                 acc
             })
-            .reduce(Aggregate::default, |mut a, b| {
+            .reduce(InputsRead::default, |mut a, b| {
                 a.merge(b);
                 a
             })
@@ -92,7 +94,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
         let path = m.path.display().to_string();
         let mut fc = crate::aggregate::coverage::FileCoverage::new(&path);
         fc.error = Some(m.message);
-        agg.coverage.files.insert(path, fc);
+        agg.logs.coverage.files.insert(path, fc);
     }
     if let Some(p) = &config.save_partial {
         let bytes = crate::aggregate::partial::encode(
@@ -133,8 +135,8 @@ impl Outputs {
 }
 
 /// Analyzes an aggregate and writes the report (and the JSON).
-pub fn render(agg: &Aggregate, out: &Outputs) -> anyhow::Result<RunOutcome> {
-    let audit = analyze(agg, &out.analyze);
+pub fn render(agg: &InputsRead, out: &Outputs) -> anyhow::Result<RunOutcome> {
+    let audit = analyze(&agg.logs, &agg.stats, &out.analyze);
     let html = report::html::render(&audit, out.top);
     output::write_atomic(&out.output, html.as_bytes())
         .with_context(|| format!("writing {}", out.output.display()))?;
@@ -148,7 +150,7 @@ pub fn render(agg: &Aggregate, out: &Outputs) -> anyhow::Result<RunOutcome> {
 /// Runs `pgsift merge`: partial results in, one report out, as one run over all
 /// their inputs would have written it.
 pub fn merge(config: &crate::cli::MergeConfig) -> anyhow::Result<RunOutcome> {
-    let mut agg = Aggregate::default();
+    let mut agg = InputsRead::default();
     let mut first: Option<(crate::aggregate::partial::PartialOptions, String)> = None;
     for p in &config.partials {
         let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;

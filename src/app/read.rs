@@ -11,12 +11,15 @@
 //! same for any number of threads and any chunk size. While one chunk is
 //! folded, the next few are prepared.
 
-use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator, NormalizedCache};
+use super::InputsRead;
+use crate::aggregate::{AggregateOptions, FileAggregator, NormalizedCache};
 use crate::input::InputFile;
 use crate::input::chunks::{ChunkStream, Lines, Recycler};
 use crate::input::sniff::{LogFormat, sniff};
+use crate::normalize::Normalized;
 use crate::parse::prefix::LinePrefix;
-use crate::parse::{LogParser, NoPrefix, Pre, Preparer, entry};
+use crate::parse::{LogParser, NoPrefix, Pre, Preparer};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// Lines read from the start of a file to detect its format and prefix.
@@ -37,7 +40,7 @@ pub fn read_file_guarded(
     given: Option<&LinePrefix>,
     format: Option<LogFormat>,
     opts: ReadOptions,
-) -> Aggregate {
+) -> InputsRead {
     std::panic::catch_unwind(|| read_file(input, given, format, opts)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<String>()
@@ -49,7 +52,7 @@ pub fn read_file_guarded(
         agg.coverage_mut().error = Some(format!(
             "internal error while reading this file (please report it): {what}"
         ));
-        agg.finish(&[])
+        agg.finish(&[]).into()
     })
 }
 
@@ -58,7 +61,7 @@ struct Prepared {
     lines: Lines,
     /// One per line, or empty when nothing is computed ahead. A single-line
     /// statement's carries its text normalized.
-    pre: Vec<Pre>,
+    pre: Vec<Pre<Arc<Normalized>>>,
 }
 
 thread_local! {
@@ -79,7 +82,7 @@ fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
                         && let Some(sql) = pre.statement()
                     {
                         let n = cache.normalized(sql);
-                        pre.set_ahead(entry::Ahead(n));
+                        pre.set_ahead(n);
                     }
                     pre
                 })
@@ -94,7 +97,7 @@ fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
 /// aggregator, or counted unrecognized when there is no parser.
 fn fold(
     agg: &mut FileAggregator,
-    parser: &mut Option<LogParser>,
+    parser: &mut Option<LogParser<Arc<Normalized>>>,
     line_no: &mut u64,
     chunk: Prepared,
     recycler: &Recycler,
@@ -108,7 +111,7 @@ fn fold(
         // the text is read only when what was prepared is not enough
         let text = || lines.get(i).0;
         match parser.as_mut() {
-            Some(parser) => parser.push_prepared(text, p, &mut |e| agg.add(e)),
+            Some(parser) => parser.push_prepared(text, p, agg),
             None => agg.unrecognized(*line_no, text(), 1),
         }
     }
@@ -164,7 +167,7 @@ pub fn read_file(
     given: Option<&LinePrefix>,
     format: Option<LogFormat>,
     opts: ReadOptions,
-) -> Aggregate {
+) -> InputsRead {
     let name = if input.is_stdin() {
         "(stdin)".to_string()
     } else {
@@ -175,7 +178,7 @@ pub fn read_file(
         Ok(r) => r,
         Err(e) => {
             agg.coverage_mut().error = Some(format!("cannot open: {e}"));
-            return agg.finish(&[]);
+            return agg.finish(&[]).into();
         }
     };
     let mut stream = ChunkStream::spawn(raw, opts.chunk_bytes, 2);
@@ -206,7 +209,7 @@ pub fn read_file(
     if head_lines == 0 && read_error.is_none() {
         // an empty file: nothing to read, nothing wrong
         agg.coverage_mut().file_bytes = std::fs::metadata(&input.path).map(|m| m.len()).ok();
-        return agg.finish(&[]);
+        return agg.finish(&[]).into();
     }
     let sample: Vec<&str> = head
         .iter()
@@ -242,7 +245,7 @@ pub fn read_file(
                 format.name()
             ));
             cov.bytes = cov.file_bytes.unwrap_or(0);
-            return agg.finish(&[]);
+            return agg.finish(&[]).into();
         }
         // nothing could be read: the read error (below) says why
         Err(NoPrefix) if head_lines == 0 => None,
@@ -329,7 +332,7 @@ pub fn read_file(
     });
     let zones = match parser.as_mut() {
         Some(p) => {
-            p.finish(&mut |e| agg.add(e));
+            p.finish(&mut agg);
             p.zones()
         }
         None => Vec::new(),
@@ -361,11 +364,11 @@ pub fn read_file(
             None => at,
         });
     }
-    agg.finish(&zones)
+    agg.finish(&zones).into()
 }
 
 /// Reads a statistics CSV (a file whose first line is a CSV header) from the start.
-fn read_stats_csv(input: &InputFile, name: &str, opts: AggregateOptions) -> Aggregate {
+fn read_stats_csv(input: &InputFile, name: &str, opts: AggregateOptions) -> InputsRead {
     let folder = input
         .path
         .parent()
@@ -387,9 +390,10 @@ fn read_stats_csv(input: &InputFile, name: &str, opts: AggregateOptions) -> Aggr
     cov.bytes = cov.file_bytes.unwrap_or(0);
     let mut agg = FileAggregator::new(name, opts);
     *agg.coverage_mut() = cov;
-    let mut out = agg.finish(&[]);
-    out.stats = stats;
-    out
+    InputsRead {
+        logs: agg.finish(&[]),
+        stats,
+    }
 }
 
 /// Year and month the input was last modified (now, for stdin): anchors syslog's year.
