@@ -7,13 +7,17 @@
 //! -> [`analyze`] (ranked, serializable audit) -> [`report`] (JSON and HTML bytes)
 //! -> [`output`] (the only code that writes files). [`app`] wires them together;
 //! [`cli`] holds the command-line definitions; [`units`] formats numbers for both
-//! the audit's texts and the report.
+//! the audit's texts and the report. Two bottom modules serve several layers:
+//! [`merge`] (how partial results combine) and [`coverage`] (what happened to
+//! every input line).
 
 pub mod aggregate;
 pub mod analyze;
 pub mod app;
 pub mod cli;
+pub mod coverage;
 pub mod input;
+pub mod merge;
 pub mod normalize;
 pub mod output;
 pub mod parse;

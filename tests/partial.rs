@@ -69,13 +69,13 @@ fn a_partial_of_another_version_or_other_options_is_refused() {
     let nl = bytes.iter().position(|b| *b == b'\n').unwrap();
     let header = String::from_utf8(bytes[..nl].to_vec())
         .unwrap()
-        .replace("\"version\":1", "\"version\":2");
+        .replace("\"version\":2", "\"version\":9");
     let mut other = header.into_bytes();
     other.extend_from_slice(&bytes[nl..]);
     std::fs::write(&b, other).unwrap();
     let (code, _, err) = merge(&[&a, &b], d.path());
     assert_eq!(code, 2);
-    assert!(err.contains("version 2"), "{err}");
+    assert!(err.contains("version 9"), "{err}");
     // not a partial at all
     let (code, _, err) = merge(&[Path::new("samples/README.md")], d.path());
     assert_eq!(code, 2);

@@ -2,7 +2,7 @@
 //! checkpoints, autovacuum, sessions, auto_explain plans and a per-minute
 //! timeline of them. All mergeable; `Default` is the identity.
 
-use super::Merge;
+use crate::merge::Merge;
 use crate::parse::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -22,19 +22,6 @@ pub fn add(m: &mut Counts, k: &str, n: u64) {
         None => {
             m.insert(k.to_string(), n);
         }
-    }
-}
-
-/// Adds every count of `b` to `a`.
-pub fn merge_counts(a: &mut Counts, b: Counts) {
-    for (k, v) in b {
-        *a.entry(k).or_default() += v;
-    }
-}
-
-fn merge_by<K: Ord, V: Merge + Default>(a: &mut BTreeMap<K, V>, b: BTreeMap<K, V>) {
-    for (k, v) in b {
-        a.entry(k).or_default().merge(v);
     }
 }
 
@@ -145,7 +132,7 @@ impl Merge for Locks {
     fn merge(&mut self, o: Self) {
         self.waits += o.waits;
         self.acquired += o.acquired;
-        merge_by(&mut self.items, o.items);
+        Merge::merge(&mut self.items, o.items);
     }
 }
 
@@ -217,7 +204,7 @@ pub struct TempFiles {
 impl Merge for TempFiles {
     fn merge(&mut self, o: Self) {
         self.all.merge(o.all);
-        merge_by(&mut self.by_query, o.by_query);
+        Merge::merge(&mut self.by_query, o.by_query);
         self.unattributed.merge(o.unattributed);
     }
 }
@@ -257,11 +244,9 @@ pub struct Errors {
 
 impl Merge for Errors {
     fn merge(&mut self, o: Self) {
-        merge_by(&mut self.groups, o.groups);
-        merge_counts(&mut self.cancellations, o.cancellations);
-        for (k, v) in o.auth_failures {
-            *self.auth_failures.entry(k).or_default() += v;
-        }
+        Merge::merge(&mut self.groups, o.groups);
+        Merge::merge(&mut self.cancellations, o.cancellations);
+        Merge::merge(&mut self.auth_failures, o.auth_failures);
     }
 }
 
@@ -286,7 +271,7 @@ pub struct Checkpoints {
 impl Merge for Checkpoints {
     fn merge(&mut self, o: Self) {
         self.count += o.count;
-        merge_counts(&mut self.by_reason, o.by_reason);
+        Merge::merge(&mut self.by_reason, o.by_reason);
         self.completed += o.completed;
         self.write_ms += o.write_ms;
         self.sync_ms += o.sync_ms;
@@ -333,7 +318,7 @@ impl Merge for Autovacuums {
     fn merge(&mut self, o: Self) {
         self.vacuums += o.vacuums;
         self.analyzes += o.analyzes;
-        merge_by(&mut self.by_table, o.by_table);
+        Merge::merge(&mut self.by_table, o.by_table);
     }
 }
 
@@ -415,22 +400,16 @@ impl Merge for Sessions {
     fn merge(&mut self, o: Self) {
         self.received += o.received;
         self.authorized += o.authorized;
-        merge_counts(&mut self.by_user, o.by_user);
-        merge_counts(&mut self.by_database, o.by_database);
-        merge_counts(&mut self.by_user_database, o.by_user_database);
-        merge_counts(&mut self.by_app, o.by_app);
-        merge_counts(&mut self.by_client, o.by_client);
+        Merge::merge(&mut self.by_user, o.by_user);
+        Merge::merge(&mut self.by_database, o.by_database);
+        Merge::merge(&mut self.by_user_database, o.by_user_database);
+        Merge::merge(&mut self.by_app, o.by_app);
+        Merge::merge(&mut self.by_client, o.by_client);
         self.disconnections += o.disconnections;
         self.session_ms_total += o.session_ms_total;
-        for (k, (a, b)) in o.per_ms {
-            let e = self.per_ms.entry(k).or_default();
-            e.0 += a;
-            e.1 += b;
-        }
-        for (k, v) in o.ended_starts {
-            *self.ended_starts.entry(k).or_default() += v;
-        }
-        self.open_starts.extend(o.open_starts);
+        Merge::merge(&mut self.per_ms, o.per_ms);
+        Merge::merge(&mut self.ended_starts, o.ended_starts);
+        self.open_starts.merge(o.open_starts);
     }
 }
 
@@ -459,25 +438,88 @@ impl Merge for PlanSample {
     }
 }
 
-/// What the timeline counts, in this order.
-pub const TIMELINE_KINDS: [&str; 7] = [
-    "lock waits",
-    "deadlocks",
-    "temp files",
-    "errors",
-    "checkpoints",
-    "autovacuum",
-    "connections",
-];
+/// What the timeline counts; serialized counts and the report's columns follow
+/// the order of [`TimelineKind::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TimelineKind {
+    LockWaits,
+    Deadlocks,
+    TempFiles,
+    Errors,
+    Checkpoints,
+    Autovacuum,
+    Connections,
+}
+
+impl TimelineKind {
+    /// Every kind, in column order.
+    pub const ALL: [TimelineKind; 7] = [
+        TimelineKind::LockWaits,
+        TimelineKind::Deadlocks,
+        TimelineKind::TempFiles,
+        TimelineKind::Errors,
+        TimelineKind::Checkpoints,
+        TimelineKind::Autovacuum,
+        TimelineKind::Connections,
+    ];
+
+    /// The kind's column in [`TimelineCounts`] and in the report.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The kind at column `i`, if any.
+    pub fn at(i: usize) -> Option<TimelineKind> {
+        Self::ALL.get(i).copied()
+    }
+
+    /// How the report names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            TimelineKind::LockWaits => "lock waits",
+            TimelineKind::Deadlocks => "deadlocks",
+            TimelineKind::TempFiles => "temp files",
+            TimelineKind::Errors => "errors",
+            TimelineKind::Checkpoints => "checkpoints",
+            TimelineKind::Autovacuum => "autovacuum",
+            TimelineKind::Connections => "connections",
+        }
+    }
+}
+
+/// Events of one minute, by kind (serialized as a list, in [`TimelineKind::ALL`] order).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TimelineCounts(pub [u64; TimelineKind::ALL.len()]);
+
+impl std::ops::Index<TimelineKind> for TimelineCounts {
+    type Output = u64;
+    fn index(&self, k: TimelineKind) -> &u64 {
+        &self.0[k.index()]
+    }
+}
+
+impl std::ops::IndexMut<TimelineKind> for TimelineCounts {
+    fn index_mut(&mut self, k: TimelineKind) -> &mut u64 {
+        &mut self.0[k.index()]
+    }
+}
+
+impl Merge for TimelineCounts {
+    fn merge(&mut self, o: Self) {
+        self.0.merge(o.0);
+    }
+}
 
 /// Events per minute (minutes since the epoch), by kind.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
-    pub minutes: BTreeMap<i64, [u64; 7]>,
+    pub minutes: BTreeMap<i64, TimelineCounts>,
 }
 
 impl Timeline {
-    pub fn record(&mut self, ts: Option<Timestamp>, kind: usize) {
+    /// Counts an event of `kind` at `ts` (nothing without a time).
+    pub fn record(&mut self, ts: Option<Timestamp>, kind: TimelineKind) {
         if let Some(t) = ts {
             self.minutes.entry(t.0.div_euclid(60_000)).or_default()[kind] += 1;
         }
@@ -486,12 +528,7 @@ impl Timeline {
 
 impl Merge for Timeline {
     fn merge(&mut self, o: Self) {
-        for (k, v) in o.minutes {
-            let e = self.minutes.entry(k).or_default();
-            for i in 0..7 {
-                e[i] += v[i];
-            }
-        }
+        Merge::merge(&mut self.minutes, o.minutes);
     }
 }
 
@@ -519,14 +556,7 @@ impl Merge for Activity {
         self.checkpoints.merge(o.checkpoints);
         self.autovacuum.merge(o.autovacuum);
         self.sessions.merge(o.sessions);
-        for (k, v) in o.plans {
-            match self.plans.get_mut(&k) {
-                Some(p) => p.merge(v),
-                None => {
-                    self.plans.insert(k, v);
-                }
-            }
-        }
+        self.plans.merge(o.plans);
         self.timeline.merge(o.timeline);
     }
 }
@@ -586,6 +616,52 @@ mod tests {
         b.disconnections = 2;
         a.merge(b);
         assert_eq!(a.peak().map(|p| p.0), Some(2));
+    }
+
+    #[test]
+    fn timeline_kinds_round_trip_through_their_column() {
+        for (i, k) in TimelineKind::ALL.into_iter().enumerate() {
+            assert_eq!(k.index(), i);
+            assert_eq!(TimelineKind::at(i), Some(k));
+        }
+        assert_eq!(TimelineKind::at(TimelineKind::ALL.len()), None);
+        let labels: Vec<&str> = TimelineKind::ALL.iter().map(|k| k.label()).collect();
+        assert_eq!(
+            labels,
+            [
+                "lock waits",
+                "deadlocks",
+                "temp files",
+                "errors",
+                "checkpoints",
+                "autovacuum",
+                "connections"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_timeline_counts_each_kind_in_its_own_column_and_serializes_as_a_list() {
+        let mut t = Timeline::default();
+        let at = |s: i64| Some(Timestamp(s * 1000));
+        t.record(at(0), TimelineKind::Errors);
+        t.record(at(59), TimelineKind::Errors);
+        t.record(at(61), TimelineKind::Connections);
+        t.record(None, TimelineKind::Deadlocks);
+        assert_eq!(t.minutes.len(), 2);
+        assert_eq!(t.minutes[&0][TimelineKind::Errors], 2);
+        assert_eq!(t.minutes[&1][TimelineKind::Connections], 1);
+        assert_eq!(t.minutes[&1][TimelineKind::Errors], 0);
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(
+            json,
+            r#"{"minutes":{"0":[0,0,0,2,0,0,0],"1":[0,0,0,0,0,0,1]}}"#
+        );
+        let back: Timeline = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, t);
+        let mut u = t.clone();
+        u.merge(t);
+        assert_eq!(u.minutes[&0][TimelineKind::Errors], 4);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! buckets between the smallest and largest seen, so a group whose latencies sit
 //! in one decade costs a few hundred counters at most.
 
-use super::Merge;
+use crate::merge::Merge;
 use serde::{Deserialize, Serialize};
 
 const EXACT_BELOW: u64 = 128;

@@ -1,14 +1,19 @@
-//! Partial results: the mergeable aggregate state of one run, saved to a file
+//! Partial results: the mergeable state of one run, saved to a file
 //! (`--save-partial`) and merged later (`pgsift merge`) on another machine. The
 //! file is a header line naming the format version and the options that shaped
-//! the aggregate, then the aggregate as zstd-compressed JSON. A different version
-//! or different options are refused with a clear message.
+//! the state, then the state as zstd-compressed JSON. A different version or
+//! different options are refused with a clear message. The state is whatever
+//! the run keeps (the application's: the logs' [`super::Aggregate`] and the
+//! statistics CSVs read); this module only frames it.
 
-use super::Aggregate;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::io::{Read, Write};
 
-/// Bumped whenever the aggregate's serialized shape changes.
-pub const PARTIAL_VERSION: u32 = 1;
+/// Bumped whenever the state's serialized shape changes (2: the logs'
+/// aggregate and the statistics read side by side, no longer one inside the
+/// other).
+pub const PARTIAL_VERSION: u32 = 2;
 const MAGIC: &str = "pgsift-partial";
 
 /// Why a partial file cannot be merged.
@@ -39,8 +44,8 @@ struct Header {
     options: PartialOptions,
 }
 
-/// Encodes an aggregate.
-pub fn encode(agg: &Aggregate, options: PartialOptions) -> std::io::Result<Vec<u8>> {
+/// Encodes a run's state.
+pub fn encode<T: Serialize>(state: &T, options: PartialOptions) -> std::io::Result<Vec<u8>> {
     let header = Header {
         format: MAGIC.into(),
         version: PARTIAL_VERSION,
@@ -50,14 +55,14 @@ pub fn encode(agg: &Aggregate, options: PartialOptions) -> std::io::Result<Vec<u
     let mut out = serde_json::to_vec(&header)?;
     out.push(b'\n');
     let mut z = zstd::Encoder::new(out, 3)?;
-    serde_json::to_writer(&mut z, agg)?;
+    serde_json::to_writer(&mut z, state)?;
     let mut out = z.finish()?;
     out.flush()?;
     Ok(out)
 }
 
 /// Decodes a partial; its options are returned to be checked against the others'.
-pub fn decode(bytes: &[u8]) -> Result<(Aggregate, PartialOptions), PartialError> {
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, PartialOptions), PartialError> {
     let nl = bytes
         .iter()
         .position(|b| *b == b'\n')
@@ -77,13 +82,14 @@ pub fn decode(bytes: &[u8]) -> Result<(Aggregate, PartialOptions), PartialError>
     zstd::Decoder::new(&bytes[nl + 1..])
         .and_then(|mut d| d.read_to_end(&mut json))
         .map_err(|e| PartialError::Damaged(e.to_string()))?;
-    let agg = serde_json::from_slice(&json).map_err(|e| PartialError::Damaged(e.to_string()))?;
-    Ok((agg, header.options))
+    let state = serde_json::from_slice(&json).map_err(|e| PartialError::Damaged(e.to_string()))?;
+    Ok((state, header.options))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aggregate::Aggregate;
 
     #[test]
     fn round_trip_and_refusals() {
@@ -94,17 +100,22 @@ mod tests {
             slowest: 25,
         };
         let bytes = encode(&agg, opts).unwrap();
-        let (back, o) = decode(&bytes).unwrap();
+        let (back, o) = decode::<Aggregate>(&bytes).unwrap();
         assert_eq!(back, agg);
         assert_eq!(o, opts);
-        let other = String::from_utf8_lossy(&bytes).replacen("\"version\":1", "\"version\":9", 1);
-        let e = decode(other.as_bytes()).unwrap_err().to_string();
+        let other = String::from_utf8_lossy(&bytes).replacen("\"version\":2", "\"version\":9", 1);
+        let e = decode::<Aggregate>(other.as_bytes())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("version 9"), "{e}");
         assert!(matches!(
-            decode(b"hello\nworld"),
+            decode::<Aggregate>(b"hello\nworld"),
             Err(PartialError::NotPartial)
         ));
         let cut = &bytes[..bytes.len() - 5];
-        assert!(matches!(decode(cut), Err(PartialError::Damaged(_))));
+        assert!(matches!(
+            decode::<Aggregate>(cut),
+            Err(PartialError::Damaged(_))
+        ));
     }
 }

@@ -1,7 +1,7 @@
 //! Per-normalized-query statistics and the samples kept as evidence.
 
-use super::Merge;
 use super::histogram::LatencyHistogram;
+use crate::merge::Merge;
 use crate::parse::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -90,12 +90,6 @@ fn min_opt<T: Ord + Copy>(a: Option<T>, b: Option<T>) -> Option<T> {
     }
 }
 
-fn merge_counts(a: &mut BTreeMap<String, u64>, b: BTreeMap<String, u64>) {
-    for (k, v) in b {
-        *a.entry(k).or_default() += v;
-    }
-}
-
 impl QueryStats {
     /// Records one timed execution. `line` places it in its file: among equally
     /// slow executions the earliest is kept, as [`Sample::rank_cmp`] does on merge.
@@ -152,9 +146,9 @@ impl Merge for QueryStats {
         self.untimed += o.untimed;
         self.first_ts = min_opt(self.first_ts, o.first_ts);
         self.last_ts = self.last_ts.max(o.last_ts);
-        merge_counts(&mut self.users, o.users);
-        merge_counts(&mut self.dbs, o.dbs);
-        merge_counts(&mut self.apps, o.apps);
+        Merge::merge(&mut self.users, o.users);
+        Merge::merge(&mut self.dbs, o.dbs);
+        Merge::merge(&mut self.apps, o.apps);
         self.slowest = match (self.slowest.take(), o.slowest) {
             (Some(a), Some(b)) => Some(if b.rank_cmp(&a) == Ordering::Less {
                 b

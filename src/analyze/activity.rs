@@ -2,7 +2,7 @@
 //! checkpoints, autovacuum, sessions and plans, ranked and ready to serialize.
 
 use super::{DisplayZone, ms};
-use crate::aggregate::activity::{Activity, StatementRef, TIMELINE_KINDS};
+use crate::aggregate::activity::{Activity, StatementRef, TimelineKind};
 use crate::normalize::{fingerprint, fingerprint_hex};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -441,7 +441,10 @@ fn timeline(a: &Activity, tz: &DisplayZone) -> TimelineView {
     let minutes = &a.timeline.minutes;
     let (Some(first), Some(last)) = (minutes.keys().next(), minutes.keys().next_back()) else {
         return TimelineView {
-            kinds: TIMELINE_KINDS.iter().map(|k| k.to_string()).collect(),
+            kinds: TimelineKind::ALL
+                .iter()
+                .map(|k| k.label().to_string())
+                .collect(),
             bucket_minutes: 1,
             buckets: Vec::new(),
         };
@@ -455,15 +458,18 @@ fn timeline(a: &Activity, tz: &DisplayZone) -> TimelineView {
         .unwrap_or(1440 * (span / (48 * 1440) + 1));
     let start = first - first.rem_euclid(width);
     let n = ((last - start) / width + 1) as usize;
-    let mut buckets = vec![vec![0u64; TIMELINE_KINDS.len()]; n];
+    let mut buckets = vec![vec![0u64; TimelineKind::ALL.len()]; n];
     for (m, counts) in minutes {
         let b = ((m - start) / width) as usize;
-        for (k, c) in counts.iter().enumerate() {
-            buckets[b][k] += c;
+        for k in TimelineKind::ALL {
+            buckets[b][k.index()] += counts[k];
         }
     }
     TimelineView {
-        kinds: TIMELINE_KINDS.iter().map(|k| k.to_string()).collect(),
+        kinds: TimelineKind::ALL
+            .iter()
+            .map(|k| k.label().to_string())
+            .collect(),
         bucket_minutes: width,
         buckets: buckets
             .into_iter()

@@ -295,7 +295,11 @@ impl DisplayZone {
 }
 
 /// Builds the audit from everything aggregated.
-pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
+pub fn analyze(
+    agg: &Aggregate,
+    stats_input: &crate::stats::StatsInput,
+    opts: &AnalyzeOptions,
+) -> Audit {
     let values_shown = opts.values_shown;
     let s = &agg.summary;
     let tz = DisplayZone::choose(opts.tz.as_deref(), &s.zones);
@@ -333,7 +337,7 @@ pub fn analyze(agg: &Aggregate, opts: &AnalyzeOptions) -> Audit {
             q.query_ids.iter().map(move |id| (*id, fp.clone()))
         })
         .collect();
-    let dbs = crate::stats::snapshot::build(&agg.stats);
+    let dbs = crate::stats::snapshot::build(stats_input);
     let activity = activity::build(&agg.activity, &tz);
     let stats = stats::build(
         &dbs,

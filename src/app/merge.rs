@@ -1,17 +1,18 @@
 //! `pgsift merge`: partial results in, one report out, as one run over all
 //! their inputs would have written it.
 
+use super::InputsRead;
 use super::{Outputs, RunOutcome, render};
 use crate::aggregate::partial::{PartialOptions, decode};
-use crate::aggregate::{Aggregate, Merge};
 use crate::cli::MergeConfig;
+use crate::merge::Merge;
 use anyhow::{Context, bail};
 
 /// Runs `pgsift merge` (nothing printed: see [`super::summary`]).
 pub fn run(config: &MergeConfig) -> anyhow::Result<RunOutcome> {
     // the baseline is read before any work: a bad one ends the run at once
     let mut outputs = Outputs::of(&config.out, 0, false)?;
-    let mut agg = Aggregate::default();
+    let mut agg = InputsRead::default();
     let mut first: Option<(PartialOptions, String)> = None;
     for p in &config.partials {
         let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;

@@ -3,6 +3,7 @@
 //! `merge`, prints the export script, and turns the outcome into an exit code.
 //! The only module that knows every layer.
 
+mod inputs;
 mod merge;
 pub mod pipeline;
 mod progress;
@@ -10,7 +11,6 @@ mod read;
 mod report;
 mod summary;
 
-use crate::aggregate::Aggregate;
 use crate::analyze::{AnalyzeOptions, Audit, analyze};
 use crate::cli::{Cli, OutputConfig, Task};
 use crate::{output, report as render_report};
@@ -19,6 +19,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+pub use inputs::InputsRead;
 pub use read::{ReadContext, ReadOptions, read_file};
 
 /// Runs the command: `Ok` with 0 (done) or 1 (report written, but some input
@@ -126,8 +127,8 @@ fn read_baseline(p: &Path) -> anyhow::Result<serde_json::Value> {
 }
 
 /// Analyzes an aggregate and writes the report (and the JSON).
-pub fn render(agg: &Aggregate, out: &Outputs) -> anyhow::Result<RunOutcome> {
-    let audit = analyze(agg, &out.analyze);
+pub fn render(agg: &InputsRead, out: &Outputs) -> anyhow::Result<RunOutcome> {
+    let audit = analyze(&agg.logs, &agg.stats, &out.analyze);
     let html = render_report::html::render(&audit, out.top);
     output::write_atomic(&out.output, html.as_bytes())
         .with_context(|| format!("writing {}", out.output.display()))?;

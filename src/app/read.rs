@@ -11,6 +11,7 @@
 //! same for any number of threads and any chunk size. While one chunk is
 //! folded, the next few are prepared ([`super::pipeline`]).
 
+use super::InputsRead;
 use super::pipeline::{self, Depth, InFlight};
 use crate::aggregate::coverage::FileCoverage;
 use crate::aggregate::{Aggregate, AggregateOptions, FileAggregator, NormalizedCache};
@@ -18,8 +19,10 @@ use crate::input::chunks::{ChunkStream, Lines, Recycler};
 use crate::input::decompress::{Compression, DynRead};
 use crate::input::sniff::{LogFormat, sniff};
 use crate::input::{Content, DiskBytes, InputFile, Opened};
+use crate::normalize::Normalized;
 use crate::parse::prefix::LinePrefix;
-use crate::parse::{LogParser, NoPrefix, ParserChoice, Pre, Preparer, entry};
+use crate::parse::{LogParser, NoPrefix, ParserChoice, Pre, Preparer};
+use std::sync::Arc;
 
 /// Lines read from the start of a file to detect its format and prefix.
 const DETECTION_SAMPLE: usize = 1000;
@@ -48,7 +51,7 @@ pub struct ReadContext<'a> {
 
 /// [`read_file`], with a panic (a bug in pgsift) turned into an error on that file
 /// so the other inputs are still read and the report still written.
-pub fn read_file_guarded(input: &InputFile, ctx: &ReadContext) -> Aggregate {
+pub fn read_file_guarded(input: &InputFile, ctx: &ReadContext) -> InputsRead {
     std::panic::catch_unwind(|| read_file(input, ctx)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<String>()
@@ -60,7 +63,7 @@ pub fn read_file_guarded(input: &InputFile, ctx: &ReadContext) -> Aggregate {
         agg.coverage_mut().error = Some(format!(
             "internal error while reading this file (please report it): {what}"
         ));
-        agg.finish(&[])
+        agg.finish(&[]).into()
     })
 }
 
@@ -69,7 +72,7 @@ struct Prepared {
     lines: Lines,
     /// One per line, or empty when nothing is computed ahead. A single-line
     /// statement's carries its text normalized.
-    pre: Vec<Pre>,
+    pre: Vec<Pre<Arc<Normalized>>>,
 }
 
 thread_local! {
@@ -90,7 +93,7 @@ fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
                         && let Some(sql) = pre.statement()
                     {
                         let n = cache.normalized(sql);
-                        pre.set_ahead(entry::Ahead(n));
+                        pre.set_ahead(n);
                     }
                     pre
                 })
@@ -105,7 +108,7 @@ fn prepare(lines: Lines, preparer: Option<&Preparer>) -> Prepared {
 /// aggregator, or counted unrecognized when there is no parser.
 fn fold(
     agg: &mut FileAggregator,
-    parser: &mut Option<LogParser>,
+    parser: &mut Option<LogParser<Arc<Normalized>>>,
     line_no: &mut u64,
     chunk: Prepared,
     recycler: &Recycler,
@@ -119,7 +122,7 @@ fn fold(
         // the text is read only when what was prepared is not enough
         let text = || lines.get(i).0;
         match parser.as_mut() {
-            Some(parser) => parser.push_prepared(text, p, &mut |e| agg.add(e)),
+            Some(parser) => parser.push_prepared(text, p, agg),
             None => agg.unrecognized(*line_no, text(), 1),
         }
     }
@@ -128,7 +131,7 @@ fn fold(
 
 /// Reads one input (file or stdin) into an aggregate. Never fails: problems are
 /// recorded in the file's coverage.
-pub fn read_file(input: &InputFile, ctx: &ReadContext) -> Aggregate {
+pub fn read_file(input: &InputFile, ctx: &ReadContext) -> InputsRead {
     let name = if input.is_stdin() {
         "(stdin)".to_string()
     } else {
@@ -141,11 +144,11 @@ pub fn read_file(input: &InputFile, ctx: &ReadContext) -> Aggregate {
                 ..
             },
         ) => read_stats_csv(input, &name, ctx.opts.aggregate, opened),
-        Ok(opened) => read_log(input, &name, ctx, opened.reader, opened.compression),
+        Ok(opened) => read_log(input, &name, ctx, opened.reader, opened.compression).into(),
         Err(e) => {
             let mut agg = FileAggregator::new(&name, ctx.opts.aggregate);
             agg.coverage_mut().error = Some(format!("cannot open: {e}"));
-            agg.finish(&[])
+            agg.finish(&[]).into()
         }
     }
 }
@@ -212,10 +215,10 @@ fn parser_for(
     input: &InputFile,
     cov: &mut FileCoverage,
     format: LogFormat,
-    choice: Result<ParserChoice, NoPrefix>,
+    choice: Result<ParserChoice<Arc<Normalized>>, NoPrefix>,
     given: bool,
     head: &Head,
-) -> Result<Option<LogParser>, NotALog> {
+) -> Result<Option<LogParser<Arc<Normalized>>>, NotALog> {
     match choice {
         Ok(c) => {
             cov.prefix = c.prefix.as_ref().map(|p| p.source().to_string());
@@ -311,7 +314,7 @@ fn read_log(
 /// was read.
 fn finish_log(
     mut agg: FileAggregator,
-    mut parser: Option<LogParser>,
+    mut parser: Option<LogParser<Arc<Normalized>>>,
     bytes: u64,
     read_error: Option<std::io::Error>,
     format: LogFormat,
@@ -319,7 +322,7 @@ fn finish_log(
 ) -> Aggregate {
     let zones = match parser.as_mut() {
         Some(p) => {
-            p.finish(&mut |e| agg.add(e));
+            p.finish(&mut agg);
             p.zones()
         }
         None => Vec::new(),
@@ -365,7 +368,7 @@ fn read_stats_csv(
     name: &str,
     opts: AggregateOptions,
     opened: Opened,
-) -> Aggregate {
+) -> InputsRead {
     let folder = input
         .path
         .parent()
@@ -377,9 +380,10 @@ fn read_stats_csv(
     cov.bytes = cov.file_bytes.unwrap_or(0);
     let mut agg = FileAggregator::new(name, opts);
     *agg.coverage_mut() = cov;
-    let mut out = agg.finish(&[]);
-    out.stats = stats;
-    out
+    InputsRead {
+        logs: agg.finish(&[]),
+        stats,
+    }
 }
 
 /// Year and month the input was last modified (now, for stdin): anchors syslog's year.

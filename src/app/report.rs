@@ -1,11 +1,13 @@
 //! `pgsift report`: every input read on a pool of workers into one aggregate,
 //! the partial result saved when asked, the report written.
 
+use super::InputsRead;
 use super::read::{self, ReadContext, ReadOptions};
 use super::{Outputs, RunOutcome, pipeline::InFlight, progress::Progress, render};
-use crate::aggregate::{Aggregate, AggregateOptions, Merge};
+use crate::aggregate::AggregateOptions;
 use crate::cli::Config;
 use crate::input::{DiskBytes, InputFile, discover};
+use crate::merge::Merge;
 use crate::output;
 use crate::parse::prefix::LinePrefix;
 use anyhow::{Context, bail};
@@ -32,7 +34,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
 
 /// Reads every input into one aggregate; paths that could not be used are
 /// recorded as unreadable files. Fails only when there is nothing to read.
-fn read_inputs(config: &Config) -> anyhow::Result<Aggregate> {
+fn read_inputs(config: &Config) -> anyhow::Result<InputsRead> {
     let (files, missing) = discover(&config.paths);
     if files.is_empty() {
         let what: Vec<String> = missing
@@ -84,11 +86,11 @@ fn read_inputs(config: &Config) -> anyhow::Result<Aggregate> {
         sized
             .par_iter()
             .with_max_len(1)
-            .fold(Aggregate::default, |mut acc, (_, f)| {
+            .fold(InputsRead::default, |mut acc, (_, f)| {
                 acc.merge(read::read_file_guarded(f, &ctx));
                 acc
             })
-            .reduce(Aggregate::default, |mut a, b| {
+            .reduce(InputsRead::default, |mut a, b| {
                 a.merge(b);
                 a
             })
@@ -100,7 +102,7 @@ fn read_inputs(config: &Config) -> anyhow::Result<Aggregate> {
         let path = m.path.display().to_string();
         let mut fc = crate::aggregate::coverage::FileCoverage::new(&path);
         fc.error = Some(m.message);
-        agg.coverage.files.insert(path, fc);
+        agg.logs.coverage.files.insert(path, fc);
     }
     Ok(agg)
 }

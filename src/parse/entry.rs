@@ -65,44 +65,26 @@ pub fn process_key(pid: Option<u32>, session_id: Option<&str>) -> u64 {
     }
 }
 
-/// What a later stage computed ahead, on a worker, from a line's SQL text
-/// ([`Prematched::statement`]), carried untouched to the statement whose text
-/// is exactly that one. Opaque here: the parse layer knows nothing of the
-/// layers after it. It is a function of the text, not part of the value, so
-/// any two compare equal.
-#[derive(Clone)]
-pub struct Ahead(pub std::sync::Arc<dyn std::any::Any + Send + Sync>);
-
-impl std::fmt::Debug for Ahead {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Ahead(..)")
-    }
-}
-
-impl PartialEq for Ahead {
-    fn eq(&self, _: &Ahead) -> bool {
-        true
-    }
-}
-
-impl Eq for Ahead {}
-
 /// What a worker knew of an entry's message ahead: its classification, and
-/// what was computed from its SQL text. Both hold only while the message is
-/// the one line they were computed from: an entry continued on later lines
-/// drops them.
+/// what a later stage computed from its SQL text ([`Prematched::statement`]),
+/// of a type `A` the parse layer knows nothing of (the reader that sets it
+/// chooses it; `()` when nothing is computed). Both hold only while the
+/// message is the one line they were computed from: an entry continued on
+/// later lines drops them, so `ahead` reaches only the statement whose text is
+/// exactly the one it was computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Known {
+pub struct Known<A> {
     pub class: Classified,
-    pub ahead: Option<Ahead>,
+    pub ahead: Option<A>,
 }
 
-/// What the assembler hands on, in order.
+/// What the assembler hands on, in order; `A` is what is computed ahead (see
+/// [`Known`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Assembled {
+pub enum Assembled<A = ()> {
     /// A complete entry, with what was known of its message ahead (when the
     /// message was not continued since).
-    Entry(Box<LogEntry>, Option<Known>),
+    Entry(Box<LogEntry>, Option<Known<A>>),
     /// A line that is neither a prefixed line nor a continuation.
     Unrecognized { line: u64, text: String },
     /// A secondary or continuation line with no entry to attach to.
@@ -123,10 +105,10 @@ enum Field {
 }
 
 /// Streams stderr lines into entries. Feed lines with [`push_line`](Self::push_line),
-/// then call [`finish`](Self::finish).
-pub struct StderrAssembler {
+/// then call [`finish`](Self::finish). `A` is what is computed ahead (see [`Known`]).
+pub struct StderrAssembler<A = ()> {
     prefix: LinePrefix,
-    open: rustc_hash::FxHashMap<u64, Open>,
+    open: rustc_hash::FxHashMap<u64, Open<A>>,
     last: Option<(u64, Field)>,
     line_no: u64,
     zones: Vec<String>,
@@ -159,9 +141,9 @@ fn slot(e: &mut LogEntry, f: Field) -> Option<&mut Option<String>> {
 /// assembler needs that depends on the line alone, owned, so the thread that
 /// folds lines in order only files it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Prematched {
+pub enum Prematched<A = ()> {
     /// A line with a primary severity: the entry it opens.
-    Entry(Opening),
+    Entry(Opening<A>),
     /// A DETAIL, HINT, CONTEXT, ... line of process `key`.
     Secondary {
         key: u64,
@@ -172,7 +154,7 @@ pub enum Prematched {
     Unmatched,
 }
 
-impl Prematched {
+impl<A> Prematched<A> {
     /// The SQL text of the line this was computed for, when the line alone is
     /// a statement entry (`duration: ... statement: SQL`, `execute S_1: SQL`):
     /// what workers can normalize ahead. An entry continued on later lines has
@@ -187,7 +169,7 @@ impl Prematched {
 
     /// Hands `ahead`, computed from [`statement`](Self::statement)'s text, on
     /// with the entry (nothing for a line that is not a statement).
-    pub fn set_ahead(&mut self, ahead: Ahead) {
+    pub fn set_ahead(&mut self, ahead: A) {
         if let Prematched::Entry(Opening { known: Some(k), .. }) = self {
             k.ahead = Some(ahead);
         }
@@ -196,7 +178,7 @@ impl Prematched {
 
 /// An entry opened by one line, built ahead.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opening {
+pub struct Opening<A> {
     /// Everything but its line number, which the assembler sets.
     entry: Box<LogEntry>,
     key: u64,
@@ -205,14 +187,18 @@ pub struct Opening {
     zone: Option<String>,
     /// The message classified, when it is a statement or duration, with what
     /// was computed from its SQL ahead ([`Prematched::set_ahead`]).
-    known: Option<Known>,
+    known: Option<Known<A>>,
 }
 
 /// The per-line parse [`StderrAssembler::push_prematched`] takes, computed
 /// ahead by a worker: `None` when the line needs the assembler's state (a
 /// tab-led continuation, a blank line). `zone` is the previous line's time
 /// zone label in the same batch.
-pub fn prematch(prefix: &LinePrefix, line: &str, zone: &mut Option<String>) -> Option<Prematched> {
+pub fn prematch<A>(
+    prefix: &LinePrefix,
+    line: &str,
+    zone: &mut Option<String>,
+) -> Option<Prematched<A>> {
     let line = line.strip_suffix('\r').unwrap_or(line);
     if line.starts_with('\t') || line.trim().is_empty() {
         return None;
@@ -268,12 +254,12 @@ impl LogEntry {
 }
 
 /// An entry waiting for the next one of its process.
-struct Open {
+struct Open<A> {
     entry: Box<LogEntry>,
-    known: Option<Known>,
+    known: Option<Known<A>>,
 }
 
-impl StderrAssembler {
+impl<A> StderrAssembler<A> {
     pub fn new(prefix: LinePrefix) -> Self {
         StderrAssembler {
             prefix,
@@ -295,13 +281,13 @@ impl StderrAssembler {
     }
 
     /// Feeds one physical line (without its newline).
-    pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Assembled)) {
+    pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Assembled<A>)) {
         self.push_prematched(|| line, None, out);
     }
 
     /// `line` parsed here, as a worker would have: for a line that is neither
     /// tab-led nor blank.
-    fn parse_here(&self, line: &str) -> Prematched {
+    fn parse_here(&self, line: &str) -> Prematched<A> {
         prematch(&self.prefix, line, &mut None).unwrap_or(Prematched::Unmatched)
     }
 
@@ -313,8 +299,8 @@ impl StderrAssembler {
     pub fn push_prematched<'l>(
         &mut self,
         line: impl FnOnce() -> &'l str,
-        pre: Option<Prematched>,
-        out: &mut impl FnMut(Assembled),
+        pre: Option<Prematched<A>>,
+        out: &mut impl FnMut(Assembled<A>),
     ) {
         self.line_no += 1;
         let pre = match pre {
@@ -385,7 +371,7 @@ impl StderrAssembler {
 
     /// A secondary line (DETAIL, HINT, ...) of process `key`: attached to the
     /// entry it has open.
-    fn attach(&mut self, key: u64, level: Level, text: String, out: &mut impl FnMut(Assembled)) {
+    fn attach(&mut self, key: u64, level: Level, text: String, out: &mut impl FnMut(Assembled<A>)) {
         let field = field_of(level);
         match self.open.get_mut(&key) {
             Some(o) => {
@@ -410,7 +396,7 @@ impl StderrAssembler {
 
     /// A primary line: the entry it opens replaces (and hands on) the one its
     /// process had open.
-    fn open_entry(&mut self, o: Opening, out: &mut impl FnMut(Assembled)) {
+    fn open_entry(&mut self, o: Opening<A>, out: &mut impl FnMut(Assembled<A>)) {
         let Opening {
             mut entry,
             key,
@@ -431,7 +417,7 @@ impl StderrAssembler {
 
     /// Appends a continuation line to the open entry of process `pid` (syslog
     /// numbers continuation records per process, so they need not follow their entry).
-    pub fn continue_pid(&mut self, pid: u32, text: &str, out: &mut impl FnMut(Assembled)) {
+    pub fn continue_pid(&mut self, pid: u32, text: &str, out: &mut impl FnMut(Assembled<A>)) {
         self.line_no += 1;
         let key = u64::from(pid);
         let field = match self.last {
@@ -460,8 +446,8 @@ impl StderrAssembler {
     }
 
     /// Emits the entries still open, in line order.
-    pub fn finish(&mut self, out: &mut impl FnMut(Assembled)) {
-        let mut rest: Vec<Open> = self.open.drain().map(|(_, o)| o).collect();
+    pub fn finish(&mut self, out: &mut impl FnMut(Assembled<A>)) {
+        let mut rest: Vec<Open<A>> = self.open.drain().map(|(_, o)| o).collect();
         rest.sort_by_key(|o| o.entry.line);
         for o in rest {
             out(Assembled::Entry(o.entry, o.known));
@@ -575,7 +561,7 @@ mod tests {
         assert_eq!(
             a.zones(),
             {
-                let mut here = StderrAssembler::new(p.clone());
+                let mut here = StderrAssembler::<()>::new(p.clone());
                 text.lines().for_each(|l| here.push_line(l, &mut |_| {}));
                 here.zones().to_vec()
             },

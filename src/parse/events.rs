@@ -3,10 +3,12 @@
 //! Pairs a `statement:` / `execute ...:` entry (log_statement) with the next bare
 //! `duration:` entry of the same process (log_duration), so a statement is counted
 //! once, timed. Every physical line ends up in exactly one event, which is how the
-//! input coverage is counted.
+//! input coverage is counted. Events go to an [`EventSink`], each with what was
+//! computed ahead from its statement's text, when anything was (see
+//! [`Known`]).
 
 use super::activity::{self, Autovacuum, CheckpointMsg, LockWait};
-use super::entry::{Ahead, Assembled, Known, LogEntry};
+use super::entry::{Assembled, Known, LogEntry};
 use super::message::{Message, Step, classify};
 use super::plan::Plan;
 use super::prefix::Level;
@@ -24,8 +26,25 @@ pub struct QueryEvent {
     pub sql: String,
     /// Made of a statement entry and a later bare duration entry (two log entries).
     pub paired: bool,
-    /// What was computed ahead from exactly `sql` (see [`Ahead`]).
-    pub ahead: Option<Ahead>,
+}
+
+/// Where events go. `ahead` is what was computed ahead from exactly the
+/// event's SQL text (see [`Known`]), for a [`Event::Query`] or an
+/// [`Event::StepTiming`]; any `FnMut(Event)` is a sink of formats that compute
+/// nothing ahead.
+pub trait EventSink<A> {
+    fn event(&mut self, e: Event, ahead: Option<A>);
+
+    /// An event with nothing computed ahead.
+    fn emit(&mut self, e: Event) {
+        self.event(e, None);
+    }
+}
+
+impl<F: FnMut(Event)> EventSink<()> for F {
+    fn event(&mut self, e: Event, _: Option<()>) {
+        self(e);
+    }
 }
 
 /// The last `len` bytes of `entry`'s message (a statement's SQL), taken out of
@@ -48,8 +67,6 @@ pub enum Event {
         us: u64,
         sql: String,
         lines: u64,
-        /// What was computed ahead from exactly `sql` (see [`Ahead`]).
-        ahead: Option<Ahead>,
     },
     /// A bare `duration:` with no statement of the same process to pair with.
     UnattributedDuration {
@@ -151,10 +168,12 @@ pub enum Event {
     Blank,
 }
 
-/// Turns assembled entries into events, pairing statements with their durations.
-#[derive(Default)]
-pub struct EventBuilder {
-    pending: rustc_hash::FxHashMap<u64, QueryEvent>,
+/// Turns assembled entries into events, pairing statements with their
+/// durations; `A` is what is computed ahead (see [`Known`]).
+pub struct EventBuilder<A = ()> {
+    /// Per process, its statement waiting for a duration, with what was
+    /// computed ahead from its text.
+    pending: rustc_hash::FxHashMap<u64, (QueryEvent, Option<A>)>,
     /// The host of each process's `connection received`, for failed logins.
     received_from: rustc_hash::FxHashMap<u64, String>,
     /// A bare `duration:` was seen: log_duration is on, so every statement is
@@ -162,25 +181,40 @@ pub struct EventBuilder {
     pending_is_current: bool,
 }
 
+impl<A> Default for EventBuilder<A> {
+    fn default() -> Self {
+        EventBuilder {
+            pending: Default::default(),
+            received_from: Default::default(),
+            pending_is_current: false,
+        }
+    }
+}
+
 fn pid_key(e: &LogEntry) -> u64 {
     super::entry::process_key(e.pid, e.session_id.as_deref())
 }
 
-impl EventBuilder {
+/// A statement handed on: with what was computed ahead from its text.
+fn query<A>(out: &mut impl EventSink<A>, (q, ahead): (QueryEvent, Option<A>)) {
+    out.event(Event::Query(Box::new(q)), ahead);
+}
+
+impl<A> EventBuilder<A> {
     /// Handles one assembled item.
-    pub fn push(&mut self, a: Assembled, out: &mut impl FnMut(Event)) {
+    pub fn push(&mut self, a: Assembled<A>, out: &mut impl EventSink<A>) {
         let (mut entry, class, ahead) = match a {
             Assembled::Entry(e, Some(Known { class, ahead })) => (e, Some(class), ahead),
             Assembled::Entry(e, None) => (e, None, None),
             Assembled::Unrecognized { line, text } => {
-                return out(Event::Unrecognized {
+                return out.emit(Event::Unrecognized {
                     line,
                     text,
                     lines: 1,
                 });
             }
-            Assembled::Orphan { lines } => return out(Event::Orphan { lines }),
-            Assembled::Blank => return out(Event::Blank),
+            Assembled::Orphan { lines } => return out.emit(Event::Orphan { lines }),
+            Assembled::Blank => return out.emit(Event::Blank),
         };
         let key = pid_key(&entry);
         let lines = entry.lines;
@@ -191,7 +225,7 @@ impl EventBuilder {
             Some(Level::Error | Level::Fatal | Level::Panic)
         ) && let Some(p) = self.pending.remove(&key)
         {
-            out(Event::Query(Box::new(p)));
+            query(out, p);
         }
         let msg = match class {
             Some(c) => c.message(&entry.message),
@@ -200,26 +234,30 @@ impl EventBuilder {
         match msg {
             Message::Timed { us, step, sql } => {
                 if let Some(p) = self.pending.remove(&key) {
-                    out(Event::Query(Box::new(p)));
+                    query(out, p);
                 }
                 let len = sql.len();
                 let sql = take_sql(&mut entry, len);
                 match step {
-                    Step::Statement | Step::Execute => out(Event::Query(Box::new(QueryEvent {
-                        entry,
-                        duration_us: Some(us),
-                        step,
-                        sql,
-                        paired: false,
+                    Step::Statement | Step::Execute => {
+                        let q = QueryEvent {
+                            entry,
+                            duration_us: Some(us),
+                            step,
+                            sql,
+                            paired: false,
+                        };
+                        query(out, (q, ahead))
+                    }
+                    Step::Parse | Step::Bind => out.event(
+                        Event::StepTiming {
+                            step,
+                            us,
+                            sql,
+                            lines,
+                        },
                         ahead,
-                    }))),
-                    Step::Parse | Step::Bind => out(Event::StepTiming {
-                        step,
-                        us,
-                        sql,
-                        lines,
-                        ahead,
-                    }),
+                    ),
                 }
             }
             Message::BareDuration { us } => {
@@ -235,10 +273,9 @@ impl EventBuilder {
                     step,
                     sql,
                     paired: false,
-                    ahead,
                 };
-                if let Some(p) = self.pending.insert(key, ev) {
-                    out(Event::Query(Box::new(p)));
+                if let Some(p) = self.pending.insert(key, (ev, ahead)) {
+                    query(out, p);
                 }
             }
             Message::ConnectionAuthorized { user, db, app } => {
@@ -247,7 +284,7 @@ impl EventBuilder {
                     .as_deref()
                     .map(str::to_string)
                     .or_else(|| self.received_from.get(&key).cloned());
-                out(Event::Connection {
+                out.emit(Event::Connection {
                     user: user.to_string(),
                     db: db.to_string(),
                     app: app.map(str::to_string),
@@ -259,7 +296,7 @@ impl EventBuilder {
             }
             Message::Disconnection { session_ms } => {
                 self.received_from.remove(&key);
-                out(Event::Disconnection {
+                out.emit(Event::Disconnection {
                     session_ms,
                     pid: entry.pid,
                     ts: entry.ts,
@@ -267,12 +304,12 @@ impl EventBuilder {
                 })
             }
             Message::Plan { us, body } => match super::plan::parse(us, body) {
-                Some(plan) => out(Event::Plan {
+                Some(plan) => out.emit(Event::Plan {
                     plan,
                     ts: entry.ts,
                     lines,
                 }),
-                None => out(Event::Ignored {
+                None => out.emit(Event::Ignored {
                     category: "auto_explain plan without query text",
                     lines,
                 }),
@@ -285,7 +322,7 @@ impl EventBuilder {
                     ("other message", Some(Level::Warning)) => "warning",
                     (c, _) => c,
                 };
-                out(Event::Ignored { category, lines })
+                out.emit(Event::Ignored { category, lines })
             }
         }
     }
@@ -297,17 +334,17 @@ impl EventBuilder {
         us: u64,
         entry: Box<LogEntry>,
         lines: u64,
-        out: &mut impl FnMut(Event),
+        out: &mut impl EventSink<A>,
     ) {
         match self.pending.remove(&key) {
-            Some(mut p) => {
+            Some((mut p, ahead)) => {
                 p.duration_us = Some(us);
                 p.entry.lines += lines;
                 p.entry.ts = entry.ts.or(p.entry.ts);
                 p.paired = true;
-                out(Event::Query(Box::new(p)));
+                query(out, (p, ahead));
             }
-            None => out(Event::UnattributedDuration { us, lines }),
+            None => out.emit(Event::UnattributedDuration { us, lines }),
         }
     }
 
@@ -318,21 +355,21 @@ impl EventBuilder {
     fn statement_of(&self, entry: &LogEntry, key: u64) -> Option<String> {
         entry.statement.clone().or_else(|| {
             self.pending_is_current
-                .then(|| self.pending.get(&key).map(|p| p.sql.clone()))
+                .then(|| self.pending.get(&key).map(|p| p.0.sql.clone()))
                 .flatten()
         })
     }
 
     /// Server activity: lock waits, temp files, errors, checkpoints, autovacuum,
     /// connection attempts. Returns whether the entry was one.
-    fn activity(&mut self, entry: &LogEntry, key: u64, out: &mut impl FnMut(Event)) -> bool {
+    fn activity(&mut self, entry: &LogEntry, key: u64, out: &mut impl EventSink<A>) -> bool {
         let (ts, lines, msg) = (entry.ts, entry.lines, entry.message.as_str());
         let is_error = matches!(
             entry.level,
             Some(Level::Error | Level::Fatal | Level::Panic)
         );
         if is_error && msg.starts_with("deadlock detected") {
-            out(Event::Deadlock {
+            out.emit(Event::Deadlock {
                 detail: entry.detail.clone(),
                 statement: entry.statement.clone(),
                 ts,
@@ -350,7 +387,7 @@ impl EventBuilder {
                         .or_else(|| self.received_from.get(&key).cloned());
                     (user.map(str::to_string), host)
                 });
-            out(Event::Error {
+            out.emit(Event::Error {
                 level: entry.level.unwrap_or(Level::Error),
                 // `00000`-like codes from %e on a line are real; otherwise infer
                 // the code of well-known messages
@@ -368,7 +405,7 @@ impl EventBuilder {
                 lines,
             });
         } else if let Some(wait) = activity::lock_wait(msg) {
-            out(Event::LockWait {
+            out.emit(Event::LockWait {
                 object_kind: activity::lock_object_kind(&wait.object, entry.context.as_deref()),
                 holders: entry
                     .detail
@@ -381,19 +418,19 @@ impl EventBuilder {
                 lines,
             });
         } else if let Some(bytes) = activity::temp_file(msg) {
-            out(Event::TempFile {
+            out.emit(Event::TempFile {
                 bytes,
                 statement: self.statement_of(entry, key),
                 ts,
                 lines,
             });
         } else if let Some(c) = activity::checkpoint(msg) {
-            out(Event::Checkpoint { msg: c, ts, lines });
+            out.emit(Event::Checkpoint { msg: c, ts, lines });
         } else if let Some(run) = activity::autovacuum(msg) {
-            out(Event::Autovacuum { run, ts, lines });
+            out.emit(Event::Autovacuum { run, ts, lines });
         } else if let Some(host) = activity::connection_received(msg) {
             self.received_from.insert(key, host.to_string());
-            out(Event::ConnectionReceived {
+            out.emit(Event::ConnectionReceived {
                 host: host.to_string(),
                 lines,
             });
@@ -404,11 +441,11 @@ impl EventBuilder {
     }
 
     /// Emits statements still waiting for a duration (they stay untimed), in line order.
-    pub fn finish(&mut self, out: &mut impl FnMut(Event)) {
-        let mut rest: Vec<QueryEvent> = self.pending.drain().map(|(_, v)| v).collect();
-        rest.sort_by_key(|q| q.entry.line);
+    pub fn finish(&mut self, out: &mut impl EventSink<A>) {
+        let mut rest: Vec<(QueryEvent, Option<A>)> = self.pending.drain().map(|(_, v)| v).collect();
+        rest.sort_by_key(|q| q.0.entry.line);
         for q in rest {
-            out(Event::Query(Box::new(q)));
+            query(out, q);
         }
     }
 }
@@ -423,9 +460,9 @@ mod tests {
         let mut p = StderrParser::new(LinePrefix::compile("%m [%p] "));
         let mut out = Vec::new();
         for l in log.lines() {
-            p.push_line(l, &mut |e| out.push(e));
+            p.push_line(l, &mut |e: Event| out.push(e));
         }
-        p.finish(&mut |e| out.push(e));
+        p.finish(&mut |e: Event| out.push(e));
         out
     }
 

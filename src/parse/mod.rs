@@ -6,6 +6,11 @@
 //! multi-line stderr entries, [`csvlog`], [`jsonlog`] and [`syslog`] read the other
 //! formats, [`message`] classifies messages, [`events`] pairs statements with
 //! durations.
+//!
+//! The reader may compute something ahead from a one-line statement's SQL
+//! text on a worker ([`entry::Prematched::set_ahead`]): it travels, of
+//! whatever type `A` the reader chose, with the statement to the event sink
+//! ([`events::EventSink`]); this layer only carries it.
 
 pub mod activity;
 pub mod csvlog;
@@ -20,16 +25,17 @@ pub mod timestamp;
 
 use crate::input::sniff::LogFormat;
 use entry::StderrAssembler;
-use events::{Event, EventBuilder};
+use events::{EventBuilder, EventSink};
 use prefix::{LinePrefix, detect};
 
-/// A streaming parser for one stderr log: lines in, events out.
-pub struct StderrParser {
-    assembler: StderrAssembler,
-    events: EventBuilder,
+/// A streaming parser for one stderr log: lines in, events out; `A` is what
+/// is computed ahead from a statement's text (nothing, by default).
+pub struct StderrParser<A = ()> {
+    assembler: StderrAssembler<A>,
+    events: EventBuilder<A>,
 }
 
-impl StderrParser {
+impl<A> StderrParser<A> {
     pub fn new(prefix: LinePrefix) -> Self {
         StderrParser {
             assembler: StderrAssembler::new(prefix),
@@ -38,7 +44,7 @@ impl StderrParser {
     }
 
     /// Feeds one line (without its newline).
-    pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
+    pub fn push_line(&mut self, line: &str, out: &mut impl EventSink<A>) {
         self.push_prepared(|| line, None, out);
     }
 
@@ -46,8 +52,8 @@ impl StderrParser {
     pub fn push_prepared<'l>(
         &mut self,
         line: impl FnOnce() -> &'l str,
-        pre: Pre,
-        out: &mut impl FnMut(Event),
+        pre: Pre<A>,
+        out: &mut impl EventSink<A>,
     ) {
         let events = &mut self.events;
         self.assembler
@@ -55,7 +61,7 @@ impl StderrParser {
     }
 
     /// Flushes open entries and unpaired statements.
-    pub fn finish(&mut self, out: &mut impl FnMut(Event)) {
+    pub fn finish(&mut self, out: &mut impl EventSink<A>) {
         let events = &mut self.events;
         self.assembler.finish(&mut |a| events.push(a, out));
         self.events.finish(out);
@@ -73,7 +79,7 @@ impl StderrParser {
 
     /// Continues the open entry of process `pid` with one more line (syslog's
     /// numbered continuation records).
-    pub fn continue_pid(&mut self, pid: u32, text: &str, out: &mut impl FnMut(Event)) {
+    pub fn continue_pid(&mut self, pid: u32, text: &str, out: &mut impl EventSink<A>) {
         let events = &mut self.events;
         self.assembler
             .continue_pid(pid, text, &mut |a| events.push(a, out));
@@ -82,8 +88,9 @@ impl StderrParser {
 
 /// What a worker computes for one line ahead of the thread that folds the lines
 /// in order, the pure, per-line part of parsing: a stderr line parsed (see
-/// [`entry::prematch`]), or nothing (the line is parsed when folded).
-pub type Pre = Option<entry::Prematched>;
+/// [`entry::prematch`]), or nothing (the line is parsed when folded); `A` is
+/// what the reader computes ahead from a one-line statement's text.
+pub type Pre<A = ()> = Option<entry::Prematched<A>>;
 
 /// Computes [`Pre`] for lines; shared by the workers of one file.
 #[derive(Debug, Clone)]
@@ -115,7 +122,7 @@ pub struct BatchPreparer<'a> {
 
 impl BatchPreparer<'_> {
     /// What can be computed ahead for `line`, the batch's next line.
-    pub fn prepare(&mut self, line: &str) -> Pre {
+    pub fn prepare<A>(&mut self, line: &str) -> Pre<A> {
         match self.prefix {
             Some(p) => entry::prematch(p, line, &mut self.zone),
             None => None,
@@ -123,17 +130,18 @@ impl BatchPreparer<'_> {
     }
 }
 
-/// A parser for any supported format.
-pub enum LogParser {
-    Stderr(StderrParser),
+/// A parser for any supported format; `A` is what is computed ahead from a
+/// statement's text (for stderr logs only: see [`Preparer`]).
+pub enum LogParser<A = ()> {
+    Stderr(StderrParser<A>),
     Csvlog(csvlog::CsvlogParser),
     Jsonlog(jsonlog::JsonlogParser),
     Syslog(syslog::SyslogParser),
 }
 
 /// What was chosen for a file: its parser and the prefix it reads lines with.
-pub struct ParserChoice {
-    pub parser: LogParser,
+pub struct ParserChoice<A = ()> {
+    pub parser: LogParser<A>,
     /// The `log_line_prefix` in use (none for csvlog and native jsonlog).
     pub prefix: Option<LinePrefix>,
 }
@@ -142,7 +150,7 @@ pub struct ParserChoice {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoPrefix;
 
-impl LogParser {
+impl<A> LogParser<A> {
     /// Sets up the parser for `format`, detecting the prefix from `sample` (the
     /// file's first lines) unless `given`. `mtime` anchors syslog's year.
     pub fn choose(
@@ -150,7 +158,7 @@ impl LogParser {
         sample: &[&str],
         given: Option<&LinePrefix>,
         mtime: (i64, u32),
-    ) -> Result<ParserChoice, NoPrefix> {
+    ) -> Result<ParserChoice<A>, NoPrefix> {
         Ok(match format {
             LogFormat::Stderr => {
                 let prefix = match given {
@@ -201,8 +209,8 @@ impl LogParser {
     pub fn push_prepared<'l>(
         &mut self,
         line: impl FnOnce() -> &'l str,
-        pre: Pre,
-        out: &mut impl FnMut(Event),
+        pre: Pre<A>,
+        out: &mut impl EventSink<A>,
     ) {
         match (self, pre) {
             (LogParser::Stderr(p), pre) => p.push_prepared(line, pre, out),
@@ -211,22 +219,22 @@ impl LogParser {
     }
 
     /// Feeds one physical line.
-    pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
+    pub fn push_line(&mut self, line: &str, out: &mut impl EventSink<A>) {
         match self {
             LogParser::Stderr(p) => p.push_line(line, out),
-            LogParser::Csvlog(p) => p.push_line(line, out),
-            LogParser::Jsonlog(p) => p.push_line(line, out),
-            LogParser::Syslog(p) => p.push_line(line, out),
+            LogParser::Csvlog(p) => p.push_line(line, &mut |e| out.emit(e)),
+            LogParser::Jsonlog(p) => p.push_line(line, &mut |e| out.emit(e)),
+            LogParser::Syslog(p) => p.push_line(line, &mut |e| out.emit(e)),
         }
     }
 
     /// Flushes what is still open.
-    pub fn finish(&mut self, out: &mut impl FnMut(Event)) {
+    pub fn finish(&mut self, out: &mut impl EventSink<A>) {
         match self {
             LogParser::Stderr(p) => p.finish(out),
-            LogParser::Csvlog(p) => p.finish(out),
-            LogParser::Jsonlog(p) => p.finish(out),
-            LogParser::Syslog(p) => p.finish(out),
+            LogParser::Csvlog(p) => p.finish(&mut |e| out.emit(e)),
+            LogParser::Jsonlog(p) => p.finish(&mut |e| out.emit(e)),
+            LogParser::Syslog(p) => p.finish(&mut |e| out.emit(e)),
         }
     }
 
@@ -244,7 +252,17 @@ impl LogParser {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use entry::{Ahead, prematch};
+    use entry::prematch;
+
+    /// Events with what travelled with them.
+    #[derive(Default)]
+    struct Collected(Vec<(events::Event, Option<String>)>);
+
+    impl EventSink<String> for Collected {
+        fn event(&mut self, e: events::Event, ahead: Option<String>) {
+            self.0.push((e, ahead));
+        }
+    }
 
     /// What was computed ahead from a line's SQL reaches the event whose text is
     /// exactly that SQL, and no other.
@@ -260,7 +278,7 @@ mod tests {
                    \tFROM t\n";
         let prefix = LinePrefix::compile("%m [%p] ");
         let mut parser = StderrParser::new(prefix.clone());
-        let mut events = Vec::new();
+        let mut events = Collected::default();
         let mut zone = None;
         for line in log.lines() {
             let mut pre = prematch(&prefix, line, &mut zone);
@@ -268,24 +286,18 @@ mod tests {
             if let Some(p) = pre.as_mut()
                 && let Some(sql) = p.statement()
             {
-                let sql = std::sync::Arc::new(sql.to_string());
-                p.set_ahead(Ahead(sql));
+                let sql = sql.to_string();
+                p.set_ahead(sql);
             }
-            parser.push_prepared(|| line, pre, &mut |e| events.push(e));
+            parser.push_prepared(|| line, pre, &mut events);
         }
-        parser.finish(&mut |e| events.push(e));
-        let ahead_of = |a: &Option<Ahead>| {
-            a.as_ref()
-                .map(|a| a.0.clone().downcast::<String>().unwrap().to_string())
-        };
+        parser.finish(&mut events);
         let mut seen = Vec::new();
-        for e in &events {
+        for (e, ahead) in events.0 {
             match e {
-                events::Event::Query(q) => seen.push((q.sql.clone(), ahead_of(&q.ahead))),
-                events::Event::StepTiming { sql, ahead, .. } => {
-                    seen.push((sql.clone(), ahead_of(ahead)))
-                }
-                _ => {}
+                events::Event::Query(q) => seen.push((q.sql.clone(), ahead)),
+                events::Event::StepTiming { sql, .. } => seen.push((sql, ahead)),
+                _ => assert_eq!(ahead, None, "nothing travels with {e:?}"),
             }
         }
         seen.sort();

@@ -12,8 +12,8 @@ pub mod records;
 pub mod snapshot;
 pub mod views;
 
-use crate::aggregate::Merge;
-use crate::aggregate::coverage::FileCoverage;
+use crate::coverage::FileCoverage;
+use crate::merge::Merge;
 use crate::parse::timestamp::Timestamp;
 use records::*;
 use serde::{Deserialize, Serialize};

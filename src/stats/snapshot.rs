@@ -611,7 +611,7 @@ fn window(first: Snapshot, mut last: Snapshot, n: usize) -> DatabaseStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aggregate::Merge;
+    use crate::merge::Merge;
     use crate::stats::read_csv;
 
     fn read(files: &[(&str, &str, &str)]) -> StatsInput {

@@ -1,6 +1,8 @@
-//! Input coverage: what happened to every input line, per file.
+//! Input coverage: what happened to every input line, per file. A bottom
+//! module (it uses only [`crate::merge`]): the log reader and the statistics
+//! reader both fill a file's record, and the aggregate holds them all.
 
-use super::Merge;
+use crate::merge::Merge;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -106,9 +108,7 @@ impl Merge for FileCoverage {
         self.lines_ignored += v.lines_ignored;
         self.lines_unrecognized += v.lines_unrecognized;
         self.invalid_utf8_lines += v.invalid_utf8_lines;
-        for (kind, c) in v.ignored_by_kind {
-            *self.ignored_by_kind.entry(kind).or_default() += c;
-        }
+        Merge::merge(&mut self.ignored_by_kind, v.ignored_by_kind);
         let room = EXAMPLES_PER_FILE.saturating_sub(self.unrecognized_examples.len());
         self.unrecognized_examples
             .extend(v.unrecognized_examples.into_iter().take(room));
@@ -123,13 +123,6 @@ impl Merge for FileCoverage {
 
 impl Merge for Coverage {
     fn merge(&mut self, o: Self) {
-        for (k, v) in o.files {
-            match self.files.get_mut(&k) {
-                Some(existing) => existing.merge(v),
-                None => {
-                    self.files.insert(k, v);
-                }
-            }
-        }
+        Merge::merge(&mut self.files, o.files);
     }
 }
