@@ -1,8 +1,8 @@
-//! Snapshots: the rows of each folder grouped by database and snapshot time, and
-//! for each database the view over its statistics window: the deltas between its
-//! first and last snapshot when there are two or more, else the totals since the
-//! statistics were reset. A counter that went down between two snapshots is a
-//! reset: the later value is used and the reset reported.
+//! Snapshots: the rows of each folder grouped by database and snapshot time (each
+//! record joins its snapshot as its [`Place`] says), and for each database the
+//! view over its statistics window: the deltas between its first and last
+//! snapshot when there are two or more ([`window`](super::window)), else the
+//! totals since the statistics were reset.
 
 use super::records::*;
 use super::window::{database_reset, window};
