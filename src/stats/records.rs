@@ -1,8 +1,8 @@
-//! Typed rows of each statistics view, read from a [`Row`] by every name a column
-//! has had from PostgreSQL 12 to 18. Missing columns are `None`, never an error.
+//! The records of each statistics view, as the snapshots and the analysis use
+//! them (read from CSV rows by [`rows`](super::rows); saved in partial results).
+//! A column the export lacks is `None`.
 
-use super::indexdef::{self, IndexShape};
-use super::views::Row;
+use super::indexdef::IndexShape;
 use crate::parse::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -18,22 +18,6 @@ pub struct Meta {
     pub pgss_version: Option<String>,
     pub max_connections: Option<u64>,
     pub track_io_timing: Option<String>,
-}
-
-impl Meta {
-    pub fn read(r: &Row) -> Meta {
-        Meta {
-            snapshot_at: r.time(&["snapshot_at"]),
-            datname: r.string(&["datname"]),
-            server: r.string(&["server"]),
-            server_version_num: r.u64(&["server_version_num"]),
-            is_replica: r.bool(&["is_replica"]),
-            db_stats_reset: r.time(&["db_stats_reset", "stats_reset"]),
-            pgss_version: r.string(&["pgss_version"]),
-            max_connections: r.u64(&["max_connections"]),
-            track_io_timing: r.string(&["track_io_timing"]),
-        }
-    }
 }
 
 /// One `pg_stat_statements` entry.
@@ -62,35 +46,6 @@ pub struct Statement {
 }
 
 impl Statement {
-    /// `None` when the row has no `calls` or no query text.
-    pub fn read(r: &Row) -> Option<Statement> {
-        Some(Statement {
-            userid: r.u64(&["userid"]),
-            dbid: r.u64(&["dbid"]),
-            toplevel: r.bool(&["toplevel"]),
-            queryid: r.i64(&["queryid"]),
-            query: r.string(&["query"])?,
-            user: r.string(&["rolname", "usename", "username"]),
-            database: r.string(&["datname"]),
-            calls: r.u64(&["calls"])?,
-            exec_ms: r.f64(&["total_exec_time", "total_time"]).unwrap_or(0.0),
-            plan_ms: r.f64(&["total_plan_time"]).unwrap_or(0.0),
-            rows: r.u64(&["rows"]).unwrap_or(0),
-            shared_blks_hit: r.u64(&["shared_blks_hit"]).unwrap_or(0),
-            shared_blks_read: r.u64(&["shared_blks_read"]).unwrap_or(0),
-            temp_blks_read: r.u64(&["temp_blks_read"]).unwrap_or(0),
-            temp_blks_written: r.u64(&["temp_blks_written"]).unwrap_or(0),
-            io_read_ms: r
-                .f64(&["shared_blk_read_time", "blk_read_time"])
-                .unwrap_or(0.0),
-            io_write_ms: r
-                .f64(&["shared_blk_write_time", "blk_write_time"])
-                .unwrap_or(0.0),
-            max_ms: r.f64(&["max_exec_time", "max_time"]),
-            stats_since: r.time(&["stats_since"]),
-        })
-    }
-
     /// Identity across snapshots: the view's own key when exported, else the text.
     pub fn key(&self) -> String {
         match self.queryid {
@@ -155,42 +110,6 @@ pub struct Table {
 }
 
 impl Table {
-    pub fn read(r: &Row) -> Option<Table> {
-        Some(Table {
-            schema: r.string(&["schemaname"]).unwrap_or_else(|| "public".into()),
-            name: r.string(&["relname"])?,
-            seq_scan: r.u64(&["seq_scan"]),
-            seq_tup_read: r.u64(&["seq_tup_read"]),
-            idx_scan: r.u64(&["idx_scan"]),
-            idx_tup_fetch: r.u64(&["idx_tup_fetch"]),
-            n_tup_ins: r.u64(&["n_tup_ins"]),
-            n_tup_upd: r.u64(&["n_tup_upd"]),
-            n_tup_del: r.u64(&["n_tup_del"]),
-            n_tup_hot_upd: r.u64(&["n_tup_hot_upd"]),
-            n_live_tup: r.u64(&["n_live_tup"]),
-            n_dead_tup: r.u64(&["n_dead_tup"]),
-            n_mod_since_analyze: r.u64(&["n_mod_since_analyze"]),
-            last_vacuum: r.time(&["last_vacuum"]),
-            last_autovacuum: r.time(&["last_autovacuum"]),
-            last_analyze: r.time(&["last_analyze"]),
-            last_autoanalyze: r.time(&["last_autoanalyze"]),
-            ..Default::default()
-        })
-    }
-
-    /// Block counters of `pg_statio_user_tables`, as a partial table.
-    pub fn read_io(r: &Row) -> Option<Table> {
-        Some(Table {
-            schema: r.string(&["schemaname"]).unwrap_or_else(|| "public".into()),
-            name: r.string(&["relname"])?,
-            heap_blks_read: r.u64(&["heap_blks_read"]),
-            heap_blks_hit: r.u64(&["heap_blks_hit"]),
-            idx_blks_read: r.u64(&["idx_blks_read"]),
-            idx_blks_hit: r.u64(&["idx_blks_hit"]),
-            ..Default::default()
-        })
-    }
-
     /// Rows written (inserted, updated, deleted).
     pub fn writes(&self) -> u64 {
         self.n_tup_ins.unwrap_or(0) + self.n_tup_upd.unwrap_or(0) + self.n_tup_del.unwrap_or(0)
@@ -210,32 +129,6 @@ pub struct Index {
     pub idx_blks_read: Option<u64>,
     pub idx_blks_hit: Option<u64>,
     pub last_idx_scan: Option<Timestamp>,
-}
-
-impl Index {
-    pub fn read(r: &Row) -> Option<Index> {
-        Some(Index {
-            schema: r.string(&["schemaname"]).unwrap_or_else(|| "public".into()),
-            table: r.string(&["relname"])?,
-            name: r.string(&["indexrelname"])?,
-            idx_scan: r.u64(&["idx_scan"]),
-            idx_tup_read: r.u64(&["idx_tup_read"]),
-            idx_tup_fetch: r.u64(&["idx_tup_fetch"]),
-            last_idx_scan: r.time(&["last_idx_scan"]),
-            ..Default::default()
-        })
-    }
-
-    pub fn read_io(r: &Row) -> Option<Index> {
-        Some(Index {
-            schema: r.string(&["schemaname"]).unwrap_or_else(|| "public".into()),
-            table: r.string(&["relname"])?,
-            name: r.string(&["indexrelname"])?,
-            idx_blks_read: r.u64(&["idx_blks_read"]),
-            idx_blks_hit: r.u64(&["idx_blks_hit"]),
-            ..Default::default()
-        })
-    }
 }
 
 /// An index definition: parsed `indexdef`, completed by catalog columns of
@@ -261,51 +154,6 @@ pub struct IndexDef {
     pub catalog: bool,
 }
 
-impl IndexDef {
-    /// `None` when the row has no parsable `indexdef`.
-    pub fn read(r: &Row) -> Option<IndexDef> {
-        let indexdef = r.string(&["indexdef"])?;
-        let shape = indexdef::parse(&indexdef)?;
-        let schema = r
-            .string(&["schemaname"])
-            .or_else(|| shape.schema.clone())
-            .unwrap_or_else(|| "public".into());
-        let table = r
-            .string(&["tablename", "relname"])
-            .unwrap_or_else(|| shape.table.clone());
-        let name = r
-            .string(&["indexname", "indexrelname"])
-            .unwrap_or_else(|| shape.name.clone());
-        let constraint = r.string(&["constraint_type", "contype"]);
-        let primary = r
-            .bool(&["indisprimary"])
-            .unwrap_or(constraint.as_deref() == Some("p") || name.ends_with("_pkey"));
-        let exclusion = r
-            .bool(&["indisexclusion"])
-            .unwrap_or(constraint.as_deref() == Some("x"));
-        Some(IndexDef {
-            unique: r.bool(&["indisunique"]).unwrap_or(shape.unique) || primary,
-            primary,
-            exclusion,
-            valid: r.bool(&["indisvalid"]).unwrap_or(true),
-            catalog: r.text(&["indisprimary"]).is_some() || r.text(&["indisexclusion"]).is_some(),
-            constraint,
-            bytes: r.u64(&[
-                "index_bytes",
-                "size_bytes",
-                "bytes",
-                "index_size_bytes",
-                "pg_relation_size",
-            ]),
-            schema,
-            table,
-            name,
-            shape,
-            indexdef,
-        })
-    }
-}
-
 /// One database of `pg_stat_database`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Database {
@@ -322,25 +170,6 @@ pub struct Database {
     pub stats_reset: Option<Timestamp>,
     pub sessions: Option<u64>,
     pub idle_in_transaction_ms: Option<f64>,
-}
-
-impl Database {
-    pub fn read(r: &Row) -> Option<Database> {
-        Some(Database {
-            datname: r.string(&["datname"]).unwrap_or_default(),
-            numbackends: r.u64(&["numbackends"]),
-            xact_commit: r.u64(&["xact_commit"]),
-            xact_rollback: r.u64(&["xact_rollback"]),
-            blks_read: r.u64(&["blks_read"]),
-            blks_hit: r.u64(&["blks_hit"]),
-            temp_files: r.u64(&["temp_files"]),
-            temp_bytes: r.u64(&["temp_bytes"]),
-            deadlocks: r.u64(&["deadlocks"]),
-            stats_reset: r.time(&["stats_reset"]),
-            sessions: r.u64(&["sessions"]),
-            idle_in_transaction_ms: r.f64(&["idle_in_transaction_time"]),
-        })
-    }
 }
 
 /// Checkpoint and background writer counters: `pg_stat_bgwriter` before 17,
@@ -360,22 +189,6 @@ pub struct Checkpoints {
 }
 
 impl Checkpoints {
-    /// From `pg_stat_bgwriter` (any version) or `pg_stat_checkpointer`.
-    pub fn read(r: &Row) -> Checkpoints {
-        Checkpoints {
-            timed: r.u64(&["checkpoints_timed", "num_timed"]),
-            requested: r.u64(&["checkpoints_req", "num_requested"]),
-            write_ms: r.f64(&["checkpoint_write_time", "write_time"]),
-            sync_ms: r.f64(&["checkpoint_sync_time", "sync_time"]),
-            buffers_checkpoint: r.u64(&["buffers_checkpoint", "buffers_written"]),
-            buffers_clean: r.u64(&["buffers_clean"]),
-            maxwritten_clean: r.u64(&["maxwritten_clean"]),
-            buffers_backend: r.u64(&["buffers_backend"]),
-            buffers_alloc: r.u64(&["buffers_alloc"]),
-            stats_reset: r.time(&["stats_reset"]),
-        }
-    }
-
     /// Fills what `self` lacks from `o` (PG 17: two views make one record).
     pub fn fill(&mut self, o: &Checkpoints) {
         macro_rules! fill {
@@ -421,36 +234,6 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn read(r: &Row) -> Session {
-        let blocked_by = r
-            .text(&["blocked_by", "pg_blocking_pids"])
-            .map(|t| {
-                t.trim_matches(|c| c == '{' || c == '}')
-                    .split(',')
-                    .filter_map(|p| p.trim().parse().ok())
-                    .collect()
-            })
-            .unwrap_or_default();
-        Session {
-            pid: r.u64(&["pid"]),
-            datname: r.string(&["datname"]),
-            user: r.string(&["usename"]),
-            app: r.string(&["application_name"]),
-            client: r.string(&["client_addr"]),
-            backend_type: r.string(&["backend_type"]),
-            state: r.string(&["state"]),
-            xact_start: r.time(&["xact_start"]),
-            query_start: r.time(&["query_start"]),
-            state_change: r.time(&["state_change"]),
-            wait_event_type: r.string(&["wait_event_type"]),
-            wait_event: r.string(&["wait_event"]),
-            query: r.string(&["query"]),
-            blocked_by,
-            blocked_by_known: r.has(&["blocked_by", "pg_blocking_pids"]),
-            snapshot_at: r.time(&["snapshot_at"]),
-        }
-    }
-
     /// A client session (not a background process).
     pub fn is_client(&self) -> bool {
         match &self.backend_type {
@@ -474,37 +257,6 @@ pub struct Lock {
     pub waitstart: Option<Timestamp>,
 }
 
-impl Lock {
-    pub fn read(r: &Row) -> Option<Lock> {
-        Some(Lock {
-            pid: r.u64(&["pid"]),
-            locktype: r.string(&["locktype"])?,
-            mode: r.string(&["mode"])?,
-            granted: r.bool(&["granted"])?,
-            relation: r.string(&["relation_name"]),
-            object: {
-                let parts: Vec<&str> = [
-                    "database",
-                    "relation",
-                    "page",
-                    "tuple",
-                    "virtualxid",
-                    "transactionid",
-                    "classid",
-                    "objid",
-                    "objsubid",
-                    "relation_name",
-                ]
-                .iter()
-                .map(|c| r.text(&[c]).unwrap_or(""))
-                .collect();
-                parts.iter().any(|p| !p.is_empty()).then(|| parts.join("/"))
-            },
-            waitstart: r.time(&["waitstart"]),
-        })
-    }
-}
-
 /// Size and row estimate of a table.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TableSize {
@@ -517,20 +269,6 @@ pub struct TableSize {
     pub total_bytes: Option<u64>,
 }
 
-impl TableSize {
-    pub fn read(r: &Row) -> Option<TableSize> {
-        Some(TableSize {
-            schema: r.string(&["schemaname"]).unwrap_or_else(|| "public".into()),
-            name: r.string(&["relname"])?,
-            relkind: r.string(&["relkind"]),
-            reltuples: r.u64(&["reltuples"]),
-            table_bytes: r.u64(&["table_bytes"]),
-            indexes_bytes: r.u64(&["indexes_bytes"]),
-            total_bytes: r.u64(&["total_bytes"]),
-        })
-    }
-}
-
 /// A foreign key and its columns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ForeignKey {
@@ -541,38 +279,12 @@ pub struct ForeignKey {
     pub referenced: Option<String>,
 }
 
-impl ForeignKey {
-    pub fn read(r: &Row) -> Option<ForeignKey> {
-        Some(ForeignKey {
-            schema: r.string(&["schemaname"]).unwrap_or_else(|| "public".into()),
-            table: r.string(&["tablename", "relname"])?,
-            name: r.string(&["conname"])?,
-            columns: r
-                .text(&["columns"])?
-                .split(',')
-                .map(|c| c.trim().trim_matches('"').to_string())
-                .collect(),
-            referenced: r.string(&["referenced_table"]),
-        })
-    }
-}
-
 /// One setting.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Setting {
     pub name: String,
     pub setting: String,
     pub unit: Option<String>,
-}
-
-impl Setting {
-    pub fn read(r: &Row) -> Option<Setting> {
-        Some(Setting {
-            name: r.string(&["name"])?,
-            setting: r.text(&["setting"]).unwrap_or_default().to_string(),
-            unit: r.string(&["unit"]),
-        })
-    }
 }
 
 /// Column statistics of `pg_stats` (no data values).
@@ -584,17 +296,4 @@ pub struct ColumnStat {
     pub n_distinct: Option<f64>,
     pub null_frac: Option<f64>,
     pub correlation: Option<f64>,
-}
-
-impl ColumnStat {
-    pub fn read(r: &Row) -> Option<ColumnStat> {
-        Some(ColumnStat {
-            schema: r.string(&["schemaname"]).unwrap_or_else(|| "public".into()),
-            table: r.string(&["tablename"])?,
-            column: r.string(&["attname"])?,
-            n_distinct: r.f64(&["n_distinct"]),
-            null_frac: r.f64(&["null_frac"]),
-            correlation: r.f64(&["correlation"]),
-        })
-    }
 }

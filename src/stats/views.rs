@@ -1,103 +1,199 @@
-//! Which statistics view a CSV holds, recognized from its header (never from its
-//! file name), and a row accessor that looks columns up by any of their names
-//! across PostgreSQL 12 to 18.
+//! The statistics views pgsift reads, declared once in [`statistics_views!`]:
+//! one line per view gives its name in the report, where its rows go in
+//! [`Records`], its CSV row type, whether its `datname` names the snapshot's
+//! database, and the columns that recognize it. The [`View`] enum, header
+//! recognition, the records container and its merge are generated from it.
+//!
+//! A CSV is recognized from its header, never from its file name.
 
-use std::collections::HashMap;
+use super::Keyed;
+use super::reader::{self, RowRead};
+use super::rows::*;
+use super::snapshot::Place;
+use crate::merge::Merge;
+use crate::parse::timestamp::Timestamp;
+use csv::StringRecord;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 
-/// A view (or catalog query) pgsift reads from a CSV export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum View {
-    /// `meta.csv` of pgsift's export: snapshot time, database, versions.
-    Meta,
-    Statements,
-    StatementsInfo,
-    Tables,
-    TableIo,
-    Indexes,
-    IndexIo,
-    Database,
-    Bgwriter,
-    Checkpointer,
-    Activity,
-    Locks,
-    /// Index definitions: pgsift's `indexes.csv` or a plain `pg_indexes` export.
-    IndexDefs,
-    TableSizes,
-    ForeignKeys,
-    Settings,
-    ColumnStats,
+/// Whether a view's `datname` column names the snapshot's database (`database`)
+/// or the row's own subject: a session's, a statement's, a database's row
+/// (`cluster`).
+macro_rules! per_database {
+    (database) => {
+        true
+    };
+    (cluster) => {
+        false
+    };
 }
 
-/// Columns a header must have to be recognized as each view, in the order views are
-/// tried (more specific first). Only columns every version from 12 to 18 has.
-const SIGNATURES: &[(View, &[&str])] = &[
-    (View::Meta, &["snapshot_at", "server_version_num"]),
-    (View::Statements, &["queryid", "calls", "query"]),
-    (View::StatementsInfo, &["dealloc", "stats_reset"]),
-    (
-        View::IndexIo,
-        &["indexrelname", "idx_blks_read", "idx_blks_hit"],
-    ),
-    (View::Indexes, &["relname", "indexrelname", "idx_scan"]),
-    (
-        View::TableIo,
-        &["relname", "heap_blks_read", "heap_blks_hit"],
-    ),
-    (
-        View::Tables,
-        &["relname", "seq_scan", "seq_tup_read", "n_live_tup"],
-    ),
-    (
-        View::Database,
-        &["datname", "xact_commit", "blks_read", "blks_hit"],
-    ),
-    (View::Checkpointer, &["num_timed", "num_requested"]),
-    (View::Bgwriter, &["buffers_clean", "buffers_alloc"]),
-    (View::Activity, &["pid", "state", "query", "backend_start"]),
-    (View::Locks, &["locktype", "mode", "granted", "pid"]),
-    (View::IndexDefs, &["indexname", "indexdef"]),
-    (View::ForeignKeys, &["conname", "columns"]),
-    (View::TableSizes, &["relname", "relkind", "total_bytes"]),
-    (View::ColumnStats, &["tablename", "attname", "n_distinct"]),
-    (View::Settings, &["name", "setting"]),
-];
+/// Generates [`View`] and [`Records`] from the table of views below. A line
+/// whose field is marked `(also)` adds its rows to the field of an earlier line.
+macro_rules! statistics_views {
+    ($(
+        $(#[$doc:meta])*
+        $view:ident = $name:literal,
+        $field:ident $(($also:ident))?: $row:ty,
+        $scope:ident,
+        [$($col:literal),+ $(,)?];
+    )+) => {
+        /// A view (or catalog query) pgsift reads from a CSV export.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum View {
+            $( $(#[$doc])* $view, )+
+        }
+
+        impl View {
+            /// Every view, in the order headers are tried (more specific first).
+            pub const ALL: &'static [View] = &[$(View::$view),+];
+
+            /// The view's name as the report shows it.
+            pub fn name(self) -> &'static str {
+                match self { $(View::$view => $name,)+ }
+            }
+
+            /// Columns a header must have to be this view: only columns every
+            /// version from 12 to 18 has.
+            pub fn signature(self) -> &'static [&'static str] {
+                match self { $(View::$view => &[$($col),+],)+ }
+            }
+
+            /// Whether the view's `datname` column names the snapshot's database.
+            pub fn per_database(self) -> bool {
+                match self { $(View::$view => per_database!($scope),)+ }
+            }
+
+            /// The header names as this view's row type reads them ([`reader::fit`]).
+            pub fn fit_header(self, names: &StringRecord) -> StringRecord {
+                match self { $(View::$view => reader::fit::<$row>(names),)+ }
+            }
+        }
+
+        impl Records {
+            /// Reads one data row of `view` into its rows; `header` is the
+            /// view's fitted header ([`View::fit_header`]).
+            pub fn add(&mut self, view: View, header: &StringRecord, record: &StringRecord) -> RowRead {
+                match view {
+                    $(View::$view => reader::read_row::<$row>(
+                        header,
+                        record,
+                        per_database!($scope),
+                        &mut self.$field,
+                    ),)+
+                }
+            }
+        }
+
+        records_container!(@fields [] $( $field $(($also))?: $row; )+);
+    };
+}
+
+/// [`Records`], its merge and [`Records::placed_rows`], over the distinct fields
+/// of the table (collected one line at a time, skipping `(also)` lines).
+macro_rules! records_container {
+    (@fields [$($done:tt)*] $field:ident: $row:ty; $($rest:tt)*) => {
+        records_container!(@fields [$($done)* $field: $row;] $($rest)*);
+    };
+    (@fields [$($done:tt)*] $field:ident (also): $row:ty; $($rest:tt)*) => {
+        records_container!(@fields [$($done)*] $($rest)*);
+    };
+    (@fields [$($field:ident: $row:ty;)+]) => {
+        /// Every row read from the CSVs of one folder, by view.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        pub struct Records {
+            $( pub $field: Vec<Keyed<<$row as CsvRow>::Record>>, )+
+            /// Views read in this folder, with their files.
+            pub views: BTreeMap<String, Vec<String>>,
+            /// Snapshot times found together in one file (more than one): always
+            /// distinct snapshots.
+            pub times_in_one_file: Vec<Vec<Timestamp>>,
+        }
+
+        impl Records {
+            /// Every row with its snapshot time and database, field after field
+            /// in the table's order.
+            pub fn placed_rows(&self) -> Vec<PlacedRow<'_>> {
+                let mut out = Vec::new();
+                $( out.extend(self.$field.iter().map(|k| PlacedRow {
+                    at: k.at,
+                    db: k.db.as_deref(),
+                    row: &k.row,
+                })); )+
+                out
+            }
+        }
+
+        impl Merge for Records {
+            fn merge(&mut self, o: Self) {
+                $( self.$field.extend(o.$field); )+
+                self.times_in_one_file.extend(o.times_in_one_file);
+                for (v, mut files) in o.views {
+                    let e = self.views.entry(v).or_default();
+                    e.append(&mut files);
+                    e.sort();
+                }
+            }
+        }
+    };
+}
+
+// The table. Its order is the order headers are tried (more specific first) and
+// the order rows join their snapshot (a table's `pg_stat_user_tables` row before
+// its `pg_statio_user_tables` row, which completes it).
+statistics_views! {
+    /// `meta.csv` of pgsift's export: snapshot time, database, versions.
+    Meta = "snapshot metadata", meta: MetaRow, database, ["snapshot_at", "server_version_num"];
+    Statements = "pg_stat_statements", statements: StatementRow, cluster, ["queryid", "calls", "query"];
+    StatementsInfo = "pg_stat_statements_info", statements_info: StatementsInfoRow, cluster, ["dealloc", "stats_reset"];
+    Indexes = "pg_stat_user_indexes", indexes: IndexRow, database, ["relname", "indexrelname", "idx_scan"];
+    IndexIo = "pg_statio_user_indexes", index_io: IndexIoRow, database, ["indexrelname", "idx_blks_read", "idx_blks_hit"];
+    Tables = "pg_stat_user_tables", tables: TableRow, database, ["relname", "seq_scan", "seq_tup_read", "n_live_tup"];
+    TableIo = "pg_statio_user_tables", table_io: TableIoRow, database, ["relname", "heap_blks_read", "heap_blks_hit"];
+    Database = "pg_stat_database", databases: DatabaseRow, cluster, ["datname", "xact_commit", "blks_read", "blks_hit"];
+    /// Before 17 also the checkpoint counters.
+    Bgwriter = "pg_stat_bgwriter", checkpoints: CheckpointsRow, cluster, ["buffers_clean", "buffers_alloc"];
+    /// 17+: the checkpoint counters, renamed; one record with pg_stat_bgwriter's.
+    Checkpointer = "pg_stat_checkpointer", checkpoints(also): CheckpointsRow, cluster, ["num_timed", "num_requested"];
+    Activity = "pg_stat_activity", sessions: SessionRow, cluster, ["pid", "state", "query", "backend_start"];
+    Locks = "pg_locks", locks: LockRow, cluster, ["locktype", "mode", "granted", "pid"];
+    /// Index definitions: pgsift's `indexes.csv` or a plain `pg_indexes` export.
+    IndexDefs = "index definitions", index_defs: IndexDefRow, database, ["indexname", "indexdef"];
+    ForeignKeys = "foreign keys", foreign_keys: ForeignKeyRow, database, ["conname", "columns"];
+    TableSizes = "table sizes", table_sizes: TableSizeRow, database, ["relname", "relkind", "total_bytes"];
+    ColumnStats = "pg_stats", column_stats: ColumnStatRow, database, ["tablename", "attname", "n_distinct"];
+    Settings = "pg_settings", settings: SettingRow, cluster, ["name", "setting"];
+}
+
+/// A row as it joins its snapshot ([`Records::placed_rows`]).
+pub struct PlacedRow<'a> {
+    pub at: Option<Timestamp>,
+    pub db: Option<&'a str>,
+    pub row: &'a dyn Place,
+}
+
+impl Records {
+    pub fn is_empty(&self) -> bool {
+        self.views.is_empty()
+    }
+}
 
 impl View {
-    /// The view's name as the report shows it.
-    pub fn name(self) -> &'static str {
-        match self {
-            View::Meta => "snapshot metadata",
-            View::Statements => "pg_stat_statements",
-            View::StatementsInfo => "pg_stat_statements_info",
-            View::Tables => "pg_stat_user_tables",
-            View::TableIo => "pg_statio_user_tables",
-            View::Indexes => "pg_stat_user_indexes",
-            View::IndexIo => "pg_statio_user_indexes",
-            View::Database => "pg_stat_database",
-            View::Bgwriter => "pg_stat_bgwriter",
-            View::Checkpointer => "pg_stat_checkpointer",
-            View::Activity => "pg_stat_activity",
-            View::Locks => "pg_locks",
-            View::IndexDefs => "index definitions",
-            View::TableSizes => "table sizes",
-            View::ForeignKeys => "foreign keys",
-            View::Settings => "pg_settings",
-            View::ColumnStats => "pg_stats",
-        }
-    }
-
     /// The view a header describes, or why it is none.
     pub fn recognize(header: &Header) -> Result<View, String> {
-        if let Some((v, _)) = SIGNATURES
+        if let Some(v) = View::ALL
             .iter()
-            .find(|(_, cols)| cols.iter().all(|c| header.has(c)))
+            .find(|v| v.signature().iter().all(|c| header.has(c)))
         {
             return Ok(*v);
         }
         // The closest view, to say what is missing.
-        let best = SIGNATURES
+        let best = View::ALL
             .iter()
-            .map(|(v, cols)| (cols.iter().filter(|c| header.has(c)).count(), *v, *cols))
+            .map(|v| {
+                let cols = v.signature();
+                (cols.iter().filter(|c| header.has(c)).count(), *v, cols)
+            })
             .filter(|(n, _, cols)| *n * 2 >= cols.len() && *n > 0)
             .max_by_key(|(n, _, _)| *n);
         Err(match best {
@@ -143,9 +239,9 @@ impl Header {
         self.index.contains_key(name)
     }
 
-    /// Position of the first of `names` the header has.
-    pub fn position(&self, names: &[&str]) -> Option<usize> {
-        names.iter().find_map(|n| self.index.get(*n).copied())
+    /// The names, as a record to deserialize rows with.
+    pub fn record(&self) -> StringRecord {
+        StringRecord::from(self.names.clone())
     }
 
     pub fn len(&self) -> usize {
@@ -192,220 +288,5 @@ pub fn looks_like_header(line: &str) -> bool {
         })
 }
 
-/// A value that does not parse as its column's type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadValue {
-    pub column: String,
-    pub value: String,
-}
-
-/// One data row, read through its header. Empty values are `None`; a value that
-/// does not parse is `None` and remembered in `bad`.
-pub struct Row<'a> {
-    header: &'a Header,
-    record: &'a csv::StringRecord,
-    pub bad: std::cell::RefCell<Vec<BadValue>>,
-}
-
-impl<'a> Row<'a> {
-    pub fn new(header: &'a Header, record: &'a csv::StringRecord) -> Row<'a> {
-        Row {
-            header,
-            record,
-            bad: Default::default(),
-        }
-    }
-
-    /// Whether the header has one of `names`.
-    pub fn has(&self, names: &[&str]) -> bool {
-        self.header.position(names).is_some()
-    }
-
-    /// The trimmed, non-empty text of the first of `names` present.
-    pub fn text(&self, names: &[&str]) -> Option<&'a str> {
-        let i = self.header.position(names)?;
-        let v = self.record.get(i)?.trim();
-        (!v.is_empty()).then_some(v)
-    }
-
-    pub fn string(&self, names: &[&str]) -> Option<String> {
-        self.text(names).map(str::to_string)
-    }
-
-    fn parsed<T: std::str::FromStr>(&self, names: &[&str]) -> Option<T> {
-        let v = self.text(names)?;
-        match v.parse() {
-            Ok(x) => Some(x),
-            Err(_) => {
-                let column = self
-                    .header
-                    .position(names)
-                    .map(|i| self.header.names[i].clone())
-                    .unwrap_or_default();
-                self.bad.borrow_mut().push(BadValue {
-                    column,
-                    value: v.chars().take(40).collect(),
-                });
-                None
-            }
-        }
-    }
-
-    /// A counter; `-1` (never analyzed) and negative values read as `None`.
-    pub fn u64(&self, names: &[&str]) -> Option<u64> {
-        let v = self.text(names)?;
-        if let Some(stripped) = v.strip_prefix('-')
-            && stripped.chars().all(|c| c.is_ascii_digit() || c == '.')
-        {
-            return None;
-        }
-        match v.parse::<u64>() {
-            Ok(x) => Some(x),
-            // reltuples and a few others come as floats (`1e+06`, `12.0`)
-            Err(_) => self.parsed::<f64>(names).map(|f| f.max(0.0).round() as u64),
-        }
-    }
-
-    pub fn i64(&self, names: &[&str]) -> Option<i64> {
-        self.parsed(names)
-    }
-
-    pub fn f64(&self, names: &[&str]) -> Option<f64> {
-        self.parsed::<f64>(names).filter(|f| f.is_finite())
-    }
-
-    /// `t`/`true`/`f`/`false` (psql and most tools), also `1`/`0`.
-    pub fn bool(&self, names: &[&str]) -> Option<bool> {
-        match self.text(names)?.to_ascii_lowercase().as_str() {
-            "t" | "true" | "1" | "yes" => Some(true),
-            "f" | "false" | "0" | "no" => Some(false),
-            other => {
-                self.bad.borrow_mut().push(BadValue {
-                    column: names[0].to_string(),
-                    value: other.chars().take(40).collect(),
-                });
-                None
-            }
-        }
-    }
-
-    /// A timestamp as PostgreSQL prints `timestamptz` (`2026-11-27 10:40:01.12+00`,
-    /// ISO `T` accepted); no offset means UTC.
-    pub fn time(&self, names: &[&str]) -> Option<crate::parse::timestamp::Timestamp> {
-        let v = self.text(names)?;
-        match parse_time(v) {
-            Some(t) => Some(t),
-            None => {
-                self.bad.borrow_mut().push(BadValue {
-                    column: names[0].to_string(),
-                    value: v.chars().take(40).collect(),
-                });
-                None
-            }
-        }
-    }
-}
-
-/// Parses a `timestamptz` as PostgreSQL writes it in ISO DateStyle.
-pub fn parse_time(v: &str) -> Option<crate::parse::timestamp::Timestamp> {
-    use crate::parse::timestamp::{Timestamp, datetime, zone_offset};
-    let v = v.trim();
-    let fixed;
-    let v = if v.len() > 10 && v.as_bytes()[10] == b'T' {
-        fixed = format!("{} {}", &v[..10], &v[11..]);
-        fixed.as_str()
-    } else {
-        v
-    };
-    let (rest, t) = datetime(v).ok()?;
-    let rest = rest.trim();
-    let offset = if rest.is_empty() {
-        0
-    } else {
-        zone_offset(rest.trim_start_matches(' '))?
-    };
-    Some(Timestamp(t.0 - i64::from(offset) * 60_000))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn header(s: &str) -> Header {
-        Header::new(s.split(','))
-    }
-
-    #[test]
-    fn recognizes_views_by_columns_of_every_version() {
-        let pg12 = header(
-            "userid,dbid,queryid,query,calls,total_time,min_time,max_time,mean_time,stddev_time,rows",
-        );
-        assert_eq!(View::recognize(&pg12), Ok(View::Statements));
-        let pg17_ckpt = header(
-            "num_timed,num_requested,restartpoints_timed,write_time,sync_time,buffers_written,stats_reset",
-        );
-        assert_eq!(View::recognize(&pg17_ckpt), Ok(View::Checkpointer));
-        let pg17_bgw = header("buffers_clean,maxwritten_clean,buffers_alloc,stats_reset");
-        assert_eq!(View::recognize(&pg17_bgw), Ok(View::Bgwriter));
-        let pg_indexes = header("schemaname,tablename,indexname,tablespace,indexdef");
-        assert_eq!(View::recognize(&pg_indexes), Ok(View::IndexDefs));
-        let idx = header(
-            "relid,indexrelid,schemaname,relname,indexrelname,idx_scan,idx_tup_read,idx_tup_fetch",
-        );
-        assert_eq!(View::recognize(&idx), Ok(View::Indexes));
-        let io =
-            header("relid,indexrelid,schemaname,relname,indexrelname,idx_blks_read,idx_blks_hit");
-        assert_eq!(View::recognize(&io), Ok(View::IndexIo));
-    }
-
-    #[test]
-    fn unknown_and_incomplete_headers_say_why() {
-        let e = View::recognize(&header("a,b,c")).unwrap_err();
-        assert!(e.contains("not a statistics view"), "{e}");
-        let e = View::recognize(&header(
-            "relid,schemaname,relname,indexrelname,idx_tup_read",
-        ))
-        .unwrap_err();
-        assert!(
-            e.contains("pg_stat_user_indexes") && e.contains("idx_scan"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn header_lines_are_told_from_log_lines() {
-        assert!(looks_like_header("snapshot_at,datname,relid,schemaname\r"));
-        assert!(looks_like_header("\"name\",\"setting\""));
-        assert!(!looks_like_header(
-            "2024-01-01 00:00:00.000 UTC,\"u\",\"d\",1,\"[local]\",x,1,\"SELECT\""
-        ));
-        assert!(!looks_like_header("# samples"));
-        assert!(!looks_like_header("single_column"));
-    }
-
-    #[test]
-    fn times_read_with_and_without_offsets() {
-        let utc = parse_time("2026-11-27 10:40:01.5+00").unwrap();
-        assert_eq!(parse_time("2026-11-27 11:40:01.5+01"), Some(utc));
-        assert_eq!(parse_time("2026-11-27T10:40:01.5"), Some(utc));
-        assert_eq!(parse_time("2026-11-27 16:10:01.5+05:30"), Some(utc));
-        assert_eq!(parse_time("yesterday"), None);
-    }
-
-    #[test]
-    fn rows_read_empty_negative_and_bad_values() {
-        let h = header("relname,n_live_tup,idx_scan,reltuples,flag");
-        let rec = csv::StringRecord::from(vec!["t", "12", "", "-1", "maybe"]);
-        let r = Row::new(&h, &rec);
-        assert_eq!(r.u64(&["n_live_tup"]), Some(12));
-        assert_eq!(r.u64(&["idx_scan"]), None);
-        assert_eq!(r.u64(&["reltuples"]), None);
-        assert_eq!(r.bool(&["flag"]), None);
-        assert_eq!(r.bad.borrow().len(), 1);
-        let rec = csv::StringRecord::from(vec!["t", "1e+06", "x", "", ""]);
-        let r = Row::new(&h, &rec);
-        assert_eq!(r.u64(&["n_live_tup"]), Some(1_000_000));
-        assert_eq!(r.u64(&["idx_scan"]), None);
-        assert_eq!(r.bad.borrow()[0].column, "idx_scan");
-    }
-}
+mod tests;
