@@ -32,3 +32,6 @@ pub mod tables;
 pub mod tempfiles;
 pub mod thresholds;
 pub mod timeline;
+
+#[cfg(test)]
+mod tests;
