@@ -156,3 +156,50 @@ fn pool(a: &Audit) -> String {
         }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_an_activity_export_the_section_says_so() {
+        let s = build(&Audit::default(), 5);
+        assert!(!s.session_present);
+        assert!(s.session_cards.is_empty());
+    }
+
+    #[test]
+    fn sessions_are_listed_by_kind_each_bounded_by_top() {
+        let mut a = Audit::default();
+        let mut n = crate::analyze::stats::SessionsNow {
+            idle_in_transaction: vec![Default::default(), Default::default()],
+            waiting: vec![Default::default()],
+            ..Default::default()
+        };
+        n.waiting[0].pid = Some(42);
+        a.stats.activity = Some(n);
+        let s = build(&a, 1);
+        let kinds: Vec<&str> = s.sessions.iter().map(|r| r.kind).collect();
+        assert_eq!(kinds, ["idle in transaction", "waiting for a lock"]);
+        assert_eq!(s.sessions[1].pid, "42");
+        assert_eq!(s.sessions[1].who, "?@? ");
+        assert_eq!(s.session_cards[2].value, "2");
+        assert!(
+            s.pool
+                .starts_with("Pool sizing needs the server's core count")
+        );
+    }
+
+    #[test]
+    fn the_pool_verdict_is_spelled_out() {
+        let mut a = Audit::default();
+        a.stats.activity = Some(crate::analyze::stats::SessionsNow {
+            pool: Some(crate::analyze::stats::PoolAdvice {
+                verdict: "saturated".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        assert!(pool(&a).ends_with("they queue for CPU; cap the pool."));
+    }
+}

@@ -200,3 +200,26 @@ fn index_rows(a: &Audit) -> Vec<IndexRow> {
     }
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_go_from_invalid_to_foreign_keys_and_name_the_problem() {
+        let mut a = Audit::default();
+        let ix = &mut a.stats.indexes;
+        ix.fk_without_index.push(Default::default());
+        ix.unused.push(Default::default());
+        ix.invalid.push(Default::default());
+        ix.invalid[0].drop = "DROP INDEX i;".into();
+        let rows = index_rows(&a);
+        let kinds: Vec<String> = rows.iter().map(|r| r.kind.to_string()).collect();
+        assert_eq!(kinds, ["invalid", "unused", "foreign key without index"]);
+        assert_eq!(
+            rows[0].change,
+            "DROP INDEX i; -- then build it again if it is needed"
+        );
+        assert!(rows[2].detail.contains("references ?"));
+    }
+}

@@ -128,3 +128,23 @@ fn statements_reading(a: &Audit, fingerprints: &[String]) -> String {
         n.join("\n")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_reading_a_table_are_cut_and_unknown_ones_skipped() {
+        let mut a = Audit::default();
+        a.stats.statements.push(Default::default());
+        let st = &mut a.stats.statements[0];
+        st.fingerprint = "f1".into();
+        st.normalized = "x".repeat(200);
+        st.calls = 1000;
+        let text = statements_reading(&a, &["zz".into(), "f1".into()]);
+        assert!(text.starts_with(&format!("{} (1,000 calls, ", "x".repeat(STATEMENT_CHARS))));
+        assert!(!text.contains('\n'));
+        assert_eq!(statements_reading(&a, &["zz".into()]), "-");
+        assert_eq!(statements_reading(&a, &[]), "-");
+    }
+}
