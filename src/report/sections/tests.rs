@@ -1,8 +1,11 @@
 //! Snapshot tests: every section rendered on its own from one small hand-made
-//! audit (`audit.json`: the samples' audit cut to two items a list, with a
-//! third timeline bucket, a pool verdict and a slower and a faster query added
-//! by hand) and from the empty audit, compared with the committed snapshots in
-//! `snapshots/`. A change to a section's HTML shows up here, section by section.
+//! audit (`audit.json`: the samples' audit cut to two items a list, with what
+//! the samples lack added by hand: a third timeline bucket, a pool verdict, a
+//! slower and a faster query, an invalid index, a foreign key without an index,
+//! write overhead, a table with dead tuples, a suspected N+1, a repeated burst,
+//! and an unreadable file with unrecognized lines) and from the empty audit,
+//! compared with the committed snapshots in `snapshots/`. A change to a
+//! section's HTML shows up here, section by section.
 
 use super::*;
 use crate::analyze::Audit;
