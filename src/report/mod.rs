@@ -1,10 +1,11 @@
 //! Report layer: the [`Audit`](crate::analyze::Audit) -> bytes. [`json`] is the
-//! stable machine contract; [`html`] the self-contained page (askama templates
-//! under `templates/`, CSS and JS inlined, charts as inline SVG). Nothing here
-//! writes files.
+//! stable machine contract; [`html`] the self-contained page, composed of the
+//! [`sections`] (one askama template and view model each, under
+//! `templates/sections/`), CSS and JS inlined, charts as inline SVG. Nothing
+//! here writes files.
 
-pub mod activity_html;
-pub mod audit_html;
+pub mod anchors;
 pub mod html;
 pub mod json;
-pub mod stats_html;
+pub mod rows;
+pub mod sections;

@@ -1,0 +1,118 @@
+//! "Index recommendations": indexes to create, each with the evidence of a
+//! sequential scan, the SQL and its rollback, the target, the write overhead,
+//! how to verify it and the queries it serves.
+
+use crate::analyze::Audit;
+use crate::analyze::index_advice::IndexRecommendation;
+use crate::report::rows::count_or_dash;
+use crate::units::duration_ms;
+use askama::Template;
+
+/// At most this many queries are shown under a recommendation.
+const QUERIES_SHOWN: usize = 5;
+
+#[derive(Debug, Clone, Default)]
+pub struct AdviceRow {
+    pub table: String,
+    pub columns: String,
+    pub served: String,
+    pub evidence: String,
+    pub create: String,
+    pub rollback: String,
+    pub target: String,
+    pub write_overhead: String,
+    pub verify: Vec<String>,
+    pub caveats: Vec<String>,
+    /// Normalized text of the queries it serves.
+    pub queries: Vec<String>,
+}
+
+#[derive(Debug, Default, Template)]
+#[template(path = "sections/advice.html")]
+pub struct AdviceSection {
+    pub advice: Vec<AdviceRow>,
+}
+
+pub fn build(a: &Audit, _top: usize) -> AdviceSection {
+    AdviceSection {
+        advice: a
+            .index_recommendations
+            .iter()
+            .map(|r| advice_row(a, r))
+            .collect(),
+    }
+}
+
+/// The evidence in words: `plan` and `seq_scan_stats` spelled out, others as given.
+fn evidence(r: &IndexRecommendation) -> String {
+    r.evidence
+        .iter()
+        .map(|e| match e.as_str() {
+            "plan" => "Seq Scan in the query's auto_explain plan".to_string(),
+            "seq_scan_stats" => format!(
+                "{} sequential scans reading {} rows ({} live) in pg_stat_user_tables",
+                count_or_dash(r.seq_scan),
+                count_or_dash(r.seq_tup_read),
+                count_or_dash(r.n_live_tup)
+            ),
+            other => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The normalized text of a fingerprint: from the log's queries, else from
+/// pg_stat_statements.
+fn query_text(a: &Audit, fp: &str) -> Option<String> {
+    a.queries
+        .iter()
+        .find(|q| q.fingerprint == fp)
+        .map(|q| q.normalized.clone())
+        .or_else(|| {
+            a.stats
+                .statements
+                .iter()
+                .find(|s| s.fingerprint == fp)
+                .map(|s| s.normalized.clone())
+        })
+}
+
+fn advice_row(a: &Audit, r: &IndexRecommendation) -> AdviceRow {
+    AdviceRow {
+        table: r.table.clone(),
+        columns: r.columns.join(", "),
+        served: duration_ms(r.served_ms),
+        evidence: evidence(r),
+        create: r.create.clone(),
+        rollback: r.rollback.clone(),
+        target: r.target.clone(),
+        write_overhead: r.write_overhead.clone(),
+        verify: r.verify.clone(),
+        caveats: r.caveats.clone(),
+        queries: r
+            .queries
+            .iter()
+            .filter_map(|fp| query_text(a, fp))
+            .take(QUERIES_SHOWN)
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_spelled_out() {
+        let r = IndexRecommendation {
+            evidence: vec!["plan".into(), "seq_scan_stats".into(), "other".into()],
+            seq_scan: Some(12),
+            n_live_tup: Some(5000),
+            ..Default::default()
+        };
+        assert_eq!(
+            evidence(&r),
+            "Seq Scan in the query's auto_explain plan; 12 sequential scans reading - rows (5,000 live) in pg_stat_user_tables; other"
+        );
+    }
+}

@@ -1,0 +1,129 @@
+//! "Input coverage": how every input line was counted, per file, with the first
+//! unrecognized lines and why a file was skipped or not fully read.
+
+use crate::analyze::{Audit, AuditCoverage};
+use crate::report::rows::Card;
+use crate::units::{bytes, count, percent};
+use askama::Template;
+
+/// One unrecognized line: its number and text.
+#[derive(Debug, Clone, Default)]
+pub struct ExampleLine {
+    pub line: u64,
+    pub text: String,
+}
+
+/// One input file's coverage, formatted.
+#[derive(Debug, Clone, Default)]
+pub struct FileRow {
+    pub path: String,
+    pub size: String,
+    /// Format, compression and log_line_prefix.
+    pub prefix: String,
+    pub lines: String,
+    pub parsed: String,
+    pub ignored: String,
+    pub unrecognized: String,
+    pub invalid_utf8: String,
+    pub error: String,
+    pub skipped: String,
+    pub ignored_kinds: String,
+    pub examples: Vec<ExampleLine>,
+}
+
+#[derive(Debug, Default, Template)]
+#[template(path = "sections/coverage.html")]
+pub struct CoverageSection {
+    pub cov_cards: Vec<Card>,
+    pub files: Vec<FileRow>,
+}
+
+pub fn build(a: &Audit, _top: usize) -> CoverageSection {
+    let c = &a.coverage;
+    CoverageSection {
+        cov_cards: cards(c),
+        files: c.files.iter().map(file_row).collect(),
+    }
+}
+
+fn cards(c: &AuditCoverage) -> Vec<Card> {
+    let share = |n: u64| {
+        if c.lines_total == 0 {
+            String::new()
+        } else {
+            percent(n as f64 / c.lines_total as f64)
+        }
+    };
+    vec![
+        Card {
+            label: "Parsed",
+            value: count(c.lines_parsed),
+            note: format!("{} of lines: fed the analysis", share(c.lines_parsed)),
+        },
+        Card {
+            label: "Recognized, not analyzed",
+            value: count(c.lines_ignored),
+            note: format!(
+                "{} of lines: PostgreSQL output this version does not analyze yet",
+                share(c.lines_ignored)
+            ),
+        },
+        Card {
+            label: "Unrecognized",
+            value: count(c.lines_unrecognized),
+            note: format!(
+                "{} of lines: not PostgreSQL output as far as pgsift can tell",
+                share(c.lines_unrecognized)
+            ),
+        },
+        Card {
+            label: "Invalid UTF-8",
+            value: count(c.invalid_utf8_lines),
+            note: "lines read with replacement characters".into(),
+        },
+    ]
+}
+
+fn file_row(f: &crate::aggregate::coverage::FileCoverage) -> FileRow {
+    FileRow {
+        path: f.path.clone(),
+        size: bytes(f.bytes),
+        prefix: {
+            let prefix = match (&f.prefix, f.prefix_detected) {
+                (Some(p), true) => format!(", prefix '{p}' (detected)"),
+                (Some(p), false) => format!(", prefix '{p}' (given)"),
+                (None, _) => String::new(),
+            };
+            let compression = f
+                .compression
+                .as_deref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
+            format!(
+                "{}{compression}{prefix}",
+                f.format.as_deref().unwrap_or("-")
+            )
+        },
+        lines: count(f.lines_total),
+        parsed: count(f.lines_parsed),
+        ignored: count(f.lines_ignored),
+        unrecognized: count(f.lines_unrecognized),
+        invalid_utf8: count(f.invalid_utf8_lines),
+        error: f.error.clone().unwrap_or_default(),
+        skipped: f.skipped.clone().unwrap_or_default(),
+        ignored_kinds: f
+            .ignored_by_kind
+            .iter()
+            .map(|(k, v)| format!("{k} {}", count(*v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        examples: f
+            .unrecognized_examples
+            .iter()
+            .map(|(line, text)| ExampleLine {
+                line: *line,
+                text: text.clone(),
+            })
+            .collect(),
+    }
+}
