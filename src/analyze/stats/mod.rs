@@ -36,7 +36,7 @@ pub use indexes::{
     RedundantIndex, UnusedIndex, WriteOverhead,
 };
 pub use sessions::{BlockedPair, LONG_RUNNING_MS, PoolAdvice, SessionReport, SessionsNow};
-pub use statements::{StatementReport, StatementsSummary};
+pub use statements::{JoinedBy, StatementReport, StatementsSummary};
 pub use tables::{
     HotTable, INDEX_USAGE_TARGET, MaintenanceTable, SEQ_SCAN_MIN_ROWS, SEQ_SCAN_MIN_SCANS,
     SeqScanTable, TablesView,

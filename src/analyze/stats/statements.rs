@@ -41,12 +41,38 @@ pub struct StatementReport {
     pub io_ms: f64,
     /// Fingerprint of the log's query group, when joined.
     pub log_group: Option<String>,
-    /// `queryid` (the log carries it) or `normalized` (same normalized text).
-    pub joined_by: Option<String>,
+    /// How the entry was joined to its log group.
+    pub joined_by: Option<JoinedBy>,
     pub log_count: Option<u64>,
     pub log_p50_ms: Option<f64>,
     pub log_p95_ms: Option<f64>,
     pub log_p99_ms: Option<f64>,
+}
+
+/// How a `pg_stat_statements` entry was joined to a log query group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JoinedBy {
+    /// The log carries the entry's `queryid`.
+    Queryid,
+    /// Same normalized text.
+    Normalized,
+}
+
+impl JoinedBy {
+    /// The name serialized in the JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JoinedBy::Queryid => "queryid",
+            JoinedBy::Normalized => "normalized",
+        }
+    }
+}
+
+impl std::fmt::Display for JoinedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -158,8 +184,8 @@ fn report(
     let n = normalize(&s.query);
     let fp = fingerprint_hex(fingerprint(&n.key));
     let (group, how) = match s.queryid.and_then(|q| log_query_ids.get(&q)) {
-        Some(g) if by_fp.contains_key(g.as_str()) => (Some(g.clone()), Some("queryid")),
-        _ if by_fp.contains_key(fp.as_str()) => (Some(fp.clone()), Some("normalized")),
+        Some(g) if by_fp.contains_key(g.as_str()) => (Some(g.clone()), Some(JoinedBy::Queryid)),
+        _ if by_fp.contains_key(fp.as_str()) => (Some(fp.clone()), Some(JoinedBy::Normalized)),
         _ => (None, None),
     };
     let q = group.as_deref().and_then(|g| by_fp.get(g));
@@ -198,7 +224,7 @@ fn report(
         temp_blks_written: s.temp_blks_written,
         io_ms: round3(s.io_read_ms + s.io_write_ms),
         log_group: group.clone(),
-        joined_by: how.map(str::to_string),
+        joined_by: how,
         log_count: q.map(|q| q.count),
         log_p50_ms: q.and_then(|q| q.p50_ms),
         log_p95_ms: q.and_then(|q| q.p95_ms),
@@ -223,11 +249,11 @@ fn summary(
         total_ms: round3(total),
         joined_by_queryid: out
             .iter()
-            .filter(|s| s.joined_by.as_deref() == Some("queryid"))
+            .filter(|s| s.joined_by == Some(JoinedBy::Queryid))
             .count(),
         joined_by_normalized: out
             .iter()
-            .filter(|s| s.joined_by.as_deref() == Some("normalized"))
+            .filter(|s| s.joined_by == Some(JoinedBy::Normalized))
             .count(),
         not_joined: out.iter().filter(|s| s.log_group.is_none()).count(),
         log_groups_not_in_statements: queries

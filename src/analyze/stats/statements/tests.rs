@@ -60,11 +60,11 @@ fn entries_join_the_log_by_queryid_then_by_normalized_text() {
             .unwrap()
     };
     let items = by_text("items");
-    assert_eq!(items.joined_by.as_deref(), Some("queryid"));
+    assert_eq!(items.joined_by, Some(JoinedBy::Queryid));
     assert_eq!(items.log_group.as_deref(), Some(other.fingerprint.as_str()));
     assert_eq!(items.log_count, Some(2));
     let orders = by_text("orders");
-    assert_eq!(orders.joined_by.as_deref(), Some("normalized"));
+    assert_eq!(orders.joined_by, Some(JoinedBy::Normalized));
     assert_eq!(orders.log_p95_ms, Some(7.5));
     assert_eq!(by_text("select $1").log_group, None);
     let sum = v.statements_summary.unwrap();
@@ -86,7 +86,7 @@ fn a_queryid_of_a_group_not_in_the_log_falls_back_to_the_text() {
     let mut s = snapshot("shop", &["pg_stat_statements"]);
     s.statements = vec![entry("select * from orders where id = 2", Some(7), 1, 1.0)];
     let v = build(&[db(s, None, None)], &[logged], &[(7, "0000000000000000")]);
-    assert_eq!(v.statements[0].joined_by.as_deref(), Some("normalized"));
+    assert_eq!(v.statements[0].joined_by, Some(JoinedBy::Normalized));
 }
 
 #[test]
@@ -147,4 +147,13 @@ fn no_export_of_pg_stat_statements_leaves_no_summary() {
     let v = build(&[db(s, None, None)], &[], &[]);
     assert!(v.statements.is_empty());
     assert!(v.statements_summary.is_none());
+}
+
+#[test]
+fn joined_by_serializes_to_its_json_name() {
+    let json = serde_json::to_string(&[JoinedBy::Queryid, JoinedBy::Normalized]).unwrap();
+    assert_eq!(json, r#"["queryid","normalized"]"#);
+    assert_eq!(JoinedBy::Normalized.to_string(), "normalized");
+    let back: JoinedBy = serde_json::from_str(r#""queryid""#).unwrap();
+    assert_eq!(back, JoinedBy::Queryid);
 }
