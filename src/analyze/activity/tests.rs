@@ -1,3 +1,5 @@
+//! Unit tests of each activity step on hand-made aggregated activity.
+
 use super::*;
 use crate::aggregate::activity::{DeadlockItem, LockItem, PlanSample, TableVacuum, TempUse};
 

@@ -1,3 +1,5 @@
+//! Unit tests of the index catalog, its limits and the DROP/rollback statements.
+
 use super::fixtures::{def, export, run};
 use super::*;
 use crate::analyze::stats::fixtures::{db, snapshot};

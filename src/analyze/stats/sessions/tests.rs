@@ -1,3 +1,5 @@
+//! Unit tests of the sessions part on hand-made pg_stat_activity and pg_locks rows.
+
 use super::super::fixtures::{db, snapshot};
 use super::*;
 use crate::stats::records::{Meta, Setting};

@@ -1,3 +1,5 @@
+//! Unit tests of the statements part: joins to the log, totals, ranks, one read per server.
+
 use super::super::fixtures::{db, snapshot};
 use super::*;
 use crate::stats::records::StatementsInfo;

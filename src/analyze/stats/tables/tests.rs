@@ -1,3 +1,5 @@
+//! Unit tests of the tables part: both sides of the scan-heavy, dead-tuple, staleness and HOT thresholds.
+
 use super::super::fixtures::{db, snapshot};
 use super::*;
 use crate::stats::records::TableSize;
