@@ -1,9 +1,11 @@
 //! Server activity in the audit: lock waits, deadlocks, temporary files, errors,
 //! checkpoints, autovacuum, sessions and plans, ranked and ready to serialize.
+//! One step per kind of activity, each a function of the aggregated [`Activity`].
 
 use super::{DisplayZone, ms};
 use crate::aggregate::activity::{Activity, StatementRef, TimelineKind};
 use crate::normalize::{fingerprint, fingerprint_hex};
+use crate::parse::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -250,9 +252,31 @@ pub struct ActivityView {
     pub timeline: TimelineView,
 }
 
-/// Builds the activity view.
+/// Builds the activity view: one step per kind of activity.
 pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
-    let ts = |t: Option<crate::parse::timestamp::Timestamp>| t.map(|t| tz.format(t));
+    ActivityView {
+        locks: locks(a, tz),
+        deadlocks: deadlocks(a, tz),
+        temp_files: temp_files(a),
+        errors: errors(a, tz),
+        cancellations: a.errors.cancellations.clone(),
+        auth_failures: auth_failures(a),
+        checkpoints: checkpoints(a),
+        autovacuum: autovacuum(a),
+        sessions: sessions(a, tz),
+        plans: plans(a, tz),
+        timeline: timeline(a, tz),
+    }
+}
+
+/// A time in the audit's zone.
+fn at(tz: &DisplayZone, t: Option<Timestamp>) -> Option<String> {
+    t.map(|t| tz.format(t))
+}
+
+/// Lock waits per (statement, object, mode), longest total wait first, and
+/// their totals per query and per object.
+fn locks(a: &Activity, tz: &DisplayZone) -> LocksView {
     let mut items: Vec<LockItemView> = a
         .locks
         .items
@@ -268,8 +292,8 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             total_wait_ms: ms(i.acquired_wait_us),
             max_wait_ms: ms(i.max_wait_us),
             deadlocks: i.deadlocks,
-            first_ts: ts(i.first_ts),
-            last_ts: ts(i.last_ts),
+            first_ts: at(tz, i.first_ts),
+            last_ts: at(tz, i.last_ts),
             holders_example: i.holders.get().cloned().unwrap_or_default(),
         })
         .collect();
@@ -278,6 +302,38 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             .total_cmp(&x.total_wait_ms)
             .then(y.waits.cmp(&x.waits))
     });
+    LocksView {
+        waits: a.locks.waits,
+        acquired: a.locks.acquired,
+        total_wait_ms: ms(a.locks.items.values().map(|i| i.acquired_wait_us).sum()),
+        by_query: lock_totals(&items, |i| match &i.statement {
+            Some(s) => (s.fingerprint.clone(), s.normalized.clone()),
+            None => (String::new(), "(statement not in the log)".into()),
+        }),
+        by_object: lock_totals(&items, |i| (i.object.clone(), i.object.clone())),
+        items,
+    }
+}
+
+/// Deadlocks, in the order the log reported them.
+fn deadlocks(a: &Activity, tz: &DisplayZone) -> DeadlocksView {
+    DeadlocksView {
+        count: a.deadlocks.count,
+        items: a
+            .deadlocks
+            .items
+            .iter()
+            .map(|d| DeadlockView {
+                ts: at(tz, d.ts),
+                cycle: d.cycle.clone(),
+                victim: d.victim.as_ref().map(statement),
+            })
+            .collect(),
+    }
+}
+
+/// Temporary files in all, and per query by total bytes.
+fn temp_files(a: &Activity) -> TempFilesView {
     let mut by_query: Vec<TempByQuery> = a
         .temp_files
         .by_query
@@ -294,6 +350,18 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             .cmp(&x.total_bytes)
             .then(x.statement.normalized.cmp(&y.statement.normalized))
     });
+    TempFilesView {
+        count: a.temp_files.all.count,
+        total_bytes: a.temp_files.all.bytes,
+        max_bytes: a.temp_files.all.max_bytes,
+        by_query,
+        unattributed_count: a.temp_files.unattributed.count,
+        unattributed_bytes: a.temp_files.unattributed.bytes,
+    }
+}
+
+/// Error groups, most frequent first.
+fn errors(a: &Activity, tz: &DisplayZone) -> Vec<ErrorView> {
     let mut errors: Vec<ErrorView> = a
         .errors
         .groups
@@ -303,12 +371,17 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             sqlstate: state.clone(),
             message: msg.clone(),
             count: g.count,
-            first_ts: ts(g.first_ts),
-            last_ts: ts(g.last_ts),
+            first_ts: at(tz, g.first_ts),
+            last_ts: at(tz, g.last_ts),
             example: g.example.get().map(statement),
         })
         .collect();
     errors.sort_by(|x, y| y.count.cmp(&x.count).then(x.message.cmp(&y.message)));
+    errors
+}
+
+/// Failed logins per (user, host), most first.
+fn auth_failures(a: &Activity) -> Vec<AuthFailureView> {
     let mut auth: Vec<AuthFailureView> = a
         .errors
         .auth_failures
@@ -320,6 +393,28 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
         })
         .collect();
     auth.sort_by_key(|a| std::cmp::Reverse(a.count));
+    auth
+}
+
+fn checkpoints(a: &Activity) -> CheckpointsView {
+    let c = &a.checkpoints;
+    CheckpointsView {
+        count: c.count,
+        by_reason: c.by_reason.clone(),
+        completed: c.completed,
+        write_ms: c.write_ms,
+        sync_ms: c.sync_ms,
+        total_ms: c.total_ms,
+        max_total_ms: c.max_total_ms,
+        buffers: c.buffers,
+        distance_kb: c.distance_kb,
+        too_frequent: c.too_frequent,
+        min_seconds_apart: c.min_seconds_apart,
+    }
+}
+
+/// Autovacuum and autoanalyze runs, per table by runs.
+fn autovacuum(a: &Activity) -> AutovacuumView {
     let mut tables: Vec<TableVacuumView> = a
         .autovacuum
         .by_table
@@ -338,6 +433,39 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             .cmp(&(x.vacuums + x.analyzes))
             .then(x.table.cmp(&y.table))
     });
+    AutovacuumView {
+        vacuums: a.autovacuum.vacuums,
+        analyzes: a.autovacuum.analyzes,
+        by_table: tables,
+    }
+}
+
+/// Connections, their peak and mean length, and who opened them.
+fn sessions(a: &Activity, tz: &DisplayZone) -> SessionsView {
+    let s = &a.sessions;
+    let (peak, peak_at) = match s.peak() {
+        Some((p, at)) => (Some(p), at),
+        None => (None, None),
+    };
+    SessionsView {
+        connections_received: s.received,
+        connections_authorized: s.authorized,
+        disconnections: s.disconnections,
+        failures: a.errors.auth_failures.values().sum(),
+        peak_concurrent: peak,
+        peak_at: peak_at.map(|ms| tz.format(Timestamp(ms))),
+        mean_session_ms: (s.disconnections > 0)
+            .then(|| s.session_ms_total as f64 / s.disconnections as f64),
+        by_user: s.by_user.clone(),
+        by_database: s.by_database.clone(),
+        by_user_database: s.by_user_database.clone(),
+        by_app: s.by_app.clone(),
+        by_client: s.by_client.clone(),
+    }
+}
+
+/// The slowest plan of each query, slowest first.
+fn plans(a: &Activity, tz: &DisplayZone) -> Vec<PlanView> {
     let mut plans: Vec<PlanView> = a
         .plans
         .iter()
@@ -345,7 +473,7 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             fingerprint: fingerprint_hex(fingerprint(k)),
             normalized: k.clone(),
             duration_ms: ms(p.us),
-            ts: ts(p.ts),
+            ts: at(tz, p.ts),
             flags: p.flags.clone(),
             text: p.text.clone(),
             count: p.count,
@@ -356,84 +484,7 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
             .total_cmp(&x.duration_ms)
             .then(x.normalized.cmp(&y.normalized))
     });
-    let s = &a.sessions;
-    let (peak, peak_at) = match s.peak() {
-        Some((p, at)) => (Some(p), at),
-        None => (None, None),
-    };
-    let c = &a.checkpoints;
-    ActivityView {
-        locks: LocksView {
-            waits: a.locks.waits,
-            acquired: a.locks.acquired,
-            total_wait_ms: ms(a.locks.items.values().map(|i| i.acquired_wait_us).sum()),
-            by_query: lock_totals(&items, |i| match &i.statement {
-                Some(s) => (s.fingerprint.clone(), s.normalized.clone()),
-                None => (String::new(), "(statement not in the log)".into()),
-            }),
-            by_object: lock_totals(&items, |i| (i.object.clone(), i.object.clone())),
-            items,
-        },
-        deadlocks: DeadlocksView {
-            count: a.deadlocks.count,
-            items: a
-                .deadlocks
-                .items
-                .iter()
-                .map(|d| DeadlockView {
-                    ts: ts(d.ts),
-                    cycle: d.cycle.clone(),
-                    victim: d.victim.as_ref().map(statement),
-                })
-                .collect(),
-        },
-        temp_files: TempFilesView {
-            count: a.temp_files.all.count,
-            total_bytes: a.temp_files.all.bytes,
-            max_bytes: a.temp_files.all.max_bytes,
-            by_query,
-            unattributed_count: a.temp_files.unattributed.count,
-            unattributed_bytes: a.temp_files.unattributed.bytes,
-        },
-        errors,
-        cancellations: a.errors.cancellations.clone(),
-        auth_failures: auth,
-        checkpoints: CheckpointsView {
-            count: c.count,
-            by_reason: c.by_reason.clone(),
-            completed: c.completed,
-            write_ms: c.write_ms,
-            sync_ms: c.sync_ms,
-            total_ms: c.total_ms,
-            max_total_ms: c.max_total_ms,
-            buffers: c.buffers,
-            distance_kb: c.distance_kb,
-            too_frequent: c.too_frequent,
-            min_seconds_apart: c.min_seconds_apart,
-        },
-        autovacuum: AutovacuumView {
-            vacuums: a.autovacuum.vacuums,
-            analyzes: a.autovacuum.analyzes,
-            by_table: tables,
-        },
-        sessions: SessionsView {
-            connections_received: s.received,
-            connections_authorized: s.authorized,
-            disconnections: s.disconnections,
-            failures: a.errors.auth_failures.values().sum(),
-            peak_concurrent: peak,
-            peak_at: peak_at.map(|ms| tz.format(crate::parse::timestamp::Timestamp(ms))),
-            mean_session_ms: (s.disconnections > 0)
-                .then(|| s.session_ms_total as f64 / s.disconnections as f64),
-            by_user: s.by_user.clone(),
-            by_database: s.by_database.clone(),
-            by_user_database: s.by_user_database.clone(),
-            by_app: s.by_app.clone(),
-            by_client: s.by_client.clone(),
-        },
-        plans,
-        timeline: timeline(a, tz),
-    }
+    plans
 }
 
 /// About 48 buckets over the time the events span.
@@ -474,14 +525,10 @@ fn timeline(a: &Activity, tz: &DisplayZone) -> TimelineView {
         buckets: buckets
             .into_iter()
             .enumerate()
-            .map(|(i, c)| {
-                (
-                    tz.format(crate::parse::timestamp::Timestamp(
-                        (start + i as i64 * width) * 60_000,
-                    )),
-                    c,
-                )
-            })
+            .map(|(i, c)| (tz.format(Timestamp((start + i as i64 * width) * 60_000)), c))
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests;
