@@ -6,6 +6,7 @@
 
 use crate::harness::run;
 use pgsift::analyze::Audit;
+use pgsift::analyze::stats::JoinedBy;
 use pgsift::stats::snapshot::WindowSource;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -328,7 +329,7 @@ fn statements_join_the_log_groups_of_the_same_run() {
         let group = s.log_group.as_deref().unwrap();
         assert!(groups.contains(group));
         assert_eq!(group, s.fingerprint);
-        assert_eq!(s.joined_by.as_deref(), Some("normalized"));
+        assert_eq!(s.joined_by, Some(JoinedBy::Normalized));
         assert!(s.log_p95_ms.is_some());
     }
     let summary = a.stats.statements_summary.as_ref().unwrap();
@@ -697,10 +698,10 @@ fn statements_join_by_queryid_before_text() {
             .find(|s| s.queryid.as_deref() == Some(id))
             .unwrap()
     };
-    assert_eq!(by_id("123456").joined_by.as_deref(), Some("queryid"));
+    assert_eq!(by_id("123456").joined_by, Some(JoinedBy::Queryid));
     assert_eq!(by_id("123456").log_group, group);
     assert_eq!(by_id("123456").log_count, Some(2));
-    assert_eq!(by_id("999").joined_by.as_deref(), Some("normalized"));
+    assert_eq!(by_id("999").joined_by, Some(JoinedBy::Normalized));
     assert_eq!(by_id("999").log_group, group);
     assert!(by_id("777").log_group.is_none());
     let s = r.audit.stats.statements_summary.as_ref().unwrap();

@@ -1,7 +1,9 @@
 //! Unit tests of each activity step on hand-made aggregated activity.
 
 use super::*;
-use crate::aggregate::activity::{DeadlockItem, LockItem, PlanSample, TableVacuum, TempUse};
+use crate::aggregate::activity::{
+    DeadlockItem, LockItem, PlanSample, TableVacuum, TempUse, TimelineKind,
+};
 
 const MINUTE: i64 = 60_000;
 
@@ -265,7 +267,8 @@ fn checkpoints_are_copied_as_counted() {
 fn timeline_of(minutes: &[i64]) -> TimelineView {
     let mut a = Activity::default();
     for m in minutes {
-        a.timeline.record(Some(Timestamp(m * MINUTE)), 3);
+        a.timeline
+            .record(Some(Timestamp(m * MINUTE)), TimelineKind::Errors);
     }
     timeline(&a, &utc())
 }
@@ -273,7 +276,7 @@ fn timeline_of(minutes: &[i64]) -> TimelineView {
 #[test]
 fn an_empty_timeline_names_its_kinds() {
     let t = timeline_of(&[]);
-    assert_eq!(t.kinds.len(), TIMELINE_KINDS.len());
+    assert_eq!(t.kinds.len(), TimelineKind::ALL.len());
     assert_eq!(t.kinds[0], "lock waits");
     assert_eq!(t.bucket_minutes, 1);
     assert!(t.buckets.is_empty());
@@ -309,5 +312,5 @@ fn build_assembles_every_kind() {
     assert_eq!(v.cancellations.get("statement timeout"), Some(&2));
     assert_eq!(v.checkpoints.count, 1);
     assert_eq!(v.sessions.connections_received, 4);
-    assert_eq!(v.timeline.kinds.len(), TIMELINE_KINDS.len());
+    assert_eq!(v.timeline.kinds.len(), TimelineKind::ALL.len());
 }
