@@ -207,7 +207,7 @@ pub fn open_classified(
 fn content_of(first: &[u8]) -> Content {
     let line = String::from_utf8_lossy(first);
     let line = line.strip_suffix('\n').unwrap_or(&line);
-    if crate::stats::views::looks_like_header(line) && !line.contains("log_time") {
+    if sniff::looks_like_csv_header(line) && !line.contains("log_time") {
         Content::StatsCsv
     } else {
         Content::Log

@@ -142,6 +142,27 @@ pub fn sniff(sample: &[&str]) -> LogFormat {
     }
 }
 
+/// Whether a first line looks like a CSV header: at least two comma-separated
+/// fields, each an SQL identifier (optionally quoted). Log lines never do.
+pub fn looks_like_csv_header(line: &str) -> bool {
+    let line = line
+        .trim_end_matches(['\r', '\n'])
+        .trim_start_matches('\u{feff}');
+    let mut fields: Vec<&str> = line.split(',').collect();
+    if fields.len() > 2 && fields.last().is_some_and(|f| f.trim().is_empty()) {
+        fields.pop();
+    }
+    fields.len() >= 2
+        && fields.iter().all(|f| {
+            let f = f.trim().trim_matches('"');
+            let mut chars = f.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +212,18 @@ mod tests {
     fn stderr_with_commas_is_not_csv() {
         let l = "2024-05-01 10:00:00.001 UTC [1]: [1-1] user=a,db=b,app=c,client=d LOG:  duration: 1.0 ms  statement: SELECT 1,2,3,4,5,6,7,8,9,10,11,12";
         assert_eq!(sniff(&[l]), LogFormat::Stderr);
+    }
+
+    #[test]
+    fn header_lines_are_told_from_log_lines() {
+        assert!(looks_like_csv_header(
+            "snapshot_at,datname,relid,schemaname\r"
+        ));
+        assert!(looks_like_csv_header("\"name\",\"setting\""));
+        assert!(!looks_like_csv_header(
+            "2024-01-01 00:00:00.000 UTC,\"u\",\"d\",1,\"[local]\",x,1,\"SELECT\""
+        ));
+        assert!(!looks_like_csv_header("# samples"));
+        assert!(!looks_like_csv_header("single_column"));
     }
 }

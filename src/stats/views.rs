@@ -267,26 +267,5 @@ impl Header {
     }
 }
 
-/// Whether a first line looks like a CSV header: at least two comma-separated
-/// fields, each an SQL identifier (optionally quoted). Log lines never do.
-pub fn looks_like_header(line: &str) -> bool {
-    let line = line
-        .trim_end_matches(['\r', '\n'])
-        .trim_start_matches('\u{feff}');
-    let mut fields: Vec<&str> = line.split(',').collect();
-    if fields.len() > 2 && fields.last().is_some_and(|f| f.trim().is_empty()) {
-        fields.pop();
-    }
-    fields.len() >= 2
-        && fields.iter().all(|f| {
-            let f = f.trim().trim_matches('"');
-            let mut chars = f.chars();
-            chars
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
-}
-
 #[cfg(test)]
 mod tests;

@@ -41,17 +41,6 @@ fn unknown_and_incomplete_headers_say_why() {
     );
 }
 
-#[test]
-fn header_lines_are_told_from_log_lines() {
-    assert!(looks_like_header("snapshot_at,datname,relid,schemaname\r"));
-    assert!(looks_like_header("\"name\",\"setting\""));
-    assert!(!looks_like_header(
-        "2024-01-01 00:00:00.000 UTC,\"u\",\"d\",1,\"[local]\",x,1,\"SELECT\""
-    ));
-    assert!(!looks_like_header("# samples"));
-    assert!(!looks_like_header("single_column"));
-}
-
 /// Headers of each view as PostgreSQL 12 and 17 (or pgsift's export) write them.
 const HEADERS: &[(View, &str)] = &[
     (
