@@ -161,21 +161,9 @@ pub struct AuthFailureView {
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct CheckpointsView {
-    pub count: u64,
-    pub by_reason: BTreeMap<String, u64>,
-    pub completed: u64,
-    pub write_ms: u64,
-    pub sync_ms: u64,
-    pub total_ms: u64,
-    pub max_total_ms: u64,
-    pub buffers: u64,
-    pub distance_kb: u64,
-    /// `checkpoints are occurring too frequently` warnings.
-    pub too_frequent: u64,
-    pub min_seconds_apart: Option<u64>,
-}
+/// Checkpoints in the log: the accumulator is already the view (one type
+/// serialized, so a new figure is added in one place).
+pub type CheckpointsView = crate::aggregate::activity::Checkpoints;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TableVacuumView {
@@ -397,20 +385,7 @@ fn auth_failures(a: &Activity) -> Vec<AuthFailureView> {
 }
 
 fn checkpoints(a: &Activity) -> CheckpointsView {
-    let c = &a.checkpoints;
-    CheckpointsView {
-        count: c.count,
-        by_reason: c.by_reason.clone(),
-        completed: c.completed,
-        write_ms: c.write_ms,
-        sync_ms: c.sync_ms,
-        total_ms: c.total_ms,
-        max_total_ms: c.max_total_ms,
-        buffers: c.buffers,
-        distance_kb: c.distance_kb,
-        too_frequent: c.too_frequent,
-        min_seconds_apart: c.min_seconds_apart,
-    }
+    a.checkpoints.clone()
 }
 
 /// Autovacuum and autoanalyze runs, per table by runs.
