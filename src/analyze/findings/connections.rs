@@ -1,0 +1,54 @@
+//! Connections: sessions against a pool sized to the cores (2-3x), from
+//! `pg_stat_activity` with `--cpu-cores`, and against `max_connections`.
+
+use super::*;
+
+/// The findings of this kind.
+pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
+    let a = input.audit;
+    let mut out = Vec::new();
+    if let Some(act) = &a.stats.activity {
+        if let Some(p) = act.pool.as_ref().filter(|p| p.verdict != "ok") {
+            let mut f = Finding::new(
+                Kind::Connections,
+                if p.verdict == "saturated" {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                },
+                format!(
+                    "{} sessions ({} active) for {} CPU cores: the pool is {}",
+                    p.connections, p.active, p.cpu_cores, p.verdict
+                ),
+            );
+            f.time_basis = "not measurable from these inputs: queueing for CPU shows as higher latency everywhere".into();
+            f.target = format!(
+                "{}-{} active connections (2-3x cores), through a pooler",
+                p.recommended_min, p.recommended_max
+            );
+            f.change = format!(
+                "Put PgBouncer (transaction pooling) in front, default_pool_size = {}",
+                p.recommended_max
+            );
+            f.rollback = "Point the application back at PostgreSQL directly".into();
+            f.verify = "pg_stat_activity: active sessions stay at or under the pool size; p95 latency under load drops".into();
+            out.push(f.ev("sessions and pool sizing".into(), "#connections"));
+        }
+        if let Some(m) = act.max_connections
+            && act.total * 10 >= m * 8
+        {
+            let mut f = Finding::new(
+                Kind::Connections,
+                Severity::High,
+                format!("{} of max_connections {} in use", act.total, m),
+            );
+            f.time_basis = "not measurable: new connections fail when the limit is reached".into();
+            f.target = "connections under 80% of max_connections".into();
+            f.change = "Pool connections (PgBouncer) instead of raising max_connections".into();
+            f.rollback = "Remove the pooler".into();
+            f.verify = "pg_stat_activity count stays under 80% of max_connections".into();
+            out.push(f.ev("sessions".into(), "#connections"));
+        }
+    }
+    out
+}
