@@ -6,7 +6,7 @@
 
 use crate::harness::run;
 use pgsift::analyze::Audit;
-use pgsift::analyze::stats::JoinedBy;
+use pgsift::analyze::stats::{JoinedBy, PoolVerdict};
 use pgsift::stats::snapshot::WindowSource;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -765,7 +765,7 @@ fn one_csv_for_two_databases_and_sessions_in_trouble() {
     );
     let pool = a.pool.as_ref().unwrap();
     assert_eq!(pool.recommended_max, 12);
-    assert_eq!(pool.verdict, "ok");
+    assert_eq!(pool.verdict, PoolVerdict::Ok);
     assert!(!r.html.contains("secret"));
 }
 

@@ -2,6 +2,7 @@
 
 use super::{Inputs, item};
 use crate::analyze::findings::{CheckItem, Status};
+use crate::analyze::stats::PoolVerdict;
 
 const NAME: &str = "Connection pool sizing";
 
@@ -16,10 +17,10 @@ pub(super) fn check(inputs: &Inputs) -> CheckItem {
     match (pool, a.activity.sessions.peak_concurrent) {
         (Some(p), _) => item(
             NAME,
-            match p.verdict.as_str() {
-                "ok" => Status::Pass,
-                "saturated" => Status::Fail,
-                _ => Status::Attention,
+            match p.verdict {
+                PoolVerdict::Ok => Status::Pass,
+                PoolVerdict::Saturated => Status::Fail,
+                PoolVerdict::Oversized => Status::Attention,
             },
             format!(
                 "{} sessions, {} active for {} cores (pool {}-{})",
@@ -56,7 +57,7 @@ mod tests {
     use crate::analyze::Audit;
     use crate::analyze::stats::{PoolAdvice, SessionsNow};
 
-    fn pool(verdict: &str) -> Audit {
+    fn pool(verdict: PoolVerdict) -> Audit {
         let mut a = Audit::default();
         a.activity.sessions.peak_concurrent = Some(30);
         a.stats.activity = Some(SessionsNow {
@@ -66,7 +67,7 @@ mod tests {
                 recommended_max: 12,
                 connections: 40,
                 active: 6,
-                verdict: verdict.into(),
+                verdict,
             }),
             ..Default::default()
         });
@@ -75,11 +76,17 @@ mod tests {
 
     #[test]
     fn the_pool_verdict_decides() {
-        let c = judge(check, &pool("ok"));
+        let c = judge(check, &pool(PoolVerdict::Ok));
         assert_eq!(c.status, Status::Pass);
         assert_eq!(c.evidence, "40 sessions, 6 active for 4 cores (pool 8-12)");
-        assert_eq!(judge(check, &pool("saturated")).status, Status::Fail);
-        assert_eq!(judge(check, &pool("oversized")).status, Status::Attention);
+        assert_eq!(
+            judge(check, &pool(PoolVerdict::Saturated)).status,
+            Status::Fail
+        );
+        assert_eq!(
+            judge(check, &pool(PoolVerdict::Oversized)).status,
+            Status::Attention
+        );
     }
 
     #[test]

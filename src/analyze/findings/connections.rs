@@ -2,23 +2,27 @@
 //! `pg_stat_activity` with `--cpu-cores`, and against `max_connections`.
 
 use super::*;
+use crate::analyze::stats::PoolVerdict;
 
 /// The findings of this kind.
 pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     let a = input.audit;
     let mut out = Vec::new();
     if let Some(act) = &a.stats.activity {
-        if let Some(p) = act.pool.as_ref().filter(|p| p.verdict != "ok") {
+        if let Some(p) = act.pool.as_ref().filter(|p| p.verdict != PoolVerdict::Ok) {
             let mut f = Finding::new(
                 Kind::Connections,
-                if p.verdict == "saturated" {
+                if p.verdict == PoolVerdict::Saturated {
                     Severity::High
                 } else {
                     Severity::Medium
                 },
                 format!(
                     "{} sessions ({} active) for {} CPU cores: the pool is {}",
-                    p.connections, p.active, p.cpu_cores, p.verdict
+                    p.connections,
+                    p.active,
+                    p.cpu_cores,
+                    p.verdict.as_str()
                 ),
             );
             f.time_basis = "not measurable from these inputs: queueing for CPU shows as higher latency everywhere".into();

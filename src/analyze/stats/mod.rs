@@ -35,7 +35,9 @@ pub use indexes::{
     DuplicateIndex, FkWithoutIndex, IndexesView, InvalidIndex, KeptIndex, MANY_INDEXES,
     RedundantIndex, UnusedIndex, WriteOverhead,
 };
-pub use sessions::{BlockedPair, LONG_RUNNING_MS, PoolAdvice, SessionReport, SessionsNow};
+pub use sessions::{
+    BlockedPair, LONG_RUNNING_MS, PoolAdvice, PoolVerdict, SessionReport, SessionsNow,
+};
 pub use statements::{JoinedBy, StatementReport, StatementsSummary};
 pub use tables::{
     HotTable, INDEX_USAGE_TARGET, MaintenanceTable, SEQ_SCAN_MIN_ROWS, SEQ_SCAN_MIN_SCANS,

@@ -67,9 +67,31 @@ pub struct PoolAdvice {
     pub recommended_max: u32,
     pub connections: u64,
     pub active: u64,
-    /// `ok`, `oversized` (many more sessions than the pool needs), `saturated`
-    /// (more active sessions than the cores can run).
-    pub verdict: String,
+    pub verdict: PoolVerdict,
+}
+
+/// How the sessions compare with a pool sized to the cores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PoolVerdict {
+    /// Within what the cores can serve.
+    #[default]
+    Ok,
+    /// Many more sessions than the pool needs.
+    Oversized,
+    /// More active sessions than the cores can run.
+    Saturated,
+}
+
+impl PoolVerdict {
+    /// The JSON name (`ok`, `oversized`, `saturated`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PoolVerdict::Ok => "ok",
+            PoolVerdict::Oversized => "oversized",
+            PoolVerdict::Saturated => "saturated",
+        }
+    }
 }
 
 /// The sessions of the latest `pg_stat_activity` export of each server; null
@@ -243,11 +265,11 @@ fn pool_advice(now: &SessionsNow, cores: u32) -> PoolAdvice {
         connections: now.total,
         active,
         verdict: if active > u64::from(hi) {
-            "saturated".into()
+            PoolVerdict::Saturated
         } else if now.total > u64::from(hi) * 4 {
-            "oversized".into()
+            PoolVerdict::Oversized
         } else {
-            "ok".into()
+            PoolVerdict::Ok
         },
     }
 }

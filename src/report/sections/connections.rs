@@ -3,6 +3,7 @@
 //! transaction, long-running or waiting, and who blocks whom.
 
 use crate::analyze::Audit;
+use crate::analyze::stats::PoolVerdict;
 use crate::report::rows::Card;
 use crate::units::{count, duration_ms, percent};
 use askama::Template;
@@ -147,12 +148,12 @@ fn pool(a: &Audit) -> String {
         p.recommended_max,
         count(p.connections),
         count(p.active),
-        match p.verdict.as_str() {
-            "saturated" =>
+        match p.verdict {
+            PoolVerdict::Saturated =>
                 "more active sessions than the cores can run: they queue for CPU; cap the pool",
-            "oversized" =>
+            PoolVerdict::Oversized =>
                 "far more sessions than needed: put a pooler (PgBouncer, transaction mode) in front and size it to the cores",
-            _ => "within what the cores can serve",
+            PoolVerdict::Ok => "within what the cores can serve",
         }
     )
 }
@@ -195,7 +196,7 @@ mod tests {
         let mut a = Audit::default();
         a.stats.activity = Some(crate::analyze::stats::SessionsNow {
             pool: Some(crate::analyze::stats::PoolAdvice {
-                verdict: "saturated".into(),
+                verdict: PoolVerdict::Saturated,
                 ..Default::default()
             }),
             ..Default::default()

@@ -230,9 +230,9 @@ fn the_pool_verdict_turns_at_three_times_the_cores() {
     let ok = advice(6, 18);
     assert_eq!((ok.recommended_min, ok.recommended_max), (4, 6));
     assert_eq!(
-        (ok.connections, ok.active, ok.verdict.as_str()),
-        (24, 6, "ok")
+        (ok.connections, ok.active, ok.verdict),
+        (24, 6, PoolVerdict::Ok)
     );
-    assert_eq!(advice(7, 0).verdict, "saturated");
-    assert_eq!(advice(6, 19).verdict, "oversized");
+    assert_eq!(advice(7, 0).verdict, PoolVerdict::Saturated);
+    assert_eq!(advice(6, 19).verdict, PoolVerdict::Oversized);
 }
