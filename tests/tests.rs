@@ -11,5 +11,6 @@ mod audit;
 mod chunks;
 mod cli;
 mod formats;
+mod layers;
 mod partial;
 mod stats;
