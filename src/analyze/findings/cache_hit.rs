@@ -57,3 +57,42 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::analyze::stats::DatabaseReport;
+
+    fn db(ratio: f64) -> Audit {
+        let mut a = Audit::default();
+        a.stats.databases = vec![DatabaseReport {
+            datname: "app".into(),
+            cache_hit_ratio: Some(ratio),
+            ..Default::default()
+        }];
+        a
+    }
+
+    #[test]
+    fn under_the_target_medium_under_95_high() {
+        assert!(run(rule, &Audit::default()).is_empty());
+        assert!(run(rule, &db(CACHE_HIT_TARGET)).is_empty());
+        assert_eq!(severities(&run(rule, &db(0.985))), [Severity::Medium]);
+        assert_eq!(severities(&run(rule, &db(0.949))), [Severity::High]);
+        let mut tables = Audit::default();
+        tables.stats.cache.table_hit_ratio = Some(0.9);
+        assert!(run(rule, &tables)[0].title.contains("tables 90.0%"));
+    }
+
+    #[test]
+    fn io_time_is_the_time_at_stake_when_tracked() {
+        let mut a = db(0.9);
+        assert_eq!(run(rule, &a)[0].time_at_stake_ms, None);
+        a.stats.statements = vec![crate::analyze::stats::StatementReport {
+            io_ms: 120.0,
+            ..Default::default()
+        }];
+        assert_eq!(run(rule, &a)[0].time_at_stake_ms, Some(120.0));
+    }
+}

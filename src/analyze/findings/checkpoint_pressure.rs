@@ -45,3 +45,31 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::analyze::stats::CheckpointerView;
+
+    #[test]
+    fn warnings_in_the_log_or_requested_checkpoints_in_the_statistics() {
+        let mut a = Audit::default();
+        assert!(run(rule, &a).is_empty());
+        a.activity.checkpoints.too_frequent = 1;
+        let f = run(rule, &a);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].kind, Kind::CheckpointPressure);
+        assert!(f[0].change.contains("max_wal_size"));
+        let mut a = Audit::default();
+        a.stats.checkpointer = Some(CheckpointerView {
+            timed: Some(10),
+            requested: Some(1),
+            too_many_requested: false,
+            ..Default::default()
+        });
+        assert!(run(rule, &a).is_empty(), "under the statistics' threshold");
+        a.stats.checkpointer.as_mut().unwrap().too_many_requested = true;
+        assert_eq!(run(rule, &a).len(), 1);
+    }
+}

@@ -56,3 +56,48 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::analyze::stats::{PoolAdvice, SessionsNow};
+
+    fn sessions(verdict: PoolVerdict, total: u64, max_connections: Option<u64>) -> Audit {
+        let mut a = Audit::default();
+        a.stats.activity = Some(SessionsNow {
+            total,
+            max_connections,
+            pool: Some(PoolAdvice {
+                cpu_cores: 4,
+                recommended_min: 8,
+                recommended_max: 12,
+                connections: total,
+                verdict,
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        a
+    }
+
+    #[test]
+    fn the_pool_verdict() {
+        assert!(run(rule, &Audit::default()).is_empty());
+        assert!(run(rule, &sessions(PoolVerdict::Ok, 10, None)).is_empty());
+        let over = run(rule, &sessions(PoolVerdict::Oversized, 60, None));
+        assert_eq!(severities(&over), [Severity::Medium]);
+        assert!(over[0].title.ends_with("the pool is oversized"));
+        let sat = run(rule, &sessions(PoolVerdict::Saturated, 20, None));
+        assert_eq!(severities(&sat), [Severity::High]);
+    }
+
+    #[test]
+    fn eighty_percent_of_max_connections() {
+        assert!(run(rule, &sessions(PoolVerdict::Ok, 79, Some(100))).is_empty());
+        let f = run(rule, &sessions(PoolVerdict::Ok, 80, Some(100)));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].title, "80 of max_connections 100 in use");
+        assert_eq!(f[0].severity, Severity::High);
+    }
+}

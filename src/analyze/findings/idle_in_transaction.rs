@@ -70,3 +70,50 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::analyze::stats::{SessionReport, SessionsNow};
+
+    fn pauses(complete_log: bool, long_gaps: u64, long_gap_ms: f64) -> Audit {
+        let mut a = Audit::default();
+        a.transaction_pauses.complete_log = complete_log;
+        a.transaction_pauses.long_gaps = long_gaps;
+        a.transaction_pauses.long_gap_ms = long_gap_ms;
+        a.transaction_pauses.pause_threshold_ms = 100;
+        a
+    }
+
+    fn idle(a: &mut Audit, n: usize) {
+        a.stats.activity = Some(SessionsNow {
+            idle_in_transaction: vec![SessionReport::default(); n],
+            ..Default::default()
+        });
+    }
+
+    #[test]
+    fn pauses_count_only_when_every_statement_is_logged() {
+        assert!(run(rule, &pauses(false, 3, 5_000.0)).is_empty());
+        let f = run(rule, &pauses(true, 3, 9_999.0));
+        assert_eq!(severities(&f), [Severity::Medium]);
+        assert_eq!(f[0].time_at_stake_ms, Some(9_999.0));
+        assert_eq!(
+            severities(&run(rule, &pauses(true, 3, 10_000.0))),
+            [Severity::High]
+        );
+    }
+
+    #[test]
+    fn sessions_idle_in_a_transaction_at_the_snapshot() {
+        let mut a = pauses(false, 0, 0.0);
+        assert!(run(rule, &a).is_empty());
+        idle(&mut a, 4);
+        assert_eq!(severities(&run(rule, &a)), [Severity::Medium]);
+        idle(&mut a, 5);
+        let f = run(rule, &a);
+        assert_eq!(severities(&f), [Severity::High]);
+        assert_eq!(f[0].time_at_stake_ms, None);
+    }
+}

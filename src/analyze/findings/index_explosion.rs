@@ -54,3 +54,42 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::analyze::stats::{MANY_INDEXES, WriteOverhead};
+
+    fn table(indexes: usize, removable: &[&str]) -> WriteOverhead {
+        WriteOverhead {
+            table: "public.t".into(),
+            indexes,
+            removable: removable.iter().map(|r| r.to_string()).collect(),
+            writes: 5000,
+            ..Default::default()
+        }
+    }
+
+    fn found(w: WriteOverhead) -> Vec<Finding> {
+        let mut a = Audit::default();
+        a.stats.indexes.write_overhead = vec![w];
+        run(rule, &a)
+    }
+
+    #[test]
+    fn many_indexes_or_removable_ones() {
+        assert!(found(table(MANY_INDEXES - 1, &[])).is_empty());
+        let many = found(table(MANY_INDEXES, &[]));
+        assert_eq!(severities(&many), [Severity::Low]);
+        assert_eq!(many[0].target, "6 -> 6 indexes on public.t");
+        assert!(many[0].change.starts_with("Review which indexes"));
+        let one = found(table(2, &["public.t_x"]));
+        assert_eq!(severities(&one), [Severity::Low]);
+        assert_eq!(one[0].change, "Drop the indexes reported above: public.t_x");
+        let two = found(table(3, &["public.t_x", "public.t_y"]));
+        assert_eq!(severities(&two), [Severity::Medium]);
+        assert_eq!(two[0].target, "3 -> 1 indexes on public.t");
+        assert!(two[0].title.ends_with("; 2 serve no reads"));
+    }
+}

@@ -59,3 +59,54 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::analyze::stats::{BlockedPair, SessionsNow};
+
+    fn waits(waits: u64, total_wait_ms: f64, deadlocks: u64) -> Audit {
+        let mut a = Audit::default();
+        a.activity.locks.waits = waits;
+        a.activity.locks.total_wait_ms = total_wait_ms;
+        a.activity.deadlocks.count = deadlocks;
+        a
+    }
+
+    #[test]
+    fn waits_and_deadlocks_in_the_log() {
+        assert!(run(rule, &waits(0, 0.0, 0)).is_empty());
+        let f = run(rule, &waits(3, 9_999.0, 0));
+        assert_eq!(severities(&f), [Severity::Medium]);
+        assert_eq!(f[0].time_at_stake_ms, Some(9_999.0));
+        assert_eq!(
+            severities(&run(rule, &waits(3, 10_000.0, 0))),
+            [Severity::High]
+        );
+        assert_eq!(severities(&run(rule, &waits(0, 0.0, 1))), [Severity::High]);
+    }
+
+    #[test]
+    fn sessions_blocked_at_the_snapshot_count_when_the_log_shows_no_wait() {
+        let blocked = Some(SessionsNow {
+            blocked: vec![BlockedPair {
+                blocked_pid: 12,
+                blocking_pid: 11,
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        let mut a = waits(0, 0.0, 0);
+        a.stats.activity = blocked.clone();
+        let f = run(rule, &a);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].title, "1 session(s) blocked at the snapshot");
+        assert_eq!(f[0].time_at_stake_ms, None);
+        // with waits in the log, the log's finding says it all
+        let mut a = waits(2, 50.0, 0);
+        a.stats.activity = blocked;
+        assert_eq!(run(rule, &a).len(), 1);
+        assert_eq!(run(rule, &a)[0].time_at_stake_ms, Some(50.0));
+    }
+}

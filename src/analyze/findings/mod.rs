@@ -30,6 +30,11 @@ mod slow_query;
 mod temp_spill;
 mod unused_index;
 
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod tests;
+
 /// What a finding is about. Serialized (and shown) as its snake_case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -232,20 +237,6 @@ pub struct Threshold {
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct FirstScreen {
     pub sentences: Vec<String>,
-}
-
-/// A query is slow enough to be a finding: a real share of the time, and slow
-/// per execution (PgHero: 100+ calls averaging 20+ ms; or a p95 of 100+ ms).
-fn slow_queries(a: &Audit) -> Vec<&super::QueryReport> {
-    a.queries
-        .iter()
-        .filter(|q| {
-            q.share >= 0.05
-                && (q.p95_ms.is_some_and(|p| p >= 100.0)
-                    || (q.count >= 100 && q.mean_ms.is_some_and(|m| m >= 20.0)))
-        })
-        .take(5)
-        .collect()
 }
 
 /// The key with the highest count.

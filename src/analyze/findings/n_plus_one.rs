@@ -47,3 +47,64 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::analyze::nplusone::NPlusOneReport;
+
+    fn burst(executions: u64, total_ms: f64, parent: bool) -> NPlusOneReport {
+        NPlusOneReport {
+            fingerprint: "child".into(),
+            normalized: "select * from items where order_id = $1".into(),
+            parent_normalized: parent.then(|| "select * from orders".to_string()),
+            bursts: 10,
+            executions,
+            mean_per_burst: executions as f64 / 10.0,
+            total_ms,
+            target: "20 queries per burst -> 2".into(),
+            rewrite: "Fetch the children in one query.".into(),
+            batched: Some("select * from items where order_id = any($1)".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn every_detected_burst_is_a_finding() {
+        let mut a = Audit::default();
+        assert!(run(rule, &a).is_empty());
+        a.n_plus_one.detected = vec![burst(200, 50.0, true)];
+        let f = run(rule, &a);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].kind, Kind::NPlusOne);
+        assert_eq!(f[0].time_at_stake_ms, Some(50.0));
+        assert!(
+            f[0].title
+                .starts_with("N+1: a query runs 20 times per burst")
+        );
+        assert!(
+            f[0].change
+                .ends_with("Batched form: select * from items where order_id = any($1)")
+        );
+    }
+
+    #[test]
+    fn loops_without_a_parent_are_named_so() {
+        let mut a = Audit::default();
+        a.n_plus_one.detected = vec![burst(200, 50.0, false)];
+        assert!(run(rule, &a)[0].title.starts_with("N+1-style loop"));
+    }
+
+    #[test]
+    fn high_from_a_thousand_executions_or_a_second() {
+        let sev = |executions, total_ms| {
+            let mut a = Audit::default();
+            a.n_plus_one.detected = vec![burst(executions, total_ms, true)];
+            run(rule, &a)[0].severity
+        };
+        assert_eq!(sev(999, 999.9), Severity::Medium);
+        assert_eq!(sev(1000, 10.0), Severity::High);
+        assert_eq!(sev(10, 1000.0), Severity::High);
+    }
+}

@@ -41,3 +41,39 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::analyze::stats::StatementReport;
+
+    fn fetching(calls: u64, rows_per_call: f64, sql: &str) -> StatementReport {
+        StatementReport {
+            normalized: sql.into(),
+            calls,
+            rows_per_call,
+            ..statement("s", 0.1, calls, 5.0)
+        }
+    }
+
+    fn found(list: Vec<StatementReport>) -> Vec<Finding> {
+        let mut a = Audit::default();
+        a.stats.statements = list;
+        run(rule, &a)
+    }
+
+    #[test]
+    fn a_hundred_calls_of_a_thousand_rows_each() {
+        let select = "select * from t";
+        assert_eq!(found(vec![fetching(100, 1000.0, select)]).len(), 1);
+        assert!(found(vec![fetching(99, 5000.0, select)]).is_empty());
+        assert!(found(vec![fetching(500, 999.9, select)]).is_empty());
+        assert!(
+            found(vec![fetching(500, 5000.0, "update t set a = $1")]).is_empty(),
+            "only reads fetch"
+        );
+        let four = vec![fetching(100, 1000.0, select); 4];
+        assert_eq!(found(four).len(), 3, "the first three");
+    }
+}

@@ -42,3 +42,45 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+    use crate::analyze::activity::{StatementView, TempByQuery};
+
+    fn spill(fp: &str, total_bytes: u64) -> TempByQuery {
+        TempByQuery {
+            statement: StatementView {
+                fingerprint: fp.into(),
+                normalized: "select * from t order by a".into(),
+                text: String::new(),
+            },
+            count: 4,
+            total_bytes,
+            max_bytes: total_bytes / 4,
+        }
+    }
+
+    #[test]
+    fn the_three_biggest_spills_high_from_a_gib() {
+        let mut a = with_queries(vec![query("q1", 0.1, 10, 30.0, 40.0)]);
+        assert!(run(rule, &a).is_empty());
+        a.activity.temp_files.by_query = vec![
+            spill("q1", 1 << 30),
+            spill("q2", (1 << 30) - 1),
+            spill("q3", 10),
+            spill("q4", 10),
+        ];
+        let f = run(rule, &a);
+        assert_eq!(
+            severities(&f),
+            [Severity::High, Severity::Low, Severity::Low]
+        );
+        // the query's time when the log timed it, else not measurable
+        assert_eq!(f[0].time_at_stake_ms, Some(300.0));
+        assert_eq!(f[1].time_at_stake_ms, None);
+        assert!(f[1].time_basis.starts_with("not measurable"));
+        assert_eq!(f[0].target, "temporary files 4 -> 0 for this query");
+    }
+}

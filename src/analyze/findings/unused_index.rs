@@ -40,3 +40,42 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn each_listed_index_is_a_finding_with_its_drop_and_rollback() {
+        let mut a = Audit::default();
+        assert!(run(rule, &a).is_empty());
+        a.stats.indexes.unused = vec![crate::analyze::stats::UnusedIndex {
+            index: "public.t_c".into(),
+            table: "public.t".into(),
+            columns: vec!["c".into()],
+            bytes: Some(1536),
+            drop: "DROP_OR_CREATE".into(),
+            rollback: "ROLLBACK".into(),
+            caveat: "Over a 2-day window.".into(),
+            ..Default::default()
+        }];
+        let f = run(rule, &a);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].kind, Kind::UnusedIndex);
+        assert_eq!(
+            f[0].title,
+            "Unused index public.t_c (0 scans in the window)"
+        );
+        assert_eq!(
+            f[0].target,
+            "1.5 KiB of index less to write on every change of public.t"
+        );
+        assert!(f[0].verify.starts_with("Over a 2-day window."));
+        assert_eq!(f[0].change, "DROP_OR_CREATE");
+        assert_eq!(f[0].rollback, "ROLLBACK");
+        assert_eq!(f[0].time_at_stake_ms, None);
+        assert!(f[0].time_basis.starts_with("not measurable"));
+        assert_eq!(f[0].evidence[0].link, "#indexes");
+    }
+}
