@@ -58,24 +58,6 @@ pub fn bytes(b: u64) -> String {
     bytes_text(b)
 }
 
-/// A duration in ms as finding texts write it: `4.20 ms`, `480 ms`, `1.24 s`, `1.5 min`.
-pub fn ms_text(ms: f64) -> String {
-    if ms >= 60_000.0 {
-        format!("{:.1} min", ms / 60_000.0)
-    } else if ms >= 1000.0 {
-        format!("{:.2} s", ms / 1000.0)
-    } else if ms >= 10.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{ms:.2} ms")
-    }
-}
-
-/// A fraction as a percentage with one decimal, even below 0.1%.
-pub fn pct(f: f64) -> String {
-    format!("{:.1}%", f * 100.0)
-}
-
 /// Bytes with a binary unit (`1.5 MiB`); the report shows sizes the same way.
 pub fn bytes_text(b: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

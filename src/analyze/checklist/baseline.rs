@@ -2,7 +2,7 @@
 
 use super::{Inputs, item};
 use crate::analyze::findings::{CheckItem, Status};
-use crate::units::ms_text as ms;
+use crate::units::duration_ms as ms;
 
 const NAME: &str = "Baseline metrics";
 
@@ -64,7 +64,7 @@ mod tests {
         assert_eq!(c.status, Status::Pass);
         assert_eq!(
             c.evidence,
-            "1 timed executions of 1 normalized queries with count, mean and P50/P95/P99 each (top query: p95 12 ms)"
+            "1 timed executions of 1 normalized queries with count, mean and P50/P95/P99 each (top query: p95 12.0 ms)"
         );
         assert_eq!(c.link, "#queries");
     }

@@ -4,7 +4,7 @@
 
 use crate::analyze::Audit;
 use crate::analyze::findings::{Finding, FirstScreen, Status};
-use crate::units::{ms_text as ms, short};
+use crate::units::{duration_ms as ms, short};
 
 /// Findings named in the first sentence (and whose time is summed).
 const TOP: usize = 3;

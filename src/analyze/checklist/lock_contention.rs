@@ -2,7 +2,7 @@
 
 use super::{Inputs, item};
 use crate::analyze::findings::{CheckItem, Status};
-use crate::units::ms_text as ms;
+use crate::units::duration_ms as ms;
 
 const NAME: &str = "Lock contention";
 
@@ -117,7 +117,7 @@ mod tests {
         a.activity.deadlocks.count = 1;
         let c = judge(check, &a);
         assert_eq!(c.status, Status::Fail);
-        assert_eq!(c.evidence, "1 lock waits (20 ms), 1 deadlocks");
+        assert_eq!(c.evidence, "1 lock waits (20.0 ms), 1 deadlocks");
         assert_eq!(c.link, "#locks");
     }
 

@@ -4,7 +4,7 @@
 
 use crate::analyze::Audit;
 use crate::analyze::findings::Threshold;
-use crate::units::ms_text as ms;
+use crate::units::duration_ms as ms;
 
 /// Queries with a p95 threshold, the busiest first.
 const QUERIES: usize = 5;

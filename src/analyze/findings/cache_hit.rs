@@ -36,7 +36,7 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
             format!(
                 "Cache hit ratio under 99%: {}",
                 low.iter()
-                    .map(|(n, r)| format!("{n} {}", pct(*r)))
+                    .map(|(n, r)| format!("{n} {}", percent(*r)))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

@@ -31,7 +31,7 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
                         "{} pause(s) of {} ms or more ({} in all) between statements of a transaction",
                         tx.long_gaps,
                         tx.pause_threshold_ms,
-                        ms_text(tx.long_gap_ms)
+                        duration_ms(tx.long_gap_ms)
                     )
                 } else {
                     String::new()

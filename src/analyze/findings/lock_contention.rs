@@ -19,7 +19,7 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
             format!(
                 "{} lock waits ({} in all), {} deadlock(s)",
                 l.waits,
-                ms_text(l.total_wait_ms),
+                duration_ms(l.total_wait_ms),
                 a.activity.deadlocks.count
             ),
         );
@@ -31,7 +31,7 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
         }
         f.target = format!(
             "lock wait {} -> near 0; deadlocks {} -> 0",
-            ms_text(l.total_wait_ms),
+            duration_ms(l.total_wait_ms),
             a.activity.deadlocks.count
         );
         f.change = "Shorten the transactions holding the locks (commit sooner, no user think-time inside), touch rows in one order everywhere (no deadlocks), and set lock_timeout for the waiting code path".into();

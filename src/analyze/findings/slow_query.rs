@@ -41,9 +41,9 @@ pub(super) fn from_log(input: &RuleInput) -> Vec<Finding> {
             },
             format!(
                 "Query takes {} of all query time ({} executions, p95 {})",
-                pct(q.share),
+                percent(q.share),
                 q.count,
-                ms_text(p95)
+                duration_ms(p95)
             ),
         );
         f.time_at_stake_ms = Some(q.total_ms);
@@ -53,8 +53,8 @@ pub(super) fn from_log(input: &RuleInput) -> Vec<Finding> {
         f.normalized = Some(q.normalized.clone());
         f.target = format!(
             "p95 {} -> under {}",
-            ms_text(p95),
-            ms_text((p95 / 10.0).max(5.0))
+            duration_ms(p95),
+            duration_ms((p95 / 10.0).max(5.0))
         );
         f.change = match (input.recommended_for.get(q.fingerprint.as_str()), plan) {
             (Some(r), _) => format!("Create the index it lacks: {}", r.create),
@@ -118,9 +118,9 @@ pub(super) fn from_statements(input: &RuleInput) -> Vec<Finding> {
             },
             format!(
                 "Statement takes {} of the statistics' time ({} calls, mean {})",
-                pct(st.share),
+                percent(st.share),
                 st.calls,
-                ms_text(st.mean_ms)
+                duration_ms(st.mean_ms)
             ),
         );
         f.time_at_stake_ms = Some(st.total_ms);
@@ -133,8 +133,8 @@ pub(super) fn from_statements(input: &RuleInput) -> Vec<Finding> {
         f.database = st.database.clone();
         f.target = format!(
             "mean {} -> under {}",
-            ms_text(st.mean_ms),
-            ms_text((st.mean_ms / 10.0).max(2.0))
+            duration_ms(st.mean_ms),
+            duration_ms((st.mean_ms / 10.0).max(2.0))
         );
         f.change = match input.recommended_for.get(st.fingerprint.as_str()) {
             Some(r) => format!("Create the index it lacks: {}", r.create),
@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(f[0].severity, Severity::Medium);
         assert_eq!(f[0].fingerprint.as_deref(), Some("q1"));
         assert_eq!(f[0].time_at_stake_ms, Some(500.0));
-        assert_eq!(f[0].target, "p95 100 ms -> under 10 ms");
+        assert_eq!(f[0].target, "p95 100 ms -> under 10.0 ms");
         assert!(f[0].change.starts_with("Get its plan"));
     }
 
@@ -238,7 +238,7 @@ mod tests {
         let fps: Vec<_> = f.iter().map(|f| f.fingerprint.clone().unwrap()).collect();
         assert_eq!(fps, ["s1", "s2"], "s3 is fast enough, s4 is nested");
         assert_eq!(severities(&f), [Severity::Medium, Severity::High]);
-        assert_eq!(f[1].target, "mean 100 ms -> under 10 ms");
+        assert_eq!(f[1].target, "mean 100 ms -> under 10.0 ms");
     }
 
     #[test]

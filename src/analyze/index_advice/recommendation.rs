@@ -8,6 +8,7 @@ use crate::analyze::round3;
 use crate::analyze::stats::{SeqScanTable, quote_ident as ident};
 use crate::stats::indexdef::IndexShape;
 use crate::stats::records::{IndexDef, Table};
+use crate::units::duration_ms;
 
 /// The recommendation for candidate `c`, its index named `name`.
 pub(super) fn recommend(
@@ -190,15 +191,18 @@ fn caveats(partitioned: bool, defs_known: bool) -> Vec<String> {
 fn target(qualified: &str, heavy: Option<&SeqScanTable>, p95: Option<f64>) -> String {
     match (heavy, p95) {
         (Some(h), Some(p95)) => format!(
-            "sequential scans of {qualified}: {} in the window -> near 0; p95 of the main query {:.1} ms -> a few ms (an index lookup reads a handful of pages, not {} rows)",
-            h.seq_scan, p95, h.n_live_tup
+            "sequential scans of {qualified}: {} in the window -> near 0; p95 of the main query {} -> a few ms (an index lookup reads a handful of pages, not {} rows)",
+            h.seq_scan,
+            duration_ms(p95),
+            h.n_live_tup
         ),
         (Some(h), None) => format!(
             "sequential scans of {qualified}: {} in the window -> near 0 (each read {} rows)",
             h.seq_scan, h.rows_per_seq_scan
         ),
         (None, Some(p95)) => format!(
-            "p95 of the main query {p95:.1} ms -> a few ms, with an Index Scan instead of a Seq Scan in its plan"
+            "p95 of the main query {} -> a few ms, with an Index Scan instead of a Seq Scan in its plan",
+            duration_ms(p95)
         ),
         (None, None) => "an Index Scan instead of a Seq Scan in the query's plan".into(),
     }

@@ -160,7 +160,7 @@ fn the_target_uses_scans_and_p95_when_known() {
         target("public.orders", Some(&h), None),
         "sequential scans of public.orders: 120 in the window -> near 0 (each read 10000 rows)"
     );
-    assert!(target("t", None, Some(3.0)).starts_with("p95 of the main query 3.0 ms"));
+    assert!(target("t", None, Some(3.0)).starts_with("p95 of the main query 3.00 ms"));
     assert_eq!(
         target("t", None, None),
         "an Index Scan instead of a Seq Scan in the query's plan"
