@@ -9,24 +9,25 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     let ix = &a.stats.indexes;
     let mut out = Vec::new();
     for u in &ix.duplicates {
-        let mut f = Finding::new(
+        let mut f = Finding::index_drop(
             Kind::DuplicateIndex,
             Severity::Medium,
             format!("Duplicate index {} (same as {})", u.index, u.duplicate_of),
+            IndexDrop {
+                database: &u.database,
+                index: &u.index,
+                table: &u.table,
+                columns: Some(&u.columns),
+                drop: &u.drop,
+                rollback: &u.rollback,
+            },
         );
-        f.time_basis = NO_TIME_INDEX.to_string();
-        f.database = u.database.clone();
-        f.table = Some(u.table.clone());
-        f.columns = Some(u.columns.clone());
-        f.index = Some(u.index.clone());
         f.target = format!("one index on ({}) instead of two", u.columns.join(", "));
-        f.change = u.drop.clone();
-        f.rollback = u.rollback.clone();
         f.verify = format!(
             "Queries that used {} now use {} (pg_stat_user_indexes.idx_scan grows there)",
             u.index, u.duplicate_of
         );
-        out.push(f.ev(format!("{} in the index findings", u.index), "#indexes"));
+        out.push(f);
     }
     out
 }

@@ -9,21 +9,23 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     let ix = &a.stats.indexes;
     let mut out = Vec::new();
     for u in &ix.invalid {
-        let mut f = Finding::new(
+        let mut f = Finding::index_drop(
             Kind::InvalidIndex,
             Severity::Medium,
             format!("Invalid index {}", u.index),
+            IndexDrop {
+                database: &u.database,
+                index: &u.index,
+                table: &u.table,
+                columns: None,
+                drop: &u.drop,
+                rollback: &u.rollback,
+            },
         );
-        f.time_basis = NO_TIME_INDEX.to_string();
-        f.database = u.database.clone();
-        f.table = Some(u.table.clone());
-        f.index = Some(u.index.clone());
         f.target = "no INVALID index (written, never read)".into();
-        f.change = u.drop.clone();
-        f.rollback = u.rollback.clone();
         f.verify =
             "SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid returns nothing".into();
-        out.push(f.ev(format!("{} in the index findings", u.index), "#indexes"));
+        out.push(f);
     }
     out
 }

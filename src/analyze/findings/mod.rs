@@ -204,6 +204,21 @@ impl Finding {
         }
     }
 
+    /// A finding that drops one index: its cost is not measurable from the
+    /// inputs, the change is the drop and the rollback rebuilds it, and the
+    /// evidence is the index's row among the index findings.
+    fn index_drop(kind: Kind, severity: Severity, title: String, ix: IndexDrop) -> Finding {
+        let mut f = Finding::new(kind, severity, title);
+        f.time_basis = NO_TIME_INDEX.to_string();
+        f.database = ix.database.clone();
+        f.table = Some(ix.table.to_string());
+        f.columns = ix.columns.map(<[String]>::to_vec);
+        f.index = Some(ix.index.to_string());
+        f.change = ix.drop.to_string();
+        f.rollback = ix.rollback.to_string();
+        f.ev(format!("{} in the index findings", ix.index), "#indexes")
+    }
+
     fn ev(mut self, text: String, link: &str) -> Finding {
         self.evidence.push(Evidence {
             text,
@@ -270,6 +285,16 @@ impl<'a> RuleInput<'a> {
             recommended_for,
         }
     }
+}
+
+/// The index a finding drops, as the statistics report it.
+struct IndexDrop<'a> {
+    database: &'a Option<String>,
+    index: &'a str,
+    table: &'a str,
+    columns: Option<&'a [String]>,
+    drop: &'a str,
+    rollback: &'a str,
 }
 
 /// A rule: the audit's evidence in, the findings of one kind out.

@@ -8,24 +8,25 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     let ix = &a.stats.indexes;
     let mut out = Vec::new();
     for u in &ix.redundant {
-        let mut f = Finding::new(
+        let mut f = Finding::index_drop(
             Kind::RedundantIndex,
             Severity::Low,
             format!("Redundant index {} (a prefix of {})", u.index, u.covered_by),
+            IndexDrop {
+                database: &u.database,
+                index: &u.index,
+                table: &u.table,
+                columns: Some(&u.columns),
+                drop: &u.drop,
+                rollback: &u.rollback,
+            },
         );
-        f.time_basis = NO_TIME_INDEX.to_string();
-        f.database = u.database.clone();
-        f.table = Some(u.table.clone());
-        f.columns = Some(u.columns.clone());
-        f.index = Some(u.index.clone());
         f.target = format!("{} fewer index to maintain on {}", 1, u.table);
-        f.change = u.drop.clone();
-        f.rollback = u.rollback.clone();
         f.verify = format!(
             "Its scans move to {}; p95 of the queries on {} does not grow",
             u.covered_by, u.table
         );
-        out.push(f.ev(format!("{} in the index findings", u.index), "#indexes"));
+        out.push(f);
     }
     out
 }

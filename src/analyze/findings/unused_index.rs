@@ -9,19 +9,22 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     let ix = &a.stats.indexes;
     let mut out = Vec::new();
     for u in &ix.unused {
-        let mut f = Finding::new(
+        let mut f = Finding::index_drop(
             Kind::UnusedIndex,
             Severity::Low,
             format!(
                 "Unused index {} ({} scans in the window)",
                 u.index, u.idx_scan
             ),
+            IndexDrop {
+                database: &u.database,
+                index: &u.index,
+                table: &u.table,
+                columns: Some(&u.columns),
+                drop: &u.drop,
+                rollback: &u.rollback,
+            },
         );
-        f.time_basis = NO_TIME_INDEX.to_string();
-        f.database = u.database.clone();
-        f.table = Some(u.table.clone());
-        f.columns = Some(u.columns.clone());
-        f.index = Some(u.index.clone());
         f.target = format!(
             "{} less to write on every change of {}",
             u.bytes.map_or_else(
@@ -30,13 +33,11 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
             ),
             u.table
         );
-        f.change = u.drop.clone();
-        f.rollback = u.rollback.clone();
         f.verify = format!(
             "{} Before dropping: idx_scan still 0 over a longer window and on every replica.",
             u.caveat
         );
-        out.push(f.ev(format!("{} in the index findings", u.index), "#indexes"));
+        out.push(f);
     }
     out
 }
