@@ -895,3 +895,44 @@ fn the_same_export_twice_and_an_export_without_meta() {
         index_names(&once.audit, "duplicates")
     );
 }
+
+/// An export taken right after `pg_stat_reset()` (or before the first ANALYZE):
+/// `n_live_tup` is a handful for a 40,000-row table that every sequential scan
+/// reads whole, and no table sizes were exported. The scans' own counters still
+/// show the table's size, and the index it lacks is still proposed.
+#[test]
+fn a_statistics_reset_does_not_hide_a_table_read_whole() {
+    let d = tempfile::tempdir().unwrap();
+    let s = d.path().join("snap");
+    copy_dir(LAST, &s);
+    std::fs::remove_file(s.join("table_sizes.csv")).unwrap();
+    edit(&s, "pg_stat_user_tables.csv", |c| {
+        let i = c.col("n_live_tup");
+        for r in &mut c.rows {
+            r[i] = "4".into();
+        }
+    });
+    let r = run(&[s.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let payments = r
+        .audit
+        .stats
+        .tables
+        .seq_scan_heavy
+        .iter()
+        .find(|t| t.table == "public.payments")
+        .expect("payments is still read by sequential scans");
+    assert_eq!(payments.n_live_tup, 4);
+    assert_eq!(payments.table_rows_from, "seq_tup_read / seq_scan");
+    assert_eq!(
+        payments.table_rows,
+        payments.rows_per_seq_scan.floor() as u64
+    );
+    let rec = r
+        .audit
+        .index_recommendations
+        .iter()
+        .find(|x| x.table == "public.payments")
+        .expect("the payments index is still proposed");
+    assert_eq!(rec.columns, ["gateway_txn_id"]);
+}

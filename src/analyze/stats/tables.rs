@@ -48,6 +48,16 @@ pub struct SeqScanTable {
     pub idx_scan: Option<u64>,
     /// Rows read per sequential scan.
     pub rows_per_seq_scan: f64,
+    /// The table's size in rows, as the decision took it: the largest of
+    /// `n_live_tup`, `reltuples` (table sizes export) and the rows one
+    /// sequential scan read (`n_live_tup` is stale after a statistics reset or
+    /// before the first ANALYZE).
+    #[serde(default)]
+    pub table_rows: u64,
+    /// Which counter gave `table_rows`: `n_live_tup`, `reltuples` or
+    /// `seq_tup_read / seq_scan`.
+    #[serde(default)]
+    pub table_rows_from: String,
     /// idx_scan / (seq_scan + idx_scan), 0-1.
     pub index_usage: f64,
     pub table_bytes: Option<u64>,
@@ -119,17 +129,25 @@ fn seq_scan(
     v: &Snapshot,
     statements: &[StatementReport],
 ) -> Option<SeqScanTable> {
-    let (Some(seq), Some(read), Some(live)) = (t.seq_scan, t.seq_tup_read, t.n_live_tup) else {
+    let (Some(seq), Some(read)) = (t.seq_scan, t.seq_tup_read) else {
         return None;
     };
-    if live < SEQ_SCAN_MIN_ROWS || seq < SEQ_SCAN_MIN_SCANS {
+    if seq < SEQ_SCAN_MIN_SCANS {
         return None;
     }
     let per_scan = read as f64 / seq as f64;
+    let size = v
+        .table_sizes
+        .iter()
+        .find(|s| s.schema == t.schema && s.name == t.name);
+    let (rows, rows_from) = table_rows(t.n_live_tup, size.and_then(|s| s.reltuples), per_scan);
+    if rows < SEQ_SCAN_MIN_ROWS {
+        return None;
+    }
     let idx = t.idx_scan.unwrap_or(0);
     let usage = idx as f64 / (seq + idx) as f64;
-    // "near n_live_tup": whole-table reads (a LIMIT or an early exit reads less)
-    if per_scan < 0.5 * live as f64 || usage >= INDEX_USAGE_TARGET {
+    // "near the table's size": whole-table reads (a LIMIT or an early exit reads less)
+    if per_scan < 0.5 * rows as f64 || usage >= INDEX_USAGE_TARGET {
         return None;
     }
     Some(SeqScanTable {
@@ -137,15 +155,13 @@ fn seq_scan(
         table: name.to_string(),
         seq_scan: seq,
         seq_tup_read: read,
-        n_live_tup: live,
+        n_live_tup: t.n_live_tup.unwrap_or(0),
         idx_scan: t.idx_scan,
         rows_per_seq_scan: round3(per_scan),
+        table_rows: rows,
+        table_rows_from: rows_from.to_string(),
         index_usage: round6(usage),
-        table_bytes: v
-            .table_sizes
-            .iter()
-            .find(|s| s.schema == t.schema && s.name == t.name)
-            .and_then(|s| s.table_bytes),
+        table_bytes: size.and_then(|s| s.table_bytes),
         statements: statements
             .iter()
             .filter(|s| s.database.is_none() || s.database == v.database)
@@ -154,6 +170,27 @@ fn seq_scan(
             .map(|s| s.fingerprint.clone())
             .collect(),
     })
+}
+
+/// A table's size in rows and the counter it comes from: the largest of
+/// `n_live_tup`, `reltuples` and the rows one sequential scan read on average
+/// (a scan reads rows that exist, so the table had at least that many). After
+/// `pg_stat_reset()` or before the first ANALYZE, `n_live_tup` can be 0 or a
+/// handful for a table every scan reads in full.
+fn table_rows(
+    n_live_tup: Option<u64>,
+    reltuples: Option<u64>,
+    per_scan: f64,
+) -> (u64, &'static str) {
+    let mut best = (n_live_tup.unwrap_or(0), "n_live_tup");
+    if let Some(r) = reltuples.filter(|r| *r > best.0) {
+        best = (r, "reltuples");
+    }
+    let scanned = per_scan.floor() as u64;
+    if scanned > best.0 {
+        best = (scanned, "seq_tup_read / seq_scan");
+    }
+    best
 }
 
 /// Whether a normalized statement reads `table` (after FROM, JOIN or UPDATE).

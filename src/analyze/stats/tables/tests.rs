@@ -92,6 +92,58 @@ fn the_scan_heavy_thresholds_hold_on_both_sides() {
 }
 
 #[test]
+fn a_stale_n_live_tup_does_not_hide_a_table_every_scan_reads_whole() {
+    // after pg_stat_reset(): n_live_tup 4, but each of 40 scans read 70,000 rows
+    let mut t = scanned("orders", 4, 40, 0);
+    t.seq_tup_read = Some(40 * 70_000);
+    let v = view_of(vec![t.clone()], &[]);
+    let s = &v.seq_scan_heavy[0];
+    assert_eq!(
+        (s.n_live_tup, s.table_rows, s.table_rows_from.as_str()),
+        (4, 70_000, "seq_tup_read / seq_scan")
+    );
+    // the counters still say too little when scans read under 10,000 rows
+    t.seq_tup_read = Some(40 * 9_999);
+    assert!(!heavy(t));
+}
+
+#[test]
+fn reltuples_sizes_the_table_when_larger() {
+    let mut s = snapshot("shop", &["pg_stat_user_tables"]);
+    // n_live_tup 0 before the first ANALYZE; reltuples from the sizes export
+    s.tables = vec![scanned("orders", 0, 20, 0)];
+    s.tables[0].seq_tup_read = Some(20 * 40_000);
+    s.table_sizes = vec![TableSize {
+        schema: "public".into(),
+        name: "orders".into(),
+        reltuples: Some(45_000),
+        ..Default::default()
+    }];
+    let mut out = TablesView::default();
+    tables(&mut out, &db(s.clone(), None, None), &[], &|_| None);
+    let h = &out.seq_scan_heavy[0];
+    assert_eq!(
+        (h.table_rows, h.table_rows_from.as_str()),
+        (45_000, "reltuples")
+    );
+    // scans that read a tenth of a 400,000-row table are not whole-table reads
+    s.table_sizes[0].reltuples = Some(400_000);
+    let mut out = TablesView::default();
+    tables(&mut out, &db(s, None, None), &[], &|_| None);
+    assert!(out.seq_scan_heavy.is_empty());
+}
+
+#[test]
+fn n_live_tup_sizes_the_table_when_it_is_current() {
+    let v = view_of(vec![scanned("orders", 20_000, 50, 1)], &[]);
+    let s = &v.seq_scan_heavy[0];
+    assert_eq!(
+        (s.table_rows, s.table_rows_from.as_str()),
+        (20_000, "n_live_tup")
+    );
+}
+
+#[test]
 fn scan_heavy_tables_are_sorted_by_rows_read() {
     let v = view_of(
         vec![scanned("a", 20_000, 10, 0), scanned("b", 30_000, 10, 0)],
