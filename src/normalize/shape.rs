@@ -178,6 +178,12 @@ struct Tables {
     aliases: Vec<(String, String)>,
     /// Tables named twice (joined to themselves).
     self_joined: Vec<String>,
+    /// Relations in FROM that are no table: WITH queries and subqueries. With
+    /// one, an unqualified column may be theirs, so it is not attributed.
+    others: usize,
+    /// Output names given in the select list (`sum(total) as spent`): an ORDER
+    /// BY naming one sorts by that output, not by a column.
+    output_aliases: Vec<String>,
 }
 
 impl Tables {
@@ -196,7 +202,7 @@ impl Tables {
                         .find(|t| *t == q || t.rsplit('.').next() == Some(q.as_str()))
                         .cloned()
                 }),
-            None if self.names.len() == 1 => Some(self.names[0].clone()),
+            None if self.names.len() == 1 && self.others == 0 => Some(self.names[0].clone()),
             None => None,
         }
     }
@@ -211,6 +217,12 @@ struct Uses<'t> {
 impl Uses<'_> {
     /// Records a use of column `col` of the table `q` resolves to, if any.
     fn push(&mut self, q: &Option<String>, col: &str, usage: Use, desc: bool) {
+        if usage == Use::OrderBy
+            && q.is_none()
+            && self.tables.output_aliases.iter().any(|a| a == col)
+        {
+            return;
+        }
         let Some(table) = self.tables.resolve(q) else {
             return;
         };
@@ -248,6 +260,26 @@ impl Walker<'_> {
         ctes
     }
 
+    /// Names given with `as` that are neither a table's alias nor a WITH
+    /// query's name, nor a column renamed to itself (`total as total`).
+    fn output_aliases(&self, tables: &Tables) -> Vec<String> {
+        let mut out = Vec::new();
+        for i in 1..self.toks.len() {
+            if !self.is_word(i, "as") || self.kind(i + 2) == Some(TokenKind::LParen) {
+                continue;
+            }
+            let Some(alias) = self.ident(i + 1) else {
+                continue;
+            };
+            let same_column = self.ident(i - 1).as_deref() == Some(alias.as_str());
+            let table_alias = tables.aliases.iter().any(|(a, _)| *a == alias);
+            if !same_column && !table_alias && !out.contains(&alias) {
+                out.push(alias);
+            }
+        }
+        out
+    }
+
     /// The tables after FROM, JOIN, UPDATE and (in a DELETE) USING, with their aliases.
     fn tables(&self, is_delete: bool, ctes: &[String]) -> Tables {
         let mut tables = Tables::default();
@@ -274,6 +306,10 @@ impl Walker<'_> {
             if self.is_word(i, "only") || self.is_word(i, "lateral") {
                 i += 1;
             }
+            if self.kind(i) == Some(TokenKind::LParen) {
+                out.others += 1; // a subquery
+                return i;
+            }
             let Some(mut name) = self.ident(i) else {
                 return i;
             };
@@ -288,7 +324,8 @@ impl Walker<'_> {
                 return i; // a function in FROM
             }
             if ctes.contains(&name) {
-                return i; // a WITH query, not a table
+                out.others += 1; // a WITH query, not a table
+                return i;
             }
             if out.names.contains(&name) {
                 out.self_joined.push(name.clone());
@@ -440,7 +477,8 @@ pub fn shape(sql: &str) -> QueryShape {
         first.as_deref(),
         Some("select" | "update" | "delete" | "with")
     );
-    let tables = w.tables(first.as_deref() == Some("delete"), &w.cte_names());
+    let mut tables = w.tables(first.as_deref() == Some("delete"), &w.cte_names());
+    tables.output_aliases = w.output_aliases(&tables);
     let mut uses = Uses {
         tables: &tables,
         found: Vec::new(),
@@ -554,6 +592,51 @@ mod tests {
         );
         assert!(shape("select * from t where a = $1 or b = $2").has_or);
         assert!(uses("select * from t where name like $1").is_empty());
+    }
+
+    #[test]
+    fn output_aliases_and_aggregates_are_not_columns() {
+        // `spent` names sum(total): sorting by it is no index on a column
+        assert_eq!(
+            uses(
+                "select customer_email, count(*) as n, sum(total) as spent from orders group by customer_email order by spent desc limit $1"
+            ),
+            vec![]
+        );
+        assert!(uses("select status from orders order by count(*) desc").is_empty());
+        // a column renamed to itself is still the column
+        assert_eq!(
+            uses("select total as total from orders where id = $1 order by total"),
+            vec![
+                u("orders", "id", Use::Eq),
+                u("orders", "total", Use::OrderBy)
+            ]
+        );
+        // a table alias is no output alias; a real column sorted by stays
+        assert_eq!(
+            uses("select o.id from orders as o where o.status = $1 order by o.created_at"),
+            vec![
+                u("orders", "status", Use::Eq),
+                u("orders", "created_at", Use::OrderBy)
+            ]
+        );
+    }
+
+    #[test]
+    fn columns_beside_a_cte_or_a_subquery_are_not_guessed() {
+        // `status` may be the WITH query's own output
+        assert_eq!(
+            uses(
+                "with recent as (select * from orders where id > $1) select * from recent join customers c on c.id = recent.customer_id where status = $2"
+            ),
+            vec![u("customers", "id", Use::Join)]
+        );
+        assert!(uses("select * from (select * from orders) s where s.status = $1").is_empty());
+        // with a qualifier the column is still the table's
+        assert_eq!(
+            uses("select * from orders o, (select 1) s where o.status = $1"),
+            vec![u("orders", "status", Use::Eq)]
+        );
     }
 
     #[test]

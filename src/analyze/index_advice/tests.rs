@@ -153,3 +153,25 @@ fn at_most_ten_recommendations_busiest_first() {
     assert_eq!(r[0].table, "t11");
     assert_eq!(r[9].table, "t02");
 }
+
+#[test]
+fn an_output_alias_or_an_aggregate_is_never_an_index_column() {
+    let dbs = [export("app", &[("public", "orders")], &[])];
+    let heavy = [seq_heavy(Some("app"), "public.orders")];
+    // sorted by the alias of sum(total): there is no column `spent` to index
+    let q = [query(
+        "q1",
+        "select customer_email, count(*) as n, sum(total) as spent from orders group by customer_email order by spent desc limit $1",
+        500.0,
+    )];
+    assert!(build(&q, &[], &[], &dbs, &heavy).is_empty());
+    // the same query filtered by a real column gets that column only
+    let q = [query(
+        "q2",
+        "select customer_email, sum(total) as spent from orders where status = $1 group by customer_email order by spent desc",
+        500.0,
+    )];
+    let r = build(&q, &[], &[], &dbs, &heavy);
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].columns, ["status"]);
+}
