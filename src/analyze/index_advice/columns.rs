@@ -16,19 +16,24 @@ const MAX_COLUMNS: usize = 3;
 ///
 /// The table's own filters come first: when an index already serves them, the
 /// table is the outer side of any join and its join columns are not looked up.
-/// Otherwise join columns lead (the table is the inner side of a nested loop).
+/// Otherwise join columns lead where the table is probed once per outer row by
+/// them: `probed` is what the query's plan says (the inner side of a nested
+/// loop, or a correlated subquery: `Some(true)`; a hash or merge join, which
+/// reads the table once and is served by its filter columns: `Some(false)`),
+/// and without a plan (`None`) the text is all there is, so join columns lead.
 /// With an OR among the conditions, only the first column is kept (the columns
 /// are alternatives, not one composite key).
 pub(super) fn key_columns(
     uses: &[&ColumnUse],
     has_or: bool,
     existing: &[&IndexDef],
+    probed: Option<bool>,
 ) -> Option<Vec<String>> {
     let (own, own_eq) = candidate(uses, false);
     if !own.is_empty() && existing.iter().any(|x| covers(x, &own, own_eq)) {
         return None;
     }
-    let has_join = uses.iter().any(|u| u.usage == Use::Join);
+    let has_join = probed != Some(false) && uses.iter().any(|u| u.usage == Use::Join);
     let (mut cols, mut eq_len) = if has_join {
         candidate(uses, true)
     } else {

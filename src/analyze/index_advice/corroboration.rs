@@ -92,6 +92,107 @@ pub(super) fn plan_seq_scans(plan: &str, table: &str) -> bool {
     })
 }
 
+/// Whether a plan (text or JSON) reads `table` once per outer row: on the
+/// inner side of a Nested Loop, or in a SubPlan (a correlated subquery). That
+/// is where an index on the join columns serves. A hash or merge join reads the
+/// table once; its filter columns, not its join columns, are what an index
+/// there would serve.
+pub(super) fn plan_nested_loop_inner(plan: &str, table: &str) -> bool {
+    fn scans(v: &serde_json::Value, table: &str) -> bool {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.get("Relation Name").and_then(|t| t.as_str()) == Some(table)
+                    || m.get("Plans").is_some_and(|p| scans(p, table))
+            }
+            serde_json::Value::Array(a) => a.iter().any(|x| scans(x, table)),
+            _ => false,
+        }
+    }
+    fn walk(v: &serde_json::Value, table: &str) -> bool {
+        match v {
+            serde_json::Value::Object(m) => {
+                let inner = m
+                    .get("Plans")
+                    .and_then(|p| p.as_array())
+                    .and_then(|p| p.get(1));
+                let subplan =
+                    m.get("Parent Relationship").and_then(|t| t.as_str()) == Some("SubPlan");
+                (m.get("Node Type").and_then(|t| t.as_str()) == Some("Nested Loop")
+                    && inner.is_some_and(|i| scans(i, table)))
+                    || (subplan && scans(v, table))
+                    || m.values().any(|x| walk(x, table))
+            }
+            serde_json::Value::Array(a) => a.iter().any(|x| walk(x, table)),
+            _ => false,
+        }
+    }
+    if let Some(start) = plan.find('{')
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(&plan[start..])
+    {
+        return walk(&v, table);
+    }
+    text_nested_loop_inner(plan, table)
+}
+
+/// [`plan_nested_loop_inner`] on a text plan: a Nested Loop's children are the
+/// `->` lines one level deeper; the second is the inner side, down to the next
+/// line at its level or above.
+fn text_nested_loop_inner(plan: &str, table: &str) -> bool {
+    let lines: Vec<&str> = plan.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let on_table = |l: &str| {
+        l.split(" on ").nth(1).is_some_and(|rest| {
+            let name = rest.split_whitespace().next().unwrap_or("");
+            name == table || name.rsplit('.').next() == Some(table)
+        })
+    };
+    for (i, l) in lines.iter().enumerate() {
+        if l.trim_start().starts_with("SubPlan") {
+            let own = indent(l);
+            let end = (i + 1..lines.len())
+                .find(|&j| !lines[j].trim().is_empty() && indent(lines[j]) <= own)
+                .unwrap_or(lines.len());
+            if lines[i + 1..end].iter().any(|l| on_table(l)) {
+                return true;
+            }
+            continue;
+        }
+        if !l
+            .trim_start()
+            .trim_start_matches("->")
+            .trim_start()
+            .starts_with("Nested Loop")
+        {
+            continue;
+        }
+        let own = indent(l);
+        let children: Vec<usize> = (i + 1..lines.len())
+            .take_while(|&j| indent(lines[j]) > own || lines[j].trim().is_empty())
+            .filter(|&j| lines[j].trim_start().starts_with("->"))
+            .collect();
+        let Some(&first) = children.first() else {
+            continue;
+        };
+        let child_indent = indent(lines[first]);
+        let mut level: Vec<usize> = children
+            .iter()
+            .copied()
+            .filter(|&j| indent(lines[j]) == child_indent)
+            .collect();
+        if level.len() < 2 {
+            continue;
+        }
+        let inner = level.remove(1);
+        let end = (inner + 1..lines.len())
+            .find(|&j| !lines[j].trim().is_empty() && indent(lines[j]) <= child_indent)
+            .unwrap_or(lines.len());
+        if lines[inner..end].iter().any(|l| on_table(l)) {
+            return true;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{export, index, seq_heavy};
@@ -121,6 +222,43 @@ mod tests {
             {"Node Type": "Index Scan", "Relation Name": "customers"}]}}"#;
         assert!(plan_seq_scans(json, "orders"));
         assert!(!plan_seq_scans(json, "customers"));
+    }
+
+    #[test]
+    fn the_inner_side_of_a_nested_loop_is_where_join_columns_help() {
+        let text = "Nested Loop  (cost=0.29..100.00 rows=10 width=8)
+  ->  Seq Scan on orders o  (cost=0.00..50.00 rows=10 width=8)
+        Filter: (status = 'x'::text)
+  ->  Index Scan using customers_pkey on customers c  (cost=0.29..5.00 rows=1 width=8)
+        Index Cond: (id = o.customer_id)";
+        assert!(plan_nested_loop_inner(text, "customers"));
+        assert!(!plan_nested_loop_inner(text, "orders"));
+        let hash = "Hash Join  (cost=10.00..100.00 rows=10 width=8)
+  Hash Cond: (o.customer_id = c.id)
+  ->  Seq Scan on orders o  (cost=0.00..50.00 rows=1000 width=8)
+  ->  Hash  (cost=5.00..5.00 rows=100 width=8)
+        ->  Seq Scan on customers c  (cost=0.00..5.00 rows=100 width=8)
+              Filter: (country = 'NL'::text)";
+        assert!(!plan_nested_loop_inner(hash, "customers"));
+        let json = r#"{"Plan": {"Node Type": "Nested Loop", "Plans": [
+            {"Node Type": "Seq Scan", "Relation Name": "orders"},
+            {"Node Type": "Seq Scan", "Relation Name": "customers"}]}}"#;
+        assert!(plan_nested_loop_inner(json, "customers"));
+        assert!(!plan_nested_loop_inner(json, "orders"));
+        // a correlated subquery runs once per outer row too
+        let sub = "Index Scan using customers_pkey on customers c  (cost=0.28..207018.28 rows=200 width=36)
+  Index Cond: (id <= ?)
+  SubPlan 1
+    ->  Aggregate  (cost=1035.01..1035.02 rows=1 width=8)
+          ->  Seq Scan on orders o  (cost=0.00..1035.00 rows=2 width=0)
+                Filter: ((customer_email = c.email) AND (status = ?))";
+        assert!(plan_nested_loop_inner(sub, "orders"));
+        assert!(!plan_nested_loop_inner(sub, "customers"));
+        let json = r#"{"Plan": {"Node Type": "Index Scan", "Relation Name": "customers", "Plans": [
+            {"Node Type": "Aggregate", "Parent Relationship": "SubPlan", "Plans": [
+                {"Node Type": "Seq Scan", "Relation Name": "orders"}]}]}}"#;
+        assert!(plan_nested_loop_inner(json, "orders"));
+        assert!(!plan_nested_loop_inner(json, "customers"));
     }
 
     #[test]

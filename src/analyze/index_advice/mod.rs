@@ -94,10 +94,12 @@ pub(crate) fn build(
         for table in &sh.tables {
             let uses: Vec<_> = sh.uses.iter().filter(|u| &u.table == table).collect();
             let found = TableRef::resolve(dbs, table, s.database);
-            let Some(cols) = columns::key_columns(&uses, sh.has_or, &found.existing) else {
+            let plan = plan_of.get(s.fingerprint).copied();
+            let probed =
+                plan.map(|p| corroboration::plan_nested_loop_inner(&p.text, found.name.as_str()));
+            let Some(cols) = columns::key_columns(&uses, sh.has_or, &found.existing, probed) else {
                 continue;
             };
-            let plan = plan_of.get(s.fingerprint).copied();
             let Some(evidence) = corroboration::corroborate(&found, &cols, plan, seq_heavy) else {
                 continue;
             };

@@ -175,3 +175,37 @@ fn an_output_alias_or_an_aggregate_is_never_an_index_column() {
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].columns, ["status"]);
 }
+
+#[test]
+fn a_hash_joined_table_is_indexed_on_its_filter_not_its_join_column() {
+    let dbs = [export(
+        "app",
+        &[("public", "orders"), ("public", "customers")],
+        &[],
+    )];
+    let sql = "select o.id from orders as o join customers as c on c.id = o.customer_id where c.country = $1";
+    let q = [query("q1", sql, 500.0)];
+    let hash = [plan(
+        "q1",
+        "Hash Join  (cost=10.00..100.00 rows=10 width=8)
+  Hash Cond: (o.customer_id = c.id)
+  ->  Seq Scan on orders o  (cost=0.00..50.00 rows=1000 width=8)
+  ->  Hash  (cost=5.00..5.00 rows=100 width=8)
+        ->  Seq Scan on customers c  (cost=0.00..5.00 rows=100 width=8)
+              Filter: (country = 'NL'::text)",
+    )];
+    let r = build(&q, &[], &hash, &dbs, &[]);
+    let customers = r.iter().find(|x| x.table == "public.customers").unwrap();
+    assert_eq!(customers.columns, ["country"]);
+    // probed once per order by a nested loop: the join column leads
+    let nested = [plan(
+        "q1",
+        "Nested Loop  (cost=0.29..100.00 rows=10 width=8)
+  ->  Seq Scan on orders o  (cost=0.00..50.00 rows=1000 width=8)
+  ->  Seq Scan on customers c  (cost=0.00..5.00 rows=1 width=8)
+        Filter: ((country = 'NL'::text) AND (id = o.customer_id))",
+    )];
+    let r = build(&q, &[], &nested, &dbs, &[]);
+    let customers = r.iter().find(|x| x.table == "public.customers").unwrap();
+    assert_eq!(customers.columns, ["id", "country"]);
+}

@@ -114,21 +114,30 @@ fn an_index_serving_the_tables_own_filters_ends_it() {
     let uses = [cu("status", Use::Eq), cu("customer_id", Use::Join)];
     let r: Vec<&ColumnUse> = uses.iter().collect();
     let status = index("public", "t", "CREATE INDEX i ON public.t (status)");
-    assert_eq!(key_columns(&r, false, &[&status]), None);
-    // without it, the join column leads
+    assert_eq!(key_columns(&r, false, &[&status], Some(true)), None);
+    // without it, the join column leads when the plan probes the table by it,
+    // and when there is no plan to say otherwise
+    let both = Some(vec!["customer_id".into(), "status".into()]);
+    assert_eq!(key_columns(&r, false, &[], Some(true)), both);
+    assert_eq!(key_columns(&r, false, &[], None), both);
+    // a hash-joined table: its filter column only
     assert_eq!(
-        key_columns(&r, false, &[]),
-        Some(vec!["customer_id".into(), "status".into()])
+        key_columns(&r, false, &[], Some(false)),
+        Some(vec!["status".into()])
     );
+    // join columns alone on a hash-joined table: no candidate
+    let only_join = [cu("customer_id", Use::Join)];
+    let j: Vec<&ColumnUse> = only_join.iter().collect();
+    assert_eq!(key_columns(&j, false, &[], Some(false)), None);
 }
 
 #[test]
 fn or_keeps_the_first_column() {
     let uses = [cu("email", Use::Eq), cu("phone", Use::Eq)];
     let r: Vec<&ColumnUse> = uses.iter().collect();
-    assert_eq!(key_columns(&r, true, &[]), Some(vec!["email".into()]));
+    assert_eq!(key_columns(&r, true, &[], None), Some(vec!["email".into()]));
     let email = index("public", "t", "CREATE INDEX i ON public.t (email, name)");
-    assert_eq!(key_columns(&r, true, &[&email]), None);
+    assert_eq!(key_columns(&r, true, &[&email], None), None);
 }
 
 #[test]
@@ -136,6 +145,6 @@ fn no_column_no_candidate() {
     // order by alone is a candidate
     let uses = [cu("b", Use::OrderBy)];
     let r: Vec<&ColumnUse> = uses.iter().collect();
-    assert_eq!(key_columns(&r, false, &[]), Some(vec!["b".into()]));
-    assert_eq!(key_columns(&[], false, &[]), None);
+    assert_eq!(key_columns(&r, false, &[], None), Some(vec!["b".into()]));
+    assert_eq!(key_columns(&[], false, &[], None), None);
 }
