@@ -10,6 +10,7 @@ mod activity;
 mod audit;
 mod chunks;
 mod cli;
+mod ddl;
 mod formats;
 mod layers;
 mod partial;
