@@ -305,3 +305,52 @@ fn session_pattern_edge_cases() {
     assert_eq!(a.transaction_pauses.long_gaps, 0);
     assert!(a.findings_of(Kind::IdleInTransaction).is_empty());
 }
+
+/// A log without statistics: the payments lookup (40 runs of a 40,000-row
+/// scan, no plan logged for it) is a candidate to confirm, not silence and not
+/// a recommendation; the orders index its plan shows is a recommendation. A
+/// pure pgbench log (every lookup by primary key) yields neither.
+#[test]
+fn a_log_without_statistics_lists_candidates_to_confirm() {
+    let r = run(&["samples/logs"]);
+    let a = &r.audit;
+    let candidates: Vec<(&str, Vec<&str>)> = a
+        .index_candidates
+        .iter()
+        .map(|c| {
+            (
+                c.table.as_str(),
+                c.columns.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(candidates, [("payments", vec!["gateway_txn_id"])]);
+    let lookup =
+        a.query("select id, order_id, status, amount_cents from payments where gateway_txn_id = $");
+    assert_eq!(a.index_candidates[0].queries, [lookup.fingerprint.clone()]);
+    assert!(
+        a.index_candidates[0]
+            .explain
+            .starts_with("EXPLAIN (ANALYZE, BUFFERS) select id, order_id")
+    );
+    assert!(r.html.contains("Candidates to confirm"));
+    let tables: Vec<&str> = a
+        .index_recommendations
+        .iter()
+        .map(|x| x.table.as_str())
+        .collect();
+    assert_eq!(tables, ["orders"]);
+    for pgbench in [
+        "tests/data/pgbadger/light.postgres.log",
+        "tests/data/audit-edge/pgbench_S.log",
+    ] {
+        let a = run(&[pgbench]).audit;
+        assert!(
+            a.index_candidates.is_empty(),
+            "{pgbench}: {:?}",
+            a.index_candidates
+        );
+        assert!(a.index_recommendations.is_empty(), "{pgbench}");
+        assert!(a.findings_of(Kind::MissingIndex).is_empty(), "{pgbench}");
+    }
+}

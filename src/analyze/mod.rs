@@ -57,6 +57,10 @@ pub struct Audit {
     pub n_plus_one: nplusone::NPlusOneView,
     /// Indexes to create, from query text corroborated by sequential scans.
     pub index_recommendations: Vec<index_advice::IndexRecommendation>,
+    /// Indexes the query text asks for on tables nothing shows how they are
+    /// read (no statistics of the table, no plan of the query): to confirm.
+    #[serde(default)]
+    pub index_candidates: Vec<index_advice::IndexCandidate>,
     /// Pauses between statements of explicit transactions (time lost outside the database).
     pub transaction_pauses: nplusone::TransactionPauses,
     /// Every problem found, ranked by time at stake.
@@ -294,6 +298,24 @@ impl DisplayZone {
     }
 }
 
+/// Executions and time per latency bin, from the first bound to open-ended.
+fn latency_bins(agg: &Aggregate) -> Vec<LatencyBin> {
+    let mut lower = 0;
+    (0..10)
+        .map(|i| {
+            let to = BIN_UPPER_MS.get(i).copied();
+            let bin = LatencyBin {
+                from_ms: lower,
+                to_ms: to,
+                count: agg.bins.count[i],
+                total_ms: ms(agg.bins.total_us[i]),
+            };
+            lower = to.unwrap_or(lower);
+            bin
+        })
+        .collect()
+}
+
 /// Builds the audit from everything aggregated.
 pub fn analyze(
     agg: &Aggregate,
@@ -350,20 +372,14 @@ pub fn analyze(
         &tz,
     );
     let c = &agg.coverage;
-    let mut lower = 0;
-    let latency_bins = (0..10)
-        .map(|i| {
-            let to = BIN_UPPER_MS.get(i).copied();
-            let bin = LatencyBin {
-                from_ms: lower,
-                to_ms: to,
-                count: agg.bins.count[i],
-                total_ms: ms(agg.bins.total_us[i]),
-            };
-            lower = to.unwrap_or(lower);
-            bin
-        })
-        .collect();
+    let latency_bins = latency_bins(agg);
+    let advice = index_advice::advise(
+        &queries,
+        &stats.statements,
+        &activity.plans,
+        &dbs,
+        &stats.tables.seq_scan_heavy,
+    );
     let mut audit = Audit {
         schema_version: SCHEMA_VERSION,
         generator: format!("pgsift {}", env!("CARGO_PKG_VERSION")),
@@ -412,13 +428,8 @@ pub fn analyze(
             .collect(),
         latency_bins,
         n_plus_one: nplusone::build(&agg.bursts, &queries, &stats.statements, &tz),
-        index_recommendations: index_advice::build(
-            &queries,
-            &stats.statements,
-            &activity.plans,
-            &dbs,
-            &stats.tables.seq_scan_heavy,
-        ),
+        index_recommendations: advice.recommendations,
+        index_candidates: advice.to_confirm,
         activity,
         stats,
         transaction_pauses: nplusone::TransactionPauses {

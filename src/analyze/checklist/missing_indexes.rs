@@ -6,7 +6,9 @@ use crate::analyze::findings::{CheckItem, Kind, Status};
 const NAME: &str = "Missing indexes";
 
 /// Whether queries lack an index: fail when indexes are proposed (a
-/// missing-index finding), attention when large tables are read by sequential
+/// missing-index finding), attention when the query text asks for indexes on
+/// tables nothing shows how they are read (candidates to confirm), attention
+/// when large tables are read by sequential
 /// scans with no query text to pin the column, pass when table statistics
 /// show no such table, attention when only auto_explain plans could be
 /// checked, not enough data with neither table statistics nor plans.
@@ -20,6 +22,19 @@ pub(super) fn check(inputs: &Inputs) -> CheckItem {
             format!("{proposed} index(es) to create, each with its CREATE/DROP INDEX CONCURRENTLY"),
             "#advice",
             None,
+        )
+    } else if !a.index_candidates.is_empty() {
+        item(
+            NAME,
+            Status::Attention,
+            format!(
+                "{} candidate index(es) to confirm: frequent or slow queries filter on columns of tables that neither statistics nor plans show how they are read",
+                a.index_candidates.len()
+            ),
+            "#advice",
+            Some(
+                "the EXPLAIN (ANALYZE, BUFFERS) listed with each candidate, or pg_stat_user_tables and index definitions (pgsift export-script)",
+            ),
         )
     } else if !a.stats.tables.seq_scan_heavy.is_empty() {
         item(
@@ -66,6 +81,29 @@ mod tests {
     use crate::analyze::Audit;
     use crate::analyze::activity::PlanView;
     use crate::analyze::stats::SeqScanTable;
+
+    #[test]
+    fn candidates_to_confirm_are_attention_not_silence() {
+        let a = Audit {
+            index_candidates: vec![crate::analyze::index_advice::IndexCandidate {
+                table: "orders".into(),
+                columns: vec!["customer_email".into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let c = judge(check, &a);
+        assert_eq!(c.status, Status::Attention);
+        assert!(c.evidence.starts_with("1 candidate index(es) to confirm"));
+        assert!(
+            c.needs
+                .unwrap()
+                .starts_with("the EXPLAIN (ANALYZE, BUFFERS)")
+        );
+        // an index proposed with evidence still fails the item
+        let findings = [finding(Kind::MissingIndex, "create index", "drop index")];
+        assert_eq!(judge_with(check, &a, &findings, &[]).status, Status::Fail);
+    }
 
     #[test]
     fn a_proposed_index_fails() {

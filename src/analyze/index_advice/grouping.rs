@@ -114,6 +114,7 @@ mod tests {
             normalized: "",
             served_ms,
             p95_ms: Some(served_ms / 10.0),
+            executions: 10,
             database: None,
         }
     }

@@ -38,6 +38,14 @@ use table_match::TableRef;
 const MIN_SHARE: f64 = 0.005;
 /// At most this many recommendations.
 const MAX_RECOMMENDATIONS: usize = 10;
+/// A candidate to confirm needs a read this slow at its p95: a lookup an index
+/// already serves takes well under a millisecond, a scan of a table worth an
+/// index takes more (the samples' 40,000-row scans: 4-5 ms).
+const CONFIRM_MIN_P95_MS: f64 = 2.0;
+/// ... and either this many executions in the log (frequent) ...
+const CONFIRM_MIN_EXECUTIONS: u64 = 10;
+/// ... or a p95 this slow (slow).
+const CONFIRM_SLOW_P95_MS: f64 = 100.0;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IndexRecommendation {
@@ -71,10 +79,35 @@ pub struct IndexRecommendation {
     pub target: String,
 }
 
-/// Builds the recommendations: every query's tables, each with the key
-/// columns its text asks for, kept when sequential scans are shown, pooled by
-/// table and leading column, then the busiest [`MAX_RECOMMENDATIONS`] serving
-/// at least [`MIN_SHARE`] of all query time.
+/// An index a query's text asks for on a table that nothing shows how it is
+/// read (no statistics of the table, no plan of the query): not a
+/// recommendation, a candidate to confirm, with the EXPLAIN to run and the
+/// export that would settle it. Never silence, never advice without evidence.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IndexCandidate {
+    /// `table` as the queries write it.
+    pub table: String,
+    pub columns: Vec<String>,
+    /// Time of the queries it would serve (the log's), ms.
+    pub served_ms: f64,
+    /// The queries, by fingerprint (most time first).
+    pub queries: Vec<String>,
+    /// What to run to see how the busiest of them reads the table.
+    pub explain: String,
+    /// What would confirm or rule it out.
+    pub confirm: String,
+}
+
+/// What the index advice found: recommendations with evidence, and candidates
+/// the inputs cannot confirm.
+#[derive(Debug, Clone, Default)]
+pub struct IndexAdvice {
+    pub recommendations: Vec<IndexRecommendation>,
+    pub to_confirm: Vec<IndexCandidate>,
+}
+
+/// Builds the recommendations (see [`advise`]).
+#[cfg(test)]
 pub(crate) fn build(
     queries: &[QueryReport],
     statements: &[StatementReport],
@@ -82,10 +115,26 @@ pub(crate) fn build(
     dbs: &[DatabaseStats],
     seq_heavy: &[SeqScanTable],
 ) -> Vec<IndexRecommendation> {
+    advise(queries, statements, plans, dbs, seq_heavy).recommendations
+}
+
+/// Builds the advice: every query's tables, each with the key columns its text
+/// asks for, kept when sequential scans are shown, pooled by table and leading
+/// column, then the busiest [`MAX_RECOMMENDATIONS`] serving at least
+/// [`MIN_SHARE`] of all query time; the same for candidates on tables that
+/// neither statistics nor the query's plan show.
+pub(crate) fn advise(
+    queries: &[QueryReport],
+    statements: &[StatementReport],
+    plans: &[PlanView],
+    dbs: &[DatabaseStats],
+    seq_heavy: &[SeqScanTable],
+) -> IndexAdvice {
     let served = served::served_queries(queries, statements);
     let plan_of: BTreeMap<&str, &PlanView> =
         plans.iter().map(|p| (p.fingerprint.as_str(), p)).collect();
     let mut candidates = Candidates::default();
+    let mut unconfirmed = Candidates::default();
     for s in served.values() {
         let sh = shape(s.normalized);
         if !sh.reads {
@@ -100,10 +149,17 @@ pub(crate) fn build(
             let Some(cols) = columns::key_columns(&uses, sh.has_or, &found.existing, probed) else {
                 continue;
             };
-            let Some(evidence) = corroboration::corroborate(&found, &cols, plan, seq_heavy) else {
-                continue;
-            };
-            candidates.add(&found, cols, s, evidence);
+            match corroboration::corroborate(&found, &cols, plan, seq_heavy) {
+                Some(evidence) => candidates.add(&found, cols, s, evidence),
+                None if found.db.is_none()
+                    && plan.is_none()
+                    && sh.tables.len() == 1
+                    && worth_confirming(s, table) =>
+                {
+                    unconfirmed.add(&found, cols, s, Default::default())
+                }
+                None => {}
+            }
         }
     }
     let total_ms: f64 = served.values().map(|s| s.served_ms).sum();
@@ -124,7 +180,76 @@ pub(crate) fn build(
             .then(a.columns.cmp(&b.columns))
     });
     out.truncate(MAX_RECOMMENDATIONS);
-    out
+    let normalized: BTreeMap<&str, &str> = served
+        .values()
+        .map(|s| (s.fingerprint, s.normalized))
+        .collect();
+    // a candidate whose table and leading column a recommendation already
+    // covers says nothing more
+    let recommended = |c: &grouping::Candidate| {
+        out.iter().any(|r| {
+            r.table.rsplit('.').next() == Some(c.table.as_str())
+                && r.columns.first() == c.columns.first()
+        })
+    };
+    let mut to_confirm: Vec<IndexCandidate> = unconfirmed
+        .merge_by_leading_column()
+        .into_iter()
+        .filter(|c| c.served_ms >= MIN_SHARE * total_ms && !recommended(c))
+        .map(|c| to_confirm(c, &normalized))
+        .collect();
+    to_confirm.sort_by(|a, b| {
+        b.served_ms
+            .total_cmp(&a.served_ms)
+            .then(a.table.cmp(&b.table))
+            .then(a.columns.cmp(&b.columns))
+    });
+    to_confirm.truncate(MAX_RECOMMENDATIONS);
+    IndexAdvice {
+        recommendations: out,
+        to_confirm,
+    }
+}
+
+/// Whether a query without evidence is worth a candidate: a read (SELECT or
+/// WITH) of a user table (not a system catalog), slow enough at its p95 to be
+/// scanning ([`CONFIRM_MIN_P95_MS`]), and frequent
+/// ([`CONFIRM_MIN_EXECUTIONS`]) or slow ([`CONFIRM_SLOW_P95_MS`]). The caller also requires a one-table
+/// query: without a plan, a join's time cannot be pinned on one of its tables.
+fn worth_confirming(s: &served::Served, table: &str) -> bool {
+    let catalog = table.starts_with("pg_")
+        || table.starts_with("pg_catalog.")
+        || table.starts_with("information_schema.");
+    let read = s.normalized.starts_with("select") || s.normalized.starts_with("with");
+    let p95 = s.p95_ms.unwrap_or(0.0);
+    let frequent_or_slow = s.executions >= CONFIRM_MIN_EXECUTIONS || p95 >= CONFIRM_SLOW_P95_MS;
+    !catalog && read && p95 >= CONFIRM_MIN_P95_MS && frequent_or_slow
+}
+
+/// A candidate nothing confirms: what to run, and what to export.
+fn to_confirm(c: grouping::Candidate, normalized: &BTreeMap<&str, &str>) -> IndexCandidate {
+    let table = c.qualified();
+    let mut queries = c.queries;
+    queries.sort_by(|a, b| b.served_ms.total_cmp(&a.served_ms));
+    let top = queries
+        .first()
+        .and_then(|q| normalized.get(q.fingerprint.as_str()))
+        .copied()
+        .unwrap_or_default();
+    IndexCandidate {
+        table,
+        columns: c.columns,
+        served_ms: crate::analyze::round3(c.served_ms),
+        explain: format!(
+            "EXPLAIN (ANALYZE, BUFFERS) {top}  -- with a real value for each $n; a Seq Scan on {} confirms it",
+            c.table
+        ),
+        confirm: format!(
+            "pg_stat_user_tables and index definitions (pgsift export-script): sequential scans of {} and the indexes it has; or auto_explain (log_min_duration at this query's p95) for its plan",
+            c.table
+        ),
+        queries: queries.into_iter().map(|q| q.fingerprint).collect(),
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ pub(super) struct Served<'a> {
     pub served_ms: f64,
     /// From the log only.
     pub p95_ms: Option<f64>,
+    /// The log's timed executions (0 for a pg_stat_statements entry alone).
+    pub executions: u64,
     /// The log's database running it most, else pg_stat_statements' first entry's.
     pub database: Option<&'a str>,
 }
@@ -35,6 +37,7 @@ pub(super) fn served_queries<'a>(
                 normalized: &q.normalized,
                 served_ms: q.total_ms,
                 p95_ms: q.p95_ms,
+                executions: q.count,
                 database: q
                     .databases
                     .iter()
@@ -53,6 +56,7 @@ pub(super) fn served_queries<'a>(
             normalized: &s.normalized,
             served_ms: 0.0,
             p95_ms: None,
+            executions: 0,
             database: s.database.as_deref(),
         });
         e.served_ms = pgss_ms[s.fingerprint.as_str()];

@@ -209,3 +209,73 @@ fn a_hash_joined_table_is_indexed_on_its_filter_not_its_join_column() {
     let customers = r.iter().find(|x| x.table == "public.customers").unwrap();
     assert_eq!(customers.columns, ["id", "country"]);
 }
+
+fn slow_select(fingerprint: &str, normalized: &str, p95_ms: f64) -> QueryReport {
+    QueryReport {
+        p95_ms: Some(p95_ms),
+        ..query(fingerprint, normalized, 500.0)
+    }
+}
+
+#[test]
+fn without_statistics_or_a_plan_a_slow_read_is_a_candidate_to_confirm() {
+    let sql = "select id from payments where gateway_txn_id = $1";
+    let q = [slow_select("q1", sql, 4.6)];
+    let advice = advise(&q, &[], &[], &[], &[]);
+    assert!(advice.recommendations.is_empty(), "no evidence, no advice");
+    let c = &advice.to_confirm[0];
+    assert_eq!(
+        (c.table.as_str(), c.columns.as_slice()),
+        ("payments", &["gateway_txn_id".to_string()][..])
+    );
+    assert_eq!(c.queries, ["q1"]);
+    assert!(
+        c.explain
+            .starts_with(&format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"))
+    );
+    assert!(c.confirm.contains("pgsift export-script"));
+}
+
+#[test]
+fn what_is_no_candidate_to_confirm() {
+    // a lookup an index already serves (well under the p95 threshold)
+    let fast = [slow_select(
+        "q1",
+        "select abalance from pgbench_accounts where aid = $1",
+        0.05,
+    )];
+    assert!(advise(&fast, &[], &[], &[], &[]).to_confirm.is_empty());
+    let edge = [slow_select(
+        "q1",
+        "select * from t where a = $1",
+        CONFIRM_MIN_P95_MS,
+    )];
+    assert_eq!(advise(&edge, &[], &[], &[], &[]).to_confirm.len(), 1);
+    // a write, a system catalog
+    let update = [slow_select("q1", "update t set x = $1 where a = $2", 50.0)];
+    assert!(advise(&update, &[], &[], &[], &[]).to_confirm.is_empty());
+    let catalog = [slow_select(
+        "q1",
+        "select * from pg_class where relname = $1",
+        50.0,
+    )];
+    assert!(advise(&catalog, &[], &[], &[], &[]).to_confirm.is_empty());
+    // a table the statistics know (and do not show scanned): the evidence spoke
+    let dbs = [export("app", &[("public", "t")], &[])];
+    let known = [slow_select("q1", "select * from t where a = $1", 50.0)];
+    assert!(advise(&known, &[], &[], &dbs, &[]).to_confirm.is_empty());
+    // a join: its time cannot be pinned on one table without a plan
+    let join = [slow_select(
+        "q1",
+        "select * from customers as c join orders as o on o.customer_id = c.id where c.id <= $1",
+        50.0,
+    )];
+    assert!(advise(&join, &[], &[], &[], &[]).to_confirm.is_empty());
+    // the query's plan spoke
+    let planned = [plan("q1", "Index Scan using t_a_idx on t")];
+    assert!(
+        advise(&known, &[], &planned, &[], &[])
+            .to_confirm
+            .is_empty()
+    );
+}

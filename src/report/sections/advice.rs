@@ -1,9 +1,10 @@
 //! "Index recommendations": indexes to create, each with the evidence of a
 //! sequential scan, the SQL and its rollback, the target, the write overhead,
-//! how to verify it and the queries it serves.
+//! how to verify it and the queries it serves; then the candidates to confirm
+//! (indexes the query text asks for where nothing shows how the table is read).
 
 use crate::analyze::Audit;
-use crate::analyze::index_advice::IndexRecommendation;
+use crate::analyze::index_advice::{IndexCandidate, IndexRecommendation};
 use crate::report::rows::count_or_dash;
 use crate::units::duration_ms;
 use askama::Template;
@@ -27,10 +28,23 @@ pub struct AdviceRow {
     pub queries: Vec<String>,
 }
 
+/// A candidate index to confirm, formatted.
+#[derive(Debug, Clone, Default)]
+pub struct CandidateRow {
+    pub table: String,
+    pub columns: String,
+    pub served: String,
+    pub explain: String,
+    pub confirm: String,
+    /// Normalized text of the queries it would serve.
+    pub queries: Vec<String>,
+}
+
 #[derive(Debug, Default, Template)]
 #[template(path = "sections/advice.html")]
 pub struct AdviceSection {
     pub advice: Vec<AdviceRow>,
+    pub candidates: Vec<CandidateRow>,
 }
 
 pub fn build(a: &Audit, _top: usize) -> AdviceSection {
@@ -39,6 +53,27 @@ pub fn build(a: &Audit, _top: usize) -> AdviceSection {
             .index_recommendations
             .iter()
             .map(|r| advice_row(a, r))
+            .collect(),
+        candidates: a
+            .index_candidates
+            .iter()
+            .map(|c| candidate_row(a, c))
+            .collect(),
+    }
+}
+
+fn candidate_row(a: &Audit, c: &IndexCandidate) -> CandidateRow {
+    CandidateRow {
+        table: c.table.clone(),
+        columns: c.columns.join(", "),
+        served: duration_ms(c.served_ms),
+        explain: c.explain.clone(),
+        confirm: c.confirm.clone(),
+        queries: c
+            .queries
+            .iter()
+            .take(QUERIES_SHOWN)
+            .filter_map(|fp| query_text(a, fp))
             .collect(),
     }
 }
