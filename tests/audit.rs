@@ -327,7 +327,10 @@ fn a_log_without_statistics_lists_candidates_to_confirm() {
     assert_eq!(candidates, [("payments", vec!["gateway_txn_id"])]);
     let lookup =
         a.query("select id, order_id, status, amount_cents from payments where gateway_txn_id = $");
-    assert_eq!(a.index_candidates[0].queries, [lookup.fingerprint.clone()]);
+    assert_eq!(
+        a.index_candidates[0].queries,
+        std::slice::from_ref(&lookup.fingerprint)
+    );
     assert!(
         a.index_candidates[0]
             .explain
