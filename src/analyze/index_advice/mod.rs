@@ -16,6 +16,7 @@ mod columns;
 mod corroboration;
 mod grouping;
 mod naming;
+mod order;
 mod recommendation;
 mod served;
 mod table_match;
@@ -77,6 +78,9 @@ pub struct IndexRecommendation {
     pub verify: Vec<String>,
     pub caveats: Vec<String>,
     pub target: String,
+    /// Why the columns come in this order: each one's role, then the rule.
+    #[serde(default)]
+    pub order: String,
 }
 
 /// An index a query's text asks for on a table that nothing shows how it is
@@ -170,7 +174,18 @@ pub(crate) fn advise(
         .filter(|c| c.served_ms >= MIN_SHARE * total_ms)
         .map(|c| {
             let name = names.allocate(&c);
-            recommendation::recommend(c, name, seq_heavy)
+            let mut texts: Vec<(f64, &str)> = c
+                .queries
+                .iter()
+                .filter_map(|q| Some((q.served_ms, served.get(q.fingerprint.as_str())?.normalized)))
+                .collect();
+            texts.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let texts: Vec<&str> = texts.into_iter().map(|(_, t)| t).collect();
+            let order = order::explain(&c.columns, &c.table, &texts);
+            IndexRecommendation {
+                order,
+                ..recommendation::recommend(c, name, seq_heavy)
+            }
         })
         .collect();
     out.sort_by(|a, b| {

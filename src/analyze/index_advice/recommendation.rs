@@ -53,6 +53,7 @@ pub(super) fn recommend(
         verify: verify(&top.fingerprint, &c.table, &qualified, &sql),
         caveats: caveats(facts.partitioned, facts.defs.is_some()),
         target: target(&qualified, heavy, top.p95_ms),
+        order: String::new(),
     }
 }
 

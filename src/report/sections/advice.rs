@@ -21,6 +21,8 @@ pub struct AdviceRow {
     pub create: String,
     pub rollback: String,
     pub target: String,
+    /// Why the columns come in their order (empty in audits that predate it).
+    pub order: String,
     pub write_overhead: String,
     pub verify: Vec<String>,
     pub caveats: Vec<String>,
@@ -121,6 +123,7 @@ fn advice_row(a: &Audit, r: &IndexRecommendation) -> AdviceRow {
         create: r.create.clone(),
         rollback: r.rollback.clone(),
         target: r.target.clone(),
+        order: r.order.clone(),
         write_overhead: r.write_overhead.clone(),
         verify: r.verify.clone(),
         caveats: r.caveats.clone(),
