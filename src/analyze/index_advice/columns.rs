@@ -3,7 +3,7 @@
 
 use crate::normalize::shape::{ColumnUse, Use};
 use crate::stats::indexdef::IndexShape;
-use crate::stats::records::IndexDef;
+use crate::stats::records::{ColumnStat, IndexDef};
 use std::collections::BTreeSet;
 
 /// At most this many equality columns lead a candidate.
@@ -23,11 +23,26 @@ const MAX_COLUMNS: usize = 3;
 /// and without a plan (`None`) the text is all there is, so join columns lead.
 /// With an OR among the conditions, only the first column is kept (the columns
 /// are alternatives, not one composite key).
+#[cfg(test)]
 pub(super) fn key_columns(
     uses: &[&ColumnUse],
     has_or: bool,
     existing: &[&IndexDef],
     probed: Option<bool>,
+) -> Option<Vec<String>> {
+    key_columns_ordered(uses, has_or, existing, probed, &[])
+}
+
+/// [`key_columns`], with the equality columns most selective first when
+/// `pg_stats` of the table (`column_stats`) says how many distinct values each
+/// has (`n_distinct`, a negative value being a fraction of the rows; fewer
+/// nulls count as more selective); without statistics, the query's order.
+pub(super) fn key_columns_ordered(
+    uses: &[&ColumnUse],
+    has_or: bool,
+    existing: &[&IndexDef],
+    probed: Option<bool>,
+    column_stats: &[&ColumnStat],
 ) -> Option<Vec<String>> {
     let (own, own_eq) = candidate(uses, false);
     if !own.is_empty() && existing.iter().any(|x| covers(x, &own, own_eq)) {
@@ -46,7 +61,30 @@ pub(super) fn key_columns(
     if cols.is_empty() || existing.iter().any(|x| covers(x, &cols, eq_len)) {
         return None;
     }
+    by_selectivity(&mut cols[..eq_len], column_stats);
     Some(cols)
+}
+
+/// Sorts equality columns by how many rows one value selects, fewest first
+/// (a stable sort: columns without statistics keep their order, after those
+/// with).
+fn by_selectivity(eq: &mut [String], column_stats: &[&ColumnStat]) {
+    // distinct values among non-null rows, as a rank: a negative n_distinct is
+    // a share of the rows, so it outranks any absolute count of a big table
+    let distinct = |c: &String| -> Option<f64> {
+        let s = column_stats
+            .iter()
+            .find(|s| s.column.eq_ignore_ascii_case(c))?;
+        let nd = s.n_distinct?;
+        let d = if nd < 0.0 { -nd * 1e12 } else { nd };
+        Some(d / (1.0 - s.null_frac.unwrap_or(0.0)).max(1e-9))
+    };
+    eq.sort_by(|a, b| match (distinct(a), distinct(b)) {
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
 }
 
 /// A candidate's columns for one table of one query, and how many of them are

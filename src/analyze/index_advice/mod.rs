@@ -150,7 +150,14 @@ pub(crate) fn advise(
             let plan = plan_of.get(s.fingerprint).copied();
             let probed =
                 plan.map(|p| corroboration::plan_nested_loop_inner(&p.text, found.name.as_str()));
-            let Some(cols) = columns::key_columns(&uses, sh.has_or, &found.existing, probed) else {
+            let column_stats = found.column_stats();
+            let Some(cols) = columns::key_columns_ordered(
+                &uses,
+                sh.has_or,
+                &found.existing,
+                probed,
+                &column_stats,
+            ) else {
                 continue;
             };
             match corroboration::corroborate(&found, &cols, plan, seq_heavy) {

@@ -17,6 +17,19 @@ pub(super) struct TableRef<'a> {
 }
 
 impl<'a> TableRef<'a> {
+    /// The `pg_stats` rows of the table's columns in its export (none: not
+    /// exported, or the table not found).
+    pub fn column_stats(&self) -> Vec<&'a crate::stats::records::ColumnStat> {
+        let (Some(d), Some(schema)) = (self.db, &self.schema) else {
+            return Vec::new();
+        };
+        d.view
+            .column_stats
+            .iter()
+            .filter(|c| &c.schema == schema && c.table == self.name)
+            .collect()
+    }
+
     /// The query's `table` (`orders`, `public.orders`) in the exports, for a
     /// query run mostly in `database`.
     pub fn resolve(dbs: &'a [DatabaseStats], table: &str, database: Option<&str>) -> Self {

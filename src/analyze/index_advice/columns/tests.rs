@@ -148,3 +148,62 @@ fn no_column_no_candidate() {
     assert_eq!(key_columns(&r, false, &[], None), Some(vec!["b".into()]));
     assert_eq!(key_columns(&[], false, &[], None), None);
 }
+
+#[test]
+fn equality_columns_most_selective_first_when_pg_stats_says() {
+    let uses = [
+        cu("status", Use::Eq),
+        cu("customer_email", Use::Eq),
+        cu("kind", Use::Eq),
+    ];
+    let r: Vec<&ColumnUse> = uses.iter().collect();
+    let stat = |column: &str, n_distinct: f64, null_frac: f64| ColumnStat {
+        column: column.into(),
+        n_distinct: Some(n_distinct),
+        null_frac: Some(null_frac),
+        ..Default::default()
+    };
+    // 4 statuses, 2,000 emails: the email narrows a lookup most
+    let stats = [
+        stat("status", 4.0, 0.0),
+        stat("customer_email", 2000.0, 0.0),
+    ];
+    let s: Vec<&ColumnStat> = stats.iter().collect();
+    assert_eq!(
+        key_columns_ordered(&r, false, &[], None, &s),
+        Some(vec![
+            "customer_email".into(),
+            "status".into(),
+            "kind".into()
+        ]),
+        "a column without statistics comes after those with"
+    );
+    // a negative n_distinct is a share of the rows: unique-ish beats any count
+    let stats = [
+        stat("status", -0.5, 0.0),
+        stat("customer_email", 2000.0, 0.0),
+    ];
+    let s: Vec<&ColumnStat> = stats.iter().collect();
+    assert_eq!(
+        key_columns_ordered(&r, false, &[], None, &s).unwrap()[0],
+        "status"
+    );
+    // without statistics, the query's order
+    assert_eq!(
+        key_columns_ordered(&r, false, &[], None, &[]),
+        Some(vec![
+            "status".into(),
+            "customer_email".into(),
+            "kind".into()
+        ])
+    );
+    // the range column stays after the equalities, whatever its statistics
+    let with_range = [cu("created_at", Use::Range), cu("status", Use::Eq)];
+    let r: Vec<&ColumnUse> = with_range.iter().collect();
+    let stats = [stat("created_at", -1.0, 0.0), stat("status", 4.0, 0.0)];
+    let s: Vec<&ColumnStat> = stats.iter().collect();
+    assert_eq!(
+        key_columns_ordered(&r, false, &[], None, &s),
+        Some(vec!["status".into(), "created_at".into()])
+    );
+}
