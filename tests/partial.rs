@@ -69,7 +69,7 @@ fn a_partial_of_another_version_or_other_options_is_refused() {
     let nl = bytes.iter().position(|b| *b == b'\n').unwrap();
     let header = String::from_utf8(bytes[..nl].to_vec())
         .unwrap()
-        .replace("\"version\":2", "\"version\":9");
+        .replace("\"version\":3", "\"version\":9");
     let mut other = header.into_bytes();
     other.extend_from_slice(&bytes[nl..]);
     std::fs::write(&b, other).unwrap();

@@ -12,8 +12,8 @@ use std::io::{Read, Write};
 
 /// Bumped whenever the state's serialized shape changes (2: the logs'
 /// aggregate and the statistics read side by side, no longer one inside the
-/// other).
-pub const PARTIAL_VERSION: u32 = 2;
+/// other; 3: the statistics records hold the tables' columns).
+pub const PARTIAL_VERSION: u32 = 3;
 const MAGIC: &str = "pgsift-partial";
 
 /// Why a partial file cannot be merged.
@@ -103,7 +103,11 @@ mod tests {
         let (back, o) = decode::<Aggregate>(&bytes).unwrap();
         assert_eq!(back, agg);
         assert_eq!(o, opts);
-        let other = String::from_utf8_lossy(&bytes).replacen("\"version\":2", "\"version\":9", 1);
+        let other = String::from_utf8_lossy(&bytes).replacen(
+            &format!("\"version\":{PARTIAL_VERSION}"),
+            "\"version\":9",
+            1,
+        );
         let e = decode::<Aggregate>(other.as_bytes())
             .unwrap_err()
             .to_string();

@@ -61,6 +61,10 @@ pub struct Audit {
     /// read (no statistics of the table, no plan of the query): to confirm.
     #[serde(default)]
     pub index_candidates: Vec<index_advice::IndexCandidate>,
+    /// Candidate columns the export's column list of their table does not have
+    /// (`schema.table.column`): such candidates are dropped, and named here.
+    #[serde(default)]
+    pub index_columns_unknown: Vec<String>,
     /// Pauses between statements of explicit transactions (time lost outside the database).
     pub transaction_pauses: nplusone::TransactionPauses,
     /// Every problem found, ranked by time at stake.
@@ -430,6 +434,7 @@ pub fn analyze(
         n_plus_one: nplusone::build(&agg.bursts, &queries, &stats.statements, &tz),
         index_recommendations: advice.recommendations,
         index_candidates: advice.to_confirm,
+        index_columns_unknown: advice.unknown_columns,
         activity,
         stats,
         transaction_pauses: nplusone::TransactionPauses {

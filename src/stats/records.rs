@@ -287,6 +287,16 @@ pub struct Setting {
     pub unit: Option<String>,
 }
 
+/// A column of a user table.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TableColumn {
+    pub schema: String,
+    pub table: String,
+    pub column: String,
+    pub data_type: Option<String>,
+    pub not_null: Option<bool>,
+}
+
 /// Column statistics of `pg_stats` (no data values).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ColumnStat {

@@ -602,6 +602,30 @@ pub struct ColumnStatRow {
     correlation: Float,
 }
 
+/// A row of `columns.csv` (pgsift's export).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TableColumnRow {
+    schemaname: Text,
+    tablename: Text,
+    column_name: Text,
+    data_type: Text,
+    not_null: Flag,
+}
+
+impl CsvRow for TableColumnRow {
+    type Record = TableColumn;
+    fn into_record(self) -> Option<TableColumn> {
+        Some(TableColumn {
+            schema: schema(self.schemaname),
+            table: self.tablename.0?,
+            column: self.column_name.0?,
+            data_type: self.data_type.0,
+            not_null: self.not_null.0,
+        })
+    }
+}
+
 impl CsvRow for ColumnStatRow {
     type Record = ColumnStat;
     fn into_record(self) -> Option<ColumnStat> {

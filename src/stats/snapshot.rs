@@ -35,6 +35,8 @@ pub struct Snapshot {
     pub foreign_keys: Vec<ForeignKey>,
     pub settings: BTreeMap<String, Setting>,
     pub column_stats: Vec<ColumnStat>,
+    /// The columns of each user table (`columns.csv`).
+    pub columns: Vec<TableColumn>,
     /// Views present (names as the report shows them).
     pub views: BTreeSet<String>,
 }
@@ -212,6 +214,7 @@ place_in_list! {
     TableSize => table_sizes,
     ForeignKey => foreign_keys,
     ColumnStat => column_stats,
+    TableColumn => columns,
 }
 
 /// Adds a table row, or completes the row of the same table (stats + statio).

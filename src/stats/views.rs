@@ -162,6 +162,8 @@ statistics_views! {
     ForeignKeys = "foreign keys", foreign_keys: ForeignKeyRow, database, ["conname", "columns"];
     TableSizes = "table sizes", table_sizes: TableSizeRow, database, ["relname", "relkind", "total_bytes"];
     ColumnStats = "pg_stats", column_stats: ColumnStatRow, database, ["tablename", "attname", "n_distinct"];
+    /// pgsift's `columns.csv`: each user table's columns.
+    Columns = "table columns", columns: TableColumnRow, database, ["tablename", "column_name", "data_type"];
     Settings = "pg_settings", settings: SettingRow, cluster, ["name", "setting"];
 }
 

@@ -108,6 +108,9 @@ pub struct IndexCandidate {
 pub struct IndexAdvice {
     pub recommendations: Vec<IndexRecommendation>,
     pub to_confirm: Vec<IndexCandidate>,
+    /// Candidates dropped because the export's columns of their table do not
+    /// have one of theirs (`schema.table.column`, once each).
+    pub unknown_columns: Vec<String>,
 }
 
 /// Builds the recommendations (see [`advise`]).
@@ -139,6 +142,7 @@ pub(crate) fn advise(
         plans.iter().map(|p| (p.fingerprint.as_str(), p)).collect();
     let mut candidates = Candidates::default();
     let mut unconfirmed = Candidates::default();
+    let mut unknown_columns: std::collections::BTreeSet<String> = Default::default();
     for s in served.values() {
         let sh = shape(s.normalized);
         if !sh.reads {
@@ -160,6 +164,16 @@ pub(crate) fn advise(
             ) else {
                 continue;
             };
+            // with the table's columns exported, a name that is not one of them
+            // (an output alias the text walk could not tell) is dropped, and said
+            let known = found.columns();
+            if let Some(bad) = cols
+                .iter()
+                .find(|c| !known.is_empty() && !known.contains(&c.as_str()))
+            {
+                unknown_columns.insert(format!("{}.{bad}", found.qualified()));
+                continue;
+            }
             match corroboration::corroborate(&found, &cols, plan, seq_heavy) {
                 Some(evidence) => candidates.add(&found, cols, s, evidence),
                 None if found.db.is_none()
@@ -230,6 +244,7 @@ pub(crate) fn advise(
     IndexAdvice {
         recommendations: out,
         to_confirm,
+        unknown_columns: unknown_columns.into_iter().collect(),
     }
 }
 

@@ -17,6 +17,20 @@ pub(super) struct TableRef<'a> {
 }
 
 impl<'a> TableRef<'a> {
+    /// The table's columns in its export (none: `columns.csv` not exported, or
+    /// the table not found).
+    pub fn columns(&self) -> Vec<&'a str> {
+        let (Some(d), Some(schema)) = (self.db, &self.schema) else {
+            return Vec::new();
+        };
+        d.view
+            .columns
+            .iter()
+            .filter(|c| &c.schema == schema && c.table == self.name)
+            .map(|c| c.column.as_str())
+            .collect()
+    }
+
     /// The `pg_stats` rows of the table's columns in its export (none: not
     /// exported, or the table not found).
     pub fn column_stats(&self) -> Vec<&'a crate::stats::records::ColumnStat> {

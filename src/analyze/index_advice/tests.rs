@@ -279,3 +279,50 @@ fn what_is_no_candidate_to_confirm() {
             .is_empty()
     );
 }
+
+#[test]
+fn with_the_tables_columns_exported_an_unknown_name_is_dropped_and_named() {
+    let mut db = export("app", &[("public", "orders")], &[]);
+    db.view.columns = ["id", "customer_email", "status", "total"]
+        .iter()
+        .map(|c| crate::stats::records::TableColumn {
+            schema: "public".into(),
+            table: "orders".into(),
+            column: c.to_string(),
+            ..Default::default()
+        })
+        .collect();
+    let dbs = [db];
+    let heavy = [seq_heavy(Some("app"), "public.orders")];
+    // an alias the text walk cannot tell (no `as`): `spent` is no column
+    let q = [
+        query(
+            "q1",
+            "select customer_email, sum(total) spent from orders group by customer_email order by spent desc",
+            500.0,
+        ),
+        query(
+            "q2",
+            "select * from orders where customer_email = $1",
+            400.0,
+        ),
+    ];
+    let advice = advise(&q, &[], &[], &dbs, &heavy);
+    assert_eq!(advice.unknown_columns, ["public.orders.spent"]);
+    let cols: Vec<&[String]> = advice
+        .recommendations
+        .iter()
+        .map(|r| r.columns.as_slice())
+        .collect();
+    assert_eq!(cols, [["customer_email".to_string()]]);
+    // without the columns exported, the text is all there is
+    let bare = [export("app", &[("public", "orders")], &[])];
+    let advice = advise(&q, &[], &[], &bare, &heavy);
+    assert!(advice.unknown_columns.is_empty());
+    assert!(
+        advice
+            .recommendations
+            .iter()
+            .any(|r| r.columns == ["spent"])
+    );
+}

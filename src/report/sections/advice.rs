@@ -47,6 +47,8 @@ pub struct CandidateRow {
 pub struct AdviceSection {
     pub advice: Vec<AdviceRow>,
     pub candidates: Vec<CandidateRow>,
+    /// Candidate columns that are not columns of their table (candidates dropped).
+    pub unknown_columns: Vec<String>,
 }
 
 pub fn build(a: &Audit, _top: usize) -> AdviceSection {
@@ -61,6 +63,7 @@ pub fn build(a: &Audit, _top: usize) -> AdviceSection {
             .iter()
             .map(|c| candidate_row(a, c))
             .collect(),
+        unknown_columns: a.index_columns_unknown.clone(),
     }
 }
 

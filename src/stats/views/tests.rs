@@ -137,6 +137,10 @@ const HEADERS: &[(View, &str)] = &[
         "schemaname,tablename,attname,inherited,null_frac,avg_width,n_distinct,correlation",
     ),
     (
+        View::Columns,
+        "datname,schemaname,tablename,column_name,data_type,not_null",
+    ),
+    (
         View::Settings,
         "name,setting,unit,source,boot_val,reset_val,pending_restart",
     ),
@@ -266,6 +270,7 @@ fn partial_results_keep_the_records_field_names() {
         [
             "checkpoints",
             "column_stats",
+            "columns",
             "databases",
             "foreign_keys",
             "index_defs",
