@@ -53,13 +53,8 @@ pub fn percent(f: f64) -> String {
     }
 }
 
-/// Bytes with a binary unit.
+/// Bytes with a binary unit (`1.5 MiB`).
 pub fn bytes(b: u64) -> String {
-    bytes_text(b)
-}
-
-/// Bytes with a binary unit (`1.5 MiB`); the report shows sizes the same way.
-pub fn bytes_text(b: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut v = b as f64;
     let mut u = 0;

@@ -9,7 +9,7 @@ use super::Audit;
 use super::index_advice::IndexRecommendation;
 use super::stats::CACHE_HIT_TARGET;
 use crate::stats::snapshot::DatabaseStats;
-use crate::units::{bytes_text, duration_ms, percent};
+use crate::units::{bytes, duration_ms, percent};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

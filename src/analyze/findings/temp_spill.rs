@@ -20,7 +20,7 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
             },
             format!(
                 "Query writes {} to temporary files ({} files)",
-                bytes_text(t.total_bytes),
+                bytes(t.total_bytes),
                 t.count
             ),
         );

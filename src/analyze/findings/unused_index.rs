@@ -27,10 +27,8 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
         );
         f.target = format!(
             "{} less to write on every change of {}",
-            u.bytes.map_or_else(
-                || "an index".into(),
-                |b| format!("{} of index", bytes_text(b))
-            ),
+            u.bytes
+                .map_or_else(|| "an index".into(), |b| format!("{} of index", bytes(b))),
             u.table
         );
         f.verify = format!(

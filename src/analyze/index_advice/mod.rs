@@ -254,9 +254,7 @@ pub(crate) fn advise(
 /// ([`CONFIRM_MIN_EXECUTIONS`]) or slow ([`CONFIRM_SLOW_P95_MS`]). The caller also requires a one-table
 /// query: without a plan, a join's time cannot be pinned on one of its tables.
 fn worth_confirming(s: &served::Served, table: &str) -> bool {
-    let catalog = table.starts_with("pg_")
-        || table.starts_with("pg_catalog.")
-        || table.starts_with("information_schema.");
+    let catalog = table.starts_with("pg_") || table.starts_with("information_schema.");
     let read = s.normalized.starts_with("select") || s.normalized.starts_with("with");
     let p95 = s.p95_ms.unwrap_or(0.0);
     let frequent_or_slow = s.executions >= CONFIRM_MIN_EXECUTIONS || p95 >= CONFIRM_SLOW_P95_MS;
