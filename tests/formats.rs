@@ -242,7 +242,7 @@ fn comparable(mut j: Value) -> Value {
             s["file"] = Value::Null;
         }
     }
-    for list in ["detected", "repeated", "loops"] {
+    for list in ["detected", "repeated", "loops", "once"] {
         for b in j["n_plus_one"][list].as_array_mut().unwrap() {
             b["example_file"] = Value::Null;
         }

@@ -55,6 +55,10 @@ impl TransactionPauses {
 /// suspected N+1 child.
 pub const SUSPECT_MIN_CALLS: u64 = 1000;
 
+/// A burst seen only once is an N+1 only when it takes at least this share of
+/// all query time; below, it is a one-off loop.
+pub const ONCE_MAX_SHARE: f64 = 0.005;
+
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct NPlusOneView {
     /// Found in the log: bursts of one query in one session.
@@ -67,6 +71,12 @@ pub struct NPlusOneView {
     /// ids held by the application, or a pooled connection serving independent
     /// requests; listed, not called N+1.
     pub loops: Vec<NPlusOneReport>,
+    /// A child after its parent in one burst only, taking under
+    /// [`ONCE_MAX_SHARE`] of all query time: a script's loop run once (a data
+    /// load filling a table row by row, as `pgbench -i` does), not a code path
+    /// that repeats; listed, not called N+1.
+    #[serde(default)]
+    pub once: Vec<NPlusOneReport>,
     /// Executions the detector could place in a session, and those it could not.
     pub tracked: u64,
     pub untracked: u64,
@@ -196,6 +206,8 @@ pub(crate) fn build(
     statements: &[StatementReport],
     tz: &DisplayZone,
 ) -> NPlusOneView {
+    // all query time of the log, in µs
+    let all_us: f64 = queries.iter().map(|q| q.total_ms * 1000.0).sum();
     let mut v = NPlusOneView {
         tracked: bursts.tracked,
         untracked: bursts.untracked,
@@ -206,6 +218,8 @@ pub(crate) fn build(
             v.repeated.push(report(k, b, tz));
         } else if b.parents.is_empty() {
             v.loops.push(report(k, b, tz));
+        } else if b.bursts < 2 && (b.total_us as f64) < ONCE_MAX_SHARE * all_us {
+            v.once.push(report(k, b, tz));
         } else {
             v.detected.push(report(k, b, tz));
         }
@@ -219,6 +233,7 @@ pub(crate) fn build(
     v.detected.sort_by(order);
     v.repeated.sort_by(order);
     v.loops.sort_by(order);
+    v.once.sort_by(order);
     let executions: u64 = queries.iter().map(|q| q.count).sum();
     if executions > 0 && bursts.tracked == 0 {
         v.limits.push(
@@ -279,6 +294,39 @@ pub(crate) fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_burst_seen_once_for_a_negligible_time_is_a_one_off_loop() {
+        use crate::aggregate::bursts::BurstStats;
+        let child = |bursts: u64, total_us: u64| BurstStats {
+            bursts,
+            executions: 10 * bursts,
+            total_us,
+            parents: [("insert into parent values ($1)".to_string(), bursts)].into(),
+            ..Default::default()
+        };
+        let all = QueryReport {
+            normalized: "select 1".into(),
+            count: 1,
+            total_ms: 1000.0,
+            ..Default::default()
+        };
+        let tz = DisplayZone::choose(Some("UTC"), &Default::default());
+        let build_with = |b: BurstStats| {
+            let mut bursts = Bursts::default();
+            bursts
+                .by_query
+                .insert("insert into child values ($1)".into(), b);
+            build(&bursts, std::slice::from_ref(&all), &[], &tz)
+        };
+        // once, 0.2 ms of 1 s: a one-off loop
+        let v = build_with(child(1, 200));
+        assert!(v.detected.is_empty());
+        assert_eq!(v.once.len(), 1);
+        // once but 1% of the time, or twice: a pattern
+        assert_eq!(build_with(child(1, 10_000)).detected.len(), 1);
+        assert_eq!(build_with(child(2, 200)).detected.len(), 1);
+    }
 
     #[test]
     fn batched_form_replaces_the_lookup() {

@@ -42,6 +42,7 @@ pub struct NplusoneSection {
     pub detected: Vec<BurstRow>,
     pub repeated: Vec<BurstRow>,
     pub loops: Vec<BurstRow>,
+    pub once: Vec<BurstRow>,
     pub suspected: Vec<SuspectedRow>,
     pub nplusone_limits: Vec<String>,
     pub nplusone_summary: String,
@@ -54,6 +55,7 @@ pub fn build(a: &Audit, _top: usize) -> NplusoneSection {
         detected: n.detected.iter().map(burst_row).collect(),
         repeated: n.repeated.iter().map(burst_row).collect(),
         loops: n.loops.iter().map(burst_row).collect(),
+        once: n.once.iter().map(burst_row).collect(),
         suspected: n
             .suspected
             .iter()
