@@ -7,6 +7,7 @@ mod harness;
 mod oracle;
 
 mod activity;
+mod advice;
 mod audit;
 mod chunks;
 mod cli;

@@ -65,6 +65,11 @@ pub struct Audit {
     /// (`schema.table.column`): such candidates are dropped, and named here.
     #[serde(default)]
     pub index_columns_unknown: Vec<String>,
+    /// Candidates dropped because the query's own plan shows its filter keeping
+    /// too many of the rows scanned for an index to pay (`schema.table (columns):
+    /// why`).
+    #[serde(default)]
+    pub index_unselective: Vec<String>,
     /// Pauses between statements of explicit transactions (time lost outside the database).
     pub transaction_pauses: nplusone::TransactionPauses,
     /// Every problem found, ranked by time at stake.
@@ -435,6 +440,7 @@ pub fn analyze(
         index_recommendations: advice.recommendations,
         index_candidates: advice.to_confirm,
         index_columns_unknown: advice.unknown_columns,
+        index_unselective: advice.unselective,
         activity,
         stats,
         transaction_pauses: nplusone::TransactionPauses {

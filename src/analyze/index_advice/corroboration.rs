@@ -92,6 +92,86 @@ pub(super) fn plan_seq_scans(plan: &str, table: &str) -> bool {
     })
 }
 
+/// A sequential scan keeping more than this share of the rows it reads is not
+/// evidence for an index: a btree reaching that many rows reads more pages, at
+/// random, than the scan does in order (the planner's own switch point is far
+/// lower; bitmap scans stay cheaper up to roughly this share).
+pub(super) const MAX_KEPT_SHARE: f64 = 0.10;
+
+/// The smallest share of the rows read that a sequential scan of `table` in
+/// this plan kept (actual rows over actual rows plus `Rows Removed by Filter`,
+/// per loop or per worker alike); none when no scan of it has actual counts
+/// (a plan without ANALYZE) or it read no row.
+pub(super) fn plan_kept_share(plan: &str, table: &str) -> Option<f64> {
+    fn share(kept: f64, removed: f64) -> Option<f64> {
+        (kept + removed > 0.0).then(|| kept / (kept + removed))
+    }
+    fn walk(v: &serde_json::Value, table: &str, best: &mut Option<f64>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if m.get("Node Type").and_then(|t| t.as_str()) == Some("Seq Scan")
+                    && m.get("Relation Name").and_then(|t| t.as_str()) == Some(table)
+                    && let Some(kept) = m.get("Actual Rows").and_then(|r| r.as_f64())
+                {
+                    let removed = m
+                        .get("Rows Removed by Filter")
+                        .and_then(|r| r.as_f64())
+                        .unwrap_or(0.0);
+                    if let Some(s) = share(kept, removed) {
+                        *best = Some(best.map_or(s, |b: f64| b.min(s)));
+                    }
+                }
+                m.values().for_each(|x| walk(x, table, best));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, table, best)),
+            _ => {}
+        }
+    }
+    let mut best = None;
+    if let Some(start) = plan.find('{')
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(&plan[start..])
+    {
+        walk(&v, table, &mut best);
+        return best;
+    }
+    let lines: Vec<&str> = plan.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let needle = format!("Seq Scan on {table}");
+    for (i, l) in lines.iter().enumerate() {
+        let on_table = l.match_indices(&needle).any(|(at, _)| {
+            l[at + needle.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+        });
+        let Some(actual) = l.split("(actual ").nth(1).filter(|_| on_table) else {
+            continue;
+        };
+        let Some(kept) = number_after(actual, "rows=") else {
+            continue;
+        };
+        let own = indent(l);
+        let removed = lines[i + 1..]
+            .iter()
+            .take_while(|d| indent(d) > own && !d.trim_start().starts_with("->"))
+            .find_map(|d| number_after(d, "Rows Removed by Filter:"))
+            .unwrap_or(0.0);
+        if let Some(s) = share(kept, removed) {
+            best = Some(best.map_or(s, |b: f64| b.min(s)));
+        }
+    }
+    best
+}
+
+/// The number right after `key` in `text`.
+fn number_after(text: &str, key: &str) -> Option<f64> {
+    let rest = text[text.find(key)? + key.len()..].trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
 /// Whether a plan (text or JSON) reads `table` once per outer row: on the
 /// inner side of a Nested Loop, or in a SubPlan (a correlated subquery). That
 /// is where an index on the join columns serves. A hash or merge join reads the
@@ -222,6 +302,46 @@ mod tests {
             {"Node Type": "Index Scan", "Relation Name": "customers"}]}}"#;
         assert!(plan_seq_scans(json, "orders"));
         assert!(!plan_seq_scans(json, "customers"));
+    }
+
+    #[test]
+    fn the_share_a_scan_keeps_comes_from_its_actual_rows() {
+        // the advice workload's plans: a lookup keeping 20 of 40,004 rows, a
+        // hash-joined table filtered on a country (250 of 2,000)
+        let lookup = "Limit  (cost=949.27..949.29 rows=10 width=29) (actual time=2.4..2.4 rows=10 loops=1)
+  ->  Sort  (cost=949.27..949.32 rows=20 width=29) (actual time=2.4..2.4 rows=10 loops=1)
+        ->  Seq Scan on orders  (cost=0.00..949.00 rows=20 width=29) (actual time=0.017..2.384 rows=20 loops=1)
+              Filter: (customer_email = 'customer1@example.com'::text)
+              Rows Removed by Filter: 39984
+              Buffers: shared hit=349";
+        let kept = plan_kept_share(lookup, "orders").unwrap();
+        assert!((kept - 20.0 / 40004.0).abs() < 1e-9, "{kept}");
+        let hash = "Hash Join  (cost=49.12..1003.35 rows=5000 width=9) (actual time=0.157..4.850 rows=5000 loops=1)
+  Hash Cond: (o.customer_id = c.id)
+  ->  Seq Scan on orders o  (cost=0.00..849.00 rows=40000 width=10) (actual time=0.004..2.272 rows=40000 loops=1)
+  ->  Hash  (cost=46.00..46.00 rows=250 width=7) (actual time=0.14..0.14 rows=250 loops=1)
+        ->  Seq Scan on customers c  (cost=0.00..46.00 rows=250 width=7) (actual time=0.003..0.129 rows=250 loops=1)
+              Filter: (country = 'FR'::text)
+              Rows Removed by Filter: 1750";
+        assert_eq!(plan_kept_share(hash, "customers"), Some(0.125));
+        assert_eq!(plan_kept_share(hash, "orders"), Some(1.0));
+        assert_eq!(plan_kept_share(hash, "order"), None);
+        // a parallel scan counts per worker: the share is the same
+        let parallel = "->  Parallel Seq Scan on orders  (cost=0.00..1.00 rows=1 width=8) (actual time=0.1..9.0 rows=1 loops=3)
+      Filter: (customer_email = 'x'::text)
+      Rows Removed by Filter: 66664";
+        assert!(plan_kept_share(parallel, "orders").unwrap() < 0.0001);
+        // without ANALYZE there is nothing to measure
+        assert_eq!(
+            plan_kept_share(
+                "Seq Scan on orders  (cost=0.00..1.00 rows=1 width=8)",
+                "orders"
+            ),
+            None
+        );
+        let json = r#"{"Plan": {"Node Type": "Seq Scan", "Relation Name": "orders",
+            "Actual Rows": 10, "Actual Loops": 1, "Rows Removed by Filter": 30}}"#;
+        assert_eq!(plan_kept_share(json, "orders"), Some(0.25));
     }
 
     #[test]

@@ -27,7 +27,7 @@ mod test_support;
 use super::QueryReport;
 use super::activity::PlanView;
 use super::stats::{SeqScanTable, StatementReport};
-use crate::normalize::shape::shape;
+use crate::normalize::shape::{Use, shape};
 use crate::stats::snapshot::DatabaseStats;
 use grouping::Candidates;
 use naming::IndexNames;
@@ -70,6 +70,12 @@ pub struct IndexRecommendation {
     pub seq_scan: Option<u64>,
     pub seq_tup_read: Option<u64>,
     pub n_live_tup: Option<u64>,
+    /// The table's size in rows as the decision took it, and which counter gave
+    /// it (`n_live_tup`, `reltuples`, `seq_tup_read / seq_scan`).
+    #[serde(default)]
+    pub table_rows: Option<u64>,
+    #[serde(default)]
+    pub table_rows_from: Option<String>,
     /// Existing indexes on the table (null: definitions not exported).
     pub existing_indexes: Option<usize>,
     /// An existing index it extends (same leading columns).
@@ -111,6 +117,9 @@ pub struct IndexAdvice {
     /// Candidates dropped because the export's columns of their table do not
     /// have one of theirs (`schema.table.column`, once each).
     pub unknown_columns: Vec<String>,
+    /// Candidates dropped because their query's plan shows the filter keeping
+    /// more than [`corroboration::MAX_KEPT_SHARE`] of the rows scanned.
+    pub unselective: Vec<String>,
 }
 
 /// Builds the recommendations (see [`advise`]).
@@ -143,6 +152,7 @@ pub(crate) fn advise(
     let mut candidates = Candidates::default();
     let mut unconfirmed = Candidates::default();
     let mut unknown_columns: std::collections::BTreeSet<String> = Default::default();
+    let mut unselective: std::collections::BTreeSet<String> = Default::default();
     for s in served.values() {
         let sh = shape(s.normalized);
         if !sh.reads {
@@ -172,6 +182,25 @@ pub(crate) fn advise(
                 .find(|c| !known.is_empty() && !known.contains(&c.as_str()))
             {
                 unknown_columns.insert(format!("{}.{bad}", found.qualified()));
+                continue;
+            }
+            // the query's own plan shows the filter keeps too many rows for an
+            // index to pay (unless the index would also give a top-N its order)
+            let top_n = s.normalized.contains(" limit ")
+                && cols.iter().any(|c| {
+                    uses.iter()
+                        .any(|u| u.usage == Use::OrderBy && &u.column == c)
+                });
+            if let Some(kept) = plan
+                .and_then(|p| corroboration::plan_kept_share(&p.text, found.name.as_str()))
+                .filter(|k| *k > corroboration::MAX_KEPT_SHARE && !top_n)
+            {
+                unselective.insert(format!(
+                    "{} ({}): the query's plan keeps {} of the rows its scan reads",
+                    found.qualified(),
+                    cols.join(", "),
+                    crate::units::percent(kept)
+                ));
                 continue;
             }
             match corroboration::corroborate(&found, &cols, plan, seq_heavy) {
@@ -245,6 +274,7 @@ pub(crate) fn advise(
         recommendations: out,
         to_confirm,
         unknown_columns: unknown_columns.into_iter().collect(),
+        unselective: unselective.into_iter().collect(),
     }
 }
 

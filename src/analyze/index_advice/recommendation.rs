@@ -44,6 +44,8 @@ pub(super) fn recommend(
         seq_scan: heavy.map(|h| h.seq_scan),
         seq_tup_read: heavy.map(|h| h.seq_tup_read),
         n_live_tup: heavy.map(|h| h.n_live_tup),
+        table_rows: heavy.map(|h| h.table_rows),
+        table_rows_from: heavy.map(|h| h.table_rows_from.clone()),
         existing_indexes: facts.defs.as_ref().map(Vec::len),
         extends: extends(facts.defs.as_deref(), &c.columns),
         write_overhead: write_overhead(
@@ -195,11 +197,12 @@ fn target(qualified: &str, heavy: Option<&SeqScanTable>, p95: Option<f64>) -> St
             "sequential scans of {qualified}: {} in the window -> near 0; p95 of the main query {} -> a few ms (an index lookup reads a handful of pages, not {} rows)",
             h.seq_scan,
             duration_ms(p95),
-            h.n_live_tup
+            crate::units::count(h.table_rows.max(h.n_live_tup))
         ),
         (Some(h), None) => format!(
             "sequential scans of {qualified}: {} in the window -> near 0 (each read {} rows)",
-            h.seq_scan, h.rows_per_seq_scan
+            h.seq_scan,
+            crate::units::count(h.rows_per_seq_scan.round() as u64)
         ),
         (None, Some(p95)) => format!(
             "p95 of the main query {} -> a few ms, with an Index Scan instead of a Seq Scan in its plan",

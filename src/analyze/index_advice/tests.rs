@@ -326,3 +326,38 @@ fn with_the_tables_columns_exported_an_unknown_name_is_dropped_and_named() {
             .any(|r| r.columns == ["spent"])
     );
 }
+
+#[test]
+fn a_plan_keeping_many_of_the_rows_it_scans_is_no_advice_unless_a_top_n_is_served() {
+    let scan = |kept: u64, removed: u64| {
+        format!(
+            "Seq Scan on customers c  (cost=0.00..46.00 rows=250 width=7) (actual time=0.003..0.129 rows={kept} loops=1)
+  Filter: (country = 'FR'::text)
+  Rows Removed by Filter: {removed}"
+        )
+    };
+    let q = [query(
+        "q1",
+        "select c.country, count(*) from customers as c where c.country = $1 group by c.country",
+        500.0,
+    )];
+    // 12.5% of the rows kept: dropped, and said
+    let advice = advise(&q, &[], &[plan("q1", &scan(250, 1750))], &[], &[]);
+    assert!(advice.recommendations.is_empty());
+    assert_eq!(
+        advice.unselective,
+        ["customers (country): the query's plan keeps 12.5% of the rows its scan reads"]
+    );
+    // 1% kept: an index pays
+    let advice = advise(&q, &[], &[plan("q1", &scan(20, 1980))], &[], &[]);
+    assert_eq!(advice.recommendations.len(), 1);
+    assert!(advice.unselective.is_empty());
+    // a top-N sorted on an indexed column stops early whatever the filter keeps
+    let top = [query(
+        "q1",
+        "select * from customers where country = $1 order by created_at desc limit $2",
+        500.0,
+    )];
+    let advice = advise(&top, &[], &[plan("q1", &scan(250, 1750))], &[], &[]);
+    assert_eq!(advice.recommendations[0].columns, ["country", "created_at"]);
+}

@@ -6,7 +6,7 @@
 use crate::analyze::Audit;
 use crate::analyze::index_advice::{IndexCandidate, IndexRecommendation};
 use crate::report::rows::count_or_dash;
-use crate::units::duration_ms;
+use crate::units::{count, duration_ms};
 use askama::Template;
 
 /// At most this many queries are shown under a recommendation.
@@ -49,6 +49,8 @@ pub struct AdviceSection {
     pub candidates: Vec<CandidateRow>,
     /// Candidate columns that are not columns of their table (candidates dropped).
     pub unknown_columns: Vec<String>,
+    /// Candidates dropped because their query's plan shows an unselective filter.
+    pub unselective: Vec<String>,
 }
 
 pub fn build(a: &Audit, _top: usize) -> AdviceSection {
@@ -64,6 +66,7 @@ pub fn build(a: &Audit, _top: usize) -> AdviceSection {
             .map(|c| candidate_row(a, c))
             .collect(),
         unknown_columns: a.index_columns_unknown.clone(),
+        unselective: a.index_unselective.clone(),
     }
 }
 
@@ -89,12 +92,22 @@ fn evidence(r: &IndexRecommendation) -> String {
         .iter()
         .map(|e| match e.as_str() {
             "plan" => "Seq Scan in the query's auto_explain plan".to_string(),
-            "seq_scan_stats" => format!(
-                "{} sequential scans reading {} rows ({} live) in pg_stat_user_tables",
-                count_or_dash(r.seq_scan),
-                count_or_dash(r.seq_tup_read),
-                count_or_dash(r.n_live_tup)
-            ),
+            "seq_scan_stats" => {
+                let mut s = format!(
+                    "{} sequential scans reading {} rows ({} live) in pg_stat_user_tables",
+                    count_or_dash(r.seq_scan),
+                    count_or_dash(r.seq_tup_read),
+                    count_or_dash(r.n_live_tup)
+                );
+                // say which counter sized the table when it was not n_live_tup
+                if let (Some(rows), Some(from)) = (r.table_rows, &r.table_rows_from)
+                    && from != "n_live_tup"
+                    && !from.is_empty()
+                {
+                    s.push_str(&format!(", a table of {} rows by {from}", count(rows)));
+                }
+                s
+            }
             other => other.to_string(),
         })
         .collect::<Vec<_>>()
@@ -154,6 +167,23 @@ mod tests {
         assert_eq!(
             evidence(&r),
             "Seq Scan in the query's auto_explain plan; 12 sequential scans reading - rows (5,000 live) in pg_stat_user_tables; other"
+        );
+    }
+
+    #[test]
+    fn a_table_sized_by_another_counter_than_n_live_tup_says_so() {
+        let r = IndexRecommendation {
+            evidence: vec!["seq_scan_stats".into()],
+            seq_scan: Some(49),
+            seq_tup_read: Some(1_960_196),
+            n_live_tup: Some(4),
+            table_rows: Some(40_004),
+            table_rows_from: Some("seq_tup_read / seq_scan".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            evidence(&r),
+            "49 sequential scans reading 1,960,196 rows (4 live) in pg_stat_user_tables, a table of 40,004 rows by seq_tup_read / seq_scan"
         );
     }
 }

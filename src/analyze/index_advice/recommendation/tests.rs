@@ -154,11 +154,22 @@ fn the_target_uses_scans_and_p95_when_known() {
     let h = seq_heavy(Some("app"), "public.orders");
     assert_eq!(
         target("public.orders", Some(&h), Some(12.34)),
-        "sequential scans of public.orders: 120 in the window -> near 0; p95 of the main query 12.3 ms -> a few ms (an index lookup reads a handful of pages, not 10000 rows)"
+        "sequential scans of public.orders: 120 in the window -> near 0; p95 of the main query 12.3 ms -> a few ms (an index lookup reads a handful of pages, not 10,000 rows)"
+    );
+    // after a statistics reset the table's size comes from another counter
+    let reset = SeqScanTable {
+        n_live_tup: 4,
+        table_rows: 40_004,
+        ..h.clone()
+    };
+    assert!(
+        target("public.orders", Some(&reset), Some(3.6)).ends_with("not 40,004 rows)"),
+        "{}",
+        target("public.orders", Some(&reset), Some(3.6))
     );
     assert_eq!(
         target("public.orders", Some(&h), None),
-        "sequential scans of public.orders: 120 in the window -> near 0 (each read 10000 rows)"
+        "sequential scans of public.orders: 120 in the window -> near 0 (each read 10,000 rows)"
     );
     assert!(target("t", None, Some(3.0)).starts_with("p95 of the main query 3.00 ms"));
     assert_eq!(
