@@ -3,7 +3,7 @@
 //! items lack the data to judge.
 
 use crate::analyze::Audit;
-use crate::analyze::findings::{Finding, FirstScreen, Status};
+use crate::analyze::findings::{Finding, FirstScreen, Kind, Status};
 use crate::units::{duration_ms as ms, short};
 
 /// Findings named in the first sentence (and whose time is summed).
@@ -36,21 +36,46 @@ pub(crate) fn first_screen(a: &Audit, findings: &[Finding]) -> FirstScreen {
 }
 
 /// The time the top findings involve, against the log's statement time; none
-/// when either is unknown.
+/// when either is unknown. Time outside statements (pauses inside
+/// transactions) is not statement time: it is said beside it, never added.
 fn cost(findings: &[Finding], total: f64) -> Option<String> {
-    let measured: f64 = findings
+    // the first TOP findings whose time is measured
+    let top: Vec<&Finding> = findings
         .iter()
-        .filter_map(|f| f.time_at_stake_ms)
+        .filter(|f| f.time_at_stake_ms.is_some())
         .take(TOP)
+        .collect();
+    let inside: f64 = top
+        .iter()
+        .filter(|f| f.kind != Kind::IdleInTransaction)
+        .filter_map(|f| f.time_at_stake_ms)
         .sum();
-    (measured > 0.0 && total > 0.0).then(|| {
+    let outside: f64 = top
+        .iter()
+        .filter(|f| f.kind == Kind::IdleInTransaction)
+        .filter_map(|f| f.time_at_stake_ms)
+        .sum();
+    if total <= 0.0 || inside + outside <= 0.0 {
+        return None;
+    }
+    let mut s = if inside > 0.0 {
         format!(
-            "The top findings involve {} of the {} of statement time the log shows ({:.0}%); time at stake can overlap between findings (an index fixes a slow query).",
-            ms(measured),
+            "The top findings involve {} of the {} of statement time the log shows ({:.0}%; time at stake can overlap between findings: an index fixes a slow query)",
+            ms(inside.min(total)),
             ms(total),
-            (measured / total * 100.0).min(100.0)
+            (inside / total * 100.0).min(100.0)
         )
-    })
+    } else {
+        format!("The log shows {} of statement time", ms(total))
+    };
+    if outside > 0.0 {
+        s.push_str(&format!(
+            ", and {} lost between the statements of open transactions (outside the database, not part of that time)",
+            ms(outside)
+        ));
+    }
+    s.push('.');
+    Some(s)
 }
 
 /// The first finding's change and target, then its rollback.
@@ -102,12 +127,33 @@ mod tests {
         assert_eq!(s[0], "What is wrong: A; B; C.");
         // The first three measured findings: A, C and D.
         assert!(
-            s[1].starts_with("The top findings involve 9.50 s of the 10.00 s of statement time the log shows (95%)"),
+            s[1].starts_with("The top findings involve 9.50 s of the 10.00 s of statement time the log shows (95%;"),
             "{}",
             s[1]
         );
         assert_eq!(s[2], "Do first: add an index. Target: p95 under 50 ms.");
         assert_eq!(s[3], "Roll back with: drop it");
+    }
+
+    #[test]
+    fn pauses_outside_statements_are_said_beside_statement_time_never_added() {
+        let mut a = Audit::default();
+        a.summary.total_duration_ms = 18_590.0;
+        let mut pauses = timed("P", Some(4_780.0));
+        pauses.kind = Kind::IdleInTransaction;
+        let findings = [timed("L", Some(6_260.0)), pauses, timed("Q", Some(9_650.0))];
+        let s = first_screen(&a, &findings).sentences;
+        assert_eq!(
+            s[1],
+            "The top findings involve 15.91 s of the 18.59 s of statement time the log shows (86%; time at stake can overlap between findings: an index fixes a slow query), and 4.78 s lost between the statements of open transactions (outside the database, not part of that time)."
+        );
+        // overlapping findings never make a share above 100%
+        let s = first_screen(&a, &[timed("X", Some(20_000.0)), timed("Y", Some(690.0))]).sentences;
+        assert!(
+            s[1].contains("18.59 s of the 18.59 s") && s[1].contains("(100%;"),
+            "{}",
+            s[1]
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! statement that waited longest first.
 
 use super::*;
+use crate::units::short;
 
 /// The findings of this kind.
 pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
@@ -37,7 +38,33 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
         f.change = "Shorten the transactions holding the locks (commit sooner, no user think-time inside), touch rows in one order everywhere (no deadlocks), and set lock_timeout for the waiting code path".into();
         f.rollback = "Revert the application change; RESET lock_timeout".into();
         f.verify = "Run pgsift on the log after the change: lock waits and deadlocks in the Locks section drop".into();
-        out.push(f.ev("lock waits and deadlocks".into(), "#locks"));
+        f = f.ev("lock waits and deadlocks".into(), "#locks");
+        // the statements that waited: lock victims, whose time is counted here
+        // and not again as slow queries
+        for w in l.by_query.iter().filter(|w| !w.key.is_empty()).take(3) {
+            let total = a
+                .queries
+                .iter()
+                .find(|q| q.fingerprint == w.key)
+                .map(|q| q.total_ms);
+            let of = match total {
+                Some(t) if t > 0.0 => format!(
+                    " of its {} in all ({})",
+                    duration_ms(t),
+                    percent((w.total_wait_ms / t).min(1.0))
+                ),
+                _ => String::new(),
+            };
+            f = f.ev(
+                format!(
+                    "{} waited {} for locks{of}",
+                    short(&w.label, 80),
+                    duration_ms(w.total_wait_ms)
+                ),
+                "#locks",
+            );
+        }
+        out.push(f);
     }
     if let Some(act) = &a.stats.activity
         && !act.blocked.is_empty()
