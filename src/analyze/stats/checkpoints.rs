@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 /// Above this share of requested checkpoints, max_wal_size is too small.
 const REQUESTED_SHARE_MAX: f64 = 0.1;
-/// Requested checkpoints before their share matters.
-const REQUESTED_MIN: u64 = 2;
+/// Requested checkpoints before their share matters: a few are manual
+/// `CHECKPOINT`s, base backups or a restart, not WAL pressure.
+const REQUESTED_MIN: u64 = 10;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CheckpointerView {
@@ -67,19 +68,24 @@ mod tests {
 
     #[test]
     fn more_than_a_tenth_requested_is_too_many() {
-        let v = view(17, 3);
+        let v = view(68, 12);
         assert_eq!(v.requested_share, Some(0.15));
         assert!(v.too_many_requested);
         assert_eq!(v.write_ms, Some(1.235));
         // exactly a tenth is not
-        assert!(!view(18, 2).too_many_requested);
+        assert!(!view(90, 10).too_many_requested);
+        assert!(view(89, 10).too_many_requested);
     }
 
     #[test]
-    fn one_requested_checkpoint_is_not_too_many_whatever_its_share() {
+    fn a_few_requested_checkpoints_are_not_too_many_whatever_their_share() {
         let v = view(1, 1);
         assert_eq!(v.requested_share, Some(0.5));
         assert!(!v.too_many_requested);
+        // two manual CHECKPOINTs in a short window
+        assert!(!view(3, 2).too_many_requested);
+        assert!(!view(0, REQUESTED_MIN - 1).too_many_requested);
+        assert!(view(0, REQUESTED_MIN).too_many_requested);
     }
 
     #[test]
