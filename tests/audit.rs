@@ -357,3 +357,62 @@ fn a_log_without_statistics_lists_candidates_to_confirm() {
         assert!(a.findings_of(Kind::MissingIndex).is_empty(), "{pgbench}");
     }
 }
+
+/// A finding as `kind: subject` (its index, else its table, else the start of
+/// its query), for comparing whole sets.
+fn finding_keys(a: &pgsift::analyze::Audit) -> Vec<String> {
+    let mut keys: Vec<String> = a
+        .findings
+        .iter()
+        .map(|f| {
+            let subject = f
+                .index
+                .clone()
+                .or_else(|| f.table.clone())
+                .or_else(|| {
+                    f.normalized
+                        .as_deref()
+                        .map(|n| n.chars().take(40).collect())
+                })
+                .unwrap_or_default();
+            format!("{}: {subject}", f.kind.as_str())
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn the_samples_give_exactly_the_findings_their_workload_was_built_to_produce() {
+    let r = run(&["samples/", "--cpu-cores", "2"]);
+    let keys = finding_keys(&r.audit);
+    let expected = [
+        // the N+1 custom script (the pgbench -i teller inserts, seen once, are not)
+        "n_plus_one: select sku, quantity, unit_price_cents f",
+        // the lock wait, relation lock wait, deadlock and lock timeout; their
+        // victims (update orders 4.25 of 4.26 s waiting) are not slow queries
+        "lock_contention: update orders set status = $1 where id =",
+        // checkout-worker idle in transaction during snapshot 2, and its pause
+        "idle_in_transaction: ",
+        // the statement-timeout scenario's pg_sleep: 21% of all query time
+        "slow_query: select pg_sleep($1)",
+        // the one-off load of order_items: 11% of the time, low, and its spill
+        "slow_query: insert into order_items(order_id, sku, q",
+        "temp_spill: insert into order_items(order_id, sku, q",
+        // the deliberately spilling sort (work_mem 64kB) and pgbench -i's primary key
+        "temp_spill: select id, customer_email, created_at fr",
+        "temp_spill: alter table pgbench_accounts add primary",
+        // index scenarios (samples/workload.sh): (d) and the reports' orders scans
+        "missing_index: payments_gateway_txn_id_idx",
+        "missing_index: orders_customer_email_status_idx",
+        // (b), (c), (a)
+        "duplicate_index: public.shipments_order_id_dup_idx",
+        "redundant_index: public.shipments_customer_id_redundant_idx",
+        "unused_index: public.shipments_carrier_unused_idx",
+        // tables read from disk after the loads (89.8% of heap blocks hit)
+        "cache_hit: ",
+    ];
+    let mut expected: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(keys, expected);
+}

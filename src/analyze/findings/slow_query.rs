@@ -29,8 +29,41 @@ pub(super) fn lock_wait_ms(a: &Audit, fingerprint: &str) -> f64 {
         .sum()
 }
 
-/// The log's top consumers by total time, but lock victims and queries an
-/// index recommendation serves (its missing-index finding has their time).
+/// What a statement is, for the advice it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Statement {
+    /// `commit`, `end`, `begin`, `rollback`...: its time is the WAL flush.
+    Commit,
+    /// DDL and maintenance (`create`, `alter`, `vacuum`, `copy`...).
+    Utility,
+    /// A query: its plan says why it is slow.
+    Query,
+}
+
+/// The kind of a normalized statement, from its first word.
+fn statement_kind(normalized: &str) -> Statement {
+    let first = normalized
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    match first {
+        "commit" | "end" | "begin" | "start" | "rollback" | "abort" | "savepoint" | "release" => {
+            Statement::Commit
+        }
+        "create" | "alter" | "drop" | "vacuum" | "analyze" | "copy" | "checkpoint" | "reindex"
+        | "cluster" | "truncate" | "grant" | "revoke" | "comment" | "refresh" => Statement::Utility,
+        _ => Statement::Query,
+    }
+}
+
+/// DDL or maintenance run at most once: a migration or a load, no code path.
+fn one_off_utility(normalized: &str, runs: u64) -> bool {
+    runs <= 1 && statement_kind(normalized) == Statement::Utility
+}
+
+/// The log's top consumers by total time, but lock victims, queries an index
+/// recommendation serves (its missing-index finding has their time), and DDL
+/// or maintenance run once (a migration or a load, no code path).
 fn top_consumers<'a>(input: &RuleInput<'a>) -> Vec<&'a crate::analyze::QueryReport> {
     let a = input.audit;
     a.queries
@@ -38,8 +71,12 @@ fn top_consumers<'a>(input: &RuleInput<'a>) -> Vec<&'a crate::analyze::QueryRepo
         .filter(|q| q.share >= MIN_SHARE)
         .filter(|q| lock_wait_ms(a, &q.fingerprint) < LOCK_VICTIM_SHARE * q.total_ms)
         .filter(|q| !input.recommended_for.contains_key(q.fingerprint.as_str()))
+        .filter(|q| !one_off_utility(&q.normalized, q.count))
         .collect()
 }
+
+/// What a COMMIT's time is, and what shortens it.
+const COMMIT_ADVICE: &str = "Commit time is the WAL flush to disk: check the WAL disk's fsync latency (pg_test_fsync) and wal_sync_method; group many small transactions into fewer; for data that may lose its last transactions in a crash, SET synchronous_commit = off in those transactions only";
 
 /// The severity of a top consumer by its share and executions.
 fn severity(share: f64, runs: u64) -> Severity {
@@ -89,7 +126,10 @@ pub(super) fn from_log(input: &RuleInput) -> Vec<Finding> {
             .by_query
             .iter()
             .any(|t| t.statement.fingerprint == q.fingerprint);
+        let kind = statement_kind(&q.normalized);
         f.change = match plan {
+            _ if kind == Statement::Commit => COMMIT_ADVICE.into(),
+            _ if kind == Statement::Utility => "DDL or maintenance run repeatedly: schedule it off-peak, or check why the application runs it (a migration at every start, a VACUUM or ANALYZE autovacuum would do)".into(),
             Some(p) if !p.flags.is_empty() => format!(
                 "Fix what its plan shows ({}); then re-check the plan",
                 p.flags.join("; ")
@@ -130,6 +170,7 @@ pub(super) fn from_statements(input: &RuleInput) -> Vec<Finding> {
         .collect();
     for st in a.stats.statements.iter().filter(|st| {
         st.toplevel != Some(false)
+            && !one_off_utility(&st.normalized, st.calls)
             && st.share >= MIN_SHARE
             && !st.log_group.as_deref().is_some_and(|g| logged.contains(g))
             && !input.recommended_for.contains_key(st.fingerprint.as_str())
@@ -165,7 +206,9 @@ pub(super) fn from_statements(input: &RuleInput) -> Vec<Finding> {
             duration_ms(st.mean_ms),
             duration_ms((st.mean_ms / 10.0).max(2.0))
         );
-        f.change = if st.calls <= 1 {
+        f.change = if statement_kind(&st.normalized) == Statement::Commit {
+            COMMIT_ADVICE.into()
+        } else if st.calls <= 1 {
             "It ran once in the window: if it is a one-off (a migration, a load, a report run by hand) there is nothing to fix; else get its plan: EXPLAIN (ANALYZE, BUFFERS) with typical parameters".into()
         } else {
             "Not enough evidence to say more: get its plan with EXPLAIN (ANALYZE, BUFFERS) and typical parameters (PostgreSQL 16+: EXPLAIN (GENERIC_PLAN) with $n)".into()
@@ -279,6 +322,29 @@ mod tests {
         assert_eq!(f[0].evidence.len(), 2, "the plan is evidence");
         assert!(f[1].change.starts_with("Read its plan"));
         assert!(f[2].change.starts_with("It is pg_sleep"));
+    }
+
+    #[test]
+    fn commits_and_one_off_ddl_get_their_own_advice() {
+        let mut a = with_queries(vec![
+            query("end", 0.235, 400, 0.2, 0.25),
+            query("copy", 0.14, 1, 41.9, 41.9),
+            query("vacuum", 0.1, 30, 20.0, 30.0),
+        ]);
+        a.queries[0].normalized = "end".into();
+        a.queries[1].normalized = "copy pgbench_accounts from stdin with(freeze on)".into();
+        a.queries[2].normalized = "vacuum analyze pgbench_accounts".into();
+        let f = run(from_log, &a);
+        // pgbench -i's COPY ran once: a load, not a finding
+        assert_eq!(fps(&f), ["end", "vacuum"]);
+        assert!(f[0].change.starts_with("Commit time is the WAL flush"));
+        assert!(f[1].change.starts_with("DDL or maintenance run repeatedly"));
+        assert_eq!(statement_kind("commit"), Statement::Commit);
+        assert_eq!(statement_kind("select 1"), Statement::Query);
+        assert_eq!(
+            statement_kind("with x as(select 1) select * from x"),
+            Statement::Query
+        );
     }
 
     #[test]
