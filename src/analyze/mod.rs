@@ -436,7 +436,13 @@ pub fn analyze(
             .map(|x| sample_report(x, &tz))
             .collect(),
         latency_bins,
-        n_plus_one: nplusone::build(&agg.bursts, &queries, &stats.statements, &tz),
+        n_plus_one: nplusone::build(
+            &agg.bursts,
+            &queries,
+            &stats.statements,
+            &stats.databases,
+            &tz,
+        ),
         index_recommendations: advice.recommendations,
         index_candidates: advice.to_confirm,
         index_columns_unknown: advice.unknown_columns,

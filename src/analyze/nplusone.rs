@@ -2,6 +2,7 @@
 //! when the log cannot show them, pg_stat_statements entries that look like one
 //! (suspected, with the evidence that is missing). Never claims without evidence.
 
+use super::stats::DatabaseReport;
 use super::stats::StatementReport;
 use super::{DisplayZone, QueryReport, round3};
 use crate::aggregate::bursts::Bursts;
@@ -54,6 +55,11 @@ impl TransactionPauses {
 /// Calls in the statistics window above which a one-row primary-key lookup is a
 /// suspected N+1 child.
 pub const SUSPECT_MIN_CALLS: u64 = 1000;
+
+/// Calls per transaction of its database below which a lookup is no suspected
+/// N+1 child: a fixed transaction script (pgbench's TPC-B) runs each of its
+/// statements once per transaction.
+pub const SUSPECT_MIN_PER_TRANSACTION: f64 = 2.0;
 
 /// A burst seen only once is an N+1 only when it takes at least this share of
 /// all query time; below, it is a one-off loop.
@@ -204,6 +210,7 @@ pub(crate) fn build(
     bursts: &Bursts,
     queries: &[QueryReport],
     statements: &[StatementReport],
+    databases: &[DatabaseReport],
     tz: &DisplayZone,
 ) -> NPlusOneView {
     // all query time of the log, in µs
@@ -257,11 +264,22 @@ pub(crate) fn build(
     }
     let detected: std::collections::BTreeSet<&str> =
         v.detected.iter().map(|d| d.fingerprint.as_str()).collect();
+    // the log can show this statement's bursts: sessions are tracked and fast
+    // statements are logged; the log having it without a burst clears it
+    let log_sees_bursts = bursts.tracked > 0 && fast_logged > 0;
     for s in statements {
         if s.calls < SUSPECT_MIN_CALLS
             || s.rows_per_call > 1.5
             || detected.contains(s.fingerprint.as_str())
+            || (s.log_group.is_some() && log_sees_bursts)
         {
+            continue;
+        }
+        let transactions = databases
+            .iter()
+            .find(|d| s.database.as_deref() == Some(d.datname.as_str()))
+            .and_then(|d| Some(d.xact_commit? + d.xact_rollback.unwrap_or(0)));
+        if transactions.is_some_and(|t| (s.calls as f64) < SUSPECT_MIN_PER_TRANSACTION * t as f64) {
             continue;
         }
         let sh = shape(&s.normalized);
@@ -296,6 +314,64 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_lookup_is_suspected_only_where_the_log_cannot_show_bursts_and_calls_per_transaction_say_so()
+     {
+        let tz = DisplayZone::choose(Some("UTC"), &Default::default());
+        // pgbench's primary-key lookup: one call per transaction
+        let lookup = StatementReport {
+            fingerprint: "pk".into(),
+            normalized: "select abalance from pgbench_accounts where aid = $1".into(),
+            calls: 45_714,
+            rows_per_call: 1.0,
+            database: Some("bench".into()),
+            ..Default::default()
+        };
+        let db = |xacts: u64| DatabaseReport {
+            datname: "bench".into(),
+            xact_commit: Some(xacts),
+            ..Default::default()
+        };
+        let suspected =
+            |st: &StatementReport, dbs: &[DatabaseReport], b: &Bursts, q: &[QueryReport]| {
+                build(b, q, std::slice::from_ref(st), dbs, &tz)
+                    .suspected
+                    .len()
+            };
+        let none = Bursts::default();
+        assert_eq!(suspected(&lookup, &[db(45_700)], &none, &[]), 0);
+        assert_eq!(suspected(&lookup, &[db(22_857)], &none, &[]), 1);
+        assert_eq!(
+            suspected(&lookup, &[], &none, &[]),
+            1,
+            "transactions unknown"
+        );
+        // the log has it, with sessions and fast statements, and no burst
+        let logged = StatementReport {
+            log_group: Some("pk".into()),
+            ..lookup.clone()
+        };
+        let fast = QueryReport {
+            normalized: "select 1".into(),
+            count: 1,
+            total_ms: 0.1,
+            min_ms: Some(0.1),
+            ..Default::default()
+        };
+        let tracked = Bursts {
+            tracked: 10,
+            ..Default::default()
+        };
+        assert_eq!(
+            suspected(&logged, &[], &tracked, std::slice::from_ref(&fast)),
+            0
+        );
+        assert_eq!(
+            suspected(&logged, &[], &none, std::slice::from_ref(&fast)),
+            1
+        );
+    }
+
+    #[test]
     fn a_burst_seen_once_for_a_negligible_time_is_a_one_off_loop() {
         use crate::aggregate::bursts::BurstStats;
         let child = |bursts: u64, total_us: u64| BurstStats {
@@ -317,7 +393,7 @@ mod tests {
             bursts
                 .by_query
                 .insert("insert into child values ($1)".into(), b);
-            build(&bursts, std::slice::from_ref(&all), &[], &tz)
+            build(&bursts, std::slice::from_ref(&all), &[], &[], &tz)
         };
         // once, 0.2 ms of 1 s: a one-off loop
         let v = build_with(child(1, 200));
