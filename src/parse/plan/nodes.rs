@@ -1,0 +1,130 @@
+//! The nodes of a plan and the figures the red flags judge, read from the text
+//! format (one node a line, children indented under `->`) or the JSON format
+//! (nested `Plans`). PostgreSQL reports rows, and rows removed by a filter, per
+//! loop: they are kept per loop here.
+
+use serde_json::Value;
+
+/// One node of a plan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Node {
+    /// The node as EXPLAIN's text format names it (`Seq Scan on orders o`).
+    pub name: String,
+    /// The node type alone (`Seq Scan`, `Sort`, `HashAggregate`): without
+    /// `Parallel`, `Partial` or `Finalize` and without what it scans.
+    pub kind: String,
+    /// The index of the node above it in the plan's node list.
+    pub parent: Option<usize>,
+    /// The planner's estimate of the rows per loop.
+    pub est_rows: Option<f64>,
+    /// The rows produced per loop; none without ANALYZE.
+    pub rows: Option<f64>,
+    /// How many times the node ran; none without ANALYZE.
+    pub loops: Option<f64>,
+    /// `Rows Removed by Filter`, per loop.
+    pub removed_by_filter: Option<f64>,
+    /// How a sort spilled to disk (`external merge  Disk: 272kB`).
+    pub sort_disk: Option<String>,
+    /// The batches of a hash (more than one: it spilled to disk).
+    pub batches: Option<f64>,
+}
+
+/// The number right after `key` in `s`.
+fn num(s: &str, key: &str) -> Option<f64> {
+    let i = s.find(key)? + key.len();
+    let r = &s[i..];
+    let end = r
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(r.len());
+    r[..end].parse().ok()
+}
+
+/// The node type of a text-format node name (`Parallel Seq Scan on orders o`
+/// is a `Seq Scan`, `Partial HashAggregate` a `HashAggregate`).
+fn kind_of(name: &str) -> String {
+    let mut k = name;
+    for p in ["Parallel ", "Partial ", "Finalize "] {
+        k = k.strip_prefix(p).unwrap_or(k);
+    }
+    let end = [" on ", " using "]
+        .iter()
+        .filter_map(|s| k.find(s))
+        .min()
+        .unwrap_or(k.len());
+    k[..end].to_string()
+}
+
+/// The nodes of a text plan, in the order they are printed.
+pub(super) fn text_nodes(plan: &str) -> Vec<Node> {
+    let mut nodes: Vec<Node> = Vec::new();
+    // (indentation, node) of the nodes the next line may hang under
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    for line in plan.lines() {
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        let t = body.trim_start_matches("->").trim_start();
+        // `  (cost=...)` follows the name, or ` (actual ...)` with COSTS OFF
+        if let Some(i) = t.find("  (cost=").or_else(|| t.find(" (actual ")) {
+            while open.last().is_some_and(|&(at, _)| at >= indent) {
+                open.pop();
+            }
+            let name = t[..i].to_string();
+            let cost = t.find("(cost=").map(|c| &t[c..]);
+            let actual = t.find("(actual").map(|a| &t[a..]);
+            nodes.push(Node {
+                kind: kind_of(&name),
+                name,
+                parent: open.last().map(|&(_, n)| n),
+                est_rows: cost.and_then(|c| num(&c[..c.find(')').unwrap_or(c.len())], "rows=")),
+                rows: actual.and_then(|a| num(a, "rows=")),
+                loops: actual.and_then(|a| num(a, "loops=")),
+                ..Node::default()
+            });
+            open.push((indent, nodes.len() - 1));
+            continue;
+        }
+        // a line under a node: one of its properties
+        let Some(node) = nodes.last_mut() else {
+            continue;
+        };
+        if let Some(n) = num(t, "Rows Removed by Filter: ") {
+            node.removed_by_filter = Some(n);
+        } else if let Some(m) = t.strip_prefix("Sort Method: ")
+            && m.starts_with("external")
+        {
+            node.sort_disk = Some(m.to_string());
+        } else if let Some(b) = num(t, "Batches: ") {
+            node.batches = Some(b);
+        }
+    }
+    nodes
+}
+
+/// The nodes of a JSON plan node and those under it, parent first, appended
+/// to `out`.
+pub(super) fn json_nodes(p: &Value, parent: Option<usize>, out: &mut Vec<Node>) {
+    let f = |k: &str| p.get(k).and_then(Value::as_f64);
+    let node_type = p.get("Node Type").and_then(Value::as_str).unwrap_or("node");
+    let name = match p.get("Relation Name").and_then(Value::as_str) {
+        Some(r) => format!("{node_type} on {r}"),
+        None => node_type.to_string(),
+    };
+    out.push(Node {
+        kind: kind_of(&name),
+        name,
+        parent,
+        est_rows: f("Plan Rows"),
+        rows: f("Actual Rows"),
+        loops: f("Actual Loops"),
+        removed_by_filter: f("Rows Removed by Filter"),
+        sort_disk: (p.get("Sort Space Type").and_then(Value::as_str) == Some("Disk"))
+            .then(|| format!("{:.0} kB", f("Sort Space Used").unwrap_or(0.0))),
+        batches: f("Hash Batches"),
+    });
+    let me = Some(out.len() - 1);
+    if let Some(Value::Array(children)) = p.get("Plans") {
+        for c in children {
+            json_nodes(c, me, out);
+        }
+    }
+}
