@@ -20,15 +20,7 @@ pub(super) fn flags(nodes: &[Node]) -> Vec<String> {
         {
             flags.push(format!("{node} runs {loops:.0} times (nested loop)"));
         }
-        if let Some(removed) = n.removed_by_filter
-            && n.kind == "Seq Scan"
-            && !n.name.starts_with("Parallel ")
-            && removed >= ROWS_REMOVED
-        {
-            flags.push(format!(
-                "{node} removes {removed:.0} rows by filter: an index may help"
-            ));
-        }
+        flags.extend(filtered(n));
         if let Some(how) = &n.sort_disk {
             flags.push(format!("Sort spilled to disk ({how})"));
         }
@@ -39,6 +31,27 @@ pub(super) fn flags(nodes: &[Node]) -> Vec<String> {
         }
     }
     flags
+}
+
+/// The flag of a sequential scan (parallel or not) whose filter removes
+/// `ROWS_REMOVED` rows or more in all: PostgreSQL reports the rows removed per
+/// loop (for a parallel scan, per process: the workers launched and the
+/// leader), so the figure judged is the one per loop times the loops.
+fn filtered(n: &Node) -> Option<String> {
+    let per_loop = n.removed_by_filter?;
+    let loops = n.loops.unwrap_or(1.0);
+    let total = per_loop * loops;
+    if n.kind != "Seq Scan" || total < ROWS_REMOVED {
+        return None;
+    }
+    let node = &n.name;
+    Some(if loops > 1.0 {
+        format!(
+            "{node} removes {total:.0} rows by filter ({per_loop:.0} per loop x {loops:.0} loops): an index may help"
+        )
+    } else {
+        format!("{node} removes {total:.0} rows by filter: an index may help")
+    })
 }
 
 /// The flag of a node whose row estimate is off by `MISESTIMATE` times or more.

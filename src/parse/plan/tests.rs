@@ -56,3 +56,161 @@ fn json_plan_with_flags() {
         p.flags
     );
 }
+
+/// The red flags of a logged plan body.
+fn flags_of(body: &str) -> Vec<String> {
+    parse(1_000, body).unwrap().flags
+}
+
+// Plans logged by auto_explain on PostgreSQL 15.18 (200,000 orders; the small
+// tables read by parallel scans with parallel_setup_cost = 0).
+const PARALLEL_ORDERS: &str = "Query Text: SELECT id, status FROM orders WHERE customer_email = 'customer7@example.com' AND total_cents = 7919;
+Gather  (cost=1000.00..4312.10 rows=1 width=11) (actual time=11.766..13.154 rows=0 loops=1)
+  Workers Planned: 2
+  Workers Launched: 2
+  Buffers: shared hit=2062
+  ->  Parallel Seq Scan on orders  (cost=0.00..3312.00 rows=1 width=11) (actual time=7.066..7.066 rows=0 loops=3)
+        Filter: ((customer_email = 'customer7@example.com'::text) AND (total_cents = 7919))
+        Rows Removed by Filter: 66667
+        Buffers: shared hit=2062";
+
+const PARALLEL_COUPONS: &str = "Query Text: SELECT id FROM coupons WHERE code = 'C17';
+Gather  (cost=0.00..25.50 rows=1 width=4) (actual time=4.528..11.131 rows=1 loops=1)
+  Workers Planned: 2
+  Workers Launched: 2
+  Buffers: shared hit=13
+  ->  Parallel Seq Scan on coupons  (cost=0.00..25.50 rows=1 width=4) (actual time=0.004..0.037 rows=0 loops=3)
+        Filter: (code = 'C17'::text)
+        Rows Removed by Filter: 800
+        Buffers: shared hit=13";
+
+const PARALLEL_REGIONS: &str = "Query Text: SELECT id FROM regions WHERE name = 'R17';
+Gather  (cost=0.00..7.12 rows=1 width=4) (actual time=0.096..7.589 rows=1 loops=1)
+  Workers Planned: 2
+  Workers Launched: 2
+  Buffers: shared hit=4
+  ->  Parallel Seq Scan on regions  (cost=0.00..7.12 rows=1 width=4) (actual time=0.002..0.011 rows=0 loops=3)
+        Filter: (name = 'R17'::text)
+        Rows Removed by Filter: 200
+        Buffers: shared hit=4";
+
+/// A JSON parallel scan as PostgreSQL 15 logs it (figures per process).
+fn json_parallel_scan(table: &str, removed: u64) -> String {
+    format!(
+        r#"{{
+  "Query Text": "SELECT id FROM {table} WHERE code = 'C17';",
+  "Plan": {{
+    "Node Type": "Gather",
+    "Parallel Aware": false,
+    "Plan Rows": 1,
+    "Actual Rows": 1,
+    "Actual Loops": 1,
+    "Workers Planned": 2,
+    "Workers Launched": 2,
+    "Single Copy": false,
+    "Plans": [
+      {{
+        "Node Type": "Seq Scan",
+        "Parent Relationship": "Outer",
+        "Parallel Aware": true,
+        "Relation Name": "{table}",
+        "Alias": "{table}",
+        "Plan Rows": 1,
+        "Actual Rows": 0,
+        "Actual Loops": 3,
+        "Filter": "(code = 'C17'::text)",
+        "Rows Removed by Filter": {removed},
+        "Workers": [
+        ]
+      }}
+    ]
+  }}
+}}"#
+    )
+}
+
+#[test]
+fn a_parallel_scan_removes_its_rows_per_process_times_the_processes() {
+    assert_eq!(
+        flags_of(PARALLEL_ORDERS),
+        [
+            "Parallel Seq Scan on orders removes 200001 rows by filter (66667 per loop x 3 loops): an index may help"
+        ]
+    );
+    // 800 per process is under the threshold, 2,400 in all is not
+    assert_eq!(
+        flags_of(PARALLEL_COUPONS),
+        [
+            "Parallel Seq Scan on coupons removes 2400 rows by filter (800 per loop x 3 loops): an index may help"
+        ]
+    );
+    // 600 in all
+    assert_eq!(flags_of(PARALLEL_REGIONS), Vec::<String>::new());
+}
+
+#[test]
+fn a_json_parallel_scan_removes_its_rows_per_process_times_the_processes() {
+    let flags = flags_of(&json_parallel_scan("coupons", 800));
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert!(
+        flags[0].ends_with(
+            "on coupons removes 2400 rows by filter (800 per loop x 3 loops): an index may help"
+        ),
+        "{flags:?}"
+    );
+    assert_eq!(
+        flags_of(&json_parallel_scan("regions", 200)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_scan_looped_by_a_nested_loop_removes_its_rows_every_loop() {
+    // samples/logs/postgresql-main.log: the latest order of 200 customers
+    let body = "Query Text: SELECT c.id, c.email, last_order.id AS last_order_id, last_order.status
+  FROM customers AS c
+ CROSS JOIN LATERAL (
+       SELECT o.id, o.status
+         FROM orders AS o
+        WHERE o.customer_email = c.email
+        ORDER BY o.created_at DESC
+        LIMIT 1) AS last_order
+ WHERE c.id <= 200
+ ORDER BY c.id;
+Nested Loop  (cost=935.38..187038.28 rows=200 width=43) (actual time=17.856..902.493 rows=200 loops=1)
+  Buffers: shared hit=87012
+  ->  Index Scan using customers_pkey on customers c  (cost=0.28..13.78 rows=200 width=28) (actual time=0.071..1.185 rows=200 loops=1)
+        Index Cond: (id <= 200)
+        Buffers: shared hit=9
+  ->  Limit  (cost=935.10..935.10 rows=1 width=23) (actual time=4.439..4.440 rows=1 loops=200)
+        Buffers: shared hit=87003
+        ->  Sort  (cost=935.10..935.15 rows=20 width=23) (actual time=4.434..4.434 rows=1 loops=200)
+              Sort Key: o.created_at DESC
+              Sort Method: top-N heapsort  Memory: 25kB
+              Buffers: shared hit=87003
+              ->  Seq Scan on orders o  (cost=0.00..935.00 rows=20 width=23) (actual time=0.219..4.407 rows=20 loops=200)
+                    Filter: (customer_email = c.email)
+                    Rows Removed by Filter: 39980
+                    Buffers: shared hit=87000
+JIT:
+  Functions: 10
+  Options: Inlining false, Optimization false, Expressions true, Deforming true
+  Timing: Generation 1.006 ms, Inlining 0.000 ms, Optimization 0.660 ms, Emission 11.369 ms, Total 13.034 ms";
+    assert_eq!(
+        flags_of(body),
+        [
+            "Seq Scan on orders o removes 7996000 rows by filter (39980 per loop x 200 loops): an index may help"
+        ]
+    );
+}
+
+#[test]
+fn only_sequential_scans_are_told_an_index_may_help() {
+    // an index scan filtering rows out already has an index
+    let body = "Query Text: SELECT id FROM orders WHERE customer_id = 7 AND status = 'x';
+Index Scan using orders_customer_id_idx on orders  (cost=0.29..8.31 rows=1 width=4) (actual time=0.01..0.9 rows=0 loops=1)
+  Index Cond: (customer_id = 7)
+  Filter: (status = 'x'::text)
+  Rows Removed by Filter: 5000";
+    assert_eq!(flags_of(body), Vec::<String>::new());
+}
