@@ -100,15 +100,74 @@ pub(super) fn text_nodes(plan: &str) -> Vec<Node> {
     nodes
 }
 
+/// The name EXPLAIN's text format gives a JSON plan node: `Parallel Seq Scan
+/// on orders o`, `Index Scan using customers_pkey on customers c`, `Partial
+/// HashAggregate`, `Hash Left Join`, `Insert on orders`.
+fn json_name(p: &Value) -> String {
+    let s = |k: &str| p.get(k).and_then(Value::as_str);
+    let node_type = s("Node Type").unwrap_or("node");
+    let mut name = String::new();
+    if p.get("Parallel Aware").and_then(Value::as_bool) == Some(true) {
+        name.push_str("Parallel ");
+    }
+    match s("Partial Mode") {
+        Some("Partial") => name.push_str("Partial "),
+        Some("Finalize") => name.push_str("Finalize "),
+        _ => {}
+    }
+    let base = match (node_type, s("Strategy")) {
+        ("Aggregate", Some("Hashed")) => "HashAggregate",
+        ("Aggregate", Some("Sorted")) => "GroupAggregate",
+        ("Aggregate", Some("Mixed")) => "MixedAggregate",
+        ("SetOp", Some("Hashed")) => "HashSetOp",
+        ("ModifyTable", _) => s("Operation").unwrap_or(node_type),
+        _ => node_type,
+    };
+    match s("Join Type").filter(|j| *j != "Inner") {
+        // `Hash Left Join`, `Nested Loop Anti Join`
+        Some(j) => {
+            let stem = base.strip_suffix(" Join").unwrap_or(base);
+            name.push_str(&format!("{stem} {j} Join"));
+        }
+        None => name.push_str(base),
+    }
+    if s("Scan Direction") == Some("Backward") {
+        name.push_str(" Backward");
+    }
+    let index = s("Index Name");
+    if node_type == "Bitmap Index Scan" {
+        name.push_str(&format!(" on {}", index.unwrap_or("?")));
+        return name;
+    }
+    if let Some(i) = index {
+        name.push_str(&format!(" using {i}"));
+    }
+    let object = [
+        "Relation Name",
+        "Function Name",
+        "CTE Name",
+        "Tuplestore Name",
+    ]
+    .into_iter()
+    .find_map(s);
+    let alias = s("Alias");
+    if object.is_some() || alias.is_some() {
+        name.push_str(" on");
+        if let Some(o) = object {
+            name.push_str(&format!(" {o}"));
+        }
+        if let Some(a) = alias.filter(|a| Some(*a) != object) {
+            name.push_str(&format!(" {a}"));
+        }
+    }
+    name
+}
+
 /// The nodes of a JSON plan node and those under it, parent first, appended
 /// to `out`.
 pub(super) fn json_nodes(p: &Value, parent: Option<usize>, out: &mut Vec<Node>) {
     let f = |k: &str| p.get(k).and_then(Value::as_f64);
-    let node_type = p.get("Node Type").and_then(Value::as_str).unwrap_or("node");
-    let name = match p.get("Relation Name").and_then(Value::as_str) {
-        Some(r) => format!("{node_type} on {r}"),
-        None => node_type.to_string(),
-    };
+    let name = json_name(p);
     out.push(Node {
         kind: kind_of(&name),
         name,

@@ -150,13 +150,11 @@ fn a_parallel_scan_removes_its_rows_per_process_times_the_processes() {
 
 #[test]
 fn a_json_parallel_scan_removes_its_rows_per_process_times_the_processes() {
-    let flags = flags_of(&json_parallel_scan("coupons", 800));
-    assert_eq!(flags.len(), 1, "{flags:?}");
-    assert!(
-        flags[0].ends_with(
-            "on coupons removes 2400 rows by filter (800 per loop x 3 loops): an index may help"
-        ),
-        "{flags:?}"
+    assert_eq!(
+        flags_of(&json_parallel_scan("coupons", 800)),
+        [
+            "Parallel Seq Scan on coupons removes 2400 rows by filter (800 per loop x 3 loops): an index may help"
+        ]
     );
     assert_eq!(
         flags_of(&json_parallel_scan("regions", 200)),
@@ -213,4 +211,60 @@ Index Scan using orders_customer_id_idx on orders  (cost=0.29..8.31 rows=1 width
   Filter: (status = 'x'::text)
   Rows Removed by Filter: 5000";
     assert_eq!(flags_of(body), Vec::<String>::new());
+}
+
+#[test]
+fn a_json_node_is_named_as_the_text_format_names_it() {
+    // the same statements logged in both formats by PostgreSQL 15.18 (node
+    // lines of the text plans; the JSON plans keep only the keys that name)
+    let pairs = [
+        (
+            "Finalize Aggregate  (cost=4520.81..4520.82 rows=1 width=8) (actual time=12.564..13.728 rows=1 loops=1)
+  ->  Gather  (cost=4520.59..4520.80 rows=2 width=8) (actual time=12.558..13.722 rows=3 loops=1)
+        ->  Partial Aggregate  (cost=3520.59..3520.60 rows=1 width=8) (actual time=9.351..9.351 rows=1 loops=3)
+              ->  Parallel Seq Scan on orders  (cost=0.00..3520.33 rows=103 width=0) (actual time=0.008..6.075 rows=16667 loops=3)",
+            r#"{"Node Type": "Aggregate", "Strategy": "Plain", "Partial Mode": "Finalize", "Parallel Aware": false, "Plans": [{"Node Type": "Gather", "Parallel Aware": false, "Plans": [{"Node Type": "Aggregate", "Strategy": "Plain", "Partial Mode": "Partial", "Parallel Aware": false, "Plans": [{"Node Type": "Seq Scan", "Parallel Aware": true, "Relation Name": "orders", "Alias": "orders"}]}]}]}"#,
+        ),
+        (
+            "HashAggregate  (cost=4601.98..4602.06 rows=8 width=11) (actual time=25.700..25.704 rows=8 loops=1)
+  ->  Hash Right Join  (cost=9.79..4597.01 rows=995 width=7) (actual time=0.040..25.611 rows=1000 loops=1)
+        ->  Seq Scan on orders o  (cost=0.00..4062.00 rows=200000 width=8) (actual time=0.004..11.838 rows=200000 loops=1)
+        ->  Hash  (cost=9.16..9.16 rows=50 width=7) (actual time=0.024..0.024 rows=50 loops=1)
+              ->  Index Scan using customers_pkey on customers c  (cost=0.29..9.16 rows=50 width=7) (actual time=0.010..0.014 rows=50 loops=1)",
+            r#"{"Node Type": "Aggregate", "Strategy": "Hashed", "Partial Mode": "Simple", "Parallel Aware": false, "Plans": [{"Node Type": "Hash Join", "Parallel Aware": false, "Join Type": "Right", "Plans": [{"Node Type": "Seq Scan", "Parallel Aware": false, "Relation Name": "orders", "Alias": "o"}, {"Node Type": "Hash", "Parallel Aware": false, "Plans": [{"Node Type": "Index Scan", "Parallel Aware": false, "Scan Direction": "Forward", "Index Name": "customers_pkey", "Relation Name": "customers", "Alias": "c"}]}]}]}"#,
+        ),
+        (
+            "Update on customers  (cost=0.29..8.30 rows=0 width=0) (actual time=0.415..0.416 rows=0 loops=1)
+  ->  Index Scan using customers_pkey on customers  (cost=0.29..8.30 rows=1 width=38) (actual time=0.012..0.014 rows=1 loops=1)",
+            r#"{"Node Type": "ModifyTable", "Parallel Aware": false, "Operation": "Update", "Relation Name": "customers", "Alias": "customers", "Plans": [{"Node Type": "Index Scan", "Parallel Aware": false, "Scan Direction": "Forward", "Index Name": "customers_pkey", "Relation Name": "customers", "Alias": "customers"}]}"#,
+        ),
+        (
+            "Aggregate  (cost=17.64..17.65 rows=1 width=8) (actual time=0.101..0.102 rows=1 loops=1)
+  ->  Hash Anti Join  (cost=17.50..17.64 rows=1 width=0) (actual time=0.100..0.101 rows=0 loops=1)
+        ->  Function Scan on generate_series g  (cost=0.00..0.10 rows=10 width=4) (actual time=0.006..0.006 rows=10 loops=1)
+        ->  Hash  (cost=10.00..10.00 rows=600 width=4) (actual time=0.086..0.086 rows=600 loops=1)
+              ->  Seq Scan on regions r  (cost=0.00..10.00 rows=600 width=4) (actual time=0.004..0.040 rows=600 loops=1)",
+            r#"{"Node Type": "Aggregate", "Strategy": "Plain", "Partial Mode": "Simple", "Parallel Aware": false, "Plans": [{"Node Type": "Hash Join", "Parallel Aware": false, "Join Type": "Anti", "Plans": [{"Node Type": "Function Scan", "Parallel Aware": false, "Function Name": "generate_series", "Alias": "g"}, {"Node Type": "Hash", "Parallel Aware": false, "Plans": [{"Node Type": "Seq Scan", "Parallel Aware": false, "Relation Name": "regions", "Alias": "r"}]}]}]}"#,
+        ),
+        (
+            "Limit  (cost=0.42..777.32 rows=2 width=4) (actual time=15.714..15.715 rows=2 loops=1)
+  ->  Index Scan Backward using orders_pkey on orders  (cost=0.42..7769.42 rows=20 width=4) (actual time=15.712..15.712 rows=2 loops=1)",
+            r#"{"Node Type": "Limit", "Parallel Aware": false, "Plans": [{"Node Type": "Index Scan", "Parallel Aware": false, "Scan Direction": "Backward", "Index Name": "orders_pkey", "Relation Name": "orders", "Alias": "orders"}]}"#,
+        ),
+    ];
+    for (text, json) in pairs {
+        let from_text: Vec<String> = nodes::text_nodes(text)
+            .into_iter()
+            .map(|n| n.name)
+            .collect();
+        let mut from_json = Vec::new();
+        nodes::json_nodes(&serde_json::from_str(json).unwrap(), None, &mut from_json);
+        let from_json: Vec<String> = from_json.into_iter().map(|n| n.name).collect();
+        assert_eq!(from_json, from_text);
+    }
+    let mut names = Vec::new();
+    nodes::json_nodes(&serde_json::from_str(pairs[0].1).unwrap(), None, &mut names);
+    let kinds: Vec<&str> = names.iter().map(|n| n.kind.as_str()).collect();
+    assert_eq!(kinds, ["Aggregate", "Gather", "Aggregate", "Seq Scan"]);
+    assert_eq!(names[3].name, "Parallel Seq Scan on orders");
 }
