@@ -11,15 +11,16 @@ pub(super) struct Node {
     /// The node as EXPLAIN's text format names it (`Seq Scan on orders o`).
     pub name: String,
     /// The node type alone (`Seq Scan`, `Sort`, `HashAggregate`): without
-    /// `Parallel`, `Partial` or `Finalize` and without what it scans.
+    /// `Parallel`, `Partial` or `Finalize` and without what it scans;
+    /// `SubPlan`, `InitPlan` or `CTE` for the label a subplan hangs under.
     pub kind: String,
     /// The index of the node above it in the plan's node list.
     pub parent: Option<usize>,
     /// The planner's estimate of the rows per loop.
     pub est_rows: Option<f64>,
-    /// The rows produced per loop; none without ANALYZE.
+    /// The rows produced per loop; none without ANALYZE or never executed.
     pub rows: Option<f64>,
-    /// How many times the node ran; none without ANALYZE.
+    /// How many times the node ran (0: never executed); none without ANALYZE.
     pub loops: Option<f64>,
     /// `Rows Removed by Filter`, per loop.
     pub removed_by_filter: Option<f64>,
@@ -54,7 +55,46 @@ fn kind_of(name: &str) -> String {
     k[..end].to_string()
 }
 
-/// The nodes of a text plan, in the order they are printed.
+/// The label a subplan hangs under (`SubPlan 1`, `InitPlan 1 (returns $1)`,
+/// `CTE spenders`): a node of kind `SubPlan`, `InitPlan` or `CTE` without figures.
+fn label(name: &str) -> Option<Node> {
+    let kind = ["SubPlan", "InitPlan", "CTE"]
+        .into_iter()
+        .find(|k| name.strip_prefix(k).is_some_and(|r| r.starts_with(' ')))?;
+    Some(Node {
+        name: name.to_string(),
+        kind: kind.to_string(),
+        ..Node::default()
+    })
+}
+
+/// A text node line without its `->`: the name, then `  (cost=...)`, then
+/// ` (actual ...)` or ` (never executed)` (either alone with COSTS OFF).
+fn text_node(t: &str) -> Option<Node> {
+    let i = ["  (cost=", " (actual ", " (never executed)"]
+        .into_iter()
+        .filter_map(|m| t.find(m))
+        .min()?;
+    let name = t[..i].to_string();
+    let cost = t.find("(cost=").map(|c| &t[c..]);
+    let actual = t.find("(actual ").map(|a| &t[a..]);
+    let loops = if t.contains("(never executed)") {
+        Some(0.0)
+    } else {
+        actual.and_then(|a| num(a, "loops="))
+    };
+    Some(Node {
+        kind: kind_of(&name),
+        name,
+        est_rows: cost.and_then(|c| num(&c[..c.find(')').unwrap_or(c.len())], "rows=")),
+        rows: actual.and_then(|a| num(a, "rows=")),
+        loops,
+        ..Node::default()
+    })
+}
+
+/// The nodes of a text plan, in the order they are printed; a node's parent
+/// is the last node (or subplan label) printed less indented than it.
 pub(super) fn text_nodes(plan: &str) -> Vec<Node> {
     let mut nodes: Vec<Node> = Vec::new();
     // (indentation, node) of the nodes the next line may hang under
@@ -63,23 +103,12 @@ pub(super) fn text_nodes(plan: &str) -> Vec<Node> {
         let body = line.trim_start();
         let indent = line.len() - body.len();
         let t = body.trim_start_matches("->").trim_start();
-        // `  (cost=...)` follows the name, or ` (actual ...)` with COSTS OFF
-        if let Some(i) = t.find("  (cost=").or_else(|| t.find(" (actual ")) {
+        if let Some(mut node) = text_node(t).or_else(|| label(t)) {
             while open.last().is_some_and(|&(at, _)| at >= indent) {
                 open.pop();
             }
-            let name = t[..i].to_string();
-            let cost = t.find("(cost=").map(|c| &t[c..]);
-            let actual = t.find("(actual").map(|a| &t[a..]);
-            nodes.push(Node {
-                kind: kind_of(&name),
-                name,
-                parent: open.last().map(|&(_, n)| n),
-                est_rows: cost.and_then(|c| num(&c[..c.find(')').unwrap_or(c.len())], "rows=")),
-                rows: actual.and_then(|a| num(a, "rows=")),
-                loops: actual.and_then(|a| num(a, "loops=")),
-                ..Node::default()
-            });
+            node.parent = open.last().map(|&(_, n)| n);
+            nodes.push(node);
             open.push((indent, nodes.len() - 1));
             continue;
         }
@@ -167,14 +196,26 @@ fn json_name(p: &Value) -> String {
 /// to `out`.
 pub(super) fn json_nodes(p: &Value, parent: Option<usize>, out: &mut Vec<Node>) {
     let f = |k: &str| p.get(k).and_then(Value::as_f64);
+    let mut parent = parent;
+    if let Some(mut l) = p
+        .get("Subplan Name")
+        .and_then(Value::as_str)
+        .and_then(label)
+    {
+        l.parent = parent;
+        out.push(l);
+        parent = Some(out.len() - 1);
+    }
     let name = json_name(p);
+    let loops = f("Actual Loops");
     out.push(Node {
         kind: kind_of(&name),
         name,
         parent,
         est_rows: f("Plan Rows"),
-        rows: f("Actual Rows"),
-        loops: f("Actual Loops"),
+        // a node never executed reports 0 rows of 0 loops
+        rows: f("Actual Rows").filter(|_| loops != Some(0.0)),
+        loops,
         removed_by_filter: f("Rows Removed by Filter"),
         sort_disk: (p.get("Sort Space Type").and_then(Value::as_str) == Some("Disk"))
             .then(|| format!("{:.0} kB", f("Sort Space Used").unwrap_or(0.0))),

@@ -268,3 +268,336 @@ fn a_json_node_is_named_as_the_text_format_names_it() {
     assert_eq!(kinds, ["Aggregate", "Gather", "Aggregate", "Seq Scan"]);
     assert_eq!(names[3].name, "Parallel Seq Scan on orders");
 }
+
+// Plans logged by auto_explain on PostgreSQL 15.18 (the 200,000 orders above;
+// Buffers lines left out, the JSON plans trimmed to the keys pgsift reads).
+const TOP_N_GATHER_MERGE: &str = "Query Text: SELECT id, status, total_cents FROM orders WHERE status = 'paid' ORDER BY created_at DESC LIMIT 10;
+Limit  (cost=5159.80..5160.95 rows=10 width=23) (actual time=15.653..15.701 rows=10 loops=1)
+  ->  Gather Merge  (cost=5159.80..8497.56 rows=29024 width=23) (actual time=15.651..15.698 rows=10 loops=1)
+        Workers Planned: 1
+        Workers Launched: 1
+        ->  Sort  (cost=4159.79..4232.35 rows=29024 width=23) (actual time=13.042..13.043 rows=6 loops=2)
+              Sort Key: created_at DESC
+              Sort Method: top-N heapsort  Memory: 26kB
+              Worker 0:  Sort Method: top-N heapsort  Memory: 26kB
+              ->  Parallel Seq Scan on orders  (cost=0.00..3532.59 rows=29024 width=23) (actual time=0.007..10.177 rows=25000 loops=2)
+                    Filter: (status = 'paid'::text)
+                    Rows Removed by Filter: 75000";
+
+const INIT_PLAN_UNDER_LIMIT: &str = "Query Text: SELECT c.id, (SELECT count(*) FROM orders WHERE status = 'paid' AND id % 4 = 1) AS n FROM customers c LIMIT 3;
+Limit  (cost=5121.31..5121.36 rows=3 width=12) (actual time=12.491..12.566 rows=3 loops=1)
+  InitPlan 1 (returns $1)
+    ->  Finalize Aggregate  (cost=5121.30..5121.31 rows=1 width=8) (actual time=12.481..12.552 rows=1 loops=1)
+          ->  Gather  (cost=5121.19..5121.30 rows=1 width=8) (actual time=10.976..12.545 rows=2 loops=1)
+                Workers Planned: 1
+                Workers Launched: 1
+                ->  Partial Aggregate  (cost=4121.19..4121.20 rows=1 width=8) (actual time=7.613..7.614 rows=1 loops=2)
+                      ->  Parallel Seq Scan on orders  (cost=0.00..4120.82 rows=146 width=0) (actual time=0.008..6.788 rows=25000 loops=2)
+                            Filter: ((status = 'paid'::text) AND ((id % 4) = 1))
+                            Rows Removed by Filter: 75000
+  ->  Seq Scan on customers c  (cost=0.00..174.00 rows=10000 width=12) (actual time=12.489..12.491 rows=3 loops=1)";
+
+const NEVER_EXECUTED: &str = "Query Text: SELECT c.id, x.n FROM customers c CROSS JOIN LATERAL (SELECT count(*) AS n FROM orders o WHERE o.status = c.country) x WHERE c.email = 'nobody';
+Nested Loop  (cost=4687.00..4886.03 rows=1 width=12) (actual time=0.397..0.397 rows=0 loops=1)
+  ->  Seq Scan on customers c  (cost=0.00..199.00 rows=1 width=7) (actual time=0.396..0.397 rows=0 loops=1)
+        Filter: (email = 'nobody'::text)
+        Rows Removed by Filter: 10000
+  ->  Aggregate  (cost=4687.00..4687.01 rows=1 width=8) (never executed)
+        ->  Seq Scan on orders o  (cost=0.00..4562.00 rows=50000 width=0) (never executed)
+              Filter: (status = c.country)";
+
+const INCREMENTAL_SORT_UNDER_LIMIT: &str = "Query Text: SELECT id, created_at, total_cents FROM orders ORDER BY created_at, total_cents LIMIT 10;
+Limit  (cost=0.47..1.28 rows=10 width=16) (actual time=0.050..0.051 rows=10 loops=1)
+  ->  Incremental Sort  (cost=0.47..16269.42 rows=200000 width=16) (actual time=0.049..0.049 rows=10 loops=1)
+        Sort Key: created_at, total_cents
+        Presorted Key: created_at
+        Full-sort Groups: 1  Sort Method: quicksort  Average Memory: 25kB  Peak Memory: 25kB
+        ->  Index Scan using orders_created_at_idx on orders  (cost=0.42..7269.42 rows=200000 width=16) (actual time=0.026..0.027 rows=11 loops=1)";
+
+const SCAN_UNDER_LIMIT: &str = "Query Text: SELECT * FROM orders LIMIT 5;
+Limit  (cost=0.00..0.10 rows=5 width=51) (actual time=0.001..0.002 rows=5 loops=1)
+  ->  Seq Scan on orders  (cost=0.00..4062.00 rows=200000 width=51) (actual time=0.001..0.001 rows=5 loops=1)";
+
+const PARALLEL_COUNT: &str = "Query Text: SELECT count(*) FROM orders WHERE status = 'paid' AND id % 4 = 1;
+Finalize Aggregate  (cost=4520.81..4520.82 rows=1 width=8) (actual time=12.564..13.728 rows=1 loops=1)
+  ->  Gather  (cost=4520.59..4520.80 rows=2 width=8) (actual time=12.558..13.722 rows=3 loops=1)
+        Workers Planned: 2
+        Workers Launched: 2
+        ->  Partial Aggregate  (cost=3520.59..3520.60 rows=1 width=8) (actual time=9.351..9.351 rows=1 loops=3)
+              ->  Parallel Seq Scan on orders  (cost=0.00..3520.33 rows=103 width=0) (actual time=0.008..6.075 rows=16667 loops=3)
+                    Filter: ((status = 'paid'::text) AND ((id % 4) = 1))
+                    Rows Removed by Filter: 50000";
+
+const TOP_N_GATHER_MERGE_JSON: &str = r#"{
+ "Query Text": "SELECT id, status, total_cents FROM orders WHERE status = 'paid' ORDER BY created_at DESC LIMIT 10;",
+ "Plan": {
+  "Node Type": "Limit",
+  "Parallel Aware": false,
+  "Plan Rows": 10,
+  "Actual Rows": 10,
+  "Actual Loops": 1,
+  "Plans": [
+   {
+    "Node Type": "Gather Merge",
+    "Parent Relationship": "Outer",
+    "Parallel Aware": false,
+    "Plan Rows": 29024,
+    "Actual Rows": 10,
+    "Actual Loops": 1,
+    "Workers Launched": 1,
+    "Plans": [
+     {
+      "Node Type": "Sort",
+      "Parent Relationship": "Outer",
+      "Parallel Aware": false,
+      "Plan Rows": 29024,
+      "Actual Rows": 10,
+      "Actual Loops": 2,
+      "Sort Method": "top-N heapsort",
+      "Sort Space Type": "Memory",
+      "Plans": [
+       {
+        "Node Type": "Seq Scan",
+        "Parent Relationship": "Outer",
+        "Parallel Aware": true,
+        "Relation Name": "orders",
+        "Alias": "orders",
+        "Plan Rows": 29024,
+        "Actual Rows": 25000,
+        "Actual Loops": 2,
+        "Rows Removed by Filter": 75000
+       }
+      ]
+     }
+    ]
+   }
+  ]
+ }
+}"#;
+
+const INIT_PLAN_UNDER_LIMIT_JSON: &str = r#"{
+ "Query Text": "SELECT c.id, (SELECT count(*) FROM orders WHERE status = 'paid' AND id % 4 = 1) AS n FROM customers c LIMIT 3;",
+ "Plan": {
+  "Node Type": "Limit",
+  "Parallel Aware": false,
+  "Plan Rows": 3,
+  "Actual Rows": 3,
+  "Actual Loops": 1,
+  "Plans": [
+   {
+    "Node Type": "Aggregate",
+    "Strategy": "Plain",
+    "Partial Mode": "Finalize",
+    "Parent Relationship": "InitPlan",
+    "Subplan Name": "InitPlan 1 (returns $1)",
+    "Parallel Aware": false,
+    "Plan Rows": 1,
+    "Actual Rows": 1,
+    "Actual Loops": 1,
+    "Plans": [
+     {
+      "Node Type": "Gather",
+      "Parent Relationship": "Outer",
+      "Parallel Aware": false,
+      "Plan Rows": 1,
+      "Actual Rows": 2,
+      "Actual Loops": 1,
+      "Workers Launched": 1,
+      "Plans": [
+       {
+        "Node Type": "Aggregate",
+        "Strategy": "Plain",
+        "Partial Mode": "Partial",
+        "Parent Relationship": "Outer",
+        "Parallel Aware": false,
+        "Plan Rows": 1,
+        "Actual Rows": 1,
+        "Actual Loops": 2,
+        "Plans": [
+         {
+          "Node Type": "Seq Scan",
+          "Parent Relationship": "Outer",
+          "Parallel Aware": true,
+          "Relation Name": "orders",
+          "Alias": "orders",
+          "Plan Rows": 146,
+          "Actual Rows": 25000,
+          "Actual Loops": 2,
+          "Rows Removed by Filter": 75000
+         }
+        ]
+       }
+      ]
+     }
+    ]
+   },
+   {
+    "Node Type": "Seq Scan",
+    "Parent Relationship": "Outer",
+    "Parallel Aware": false,
+    "Relation Name": "customers",
+    "Alias": "c",
+    "Plan Rows": 10000,
+    "Actual Rows": 3,
+    "Actual Loops": 1
+   }
+  ]
+ }
+}"#;
+
+const NEVER_EXECUTED_JSON: &str = r#"{
+ "Query Text": "SELECT c.id, x.n FROM customers c CROSS JOIN LATERAL (SELECT count(*) AS n FROM orders o WHERE o.status = c.country) x WHERE c.email = 'nobody';",
+ "Plan": {
+  "Node Type": "Nested Loop",
+  "Parallel Aware": false,
+  "Plan Rows": 1,
+  "Actual Rows": 0,
+  "Actual Loops": 1,
+  "Plans": [
+   {
+    "Node Type": "Seq Scan",
+    "Parent Relationship": "Outer",
+    "Parallel Aware": false,
+    "Relation Name": "customers",
+    "Alias": "c",
+    "Plan Rows": 1,
+    "Actual Rows": 0,
+    "Actual Loops": 1,
+    "Rows Removed by Filter": 10000
+   },
+   {
+    "Node Type": "Aggregate",
+    "Strategy": "Plain",
+    "Partial Mode": "Simple",
+    "Parent Relationship": "Inner",
+    "Parallel Aware": false,
+    "Plan Rows": 1,
+    "Actual Rows": 0,
+    "Actual Loops": 0,
+    "Plans": [
+     {
+      "Node Type": "Seq Scan",
+      "Parent Relationship": "Outer",
+      "Parallel Aware": false,
+      "Relation Name": "orders",
+      "Alias": "o",
+      "Plan Rows": 50000,
+      "Actual Rows": 0,
+      "Actual Loops": 0,
+      "Rows Removed by Filter": 0
+     }
+    ]
+   }
+  ]
+ }
+}"#;
+
+/// Which nodes of a plan a Limit cuts short, in plan order.
+fn cut_short(nodes: &[nodes::Node]) -> Vec<bool> {
+    (0..nodes.len())
+        .map(|i| flags::cut_by_limit(nodes, i))
+        .collect()
+}
+
+#[test]
+fn a_limit_cuts_short_the_nodes_that_pass_rows_on_up_to_it() {
+    // Limit, Gather Merge, Sort (top-N per process), Parallel Seq Scan: the
+    // sort reads all its input
+    let text = nodes::text_nodes(&TOP_N_GATHER_MERGE[TOP_N_GATHER_MERGE.find('\n').unwrap()..]);
+    assert_eq!(cut_short(&text), [false, true, true, false]);
+    let mut json = Vec::new();
+    let plan: serde_json::Value = serde_json::from_str(TOP_N_GATHER_MERGE_JSON).unwrap();
+    nodes::json_nodes(&plan["Plan"], None, &mut json);
+    assert_eq!(cut_short(&json), [false, true, true, false]);
+    // Limit, InitPlan 1, Finalize Aggregate, Gather, Partial Aggregate,
+    // Parallel Seq Scan, Seq Scan on customers c: the InitPlan runs apart
+    let text = nodes::text_nodes(INIT_PLAN_UNDER_LIMIT);
+    let names: Vec<&str> = text.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Limit",
+            "InitPlan 1 (returns $1)",
+            "Finalize Aggregate",
+            "Gather",
+            "Partial Aggregate",
+            "Parallel Seq Scan on orders",
+            "Seq Scan on customers c"
+        ]
+    );
+    // (the label itself, right under the Limit, has no rows to judge)
+    assert_eq!(
+        cut_short(&text),
+        [false, true, false, false, false, false, true]
+    );
+}
+
+#[test]
+fn a_top_n_sort_and_what_a_limit_cuts_short_are_not_misestimates() {
+    // tests/data/advice/shop.log: the five biggest spenders
+    let shop = "Query Text: select customer_email, count(*) as n, sum(total) as spent from orders group by customer_email order by spent desc limit 5;
+Limit  (cost=1207.22..1207.23 rows=5 width=64) (actual time=9.294..9.297 rows=5 loops=1)
+  Buffers: shared hit=452
+  ->  Sort  (cost=1207.22..1212.22 rows=2000 width=64) (actual time=9.292..9.294 rows=5 loops=1)
+        Sort Key: (sum(total)) DESC
+        Sort Method: top-N heapsort  Memory: 25kB
+        Buffers: shared hit=452
+        ->  HashAggregate  (cost=1149.00..1174.00 rows=2000 width=64) (actual time=8.678..8.991 rows=2000 loops=1)
+              Group Key: customer_email
+              Batches: 1  Memory Usage: 1137kB
+              Buffers: shared hit=449
+              ->  Seq Scan on orders  (cost=0.00..849.00 rows=40000 width=30) (actual time=0.005..2.341 rows=40000 loops=1)
+                    Buffers: shared hit=449";
+    assert_eq!(flags_of(shop), Vec::<String>::new());
+    for body in [
+        INCREMENTAL_SORT_UNDER_LIMIT,
+        SCAN_UNDER_LIMIT,
+        TOP_N_GATHER_MERGE,
+        TOP_N_GATHER_MERGE_JSON,
+    ] {
+        let flags = flags_of(body);
+        assert!(
+            flags.iter().all(|f| !f.contains("estimated")),
+            "{body}\n{flags:?}"
+        );
+    }
+    // the scan under the top-N sort is still judged (on its rows removed too)
+    assert_eq!(
+        flags_of(TOP_N_GATHER_MERGE_JSON),
+        [
+            "Parallel Seq Scan on orders removes 150000 rows by filter (75000 per loop x 2 loops): an index may help"
+        ]
+    );
+}
+
+#[test]
+fn an_estimate_is_judged_per_loop_where_no_limit_cuts_it_short() {
+    let flagged = "Parallel Seq Scan on orders: estimated 103 rows per loop, actual 16667 per loop over 3 loops (off by 162x)";
+    assert_eq!(flags_of(PARALLEL_COUNT)[0], flagged);
+    // an InitPlan under a Limit runs whole; the scan right under the Limit
+    // (10000 estimated, 3 read) is cut short
+    for body in [INIT_PLAN_UNDER_LIMIT, INIT_PLAN_UNDER_LIMIT_JSON] {
+        let flags = flags_of(body);
+        assert_eq!(
+            flags,
+            [
+                "Parallel Seq Scan on orders: estimated 146 rows per loop, actual 25000 per loop over 2 loops (off by 171x)",
+                "Parallel Seq Scan on orders removes 150000 rows by filter (75000 per loop x 2 loops): an index may help"
+            ],
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn a_node_never_executed_has_no_misestimate() {
+    // the lateral aggregate never ran (no customer matched): JSON reports it as
+    // 0 rows of 0 loops against 50000 estimated
+    for body in [NEVER_EXECUTED, NEVER_EXECUTED_JSON] {
+        assert_eq!(
+            flags_of(body),
+            ["Seq Scan on customers c removes 10000 rows by filter: an index may help"],
+            "{body}"
+        );
+    }
+}
