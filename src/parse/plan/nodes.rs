@@ -26,7 +26,8 @@ pub(super) struct Node {
     pub removed_by_filter: Option<f64>,
     /// How a sort spilled to disk (`external merge  Disk: 272kB`).
     pub sort_disk: Option<String>,
-    /// The batches of a hash (more than one: it spilled to disk).
+    /// The batches of a hash or a HashAggregate (more than one: it spilled to
+    /// disk).
     pub batches: Option<f64>,
 }
 
@@ -219,7 +220,8 @@ pub(super) fn json_nodes(p: &Value, parent: Option<usize>, out: &mut Vec<Node>) 
         removed_by_filter: f("Rows Removed by Filter"),
         sort_disk: (p.get("Sort Space Type").and_then(Value::as_str) == Some("Disk"))
             .then(|| format!("{:.0} kB", f("Sort Space Used").unwrap_or(0.0))),
-        batches: f("Hash Batches"),
+        // a HashAggregate names its batches apart
+        batches: f("Hash Batches").or_else(|| f("HashAgg Batches")),
     });
     let me = Some(out.len() - 1);
     if let Some(Value::Array(children)) = p.get("Plans") {

@@ -601,3 +601,27 @@ fn a_node_never_executed_has_no_misestimate() {
         );
     }
 }
+
+#[test]
+fn a_hash_aggregate_spilled_to_disk_in_either_format() {
+    // PostgreSQL 15.18 with work_mem = 64kB
+    let text = "Query Text: SELECT customer_email, count(*) FROM orders GROUP BY customer_email;
+HashAggregate  (cost=31812.00..36599.99 rows=10049 width=32) (actual time=56.613..88.586 rows=10000 loops=1)
+  Group Key: customer_email
+  Planned Partitions: 4  Batches: 21  Memory Usage: 137kB  Disk Usage: 11096kB
+  ->  Seq Scan on orders  (cost=0.00..4062.00 rows=200000 width=24) (actual time=0.005..12.349 rows=200000 loops=1)";
+    let json = r#"{"Query Text": "SELECT customer_email, count(*) FROM orders GROUP BY customer_email;",
+  "Plan": {"Node Type": "Aggregate", "Strategy": "Hashed", "Partial Mode": "Simple",
+    "Parallel Aware": false, "Plan Rows": 10049, "Actual Rows": 10000, "Actual Loops": 1,
+    "Planned Partitions": 4, "HashAgg Batches": 21, "Peak Memory Usage": 137, "Disk Usage": 11096,
+    "Plans": [{"Node Type": "Seq Scan", "Parent Relationship": "Outer", "Parallel Aware": false,
+      "Relation Name": "orders", "Alias": "orders", "Plan Rows": 200000, "Actual Rows": 200000,
+      "Actual Loops": 1}]}}"#;
+    for body in [text, json] {
+        assert_eq!(
+            flags_of(body),
+            ["HashAggregate spilled to disk (21 batches)"],
+            "{body}"
+        );
+    }
+}
