@@ -93,10 +93,8 @@ pub(super) fn plan_seq_scans(plan: &str, table: &str) -> bool {
 }
 
 /// A sequential scan keeping more than this share of the rows it reads is not
-/// evidence for an index: a btree reaching that many rows reads more pages, at
-/// random, than the scan does in order (the planner's own switch point is far
-/// lower; bitmap scans stay cheaper up to roughly this share).
-pub(super) const MAX_KEPT_SHARE: f64 = 0.10;
+/// evidence for an index (the plan flags use the same bound).
+pub(super) use crate::parse::plan::MAX_KEPT_SHARE;
 
 /// The smallest share of the rows read that a sequential scan of `table` in
 /// this plan kept (actual rows over actual rows plus `Rows Removed by Filter`,

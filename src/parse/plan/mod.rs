@@ -6,6 +6,7 @@
 //! figures, `flags` judges them; this module splits the statement from the plan.
 
 mod flags;
+pub use flags::MAX_KEPT_SHARE;
 mod nodes;
 
 use serde_json::Value;

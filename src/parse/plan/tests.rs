@@ -565,7 +565,7 @@ Limit  (cost=1207.22..1207.23 rows=5 width=64) (actual time=9.294..9.297 rows=5 
     assert_eq!(
         flags_of(TOP_N_GATHER_MERGE_JSON),
         [
-            "Parallel Seq Scan on orders removes 150000 rows by filter (75000 per loop x 2 loops): an index may help"
+            "Parallel Seq Scan on orders removes 150000 rows by filter (75000 per loop x 2 loops): it keeps 25.0% of the rows it reads, too many for an index to pay"
         ]
     );
 }
@@ -582,7 +582,7 @@ fn an_estimate_is_judged_per_loop_where_no_limit_cuts_it_short() {
             flags,
             [
                 "Parallel Seq Scan on orders: estimated 146 rows per loop, actual 25000 per loop over 2 loops (off by 171x)",
-                "Parallel Seq Scan on orders removes 150000 rows by filter (75000 per loop x 2 loops): an index may help"
+                "Parallel Seq Scan on orders removes 150000 rows by filter (75000 per loop x 2 loops): it keeps 25.0% of the rows it reads, too many for an index to pay"
             ],
             "{body}"
         );
@@ -624,4 +624,24 @@ HashAggregate  (cost=31812.00..36599.99 rows=10049 width=32) (actual time=56.613
             "{body}"
         );
     }
+}
+
+#[test]
+fn a_scan_keeping_more_than_a_tenth_of_its_rows_is_no_case_for_an_index() {
+    let plan = |kept: u64, removed: u64| {
+        format!(
+            "Query Text: SELECT * FROM t WHERE x = 1\nSeq Scan on t  (cost=0.00..100.00 rows={kept} width=4) (actual time=0.01..5.00 rows={kept} loops=1)\n  Filter: (x = 1)\n  Rows Removed by Filter: {removed}"
+        )
+    };
+    let flags = |kept, removed| parse(5000, &plan(kept, removed)).unwrap().flags;
+    assert_eq!(
+        flags(1000, 9000),
+        ["Seq Scan on t removes 9000 rows by filter: an index may help"]
+    );
+    assert_eq!(
+        flags(1001, 8999),
+        [
+            "Seq Scan on t removes 8999 rows by filter: it keeps 10.0% of the rows it reads, too many for an index to pay"
+        ]
+    );
 }
