@@ -24,6 +24,9 @@ pub struct FileCoverage {
     /// The `log_line_prefix` used, and whether it was detected or given.
     pub prefix: Option<String>,
     pub prefix_detected: bool,
+    /// How finely its timestamps tell time: `1ms` or `1s` (whole seconds:
+    /// `%t`, BSD syslog); none when its entries have no timestamp.
+    pub clock: Option<String>,
     pub lines_total: u64,
     /// Lines of entries that fed the analysis.
     pub lines_parsed: u64,
@@ -113,6 +116,7 @@ impl Merge for FileCoverage {
         self.unrecognized_examples
             .extend(v.unrecognized_examples.into_iter().take(room));
         self.prefix = self.prefix.take().or(v.prefix);
+        self.clock = self.clock.take().or(v.clock);
         self.format = self.format.take().or(v.format);
         self.compression = self.compression.take().or(v.compression);
         self.file_bytes = self.file_bytes.or(v.file_bytes);

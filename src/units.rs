@@ -39,6 +39,17 @@ pub fn duration_ms(ms: f64) -> String {
     }
 }
 
+/// A duration known to about a second (timed by whole-second timestamps),
+/// without digits it does not have: `about 10 s`, `about 3 min 05 s`.
+pub fn about_seconds(ms: f64) -> String {
+    let whole = (ms / 1000.0).round() * 1000.0;
+    if whole < 60_000.0 {
+        format!("about {:.0} s", whole / 1000.0)
+    } else {
+        format!("about {}", duration_ms(whole))
+    }
+}
+
 /// An optional duration; `-` when absent.
 pub fn opt_duration_ms(ms: Option<f64>) -> String {
     ms.map_or_else(|| "-".to_string(), duration_ms)
@@ -96,5 +107,13 @@ mod tests {
         assert_eq!(percent(0.4567), "45.7%");
         assert_eq!(percent(0.00001), "<0.1%");
         assert_eq!(bytes(1536), "1.5 KiB");
+    }
+
+    #[test]
+    fn about_seconds_has_no_digits_it_does_not_have() {
+        assert_eq!(about_seconds(9_999.0), "about 10 s");
+        assert_eq!(about_seconds(2_000.0), "about 2 s");
+        assert_eq!(about_seconds(400.0), "about 0 s");
+        assert_eq!(about_seconds(185_000.0), "about 3 min 05 s");
     }
 }

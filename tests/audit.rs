@@ -304,6 +304,13 @@ fn session_pattern_edge_cases() {
     assert_eq!(a.transaction_pauses.transactions, 200);
     assert_eq!(a.transaction_pauses.long_gaps, 0);
     assert!(a.findings_of(Kind::IdleInTransaction).is_empty());
+    // every gap after BEGIN is under 2 s by the clock: unmeasurable, said so
+    let text = crate::oracle::read("tests/data/audit-edge/seconds_tx.log");
+    let statements = crate::oracle::count(&text, "statement: ");
+    let begins = crate::oracle::count(&text, "statement: BEGIN");
+    assert_eq!(a.transaction_pauses.gaps_unmeasurable, statements - begins);
+    assert_eq!(a.summary.clock_resolution.as_deref(), Some("1s"));
+    assert!(a.summary.approximate);
 }
 
 /// A log without statistics: the payments lookup (40 runs of a 40,000-row

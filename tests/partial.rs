@@ -67,9 +67,13 @@ fn a_partial_of_another_version_or_other_options_is_refused() {
     // another format version: said plainly
     let bytes = std::fs::read(&a).unwrap();
     let nl = bytes.iter().position(|b| *b == b'\n').unwrap();
-    let header = String::from_utf8(bytes[..nl].to_vec())
-        .unwrap()
-        .replace("\"version\":3", "\"version\":9");
+    let header = String::from_utf8(bytes[..nl].to_vec()).unwrap().replace(
+        &format!(
+            "\"version\":{}",
+            pgsift::aggregate::partial::PARTIAL_VERSION
+        ),
+        "\"version\":9",
+    );
     let mut other = header.into_bytes();
     other.extend_from_slice(&bytes[nl..]);
     std::fs::write(&b, other).unwrap();

@@ -15,4 +15,5 @@ mod ddl;
 mod formats;
 mod layers;
 mod partial;
+mod precision;
 mod stats;

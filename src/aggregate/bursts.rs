@@ -7,6 +7,7 @@
 
 use crate::merge::Merge;
 use crate::parse::entry::{LogEntry, Short};
+use crate::parse::timestamp::Clock;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -119,7 +120,21 @@ pub struct TxGaps {
     /// Statements whose session line number (`%l`) does not follow the previous
     /// one: something in between was not logged, no pause is measured there.
     pub skipped: u64,
+    /// Of the pauses, those timed by a whole-second clock (`%t`, BSD syslog),
+    /// each to within a second either way, and their sum.
+    pub approximate_gaps: u64,
+    pub approximate_gap_us: u64,
+    /// The longest pause was timed by a whole-second clock.
+    pub max_gap_approximate: bool,
+    /// Statements whose gap a whole-second clock cannot time: the two
+    /// timestamps are under [`SECONDS_APART_MS`] apart, or the gap less the
+    /// clock's second is under `tx_gap_ms`; not in `statements`, never a pause.
+    pub unmeasurable: u64,
 }
+
+/// How far apart two whole-second timestamps must be for the gap between
+/// them to be measured: one second apart may be 1 ms or 1,999 ms.
+pub const SECONDS_APART_MS: i64 = 2000;
 
 impl Merge for TxGaps {
     fn merge(&mut self, o: Self) {
@@ -129,6 +144,9 @@ impl Merge for TxGaps {
         self.long_gaps += o.long_gaps;
         self.long_gap_us += o.long_gap_us;
         self.skipped += o.skipped;
+        self.approximate_gaps += o.approximate_gaps;
+        self.approximate_gap_us += o.approximate_gap_us;
+        self.unmeasurable += o.unmeasurable;
         if o.max_gap_us > self.max_gap_us
             || (o.max_gap_us == self.max_gap_us
                 && o.max_gap_at < self.max_gap_at
@@ -136,6 +154,7 @@ impl Merge for TxGaps {
         {
             self.max_gap_us = o.max_gap_us;
             self.max_gap_at = o.max_gap_at;
+            self.max_gap_approximate = o.max_gap_approximate;
         }
     }
 }
@@ -335,6 +354,9 @@ impl Session {
 #[derive(Debug, Default)]
 pub struct SessionTracker {
     opts: BurstOptions,
+    /// Whole-second timestamps (`%t`, BSD syslog): pauses are timed only
+    /// when the clock can tell them (see [`TxGaps::unmeasurable`]).
+    whole_seconds: bool,
     sessions: rustc_hash::FxHashMap<SessionKey, Session>,
     /// Executions observed, for the periodic sweep of idle sessions.
     seen: u64,
@@ -371,9 +393,15 @@ impl SessionTracker {
     pub fn new(opts: BurstOptions) -> Self {
         SessionTracker {
             opts,
+            whole_seconds: false,
             sessions: Default::default(),
             seen: 0,
         }
+    }
+
+    /// The clock of the file's timestamps (milliseconds unless told).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.whole_seconds = clock == Clock::Seconds;
     }
 
     /// One execution of normalized query `key`, `us` long, with the text variant
@@ -486,25 +514,17 @@ impl SessionTracker {
             (Some(a), Some(b)) => b > a && b <= a + 8,
             _ => true,
         };
-        // timestamps without milliseconds (%t, syslog) cannot time a pause
-        let precise = s.tx_last_end.is_some_and(|p| p % 1000 != 0) || start % 1000 != 0;
-        let consecutive = consecutive && precise;
         if !consecutive && s.tx_last_end.is_some() {
             out.tx.skipped += 1;
         }
         if let Some(prev) = s.tx_last_end.filter(|_| consecutive) {
-            let gap_us = ((start - prev).max(0) as u64) * 1000;
-            let t = &mut out.tx;
-            t.statements += 1;
-            t.gap_us += gap_us;
-            if gap_us as i64 >= opts.tx_gap_ms * 1000 {
-                t.long_gaps += 1;
-                t.long_gap_us += gap_us;
-            }
-            if gap_us > t.max_gap_us {
-                t.max_gap_us = gap_us;
-                t.max_gap_at = Some((file.to_string(), e.line));
-            }
+            tx_gap(
+                &mut out.tx,
+                opts,
+                self.whole_seconds,
+                (prev, start, end),
+                (file, e.line),
+            );
         }
         match q.word {
             Word::Begin => {
@@ -565,6 +585,43 @@ impl SessionTracker {
         for (_, s) in sessions {
             self.close_all(out, file, s);
         }
+    }
+}
+
+/// Times the gap before a statement of an open transaction: `prev` is the
+/// previous statement's end, `start` and `end` this one's (ms), `at` where it
+/// was logged. On a whole-second clock a timestamp may be up to a second
+/// behind the instant it stands for: the gap is counted, as approximate, only
+/// when the two timestamps are [`SECONDS_APART_MS`] apart or more and the gap
+/// less that second still reaches `tx_gap_ms` (so it is a pause whatever the
+/// fractions were); any other gap is unmeasurable.
+fn tx_gap(
+    t: &mut TxGaps,
+    opts: BurstOptions,
+    whole_seconds: bool,
+    (prev, start, end): (i64, i64, i64),
+    (file, line): (&str, u64),
+) {
+    let gap_ms = (start - prev).max(0);
+    if whole_seconds && (end - prev < SECONDS_APART_MS || gap_ms - 1000 < opts.tx_gap_ms) {
+        t.unmeasurable += 1;
+        return;
+    }
+    let gap_us = (gap_ms as u64) * 1000;
+    t.statements += 1;
+    t.gap_us += gap_us;
+    if gap_ms >= opts.tx_gap_ms {
+        t.long_gaps += 1;
+        t.long_gap_us += gap_us;
+        if whole_seconds {
+            t.approximate_gaps += 1;
+            t.approximate_gap_us += gap_us;
+        }
+    }
+    if gap_us > t.max_gap_us {
+        t.max_gap_us = gap_us;
+        t.max_gap_at = Some((file.to_string(), line));
+        t.max_gap_approximate = whole_seconds;
     }
 }
 

@@ -12,7 +12,7 @@ use super::{Aggregate, AggregateOptions, bursts, mask};
 use crate::normalize::Normalized;
 use crate::parse::events::{Event, EventSink, QueryEvent};
 use crate::parse::message::Step;
-use crate::parse::timestamp::Timestamp;
+use crate::parse::timestamp::{Clock, Timestamp};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -33,6 +33,8 @@ pub struct FileAggregator {
     tracker: bursts::SessionTracker,
     /// [`Aggregate::queries`] while the file is read.
     queries: QueryIndex,
+    /// The clock of the file's timestamps (none known: milliseconds).
+    clock: Option<Clock>,
 }
 
 /// Statistics per normalized key while a file is read, found by the hash the
@@ -98,7 +100,15 @@ impl FileAggregator {
             tracker: bursts::SessionTracker::new(opts.bursts),
             queries: QueryIndex::default(),
             waiting: HashMap::new(),
+            clock: None,
         }
+    }
+
+    /// The clock of the file's timestamps, known before its first entry.
+    pub fn set_clock(&mut self, clock: Option<Clock>) {
+        self.clock = clock;
+        self.file.clock = clock.map(|c| c.label().to_string());
+        self.tracker.set_clock(clock.unwrap_or(Clock::Millis));
     }
 
     /// The file's coverage record, for the reader to fill in (bytes, prefix, errors).
@@ -123,12 +133,16 @@ impl FileAggregator {
         self.seen_at(ts);
     }
 
-    /// Widens the input's time range.
+    /// Widens the input's time range, and counts the timestamp by its clock.
     fn seen_at(&mut self, ts: Option<Timestamp>) {
         if let Some(ts) = ts {
             let s = &mut self.agg.summary;
             s.first_ts = Some(s.first_ts.map_or(ts, |f| f.min(ts)));
             s.last_ts = s.last_ts.max(Some(ts));
+            match self.clock {
+                Some(Clock::Seconds) => s.seconds_timestamps += 1,
+                _ => s.millis_timestamps += 1,
+            }
         }
     }
 

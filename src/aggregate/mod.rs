@@ -79,6 +79,11 @@ pub struct Summary {
     pub last_ts: Option<Timestamp>,
     /// Time zone labels of the timestamps.
     pub zones: BTreeSet<String>,
+    /// Timestamps of statements and server events read from a millisecond
+    /// clock, and from a whole-second one (`%t`, BSD syslog): what times
+    /// derived from them (pauses, the peak of sessions) can be trusted to.
+    pub millis_timestamps: u64,
+    pub seconds_timestamps: u64,
 }
 
 impl Merge for Summary {
@@ -99,6 +104,8 @@ impl Merge for Summary {
         };
         self.last_ts = self.last_ts.max(o.last_ts);
         self.zones.merge(o.zones);
+        self.millis_timestamps += o.millis_timestamps;
+        self.seconds_timestamps += o.seconds_timestamps;
     }
 }
 

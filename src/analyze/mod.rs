@@ -119,6 +119,53 @@ pub struct AuditSummary {
     pub bind_ms: f64,
     /// Whether literal values and bind parameters are shown in examples.
     pub values_shown: bool,
+    /// How finely the logs' timestamps tell time: `1ms`, `1s` (whole seconds:
+    /// `%t`, BSD syslog) or `mixed` (some files each); null without timestamps.
+    #[serde(default)]
+    pub clock_resolution: Option<String>,
+    /// Some timestamps have whole seconds: times derived from them (pauses
+    /// inside transactions, the peak of concurrent sessions, the span of a
+    /// burst) are approximate, to about a second.
+    #[serde(default)]
+    pub approximate: bool,
+}
+
+impl AuditSummary {
+    /// The clock name and whether it makes derived times approximate, from
+    /// the timestamps counted per clock.
+    fn clock(s: &crate::aggregate::Summary) -> (Option<String>, bool) {
+        let name = match (s.millis_timestamps > 0, s.seconds_timestamps > 0) {
+            (false, false) => None,
+            (true, false) => Some("1ms"),
+            (false, true) => Some("1s"),
+            (true, true) => Some("mixed"),
+        };
+        (name.map(str::to_string), s.seconds_timestamps > 0)
+    }
+}
+
+impl Audit {
+    /// `The log's timestamps have whole seconds (%t)` when some do (`Some of
+    /// the logs' ...` when others have milliseconds; `(syslog)` when a syslog
+    /// file's entries took syslog's own time): the start of every sentence
+    /// that says a timing is approximate.
+    pub fn whole_seconds(&self) -> Option<String> {
+        if !self.summary.approximate {
+            return None;
+        }
+        let whose = if self.summary.clock_resolution.as_deref() == Some("mixed") {
+            "Some of the logs' timestamps"
+        } else {
+            "The log's timestamps"
+        };
+        let syslog = self
+            .coverage
+            .files
+            .iter()
+            .any(|f| f.clock.as_deref() == Some("1s") && f.format.as_deref() == Some("syslog"));
+        let source = if syslog { "syslog" } else { "%t" };
+        Some(format!("{whose} have whole seconds ({source})"))
+    }
 }
 
 /// Input coverage totals and per-file details.
@@ -272,16 +319,33 @@ pub struct AnalyzeOptions {
     pub baseline: Option<serde_json::Value>,
 }
 
-/// The zone times are shown in.
+/// The zone times are shown in, and to what precision.
 #[derive(Debug, Clone)]
 pub(crate) struct DisplayZone {
     label: String,
     offset: i32,
+    /// Every timestamp has whole seconds: times are shown to the second (no
+    /// `.000` they do not have; a time derived from one, such as a session's
+    /// start, is shown in the second it falls in).
+    whole_seconds: bool,
 }
 
 impl DisplayZone {
     pub(crate) fn format(&self, t: Timestamp) -> String {
-        t.format_at(self.offset)
+        if self.whole_seconds {
+            t.format_seconds_at(self.offset)
+        } else {
+            t.format_at(self.offset)
+        }
+    }
+
+    /// The same zone, to the millisecond (for times from another source than
+    /// the logs: the statistics exports).
+    fn exact(&self) -> DisplayZone {
+        DisplayZone {
+            whole_seconds: false,
+            ..self.clone()
+        }
     }
 
     /// `--tz` if given; else the logs' zone when they all share one offset; else UTC.
@@ -290,6 +354,7 @@ impl DisplayZone {
             return DisplayZone {
                 label: r.to_string(),
                 offset: zone_offset(r).unwrap_or(0),
+                whole_seconds: false,
             };
         }
         let offsets: std::collections::BTreeSet<i32> =
@@ -298,10 +363,12 @@ impl DisplayZone {
             (Some(first), 1) => DisplayZone {
                 label: first.clone(),
                 offset: zone_offset(first).unwrap_or(0),
+                whole_seconds: false,
             },
             _ => DisplayZone {
                 label: "UTC".into(),
                 offset: 0,
+                whole_seconds: false,
             },
         }
     }
@@ -333,7 +400,11 @@ pub fn analyze(
 ) -> Audit {
     let values_shown = opts.values_shown;
     let s = &agg.summary;
-    let tz = DisplayZone::choose(opts.tz.as_deref(), &s.zones);
+    let (clock_resolution, approximate) = AuditSummary::clock(s);
+    let tz = DisplayZone {
+        whole_seconds: clock_resolution.as_deref() == Some("1s"),
+        ..DisplayZone::choose(opts.tz.as_deref(), &s.zones)
+    };
     let mut groups: Vec<(&String, &QueryStats)> = agg
         .queries
         .iter()
@@ -369,7 +440,8 @@ pub fn analyze(
         })
         .collect();
     let dbs = crate::stats::snapshot::build(stats_input);
-    let activity = activity::build(&agg.activity, &tz);
+    let mut activity = activity::build(&agg.activity, &tz);
+    activity.sessions.peak_approximate = approximate && activity.sessions.peak_concurrent.is_some();
     let stats = stats::build(
         &dbs,
         &queries,
@@ -378,7 +450,7 @@ pub fn analyze(
             values_shown,
             cpu_cores: opts.cpu_cores,
         },
-        &tz,
+        &tz.exact(),
     );
     let c = &agg.coverage;
     let latency_bins = latency_bins(agg);
@@ -398,6 +470,8 @@ pub fn analyze(
             time_zone: tz.label.clone(),
             time_zone_offset: offset_text(tz.offset),
             time_zones: s.zones.iter().cloned().collect(),
+            clock_resolution,
+            approximate,
             unknown_time_zones: s
                 .zones
                 .iter()

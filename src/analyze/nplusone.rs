@@ -33,6 +33,20 @@ pub struct TransactionPauses {
     pub complete_log: bool,
     /// Statements after an unlogged one in their session (by `%l`): no pause measured.
     pub gaps_not_measured: u64,
+    /// Of `long_gaps`, those timed by whole-second timestamps (`%t`, BSD
+    /// syslog), each to within a second either way, and their total.
+    #[serde(default)]
+    pub approximate_pauses: u64,
+    #[serde(default)]
+    pub approximate_pause_ms: f64,
+    /// The longest pause was timed by whole-second timestamps (±1 s).
+    #[serde(default)]
+    pub max_gap_approximate: bool,
+    /// Gaps whole-second timestamps cannot time (under 2 s apart, or not a
+    /// pause once the clock's second is taken off): not in `statements`,
+    /// never counted as pauses.
+    #[serde(default)]
+    pub gaps_unmeasurable: u64,
 }
 
 impl TransactionPauses {
@@ -48,6 +62,10 @@ impl TransactionPauses {
             max_gap_at: tx.max_gap_at.as_ref().map(|(f, l)| format!("{f}:{l}")),
             complete_log: false,
             gaps_not_measured: tx.skipped,
+            approximate_pauses: tx.approximate_gaps,
+            approximate_pause_ms: super::ms(tx.approximate_gap_us),
+            max_gap_approximate: tx.max_gap_approximate,
+            gaps_unmeasurable: tx.unmeasurable,
         }
     }
 }

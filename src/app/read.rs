@@ -275,6 +275,7 @@ fn read_log(
     let Ok(mut parser) = parser_for(input, cov, format, choice, ctx.prefix.is_some(), &head) else {
         return agg.finish(&[]);
     };
+    agg.set_clock(parser.as_ref().and_then(LogParser::clock));
     let preparer = parser
         .as_ref()
         .map(LogParser::preparer)

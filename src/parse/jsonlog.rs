@@ -9,7 +9,7 @@ use super::StderrParser;
 use super::entry::{Assembled, LogEntry};
 use super::events::{Event, EventBuilder};
 use super::prefix::{Level, LinePrefix, detect};
-use super::timestamp::{Timestamp, datetime, datetime_zone};
+use super::timestamp::{Clock, Timestamp, datetime, datetime_zone};
 use serde::Deserialize;
 
 /// The fields pgsift reads from a jsonlog or Cloud SQL record.
@@ -191,6 +191,15 @@ impl JsonlogParser {
         match &self.cloud {
             Some(c) => c.zones().to_vec(),
             None => self.zones.clone(),
+        }
+    }
+
+    /// The clock of the entries' timestamps: jsonlog always writes
+    /// milliseconds; a Cloud SQL payload's, that of its prefix.
+    pub fn clock(&self) -> Option<Clock> {
+        match &self.cloud {
+            Some(c) => c.prefix().clock(),
+            None => Some(Clock::Millis),
         }
     }
 }

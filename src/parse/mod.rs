@@ -27,6 +27,7 @@ use crate::input::sniff::LogFormat;
 use entry::StderrAssembler;
 use events::{EventBuilder, EventSink};
 use prefix::{LinePrefix, detect};
+use timestamp::Clock;
 
 /// A streaming parser for one stderr log: lines in, events out; `A` is what
 /// is computed ahead from a statement's text (nothing, by default).
@@ -235,6 +236,19 @@ impl<A> LogParser<A> {
             LogParser::Csvlog(p) => p.finish(&mut |e| out.emit(e)),
             LogParser::Jsonlog(p) => p.finish(&mut |e| out.emit(e)),
             LogParser::Syslog(p) => p.finish(&mut |e| out.emit(e)),
+        }
+    }
+
+    /// The clock of the entries' timestamps, known from the format and the
+    /// prefix before the first entry: whole seconds for `%t` and BSD syslog,
+    /// milliseconds for `%m`, `%n`, csvlog and jsonlog (which always write
+    /// them); `None` when entries have no timestamp.
+    pub fn clock(&self) -> Option<Clock> {
+        match self {
+            LogParser::Stderr(p) => p.prefix().clock(),
+            LogParser::Csvlog(_) => Some(Clock::Millis),
+            LogParser::Jsonlog(p) => p.clock(),
+            LogParser::Syslog(p) => Some(p.clock()),
         }
     }
 

@@ -13,7 +13,7 @@
 use super::StderrParser;
 use super::events::Event;
 use super::prefix::{LinePrefix, detect};
-use super::timestamp::{Timestamp, days_from_civil};
+use super::timestamp::{Clock, Timestamp, days_from_civil};
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -29,6 +29,8 @@ pub struct Record<'a> {
     pub bsd: Option<(u32, u32, i64)>,
     /// The instant, when the timestamp is RFC 3339.
     pub instant: Option<Timestamp>,
+    /// Whole seconds for BSD timestamps; for RFC 3339 ones, as written.
+    pub clock: Clock,
     pub pid: u32,
     /// `[N-M]`: the line number and chunk number.
     pub seq: Option<(u64, u32)>,
@@ -43,7 +45,7 @@ pub fn split(line: &str) -> Option<Record<'_>> {
     let open = head.rfind('[')?;
     let pid: u32 = head[open + 1..].parse().ok()?;
     let words: Vec<&str> = head[..open].split_whitespace().collect();
-    let (bsd, instant) = match words.as_slice() {
+    let (bsd, instant, clock) = match words.as_slice() {
         [mon, day, time, _host, _ident] => {
             let m = MONTHS.iter().position(|x| x == mon)? as u32 + 1;
             let d: u32 = day.parse().ok()?;
@@ -54,9 +56,14 @@ pub fn split(line: &str) -> Option<Record<'_>> {
             if t.len() != 3 {
                 return None;
             }
-            (Some((m, d, t[0] * 3600 + t[1] * 60 + t[2])), None)
+            let sod = t[0] * 3600 + t[1] * 60 + t[2];
+            (Some((m, d, sod)), None, Clock::Seconds)
         }
-        [iso, _host, _ident] => (None, Some(super::jsonlog::rfc3339(iso)?)),
+        [iso, _host, _ident] => (
+            None,
+            Some(super::jsonlog::rfc3339(iso)?),
+            Clock::of_text(iso),
+        ),
         _ => return None,
     };
     let after = &line[colon + 3..];
@@ -73,6 +80,7 @@ pub fn split(line: &str) -> Option<Record<'_>> {
     Some(Record {
         bsd,
         instant,
+        clock,
         pid,
         seq,
         rest,
@@ -81,6 +89,8 @@ pub fn split(line: &str) -> Option<Record<'_>> {
 
 /// Streams syslog lines into events.
 pub struct SyslogParser {
+    /// The clock of the entries' timestamps.
+    clock: Clock,
     inner: StderrParser,
     year: i64,
     last_month: Option<u32>,
@@ -110,7 +120,21 @@ impl SyslogParser {
             }
         };
         let full = LinePrefix::compile(&format!("%m [%p] {}", server_prefix.source()));
+        // the server's own timestamp, when its prefix has one, is the entry's;
+        // else syslog's: BSD times have whole seconds, RFC 3339 ones what they write
+        let clock = server_prefix.clock().unwrap_or_else(|| {
+            let millis = sample
+                .iter()
+                .filter_map(|l| split(l))
+                .any(|r| r.clock == Clock::Millis);
+            if millis {
+                Clock::Millis
+            } else {
+                Clock::Seconds
+            }
+        });
         let parser = SyslogParser {
+            clock,
             inner: StderrParser::new(full),
             year: mtime.0,
             last_month: None,
@@ -168,6 +192,11 @@ impl SyslogParser {
     pub fn zones(&self) -> &[String] {
         self.inner.zones()
     }
+
+    /// The clock of the entries' timestamps.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
 }
 
 #[cfg(test)]
@@ -214,6 +243,26 @@ Feb 11 13:15:41 test-pc postgres[10808]: [3-2] db=,user=,app=,client= HINT:  Fut
             })
             .sum();
         assert_eq!(ignored, 2, "LOG line with its HINT");
+    }
+
+    #[test]
+    fn the_clock_is_the_servers_prefix_else_syslogs() {
+        let lines: Vec<&str> = LOG.lines().collect();
+        let clock = |lines: &[&str], given: Option<&str>| {
+            let given = given.map(LinePrefix::compile);
+            SyslogParser::new(lines, given.as_ref(), (2019, 3))
+                .unwrap()
+                .0
+                .clock()
+        };
+        assert_eq!(clock(&lines, None), Clock::Seconds);
+        assert_eq!(clock(&lines, Some("%m [%p] ")), Clock::Millis);
+        let iso =
+            ["2024-05-01T10:00:00.123456+00:00 h postgres[1]: [1-1] LOG:  statement: SELECT 1"];
+        assert_eq!(clock(&iso, Some("")), Clock::Millis);
+        let iso = ["2024-05-01T10:00:00+00:00 h postgres[1]: [1-1] LOG:  statement: SELECT 1"];
+        assert_eq!(clock(&iso, Some("")), Clock::Seconds);
+        assert_eq!(clock(&iso, Some("%t ")), Clock::Seconds);
     }
 
     #[test]

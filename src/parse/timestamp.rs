@@ -17,6 +17,36 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Timestamp(pub i64);
 
+/// How finely a log's timestamps tell time: milliseconds (`%m`, `%n`, csvlog,
+/// jsonlog) or whole seconds (`%t`, BSD syslog). A [`Timestamp`] always holds
+/// milliseconds; from a whole-second clock they are zero, and the true instant
+/// lies anywhere in the second that follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Clock {
+    Millis,
+    Seconds,
+}
+
+impl Clock {
+    /// `1ms` or `1s`: the JSON's name for the resolution.
+    pub fn label(self) -> &'static str {
+        match self {
+            Clock::Millis => "1ms",
+            Clock::Seconds => "1s",
+        }
+    }
+
+    /// The clock of a timestamp written as `text` (`YYYY-MM-DD HH:MM:SS` or
+    /// RFC 3339's `YYYY-MM-DDTHH:MM:SS`, then perhaps a fraction): whole
+    /// seconds unless a dot and a digit follow the seconds.
+    pub fn of_text(text: &str) -> Clock {
+        match text.as_bytes().get(19..21) {
+            Some([b'.', d]) if d.is_ascii_digit() => Clock::Millis,
+            _ => Clock::Seconds,
+        }
+    }
+}
+
 impl Timestamp {
     /// Formats as `YYYY-MM-DD HH:MM:SS.mmm`, in UTC.
     pub fn format(self) -> String {
@@ -27,6 +57,14 @@ impl Timestamp {
     pub fn year_month(self) -> (i64, u32) {
         let (y, m, _) = civil_from_days(self.0.div_euclid(86_400_000));
         (y, m)
+    }
+
+    /// Formats as `YYYY-MM-DD HH:MM:SS` at a UTC offset (minutes east): the
+    /// second the instant falls in, for a clock that tells no more.
+    pub fn format_seconds_at(self, offset_min: i32) -> String {
+        let mut s = self.format_at(offset_min);
+        s.truncate(19);
+        s
     }
 
     /// Formats as `YYYY-MM-DD HH:MM:SS.mmm` at a UTC offset (minutes east).
@@ -411,6 +449,18 @@ mod tests {
         // the kept label is not taken for a longer one it starts
         let utcx = in_line[10].as_ref().unwrap();
         assert_eq!(utcx.1, "UTCX");
+    }
+
+    #[test]
+    fn a_clock_is_told_by_the_fraction_written() {
+        assert_eq!(Clock::of_text("2024-05-01 12:00:00.000 UTC"), Clock::Millis);
+        assert_eq!(Clock::of_text("2024-05-01T12:00:00.5Z"), Clock::Millis);
+        assert_eq!(Clock::of_text("2024-05-01 12:00:00 UTC"), Clock::Seconds);
+        assert_eq!(Clock::of_text("2024-05-01T12:00:00+02:00"), Clock::Seconds);
+        assert_eq!(Clock::of_text("2024-05-01 12:00:00. UTC"), Clock::Seconds);
+        assert_eq!(Clock::of_text("2024-05-01 12:00:00"), Clock::Seconds);
+        let t = datetime("2024-05-01 12:00:59.999").unwrap().1;
+        assert_eq!(t.format_seconds_at(60), "2024-05-01 13:00:59");
     }
 
     #[test]

@@ -282,6 +282,62 @@ fn no_pause_is_measured_across_missing_session_lines() {
     assert_eq!(x.max_gap_us, 299_000);
 }
 
+/// A transaction on a whole-second clock: BEGIN at `begin` (ms, a whole
+/// second), an UPDATE `us` long whose timestamp is `update`, COMMIT 0 s later.
+fn seconds_tx(begin: i64, update: i64, us: u64) -> TxGaps {
+    let mut t = SessionTracker::new(BurstOptions::default());
+    t.set_clock(Clock::Seconds);
+    let mut out = Bursts::default();
+    let mut go = |ms: i64, key: &str, us: u64| {
+        t.observe(
+            &mut out,
+            "f",
+            &entry(9, ms, ms as u64),
+            QueryKey::new(key),
+            0,
+            us,
+        )
+    };
+    go(begin, "begin", 50);
+    go(update, "update t set a = $1", us);
+    go(update, "commit", 50);
+    out.tx
+}
+
+#[test]
+fn a_whole_second_clock_times_only_gaps_it_can_tell() {
+    // one second apart: anything from 1 ms to 1,999 ms; the commit, 0 s
+    let x = seconds_tx(10_000, 11_000, 50);
+    assert_eq!((x.statements, x.long_gaps, x.unmeasurable), (0, 0, 2));
+    assert_eq!((x.gap_us, x.max_gap_us), (0, 0));
+    // two seconds apart: a pause of at least a second whatever the fractions
+    let x = seconds_tx(10_000, 12_000, 50);
+    assert_eq!((x.statements, x.long_gaps, x.unmeasurable), (1, 1, 1));
+    assert_eq!((x.approximate_gaps, x.approximate_gap_us), (1, 2_000_000));
+    assert!(x.max_gap_approximate);
+    // two seconds apart, but the statement itself took 1.5 s of them: the
+    // pause may be nothing
+    let x = seconds_tx(10_000, 12_000, 1_500_000);
+    assert_eq!((x.long_gaps, x.unmeasurable), (0, 2));
+    // up to 900 ms of it, the gap left is still over 1.1 s
+    let x = seconds_tx(10_000, 12_000, 900_000);
+    assert_eq!((x.long_gaps, x.approximate_gap_us), (1, 1_100_000));
+    // the same statements on a millisecond clock: exact
+    let mut t = SessionTracker::new(BurstOptions::default());
+    t.set_clock(Clock::Millis);
+    let mut out = Bursts::default();
+    run(&mut t, &mut out, &entry(5, 10_000, 1), "begin");
+    run(
+        &mut t,
+        &mut out,
+        &entry(5, 10_301, 2),
+        "update t set a = $1",
+    );
+    let x = &out.tx;
+    assert_eq!((x.long_gaps, x.approximate_gaps, x.unmeasurable), (1, 0, 0));
+    assert!(!x.max_gap_approximate);
+}
+
 #[test]
 fn merge_is_order_independent() {
     let mk = |n: u64, ts: i64| {

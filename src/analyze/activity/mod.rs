@@ -194,6 +194,11 @@ pub struct SessionsView {
     /// and when; null when the log has no disconnections to tell when sessions end.
     pub peak_concurrent: Option<i64>,
     pub peak_at: Option<String>,
+    /// The peak comes from whole-second timestamps (each session's end, and
+    /// its start from the end less its length): it may be off by a session
+    /// or more, and its time by a second.
+    #[serde(default)]
+    pub peak_approximate: bool,
     pub mean_session_ms: Option<f64>,
     pub by_user: BTreeMap<String, u64>,
     pub by_database: BTreeMap<String, u64>,
@@ -429,6 +434,7 @@ fn sessions(a: &Activity, tz: &DisplayZone) -> SessionsView {
         failures: a.errors.auth_failures.values().sum(),
         peak_concurrent: peak,
         peak_at: peak_at.map(|ms| tz.format(Timestamp(ms))),
+        peak_approximate: false,
         mean_session_ms: (s.disconnections > 0)
             .then(|| s.session_ms_total as f64 / s.disconnections as f64),
         by_user: s.by_user.clone(),

@@ -1,6 +1,7 @@
-//! The report's first screen: three to five sentences saying what is wrong,
-//! what it costs, what to do first and how to undo it, and how many checklist
-//! items lack the data to judge.
+//! The report's first screen: three to six sentences saying what is wrong,
+//! what it costs, what to do first and how to undo it, whether the log's
+//! clock makes its derived timings approximate, and how many checklist items
+//! lack the data to judge.
 
 use crate::analyze::Audit;
 use crate::analyze::findings::{Finding, FirstScreen, Kind, Status};
@@ -9,7 +10,8 @@ use crate::units::{duration_ms as ms, short};
 /// Findings named in the first sentence (and whose time is summed).
 const TOP: usize = 3;
 
-/// Three to five sentences: what is wrong, what it costs, what to do first.
+/// Three to six sentences: what is wrong, what it costs, what to do first,
+/// whether timings are approximate.
 /// Reads the audit's checklist, so it comes after it.
 pub(crate) fn first_screen(a: &Audit, findings: &[Finding]) -> FirstScreen {
     let mut s = Vec::new();
@@ -22,6 +24,7 @@ pub(crate) fn first_screen(a: &Audit, findings: &[Finding]) -> FirstScreen {
             s.extend(do_first(first));
         }
     }
+    s.extend(clock(a));
     let lacking = a
         .checklist
         .iter()
@@ -76,6 +79,13 @@ fn cost(findings: &[Finding], total: f64) -> Option<String> {
     }
     s.push('.');
     Some(s)
+}
+
+/// When timestamps have whole seconds, that the timings derived from them
+/// (pauses, the peak of sessions) are approximate, and how to fix it.
+fn clock(a: &Audit) -> Option<String> {
+    a.whole_seconds()
+        .map(|w| format!("{w}: derived timings are approximate; set log_line_prefix to use %m."))
 }
 
 /// The first finding's change and target, then its rollback.
@@ -174,6 +184,30 @@ mod tests {
             do_first(&f)[0],
             "Do first: VACUUM t; Target: p95 under 50 ms."
         );
+    }
+
+    #[test]
+    fn whole_second_timestamps_are_named_with_the_fix() {
+        let mut a = Audit::default();
+        a.summary.approximate = true;
+        a.summary.clock_resolution = Some("1s".into());
+        let s = first_screen(&a, &[]).sentences;
+        assert_eq!(
+            s[1],
+            "The log's timestamps have whole seconds (%t): derived timings are approximate; set log_line_prefix to use %m."
+        );
+        a.summary.clock_resolution = Some("mixed".into());
+        a.coverage
+            .files
+            .push(crate::aggregate::coverage::FileCoverage {
+                format: Some("syslog".into()),
+                clock: Some("1s".into()),
+                ..Default::default()
+            });
+        let s = first_screen(&a, &[]).sentences;
+        assert!(s[1].starts_with("Some of the logs' timestamps have whole seconds (syslog)"));
+        a.summary.approximate = false;
+        assert_eq!(first_screen(&a, &[]).sentences.len(), 1);
     }
 
     #[test]

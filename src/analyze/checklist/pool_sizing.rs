@@ -33,7 +33,12 @@ pub(super) fn check(inputs: &Inputs) -> CheckItem {
             NAME,
             Status::NotEnoughData,
             format!(
-                "peak of {peak} concurrent sessions in the log, but the server's cores are unknown"
+                "peak of {}{peak} concurrent sessions in the log, but the server's cores are unknown",
+                if a.activity.sessions.peak_approximate {
+                    "~"
+                } else {
+                    ""
+                }
             ),
             "#sessions",
             Some("--cpu-cores N"),
@@ -97,6 +102,13 @@ mod tests {
         assert_eq!(c.status, Status::NotEnoughData);
         assert_eq!(c.needs.as_deref(), Some("--cpu-cores N"));
         assert_eq!(c.link, "#sessions");
+        assert!(c.evidence.starts_with("peak of 30 concurrent"));
+        a.activity.sessions.peak_approximate = true;
+        assert!(
+            judge(check, &a)
+                .evidence
+                .starts_with("peak of ~30 concurrent")
+        );
     }
 
     #[test]

@@ -1,8 +1,33 @@
 //! Idle in transaction: sessions holding a transaction open in the
 //! `pg_stat_activity` snapshot, and pauses between the statements of explicit
-//! transactions in the log (counted only when every statement is logged).
+//! transactions in the log (counted only when every statement is logged;
+//! from whole-second timestamps, only pauses the clock can tell, approximate).
 
 use super::*;
+use crate::analyze::nplusone::TransactionPauses;
+
+/// The pauses, as the title names them: how many, their total, and how sure
+/// the total is.
+fn pauses_text(tx: &TransactionPauses) -> String {
+    let all = if tx.approximate_pauses == 0 {
+        format!("{} in all", duration_ms(tx.long_gap_ms))
+    } else if tx.approximate_pauses == tx.long_gaps {
+        format!(
+            "{} in all, ±1 s each: whole-second timestamps",
+            crate::units::about_seconds(tx.long_gap_ms)
+        )
+    } else {
+        format!(
+            "{} in all, {} of them ±1 s: whole-second timestamps",
+            duration_ms(tx.long_gap_ms),
+            tx.approximate_pauses
+        )
+    };
+    format!(
+        "{} pause(s) of {} ms or more ({all}) between statements of a transaction",
+        tx.long_gaps, tx.pause_threshold_ms
+    )
+}
 
 /// The findings of this kind.
 pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
@@ -16,10 +41,13 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
         .activity
         .as_ref()
         .map_or(0, |x| x.idle_in_transaction.len());
+    // the severity rests on what is sure: a pause timed by whole seconds may
+    // be a second shorter
+    let sure_ms = tx.long_gap_ms - 1000.0 * tx.approximate_pauses as f64;
     if idle_now > 0 || tx_gaps > 0 {
         let mut f = Finding::new(
             Kind::IdleInTransaction,
-            if tx.long_gap_ms >= 10_000.0 || idle_now >= 5 {
+            if sure_ms >= 10_000.0 || idle_now >= 5 {
                 Severity::High
             } else {
                 Severity::Medium
@@ -27,12 +55,7 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
             format!(
                 "Time lost outside the database inside transactions: {}{}",
                 if tx_gaps > 0 {
-                    format!(
-                        "{} pause(s) of {} ms or more ({} in all) between statements of a transaction",
-                        tx.long_gaps,
-                        tx.pause_threshold_ms,
-                        duration_ms(tx.long_gap_ms)
-                    )
+                    pauses_text(tx)
                 } else {
                     String::new()
                 },
@@ -49,6 +72,12 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
         if tx_gaps > 0 {
             f.time_at_stake_ms = Some(tx.long_gap_ms);
             f.time_basis = "log: time between the end of one statement and the start of the next inside explicit transactions (locks held meanwhile)".into();
+            if tx.approximate_pauses > 0 {
+                f.time_basis.push_str(&format!(
+                    "; {} pause(s) timed by whole-second timestamps, each to within a second",
+                    tx.approximate_pauses
+                ));
+            }
         } else {
             f.time_basis =
                 "not measurable from one snapshot: log every statement to time the pauses".into();
@@ -103,6 +132,28 @@ mod tests {
             severities(&run(rule, &pauses(true, 3, 10_000.0))),
             [Severity::High]
         );
+    }
+
+    #[test]
+    fn pauses_timed_by_whole_seconds_are_approximate_and_judged_by_what_is_sure() {
+        // 10.5 s from 4 pauses timed to the second: maybe only 6.5 s
+        let mut a = pauses(true, 4, 10_500.0);
+        a.transaction_pauses.approximate_pauses = 4;
+        let f = run(rule, &a);
+        assert_eq!(severities(&f), [Severity::Medium]);
+        assert!(
+            f[0].title
+                .contains("4 pause(s) of 100 ms or more (about 11 s in all, ±1 s each"),
+            "{}",
+            f[0].title
+        );
+        assert!(f[0].time_basis.contains("whole-second timestamps"));
+        a.transaction_pauses.approximate_pauses = 1;
+        let f = run(rule, &a);
+        assert_eq!(severities(&f), [Severity::Medium]);
+        assert!(f[0].title.contains("(10.50 s in all, 1 of them ±1 s"));
+        a.transaction_pauses.long_gap_ms = 11_000.0;
+        assert_eq!(severities(&run(rule, &a)), [Severity::High]);
     }
 
     #[test]

@@ -17,7 +17,7 @@ mod detect;
 mod escape;
 mod matching;
 
-use crate::parse::timestamp::Timestamp;
+use crate::parse::timestamp::{Clock, Timestamp};
 pub use detect::{Detection, detect, infer};
 pub use escape::Escape;
 use escape::may_be_empty;
@@ -198,6 +198,20 @@ impl LinePrefix {
     /// The prefix as the user would write it in postgresql.conf.
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The clock of the timestamps the prefix gives entries: that of its last
+    /// timestamp escape (a later one overwrites an earlier one's value), whole
+    /// seconds for `%t`, milliseconds for `%m` and `%n`; `None` without one.
+    pub fn clock(&self) -> Option<Clock> {
+        self.items.iter().rev().find_map(|i| match i {
+            Item::Esc(e) | Item::Padded(e) => match e {
+                Escape::Ts => Some(Clock::Seconds),
+                Escape::TsMs | Escape::Epoch => Some(Clock::Millis),
+                _ => None,
+            },
+            Item::Lit(_) => None,
+        })
     }
 
     /// How many escapes the prefix captures (used to prefer richer prefixes).

@@ -309,3 +309,18 @@ fn background_only_sample_still_picks_the_q_prefix() {
 fn detection_fails_on_garbage() {
     assert!(detect(&["hello world", "this is not a log", "LOG: nope"]).is_none());
 }
+
+#[test]
+fn the_clock_is_the_last_timestamp_escapes() {
+    let clock = |p: &str| LinePrefix::compile(p).clock();
+    assert_eq!(clock("%t [%p]: user=%u,db=%d "), Some(Clock::Seconds));
+    assert_eq!(clock("%m [%p] "), Some(Clock::Millis));
+    assert_eq!(clock("%n [%p] "), Some(Clock::Millis));
+    assert_eq!(clock("%-30t %p "), Some(Clock::Seconds));
+    // %s (the session's start) is no entry's time
+    assert_eq!(clock("%s [%p] "), None);
+    assert_eq!(clock("[%p] %q%u@%d "), None);
+    // a later escape overwrites the earlier one's value (syslog's synthetic %m)
+    assert_eq!(clock("%m [%p] %t "), Some(Clock::Seconds));
+    assert_eq!(clock("%t [%p] %m "), Some(Clock::Millis));
+}

@@ -74,10 +74,14 @@ fn cards(audit: &Audit) -> Vec<Card> {
         },
         Card {
             label: "Peak concurrent sessions",
-            value: s
-                .peak_concurrent
-                .map_or("-".into(), |p| count(p.max(0) as u64)),
+            value: s.peak_concurrent.map_or("-".into(), |p| {
+                let about = if s.peak_approximate { "~" } else { "" };
+                format!("{about}{}", count(p.max(0) as u64))
+            }),
             note: match (&s.peak_at, s.peak_concurrent) {
+                (Some(t), _) if s.peak_approximate => {
+                    format!("approximately, at {t} (whole-second timestamps)")
+                }
                 (Some(t), _) => format!("at {t}"),
                 (None, None) => "needs log_disconnections".into(),
                 (None, Some(_)) => "-".into(),
@@ -91,4 +95,30 @@ fn cards(audit: &Audit) -> Vec<Card> {
                 .map_or("-".into(), |m| format!("mean session {}", duration_ms(m))),
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_peak_from_whole_seconds_is_marked_approximate() {
+        let mut a = Audit::default();
+        let s = &mut a.activity.sessions;
+        s.peak_concurrent = Some(9);
+        s.peak_at = Some("2026-12-04 08:21:07".into());
+        let peak = |a: &Audit| {
+            let c = cards(a).remove(1);
+            (c.value, c.note)
+        };
+        assert_eq!(peak(&a), ("9".into(), "at 2026-12-04 08:21:07".into()));
+        a.activity.sessions.peak_approximate = true;
+        assert_eq!(
+            peak(&a),
+            (
+                "~9".into(),
+                "approximately, at 2026-12-04 08:21:07 (whole-second timestamps)".into()
+            )
+        );
+    }
 }

@@ -38,10 +38,13 @@ pub fn build(a: &Audit, _top: usize) -> SummarySection {
             note: format!("{} unrecognized", count(c.lines_unrecognized)),
         },
     ];
-    SummarySection {
-        cards,
-        notes: notes(s),
+    let mut notes = notes(s);
+    if let Some(w) = a.whole_seconds() {
+        notes.push(format!(
+            "{w}: times are shown to the second, and what is derived from them (pauses inside transactions, the peak of concurrent sessions, the span of a burst) is approximate, to about a second; set log_line_prefix to use %m."
+        ));
     }
+    SummarySection { cards, notes }
 }
 
 /// What the figures leave out, one sentence each.
