@@ -392,6 +392,22 @@ fn latency_bins(agg: &Aggregate) -> Vec<LatencyBin> {
         .collect()
 }
 
+/// What the inputs' lines came to, summed over the files.
+fn coverage(c: &crate::coverage::Coverage) -> AuditCoverage {
+    AuditCoverage {
+        files_total: (c.files.len() - c.skipped()) as u64,
+        files_unreadable: c.unreadable() as u64,
+        files_skipped: c.skipped() as u64,
+        bytes_total: c.total(|f| if f.skipped.is_some() { 0 } else { f.bytes }),
+        lines_total: c.total(|f| f.lines_total),
+        lines_parsed: c.total(|f| f.lines_parsed),
+        lines_ignored: c.total(|f| f.lines_ignored),
+        lines_unrecognized: c.total(|f| f.lines_unrecognized),
+        invalid_utf8_lines: c.total(|f| f.invalid_utf8_lines),
+        files: c.files.values().cloned().collect(),
+    }
+}
+
 /// Builds the audit from everything aggregated.
 pub fn analyze(
     agg: &Aggregate,
@@ -452,7 +468,6 @@ pub fn analyze(
         },
         &tz.exact(),
     );
-    let c = &agg.coverage;
     let latency_bins = latency_bins(agg);
     let advice = index_advice::advise(
         &queries,
@@ -491,18 +506,7 @@ pub fn analyze(
             bind_ms: ms(s.bind_us),
             values_shown,
         },
-        coverage: AuditCoverage {
-            files_total: (c.files.len() - c.skipped()) as u64,
-            files_unreadable: c.unreadable() as u64,
-            files_skipped: c.skipped() as u64,
-            bytes_total: c.total(|f| if f.skipped.is_some() { 0 } else { f.bytes }),
-            lines_total: c.total(|f| f.lines_total),
-            lines_parsed: c.total(|f| f.lines_parsed),
-            lines_ignored: c.total(|f| f.lines_ignored),
-            lines_unrecognized: c.total(|f| f.lines_unrecognized),
-            invalid_utf8_lines: c.total(|f| f.invalid_utf8_lines),
-            files: c.files.values().cloned().collect(),
-        },
+        coverage: coverage(&agg.coverage),
         slowest: agg
             .slowest
             .samples
