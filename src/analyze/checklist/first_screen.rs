@@ -20,7 +20,11 @@ pub(crate) fn first_screen(a: &Audit, findings: &[Finding]) -> FirstScreen {
         Some(first) => {
             let titles: Vec<String> = findings.iter().take(TOP).map(|f| f.title.clone()).collect();
             s.push(format!("What is wrong: {}.", titles.join("; ")));
-            s.extend(cost(findings, a.summary.total_duration_ms));
+            s.extend(cost(
+                findings,
+                a.summary.total_duration_ms,
+                a.transaction_pauses.approximate_pauses > 0,
+            ));
             s.extend(do_first(first));
         }
     }
@@ -41,7 +45,7 @@ pub(crate) fn first_screen(a: &Audit, findings: &[Finding]) -> FirstScreen {
 /// The time the top findings involve, against the log's statement time; none
 /// when either is unknown. Time outside statements (pauses inside
 /// transactions) is not statement time: it is said beside it, never added.
-fn cost(findings: &[Finding], total: f64) -> Option<String> {
+fn cost(findings: &[Finding], total: f64, pauses_approximate: bool) -> Option<String> {
     // the first TOP findings whose time is measured
     let top: Vec<&Finding> = findings
         .iter()
@@ -73,7 +77,8 @@ fn cost(findings: &[Finding], total: f64) -> Option<String> {
     };
     if outside > 0.0 {
         s.push_str(&format!(
-            ", and {} lost between the statements of open transactions (outside the database, not part of that time)",
+            ", and {}{} lost between the statements of open transactions (outside the database, not part of that time)",
+            if pauses_approximate { "about " } else { "" },
             ms(outside)
         ));
     }
@@ -157,6 +162,10 @@ mod tests {
             s[1],
             "The top findings involve 15.91 s of the 18.59 s of statement time the log shows (86%; time at stake can overlap between findings: an index fixes a slow query), and 4.78 s lost between the statements of open transactions (outside the database, not part of that time)."
         );
+        // pauses timed by a whole-second clock are approximate, and say so
+        a.transaction_pauses.approximate_pauses = 1;
+        let s = first_screen(&a, &findings).sentences;
+        assert!(s[1].contains(", and about 4.78 s lost between"), "{}", s[1]);
         // overlapping findings never make a share above 100%
         let s = first_screen(&a, &[timed("X", Some(20_000.0)), timed("Y", Some(690.0))]).sentences;
         assert!(
