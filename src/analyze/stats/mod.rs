@@ -98,8 +98,14 @@ pub(crate) fn build(
         ..Default::default()
     };
     statements::statements(&mut view, dbs, queries, log_query_ids);
+    let sorts = indexes::sorts::sort_uses(
+        queries
+            .iter()
+            .map(|q| q.normalized.as_str())
+            .chain(view.statements.iter().map(|s| s.normalized.as_str())),
+    );
     for d in dbs {
-        indexes::indexes(&mut view.indexes, d);
+        indexes::indexes(&mut view.indexes, d, &sorts);
         tables::tables(&mut view.tables, d, &view.statements, &ts);
         cache::cache(&mut view.cache, d);
     }

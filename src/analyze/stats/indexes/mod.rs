@@ -8,6 +8,7 @@ mod duplicate;
 mod foreign_keys;
 mod invalid;
 mod redundant;
+pub(crate) mod sorts;
 mod unused;
 pub(super) mod write_overhead;
 
@@ -61,10 +62,12 @@ struct Catalog<'a> {
     defs: Vec<&'a IndexDef>,
     /// The valid ones.
     valid: Vec<&'a IndexDef>,
+    /// The sorts the queries ask for (all databases').
+    sorts: &'a [sorts::SortUse],
 }
 
 impl<'a> Catalog<'a> {
-    fn new(d: &'a DatabaseStats) -> Catalog<'a> {
+    fn new(d: &'a DatabaseStats, sorts: &'a [sorts::SortUse]) -> Catalog<'a> {
         let v = &d.view;
         let mut defs: Vec<&IndexDef> = v.index_defs.iter().collect();
         defs.sort_by(|a, b| (&a.schema, &a.table, &a.name).cmp(&(&b.schema, &b.table, &b.name)));
@@ -86,6 +89,7 @@ impl<'a> Catalog<'a> {
                 .collect(),
             valid: defs.iter().copied().filter(|x| x.valid).collect(),
             defs,
+            sorts,
         }
     }
 
@@ -116,8 +120,8 @@ impl<'a> Catalog<'a> {
 type Victims = BTreeSet<(String, String)>;
 
 /// Adds one database's index findings to `out`.
-pub(super) fn indexes(out: &mut IndexesView, d: &DatabaseStats) {
-    let cat = Catalog::new(d);
+pub(super) fn indexes(out: &mut IndexesView, d: &DatabaseStats, sorts: &[sorts::SortUse]) {
+    let cat = Catalog::new(d, sorts);
     limits(out, d, &cat);
     out.count += d.view.index_defs.len();
     invalid::invalid(&mut out.invalid, &cat);
@@ -306,8 +310,16 @@ pub(super) mod fixtures {
 
     /// The index findings of one export.
     pub(crate) fn run(d: &DatabaseStats) -> super::IndexesView {
+        run_with(d, &[])
+    }
+
+    /// [`run`] with the queries' sorts.
+    pub(crate) fn run_with(
+        d: &DatabaseStats,
+        sorts: &[super::sorts::SortUse],
+    ) -> super::IndexesView {
         let mut out = super::IndexesView::default();
-        super::indexes(&mut out, d);
+        super::indexes(&mut out, d, sorts);
         out
     }
 }

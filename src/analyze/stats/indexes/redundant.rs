@@ -27,7 +27,8 @@ pub struct RedundantIndex {
 /// The index among `peers` (same table, method, predicate) that covers `a`:
 /// the one with the fewest keys, then the keeper rank. An unused covering index
 /// does not count (it is the one to drop, reported as unused), unless it
-/// enforces uniqueness.
+/// enforces uniqueness or serves a query's sort that `a` cannot (then `a` is
+/// the one to drop and the covering index is kept).
 pub(super) fn covered_by<'a>(
     cat: &Catalog,
     a: &IndexDef,
@@ -36,7 +37,12 @@ pub(super) fn covered_by<'a>(
     peers
         .iter()
         .copied()
-        .filter(|b| !cat.never_scanned(b) || b.unique || b.primary)
+        .filter(|b| {
+            !cat.never_scanned(b)
+                || b.unique
+                || b.primary
+                || super::sorts::serves_sort(cat.sorts, &b.table, &b.shape.keys, a.shape.keys.len())
+        })
         .filter(|b| covers(b, a))
         .min_by_key(|x| (x.shape.keys.len(), keeper_rank(cat, x)))
 }
@@ -75,6 +81,7 @@ pub(super) fn report(cat: &Catalog, a: &IndexDef, b: &IndexDef) -> RedundantInde
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::{def, export, run};
+
     use super::covers;
 
     #[test]
@@ -111,6 +118,31 @@ mod tests {
         assert!(out.redundant.is_empty());
         // the unused covering index is the one reported
         assert_eq!(out.unused[0].index, "public.b_idx");
+    }
+
+    #[test]
+    fn a_covering_index_serving_a_sort_is_kept_and_its_prefix_dropped() {
+        let d = export(
+            vec![
+                def("orders", "a_idx", &["customer_id"]),
+                def("orders", "b_idx", &["customer_id", "created_at"]),
+            ],
+            Some(&[("a_idx", 2), ("b_idx", 0)]),
+        );
+        let sorts = super::super::sorts::sort_uses(
+            ["select * from orders where customer_id = $1 order by created_at desc limit $2"]
+                .into_iter(),
+        );
+        let out = super::super::fixtures::run_with(&d, &sorts);
+        assert_eq!(out.redundant.len(), 1);
+        assert_eq!(out.redundant[0].index, "public.a_idx");
+        assert_eq!(out.redundant[0].covered_by, "public.b_idx");
+        assert!(out.unused.is_empty(), "{:?}", out.unused);
+        assert!(
+            out.not_flagged
+                .iter()
+                .any(|k| k.index == "public.b_idx" && k.reason.contains("ORDER BY"))
+        );
     }
 
     #[test]

@@ -83,7 +83,7 @@ fn the_catalog_knows_partitioned_tables_and_scans() {
         relkind: Some("p".into()),
         ..Default::default()
     }];
-    let cat = Catalog::new(&d);
+    let cat = Catalog::new(&d, &[]);
     let e = cat.defs[0];
     assert!(cat.is_partitioned(e) && !cat.is_partitioned(cat.defs[1]));
     assert!(cat.never_scanned(e) && !cat.never_scanned(cat.defs[1]));

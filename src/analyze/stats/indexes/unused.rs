@@ -89,10 +89,19 @@ fn never_scanned<'a>(
         if !cat.never_scanned(x) || victims.contains(&(x.schema.clone(), x.name.clone())) {
             continue;
         }
-        match kept_reason(cat, x) {
+        let name = qualified(&x.schema, &x.name);
+        // the covering side of a redundant prefix, kept for a query's sort
+        let covers_prefix = out
+            .redundant
+            .iter()
+            .any(|r| r.covered_by == name && r.database == cat.database);
+        let reason = kept_reason(cat, x).or(covers_prefix.then_some(
+            "serves a query's ORDER BY that its redundant prefix index cannot: keep it, drop the prefix",
+        ));
+        match reason {
             Some(reason) => out.not_flagged.push(KeptIndex {
                 database: cat.database.clone(),
-                index: qualified(&x.schema, &x.name),
+                index: name,
                 table: qualified(&x.schema, &x.table),
                 reason: reason.into(),
             }),
