@@ -26,13 +26,7 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
     let a = input.audit;
     let mut out = Vec::new();
     let busy = |hit: u64, read: u64| hit + read >= MIN_BLOCKS;
-    let table_blocks: u64 = a
-        .stats
-        .cache
-        .tables
-        .iter()
-        .map(|t| t.heap_blks_hit + t.heap_blks_read)
-        .sum();
+    let table_blocks = a.stats.cache.table_blocks.unwrap_or(0);
     let low: Vec<(String, f64)> = a
         .stats
         .databases
@@ -94,7 +88,7 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
 mod tests {
     use super::super::test_support::*;
     use super::*;
-    use crate::analyze::stats::{DatabaseReport, TableCache};
+    use crate::analyze::stats::DatabaseReport;
     use crate::stats::snapshot::{Snapshot, WindowSource};
 
     /// A database `name` that touched `blocks` blocks at this hit ratio.
@@ -123,14 +117,9 @@ mod tests {
         assert_eq!(severities(&run(rule, &db(0.949))), [Severity::High]);
         let mut tables = Audit::default();
         tables.stats.cache.table_hit_ratio = Some(0.9);
-        tables.stats.cache.tables = vec![TableCache {
-            table: "t".into(),
-            heap_blks_read: 1_000,
-            heap_blks_hit: 9_000,
-            hit_ratio: Some(0.9),
-        }];
+        tables.stats.cache.table_blocks = Some(MIN_BLOCKS);
         assert!(run(rule, &tables)[0].title.contains("tables 90.0%"));
-        tables.stats.cache.tables[0].heap_blks_hit = 8_999;
+        tables.stats.cache.table_blocks = Some(MIN_BLOCKS - 1);
         assert!(run(rule, &tables).is_empty(), "under 10,000 blocks");
     }
 

@@ -17,6 +17,10 @@ pub struct CacheView {
     pub target: f64,
     /// Heap blocks found in shared buffers, all user tables.
     pub table_hit_ratio: Option<f64>,
+    /// Heap blocks hit or read in the database whose ratio `table_hit_ratio` is
+    /// (how much traffic it rests on).
+    #[serde(default)]
+    pub table_blocks: Option<u64>,
     pub index_hit_ratio: Option<f64>,
     /// Tables reading the most blocks from outside shared buffers.
     pub tables: Vec<TableCache>,
@@ -51,7 +55,11 @@ pub(super) fn cache(cache: &mut CacheView, d: &DatabaseStats) {
         }
     }
     if heap != (0, 0) {
-        cache.table_hit_ratio = lowest(cache.table_hit_ratio, heap);
+        let lower = lowest(cache.table_hit_ratio, heap);
+        if lower != cache.table_hit_ratio {
+            cache.table_blocks = Some(heap.0 + heap.1);
+        }
+        cache.table_hit_ratio = lower;
     }
     if idx != (0, 0) {
         cache.index_hit_ratio = lowest(cache.index_hit_ratio, idx);
@@ -110,6 +118,7 @@ mod tests {
             ]),
         );
         assert_eq!(c.table_hit_ratio, Some(0.909091));
+        assert_eq!(c.table_blocks, Some(110));
         assert_eq!(c.index_hit_ratio, Some(0.99));
         assert_eq!(c.tables.len(), 2);
         cache(
@@ -117,7 +126,15 @@ mod tests {
             &export(vec![table("d", Some((50, 50)), Some((1, 0)))]),
         );
         assert_eq!(c.table_hit_ratio, Some(0.5));
+        assert_eq!(
+            c.table_blocks,
+            Some(100),
+            "the blocks of the lowest database"
+        );
         assert_eq!(c.index_hit_ratio, Some(0.99));
+        // a higher ratio elsewhere changes neither
+        cache(&mut c, &export(vec![table("e", Some((900, 0)), None)]));
+        assert_eq!((c.table_hit_ratio, c.table_blocks), (Some(0.5), Some(100)));
     }
 
     #[test]
