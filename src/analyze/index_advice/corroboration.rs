@@ -97,77 +97,9 @@ pub(super) fn plan_seq_scans(plan: &str, table: &str) -> bool {
 pub(super) use crate::parse::plan::MAX_KEPT_SHARE;
 
 /// The smallest share of the rows read that a sequential scan of `table` in
-/// this plan kept (actual rows over actual rows plus `Rows Removed by Filter`,
-/// per loop or per worker alike); none when no scan of it has actual counts
-/// (a plan without ANALYZE) or it read no row.
+/// this plan kept (see [`crate::parse::plan::seq_scan_kept_share`]).
 pub(super) fn plan_kept_share(plan: &str, table: &str) -> Option<f64> {
-    fn share(kept: f64, removed: f64) -> Option<f64> {
-        (kept + removed > 0.0).then(|| kept / (kept + removed))
-    }
-    fn walk(v: &serde_json::Value, table: &str, best: &mut Option<f64>) {
-        match v {
-            serde_json::Value::Object(m) => {
-                if m.get("Node Type").and_then(|t| t.as_str()) == Some("Seq Scan")
-                    && m.get("Relation Name").and_then(|t| t.as_str()) == Some(table)
-                    && let Some(kept) = m.get("Actual Rows").and_then(|r| r.as_f64())
-                {
-                    let removed = m
-                        .get("Rows Removed by Filter")
-                        .and_then(|r| r.as_f64())
-                        .unwrap_or(0.0);
-                    if let Some(s) = share(kept, removed) {
-                        *best = Some(best.map_or(s, |b: f64| b.min(s)));
-                    }
-                }
-                m.values().for_each(|x| walk(x, table, best));
-            }
-            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, table, best)),
-            _ => {}
-        }
-    }
-    let mut best = None;
-    if let Some(start) = plan.find('{')
-        && let Ok(v) = serde_json::from_str::<serde_json::Value>(&plan[start..])
-    {
-        walk(&v, table, &mut best);
-        return best;
-    }
-    let lines: Vec<&str> = plan.lines().collect();
-    let indent = |l: &str| l.len() - l.trim_start().len();
-    let needle = format!("Seq Scan on {table}");
-    for (i, l) in lines.iter().enumerate() {
-        let on_table = l.match_indices(&needle).any(|(at, _)| {
-            l[at + needle.len()..]
-                .chars()
-                .next()
-                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
-        });
-        let Some(actual) = l.split("(actual ").nth(1).filter(|_| on_table) else {
-            continue;
-        };
-        let Some(kept) = number_after(actual, "rows=") else {
-            continue;
-        };
-        let own = indent(l);
-        let removed = lines[i + 1..]
-            .iter()
-            .take_while(|d| indent(d) > own && !d.trim_start().starts_with("->"))
-            .find_map(|d| number_after(d, "Rows Removed by Filter:"))
-            .unwrap_or(0.0);
-        if let Some(s) = share(kept, removed) {
-            best = Some(best.map_or(s, |b: f64| b.min(s)));
-        }
-    }
-    best
-}
-
-/// The number right after `key` in `text`.
-fn number_after(text: &str, key: &str) -> Option<f64> {
-    let rest = text[text.find(key)? + key.len()..].trim_start();
-    let end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
-    rest[..end].parse().ok()
+    crate::parse::plan::seq_scan_kept_share(plan, table)
 }
 
 /// Whether a plan (text or JSON) reads `table` once per outer row: on the

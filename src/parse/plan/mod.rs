@@ -74,5 +74,49 @@ fn json_plan(us: u64, body: &str) -> Option<Plan> {
     })
 }
 
+/// The nodes of a plan as [`Plan::text`] holds it: a text plan, or a JSON body.
+fn nodes_of(text: &str) -> Vec<nodes::Node> {
+    let t = text.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return nodes::text_nodes(text);
+    }
+    let Ok(v) = serde_json::from_str::<Value>(t) else {
+        return Vec::new();
+    };
+    let v = match v {
+        Value::Array(a) => a.into_iter().next().unwrap_or(Value::Null),
+        v => v,
+    };
+    let mut out = Vec::new();
+    if let Some(p) = v.get("Plan") {
+        nodes::json_nodes(p, None, &mut out);
+    }
+    out
+}
+
+/// The smallest share of the rows it read that a sequential scan of `table`
+/// (as the plan names it, with or without its schema) kept: actual rows over
+/// actual rows plus `Rows Removed by Filter`, per loop or per worker alike;
+/// none when no scan of it has actual counts (a plan without ANALYZE) or it
+/// read no row.
+pub fn seq_scan_kept_share(text: &str, table: &str) -> Option<f64> {
+    let on_table = |n: &nodes::Node| {
+        n.name
+            .split(" on ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .is_some_and(|r| r == table || r.rsplit('.').next() == Some(table))
+    };
+    nodes_of(text)
+        .iter()
+        .filter(|n| n.kind == "Seq Scan" && on_table(n))
+        .filter_map(|n| {
+            let kept = n.rows?;
+            let all = kept + n.removed_by_filter.unwrap_or(0.0);
+            (all > 0.0).then(|| kept / all)
+        })
+        .reduce(f64::min)
+}
+
 #[cfg(test)]
 mod tests;
