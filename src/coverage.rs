@@ -45,6 +45,14 @@ pub struct FileCoverage {
     /// Why a file found in a directory was skipped (not a PostgreSQL log); its
     /// lines are not counted.
     pub skipped: Option<String>,
+    /// Columns a statistics CSV lacks that pgsift would have used, each with
+    /// what it would have shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_columns: Vec<String>,
+    /// How a statistics CSV was spelled, when not as psql writes it (separator,
+    /// byte order mark, COPY text format).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<String>,
 }
 
 impl FileCoverage {
@@ -122,6 +130,12 @@ impl Merge for FileCoverage {
         self.file_bytes = self.file_bytes.or(v.file_bytes);
         self.error = self.error.take().or(v.error);
         self.skipped = self.skipped.take().or(v.skipped);
+        self.dialect = self.dialect.take().or(v.dialect);
+        for c in v.missing_columns {
+            if !self.missing_columns.contains(&c) {
+                self.missing_columns.push(c);
+            }
+        }
     }
 }
 

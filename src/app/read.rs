@@ -375,7 +375,15 @@ fn read_stats_csv(
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
-    let (stats, mut cov) = crate::stats::read_csv(name, &folder, opened.reader);
+    let (mut stats, mut cov) = crate::stats::read_csv(name, &folder, opened.reader);
+    let modified = std::fs::metadata(&input.path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| crate::parse::timestamp::Timestamp(d.as_millis() as i64));
+    for r in stats.folders.values_mut() {
+        r.modified = modified;
+    }
     cov.compression = opened.compression.name().map(str::to_string);
     cov.file_bytes = file_size(input);
     cov.bytes = cov.file_bytes.unwrap_or(0);

@@ -142,13 +142,27 @@ pub fn sniff(sample: &[&str]) -> LogFormat {
     }
 }
 
-/// Whether a first line looks like a CSV header: at least two comma-separated
-/// fields, each an SQL identifier (optionally quoted). Log lines never do.
+/// Whether a first line looks like a CSV header ([`csv_header_delimiter`]).
 pub fn looks_like_csv_header(line: &str) -> bool {
+    csv_header_delimiter(line).is_some()
+}
+
+/// The separator of a first line that is a CSV header: at least two fields
+/// separated by `,`, `;`, a tab or `|` (what psql, pgAdmin, DBeaver and
+/// spreadsheets write), each an SQL identifier, optionally quoted, or psql's
+/// `?column?`; a UTF-8 byte order mark is ignored. Log lines never are.
+pub fn csv_header_delimiter(line: &str) -> Option<u8> {
     let line = line
         .trim_end_matches(['\r', '\n'])
         .trim_start_matches('\u{feff}');
-    let mut fields: Vec<&str> = line.split(',').collect();
+    [b',', b';', b'\t', b'|']
+        .into_iter()
+        .find(|&d| header_fields(line, d as char))
+}
+
+/// Whether `line` split at `d` is a header: two fields or more, each a name.
+fn header_fields(line: &str, d: char) -> bool {
+    let mut fields: Vec<&str> = line.split(d).collect();
     if fields.len() > 2 && fields.last().is_some_and(|f| f.trim().is_empty()) {
         fields.pop();
     }
@@ -156,10 +170,11 @@ pub fn looks_like_csv_header(line: &str) -> bool {
         && fields.iter().all(|f| {
             let f = f.trim().trim_matches('"');
             let mut chars = f.chars();
-            chars
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            f == "?column?"
+                || (chars
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
         })
 }
 
@@ -225,5 +240,18 @@ mod tests {
         ));
         assert!(!looks_like_csv_header("# samples"));
         assert!(!looks_like_csv_header("single_column"));
+        assert_eq!(csv_header_delimiter("relname;seq_scan"), Some(b';'));
+        assert_eq!(
+            csv_header_delimiter("\u{feff}\"RELNAME\";\"SEQ_SCAN\""),
+            Some(b';')
+        );
+        assert_eq!(
+            csv_header_delimiter("relid\trelname\tseq_scan"),
+            Some(b'\t')
+        );
+        assert_eq!(csv_header_delimiter("a|b"), Some(b'|'));
+        assert_eq!(csv_header_delimiter("relname,?column?"), Some(b','));
+        // a log line with semicolons is not a header
+        assert_eq!(csv_header_delimiter("LOG:  x; y"), None);
     }
 }

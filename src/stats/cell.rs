@@ -1,7 +1,10 @@
 //! One CSV cell read as its column's type, the same way for every statistics
-//! view: the text is trimmed, an empty cell is `None`, and a value that does not
-//! parse is a deserialization error whose message is the value as reported (the
-//! reader then finds its column, reports it and reads the row without it).
+//! view: the text is trimmed, an empty cell, `NULL`, `null`, `\N`, `(null)`
+//! and `[NULL]` (what psql, pgAdmin and DBeaver write for null) are `None`,
+//! and a value that does not parse is a deserialization error whose message is
+//! the value as reported (the reader then finds its column, reports it and
+//! reads the row without it). Numbers may carry thousands separators, as
+//! DBeaver's "format numbers" and spreadsheets write them.
 //! Each type is a newtype over `Option`, so a row type's fields say how they are
 //! read (`calls: Count`) and a column missing from the header is `None` too.
 
@@ -25,7 +28,7 @@ macro_rules! cell_types {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let cell = String::deserialize(d)?;
                 let v = cell.trim();
-                if v.is_empty() {
+                if is_null(v) {
                     return Ok($name(None));
                 }
                 $parse(v).map($name).map_err(D::Error::custom)
@@ -50,6 +53,68 @@ cell_types! {
     Time(Timestamp) = time;
 }
 
+/// Whether a trimmed cell spells null.
+fn is_null(v: &str) -> bool {
+    matches!(
+        v,
+        "" | "NULL" | "null" | "Null" | "\\N" | "(null)" | "[NULL]" | "<null>"
+    )
+}
+
+/// A number without its thousands separators: `1,840,000`, `1.840.000`,
+/// `1 840 000` (also a no-break or thin space) and `1'840'000` become
+/// `1840000`; `1,234.5` becomes `1234.5` and `1.234,5` (a decimal comma)
+/// `1234.5`. Anything else is returned as it is.
+fn plain_number(v: &str) -> std::borrow::Cow<'_, str> {
+    let (sign, digits) = match v.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", v),
+    };
+    if !digits.starts_with(|c: char| c.is_ascii_digit()) || digits.parse::<f64>().is_ok() {
+        return v.into();
+    }
+    let grouped = |s: &str, sep: char| {
+        let mut groups = s.split(sep);
+        let head = groups.next().unwrap_or("");
+        (1..=3).contains(&head.len())
+            && head.bytes().all(|b| b.is_ascii_digit())
+            && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+    };
+    for sep in [',', '.', ' ', '\u{a0}', '\u{202f}', '\''] {
+        for decimal in ['.', ','] {
+            if decimal == sep {
+                continue;
+            }
+            let (whole, frac) = match digits.rsplit_once(decimal) {
+                Some((w, f)) => (w, Some(f)),
+                None => (digits, None),
+            };
+            let frac_ok =
+                frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+            if whole.contains(sep) && grouped(whole, sep) && frac_ok {
+                let mut out = format!("{sign}{}", whole.replace(sep, ""));
+                if let Some(f) = frac {
+                    out.push('.');
+                    out.push_str(f);
+                }
+                return out.into();
+            }
+        }
+    }
+    // a lone decimal comma: `12,5`
+    match digits.split_once(',') {
+        Some((w, f))
+            if !w.is_empty()
+                && !f.contains(',')
+                && w.bytes().all(|b| b.is_ascii_digit())
+                && f.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            format!("{sign}{w}.{f}").into()
+        }
+        _ => v.into(),
+    }
+}
+
 /// The result of reading a non-empty, trimmed cell: `Ok(None)` for values read
 /// as empty, `Err` with the value as reported when it does not parse.
 type Read<T> = Result<Option<T>, String>;
@@ -59,6 +124,7 @@ fn text(v: &str) -> Read<String> {
 }
 
 fn count(v: &str) -> Read<u64> {
+    let v = &*plain_number(v);
     if let Some(stripped) = v.strip_prefix('-')
         && stripped.chars().all(|c| c.is_ascii_digit() || c == '.')
     {
@@ -74,11 +140,11 @@ fn count(v: &str) -> Read<u64> {
 }
 
 fn int(v: &str) -> Read<i64> {
-    v.parse().map(Some).map_err(|_| shown(v))
+    plain_number(v).parse().map(Some).map_err(|_| shown(v))
 }
 
 fn float(v: &str) -> Read<f64> {
-    match v.parse::<f64>() {
+    match plain_number(v).parse::<f64>() {
         Ok(f) => Ok(f.is_finite().then_some(f)),
         Err(_) => Err(shown(v)),
     }

@@ -16,6 +16,7 @@ pub mod reader;
 pub mod records;
 pub mod rows;
 pub mod snapshot;
+pub mod sources;
 pub mod views;
 pub mod window;
 

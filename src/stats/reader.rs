@@ -9,7 +9,7 @@ use super::{Keyed, StatsInput};
 use crate::coverage::FileCoverage;
 use crate::parse::timestamp::Timestamp;
 use csv::StringRecord;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 
 /// How many damaged rows are shown per file.
 const EXAMPLES: usize = 10;
@@ -32,14 +32,67 @@ pub struct RowRead {
     pub bad: Vec<BadValue>,
 }
 
+/// The longest header line read (a file whose first line is longer is not a
+/// statistics export).
+const HEADER_MAX: u64 = 1 << 20;
+
+/// How a CSV is spelled: its separator, and whether it is PostgreSQL's COPY
+/// text format (tab-separated, no quotes, backslash escapes, `\N` for null).
+#[derive(Debug, Clone, Copy)]
+struct Dialect {
+    delimiter: u8,
+    copy_text: bool,
+}
+
+impl Dialect {
+    /// The dialect of a file whose first line (without its BOM) is `first`.
+    fn of(first: &[u8]) -> Dialect {
+        let delimiter = crate::input::sniff::csv_header_delimiter(&String::from_utf8_lossy(first))
+            .unwrap_or(b',');
+        Dialect {
+            delimiter,
+            copy_text: delimiter == b'\t',
+        }
+    }
+
+    /// Said in the coverage when the file is not spelled as psql's CSV.
+    fn describe(self, bom: bool) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.copy_text {
+            parts.push("tab-separated (COPY text format: \\N is null)".to_string());
+        } else if self.delimiter != b',' {
+            parts.push(format!("'{}'-separated", self.delimiter as char));
+        }
+        if bom {
+            parts.push("UTF-8 byte order mark".into());
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
 /// Reads one statistics CSV. `path` names the file in the report, `folder` groups
-/// it with the other files of its export.
+/// it with the other files of its export. The separator (`,`, `;`, tab, `|`) is
+/// the header's; a UTF-8 byte order mark is skipped.
 pub fn read_csv(path: &str, folder: &str, reader: impl Read) -> (StatsInput, FileCoverage) {
     let mut cov = FileCoverage::new(path);
+    let mut reader = BufReader::new(reader);
+    let mut first = Vec::new();
+    if let Err(e) = (&mut reader).take(HEADER_MAX).read_until(b'\n', &mut first) {
+        cov.error = Some(format!("cannot read the CSV header: {e}"));
+        return (StatsInput::default(), cov);
+    }
+    let bom = first.starts_with(b"\xef\xbb\xbf");
+    if bom {
+        first.drain(..3);
+    }
+    let dialect = Dialect::of(&first);
+    cov.dialect = dialect.describe(bom);
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(false)
-        .from_reader(reader);
+        .delimiter(dialect.delimiter)
+        .quoting(!dialect.copy_text)
+        .from_reader(std::io::Cursor::new(first).chain(reader));
     let mut raw = csv::ByteRecord::new();
     let header = match rdr.read_byte_record(&mut raw) {
         Ok(true) => Header::new(
@@ -53,7 +106,7 @@ pub fn read_csv(path: &str, folder: &str, reader: impl Read) -> (StatsInput, Fil
             return (StatsInput::default(), cov);
         }
     };
-    let view = match View::recognize(&header) {
+    let views = match View::recognize(&header) {
         Ok(v) => v,
         Err(why) => {
             cov.format = Some("csv".into());
@@ -61,13 +114,17 @@ pub fn read_csv(path: &str, folder: &str, reader: impl Read) -> (StatsInput, Fil
             return (StatsInput::default(), cov);
         }
     };
-    cov.format = Some(format!("csv: {}", view.name()));
+    let names: Vec<&str> = views.iter().map(|v| v.name()).collect();
+    cov.format = Some(format!("csv: {}", names.join(" + ")));
+    cov.missing_columns = views.iter().flat_map(|v| v.missing(&header)).collect();
     cov.lines_total = 1;
     cov.ignored("csv header", 1);
-    let mut records = read_rows(&mut rdr, &header, view, &mut cov);
-    records
-        .views
-        .insert(view.name().to_string(), vec![path.to_string()]);
+    let mut records = read_rows(&mut rdr, &header, &views, dialect, &mut cov);
+    for name in names {
+        records
+            .views
+            .insert(name.to_string(), vec![path.to_string()]);
+    }
     let mut input = StatsInput::default();
     input.folders.insert(folder.to_string(), records);
     (input, cov)
@@ -77,10 +134,14 @@ pub fn read_csv(path: &str, folder: &str, reader: impl Read) -> (StatsInput, Fil
 fn read_rows(
     rdr: &mut csv::Reader<impl Read>,
     header: &Header,
-    view: View,
+    views: &[View],
+    dialect: Dialect,
     cov: &mut FileCoverage,
 ) -> Records {
-    let names = view.fit_header(&header.record());
+    let fitted: Vec<(View, StringRecord)> = views
+        .iter()
+        .map(|v| (*v, v.fit_header(&header.record())))
+        .collect();
     let mut records = Records::default();
     let mut raw = csv::ByteRecord::new();
     let mut record = StringRecord::new();
@@ -98,7 +159,7 @@ fn read_rows(
         }
         row_no += 1;
         cov.lines_total += 1;
-        if lossy_text(&raw, &mut record) {
+        if lossy_text(&raw, dialect.copy_text, &mut record) {
             cov.invalid_utf8_lines += 1;
         }
         if record.len() != header.len() {
@@ -111,7 +172,14 @@ fn read_rows(
             push_example(cov, row_no, why);
             continue;
         }
-        let read = records.add(view, &names, &record);
+        // a joined export: the row is read as each view, counted once
+        let mut read = RowRead::default();
+        for (i, (view, names)) in fitted.iter().enumerate() {
+            let r = records.add(*view, names, &record);
+            if i == 0 {
+                read = r;
+            }
+        }
         times.extend(read.at);
         count_row(cov, row_no, &read);
     }
@@ -121,21 +189,56 @@ fn read_rows(
     records
 }
 
-/// Copies `raw` into `record` as text; `true` when some bytes were not UTF-8
-/// (replaced).
-fn lossy_text(raw: &csv::ByteRecord, record: &mut StringRecord) -> bool {
+/// Copies `raw` into `record` as text (COPY text format unescaped when
+/// `copy_text`); `true` when some bytes were not UTF-8 (replaced).
+fn lossy_text(raw: &csv::ByteRecord, copy_text: bool, record: &mut StringRecord) -> bool {
     let mut lossy = false;
     record.clear();
     for f in raw.iter() {
-        match std::str::from_utf8(f) {
-            Ok(s) => record.push_field(s),
+        let text = match std::str::from_utf8(f) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
             Err(_) => {
                 lossy = true;
-                record.push_field(&String::from_utf8_lossy(f));
+                String::from_utf8_lossy(f)
             }
+        };
+        if copy_text {
+            record.push_field(&unescape_copy_text(&text));
+        } else {
+            record.push_field(&text);
         }
     }
     lossy
+}
+
+/// A field of PostgreSQL's COPY text format as its value: `\N` (null) is empty,
+/// `\t`, `\n`, `\r`, `\\` and the other backslash escapes are undone.
+fn unescape_copy_text(f: &str) -> std::borrow::Cow<'_, str> {
+    if f == "\\N" {
+        return "".into();
+    }
+    if !f.contains('\\') {
+        return f.into();
+    }
+    let mut out = String::with_capacity(f.len());
+    let mut chars = f.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('v') => out.push('\u{b}'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out.into()
 }
 
 /// Counts a data row as parsed or unrecognized, with an example of the latter.

@@ -85,6 +85,9 @@ pub struct StatementsInfo {
 /// size export when they are there.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Table {
+    /// The table's oid, when the export has `relid`: ties snapshots of one
+    /// database together.
+    pub relid: Option<u64>,
     pub schema: String,
     pub name: String,
     pub seq_scan: Option<u64>,
@@ -157,6 +160,8 @@ pub struct IndexDef {
 /// One database of `pg_stat_database`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Database {
+    /// The database's oid (pg_stat_statements' `dbid`).
+    pub datid: Option<u64>,
     /// Empty for the row of shared objects (datid 0).
     pub datname: String,
     pub numbackends: Option<u64>,
@@ -306,4 +311,33 @@ pub struct ColumnStat {
     pub n_distinct: Option<f64>,
     pub null_frac: Option<f64>,
     pub correlation: Option<f64>,
+}
+
+/// `pg_stat_wal`: WAL generated, cluster-wide.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Wal {
+    pub records: Option<u64>,
+    /// Full-page images: many right after each checkpoint.
+    pub fpi: Option<u64>,
+    pub bytes: Option<u64>,
+    /// Times WAL buffers were full and a backend had to write them.
+    pub buffers_full: Option<u64>,
+    pub write: Option<u64>,
+    pub sync: Option<u64>,
+    pub stats_reset: Option<Timestamp>,
+}
+
+/// One row of `pg_stat_io` (16+).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Io {
+    pub backend_type: String,
+    /// `relation` or `temp relation`.
+    pub object: String,
+    /// `normal`, `vacuum`, `bulkread`, `bulkwrite`.
+    pub context: String,
+    pub reads: Option<u64>,
+    pub writes: Option<u64>,
+    pub hits: Option<u64>,
+    pub evictions: Option<u64>,
+    pub fsyncs: Option<u64>,
 }

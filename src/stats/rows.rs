@@ -146,6 +146,7 @@ impl CsvRow for StatementsInfoRow {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct TableRow {
+    relid: Count,
     schemaname: Text,
     relname: Text,
     seq_scan: Count,
@@ -169,6 +170,7 @@ impl CsvRow for TableRow {
     type Record = Table;
     fn into_record(self) -> Option<Table> {
         Some(Table {
+            relid: self.relid.0,
             schema: schema(self.schemaname),
             name: self.relname.0?,
             seq_scan: self.seq_scan.0,
@@ -341,6 +343,7 @@ impl CsvRow for IndexDefRow {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DatabaseRow {
+    datid: Count,
     datname: Text,
     numbackends: Count,
     xact_commit: Count,
@@ -359,6 +362,7 @@ impl CsvRow for DatabaseRow {
     type Record = Database;
     fn into_record(self) -> Option<Database> {
         Some(Database {
+            datid: self.datid.0,
             datname: self.datname.0.unwrap_or_default(),
             numbackends: self.numbackends.0,
             xact_commit: self.xact_commit.0,
@@ -512,7 +516,8 @@ impl CsvRow for LockRow {
     }
 }
 
-/// pgsift's `table_sizes.csv`.
+/// pgsift's `table_sizes.csv`, or sizes as people query them (the size
+/// functions' own names, or `*_size` names).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct TableSizeRow {
@@ -520,8 +525,19 @@ pub struct TableSizeRow {
     relname: Text,
     relkind: Text,
     reltuples: Count,
+    #[serde(
+        alias = "pg_relation_size",
+        alias = "table_size",
+        alias = "relation_size"
+    )]
     table_bytes: Count,
+    #[serde(
+        alias = "pg_indexes_size",
+        alias = "indexes_size",
+        alias = "index_size"
+    )]
     indexes_bytes: Count,
+    #[serde(alias = "pg_total_relation_size", alias = "total_size")]
     total_bytes: Count,
 }
 
@@ -636,6 +652,64 @@ impl CsvRow for ColumnStatRow {
             n_distinct: self.n_distinct.0,
             null_frac: self.null_frac.0,
             correlation: self.correlation.0,
+        })
+    }
+}
+
+/// `pg_stat_wal` (14+).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct WalRow {
+    wal_records: Count,
+    wal_fpi: Count,
+    wal_bytes: Count,
+    wal_buffers_full: Count,
+    wal_write: Count,
+    wal_sync: Count,
+    stats_reset: Time,
+}
+
+impl CsvRow for WalRow {
+    type Record = Wal;
+    fn into_record(self) -> Option<Wal> {
+        Some(Wal {
+            records: self.wal_records.0,
+            fpi: self.wal_fpi.0,
+            bytes: self.wal_bytes.0,
+            buffers_full: self.wal_buffers_full.0,
+            write: self.wal_write.0,
+            sync: self.wal_sync.0,
+            stats_reset: self.stats_reset.0,
+        })
+    }
+}
+
+/// `pg_stat_io` (16+): one row per backend type, object and context.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IoRow {
+    backend_type: Text,
+    object: Text,
+    context: Text,
+    reads: Count,
+    writes: Count,
+    hits: Count,
+    evictions: Count,
+    fsyncs: Count,
+}
+
+impl CsvRow for IoRow {
+    type Record = Io;
+    fn into_record(self) -> Option<Io> {
+        Some(Io {
+            backend_type: self.backend_type.0?,
+            object: self.object.0?,
+            context: self.context.0.unwrap_or_default(),
+            reads: self.reads.0,
+            writes: self.writes.0,
+            hits: self.hits.0,
+            evictions: self.evictions.0,
+            fsyncs: self.fsyncs.0,
         })
     }
 }

@@ -5,6 +5,11 @@
 //! totals since the statistics were reset.
 
 use super::records::*;
+use super::sources::{
+    OrderedBy, borrow_resets, folder_database, name_statements, order_time, same_counters,
+    tie_by_relids,
+};
+use super::views::View;
 use super::window::{database_reset, window};
 use super::{Records, StatsInput};
 use crate::parse::timestamp::Timestamp;
@@ -29,6 +34,8 @@ pub struct Snapshot {
     pub index_defs: Vec<IndexDef>,
     pub databases: Vec<Database>,
     pub checkpoints: Option<Checkpoints>,
+    pub wal: Option<Wal>,
+    pub io: Vec<Io>,
     pub sessions: Vec<Session>,
     pub locks: Vec<Lock>,
     pub table_sizes: Vec<TableSize>,
@@ -39,6 +46,12 @@ pub struct Snapshot {
     pub columns: Vec<TableColumn>,
     /// Views present (names as the report shows them).
     pub views: BTreeSet<String>,
+    /// The database is named after the export's folder (no row names it).
+    pub named_after_folder: bool,
+    /// The latest modification time of the export's files.
+    pub files_modified: Option<Timestamp>,
+    /// The database's `stats_reset` from another export's pg_stat_database.
+    pub reset_elsewhere: Option<Timestamp>,
 }
 
 /// Where the statistics window comes from.
@@ -102,10 +115,17 @@ fn folder_snapshots(folder: &str, r: &Records) -> Vec<Snapshot> {
     let rows = r.placed_rows();
     // only per-database views have a row database
     let dbs: BTreeSet<&str> = rows.iter().filter_map(|p| p.db).collect();
-    let default_db = meta
+    let named_db = meta
         .as_ref()
         .and_then(|m| m.datname.clone())
         .or_else(|| (dbs.len() == 1).then(|| dbs.iter().next().unwrap().to_string()));
+    // per-database views that no row names: the folder's database
+    let per_database = r
+        .views
+        .keys()
+        .any(|v| View::ALL.iter().any(|x| x.name() == v && x.per_database()));
+    let named_after_folder = named_db.is_none() && dbs.is_empty() && per_database;
+    let default_db = named_db.or_else(|| named_after_folder.then(|| folder_database(folder)));
     let mut times: BTreeSet<Timestamp> = default_at.into_iter().collect();
     times.extend(rows.iter().filter_map(|p| p.at));
     let clusters = cluster(&times, &r.times_in_one_file);
@@ -140,6 +160,8 @@ fn folder_snapshots(folder: &str, r: &Records) -> Vec<Snapshot> {
         .into_values()
         .map(|mut s| {
             s.server = server.clone();
+            s.named_after_folder = named_after_folder && s.database == default_db;
+            s.files_modified = r.modified;
             if s.meta.is_none() {
                 s.meta = meta.clone();
             }
@@ -188,6 +210,12 @@ impl Place for Checkpoints {
     }
 }
 
+impl Place for Wal {
+    fn place(&self, s: &mut Snapshot) {
+        s.wal = Some(self.clone());
+    }
+}
+
 impl Place for Setting {
     fn place(&self, s: &mut Snapshot) {
         s.settings.insert(self.name.clone(), self.clone());
@@ -215,6 +243,7 @@ place_in_list! {
     ForeignKey => foreign_keys,
     ColumnStat => column_stats,
     TableColumn => columns,
+    Io => io,
 }
 
 /// Adds a table row, or completes the row of the same table (stats + statio).
@@ -277,12 +306,12 @@ fn merge_index(indexes: &mut Vec<Index>, i: &Index) {
 
 /// Every database's statistics over its window, sorted by server and database.
 pub fn build(input: &StatsInput) -> Vec<DatabaseStats> {
-    let mut by_db: BTreeMap<(Option<String>, Option<String>), Vec<Snapshot>> = BTreeMap::new();
-    let all: Vec<Snapshot> = input
+    let mut all: Vec<Snapshot> = input
         .folders
         .iter()
         .flat_map(|(folder, r)| folder_snapshots(folder, r))
         .collect();
+    let tied = tie_by_relids(&mut all);
     // an export without meta.csv does not name its server: it belongs to the one
     // server whose exports have the same database, when there is exactly one
     let mut servers: BTreeMap<Option<String>, BTreeSet<String>> = BTreeMap::new();
@@ -294,66 +323,131 @@ pub fn build(input: &StatsInput) -> Vec<DatabaseStats> {
                 .insert(srv.clone());
         }
     }
-    for mut s in all {
+    for s in &mut all {
         if s.server.is_none()
             && let Some(set) = servers.get(&s.database)
             && set.len() == 1
         {
             s.server = set.iter().next().cloned();
         }
-        {
-            let s = s;
-            by_db
-                .entry((s.server.clone(), s.database.clone()))
-                .or_default()
-                .push(s);
-        }
     }
-    let mut out = Vec::new();
-    for (_, snaps) in by_db {
-        // one result per database: snapshots without a time cannot be ordered,
-        // so next to timed ones they are left out (and said so); the same time
-        // twice is the same snapshot given twice
-        let (mut timed, mut untimed): (Vec<Snapshot>, Vec<Snapshot>) =
-            snaps.into_iter().partition(|s| s.taken_at.is_some());
-        let mut notes = Vec::new();
-        timed.sort_by(|a, b| a.taken_at.cmp(&b.taken_at).then(a.folder.cmp(&b.folder)));
-        let before = timed.len();
-        timed.dedup_by(|b, a| a.taken_at == b.taken_at);
-        if timed.len() < before {
-            notes.push(format!(
-                "{} export(s) with the same snapshot time as another were read once",
-                before - timed.len()
-            ));
-        }
-        untimed.sort_by(|a, b| a.folder.cmp(&b.folder));
-        let mut d = match timed.len() {
-            0 => {
-                let last = untimed.pop().expect("a group has a snapshot");
-                single(last)
-            }
-            1 => single(timed.pop().unwrap()),
-            n => {
-                let last = timed.pop().unwrap();
-                let first = timed.swap_remove(0);
-                window(first, last, n)
-            }
-        };
-        if !untimed.is_empty() {
-            notes.push(format!(
-                "{} other export(s) of this database have no snapshot time and cannot be ordered; left out: {}",
-                untimed.len(),
-                untimed
-                    .iter()
-                    .map(|u| u.folder.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        d.resets.extend(notes);
-        out.push(d);
+    name_statements(&mut all);
+    borrow_resets(&mut all);
+    let mut by_db: BTreeMap<(Option<String>, Option<String>), Vec<Snapshot>> = BTreeMap::new();
+    for s in all {
+        by_db
+            .entry((s.server.clone(), s.database.clone()))
+            .or_default()
+            .push(s);
+    }
+    let mut out: Vec<DatabaseStats> = by_db.into_values().map(one_database).collect();
+    if let Some(first) = out.first_mut() {
+        first.resets.extend(tied);
     }
     out
+}
+
+/// One database's statistics from its snapshots: the same snapshot given twice
+/// (the same counters, or times within [`SAME_SNAPSHOT_MS`]) is read once; the
+/// others are ordered by snapshot time, else by file time (said), and the
+/// first and last give the window.
+fn one_database(mut snaps: Vec<Snapshot>) -> DatabaseStats {
+    let mut notes = Vec::new();
+    let ordered_by = if snaps.iter().all(|s| s.taken_at.is_some()) {
+        OrderedBy::SnapshotTime
+    } else {
+        OrderedBy::FileTime
+    };
+    let key = |s: &Snapshot| match ordered_by {
+        OrderedBy::SnapshotTime => s.taken_at,
+        OrderedBy::FileTime => order_time(s),
+    };
+    // richer exports first among equals: timed, then more views, then by folder
+    snaps.sort_by(|a, b| {
+        b.taken_at
+            .is_some()
+            .cmp(&a.taken_at.is_some())
+            .then(b.views.len().cmp(&a.views.len()))
+            .then(a.folder.cmp(&b.folder))
+    });
+    let mut kept: Vec<Snapshot> = Vec::new();
+    for s in snaps {
+        let twin = kept.iter().position(|k| {
+            same_counters(k, &s)
+                || (ordered_by == OrderedBy::SnapshotTime && k.taken_at == s.taken_at)
+        });
+        match twin {
+            Some(i) => notes.push(format!(
+                "{} holds the same snapshot as {}: read once",
+                s.folder, kept[i].folder
+            )),
+            None => kept.push(s),
+        }
+    }
+    let (mut timed, mut untimed): (Vec<Snapshot>, Vec<Snapshot>) =
+        kept.into_iter().partition(|s| key(s).is_some());
+    timed.sort_by(|a, b| key(a).cmp(&key(b)).then(a.folder.cmp(&b.folder)));
+    // nothing to order by: the richest export stands alone
+    let alone = timed.is_empty().then(|| untimed.remove(0));
+    if !untimed.is_empty() {
+        notes.push(format!(
+            "{} other export(s) of this database have neither a snapshot time nor a file time and cannot be ordered; left out: {}",
+            untimed.len(),
+            untimed.iter().map(|u| u.folder.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    // file times closer than a snapshot's spread cannot order exports (copied
+    // or checked out together): the richest stands alone
+    let close = |w: &[Snapshot]| match (key(&w[0]), key(&w[1])) {
+        (Some(a), Some(b)) => b.0 - a.0 <= SAME_SNAPSHOT_MS,
+        _ => false,
+    };
+    if ordered_by == OrderedBy::FileTime && timed.windows(2).any(close) {
+        let richest = (0..timed.len())
+            .min_by(|&a, &b| {
+                let (a, b) = (&timed[a], &timed[b]);
+                b.views
+                    .len()
+                    .cmp(&a.views.len())
+                    .then(a.folder.cmp(&b.folder))
+            })
+            .unwrap_or(0);
+        let kept = timed.swap_remove(richest);
+        notes.push(format!(
+            "{} and {} have no snapshot time and their files were modified within {} minutes of each other (copied or checked out together?): they cannot be ordered; {} is read, the others are left out",
+            kept.folder,
+            timed.iter().map(|s| s.folder.as_str()).collect::<Vec<_>>().join(", "),
+            SAME_SNAPSHOT_MS / 60_000,
+            kept.folder
+        ));
+        timed = vec![kept];
+    }
+    if ordered_by == OrderedBy::FileTime && timed.len() > 1 {
+        notes.push(format!(
+            "{} have no snapshot time: ordered by their files' modification times ({}); if the files were copied since, the order and the window may be wrong",
+            timed.iter().map(|s| s.folder.as_str()).collect::<Vec<_>>().join(", "),
+            timed
+                .iter()
+                .filter_map(|s| key(s).map(|t| t.format()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut d = match timed.len() {
+        0 => single(alone.expect("a group has a snapshot")),
+        1 => single(timed.pop().unwrap()),
+        n => {
+            let mut last = timed.pop().unwrap();
+            let mut first = timed.swap_remove(0);
+            if ordered_by == OrderedBy::FileTime {
+                first.taken_at = key(&first);
+                last.taken_at = key(&last);
+            }
+            window(first, last, n)
+        }
+    };
+    d.resets.extend(notes);
+    d
 }
 
 /// The window of a database seen in one snapshot: totals since its statistics

@@ -108,6 +108,10 @@ macro_rules! records_container {
             /// Snapshot times found together in one file (more than one): always
             /// distinct snapshots.
             pub times_in_one_file: Vec<Vec<Timestamp>>,
+            /// The latest modification time of the folder's files (none for
+            /// stdin): orders exports that carry no snapshot time.
+            #[serde(default)]
+            pub modified: Option<Timestamp>,
         }
 
         impl Records {
@@ -128,6 +132,7 @@ macro_rules! records_container {
             fn merge(&mut self, o: Self) {
                 $( self.$field.extend(o.$field); )+
                 self.times_in_one_file.extend(o.times_in_one_file);
+                self.modified = self.modified.max(o.modified);
                 for (v, mut files) in o.views {
                     let e = self.views.entry(v).or_default();
                     e.append(&mut files);
@@ -161,6 +166,13 @@ statistics_views! {
     IndexDefs = "index definitions", index_defs: IndexDefRow, database, ["indexname", "indexdef"];
     ForeignKeys = "foreign keys", foreign_keys: ForeignKeyRow, database, ["conname", "columns"];
     TableSizes = "table sizes", table_sizes: TableSizeRow, database, ["relname", "relkind", "total_bytes"];
+    /// Sizes as people query them: `SELECT relname, pg_relation_size(oid),
+    /// pg_total_relation_size(oid), reltuples FROM pg_class`.
+    SizeFunctions = "table sizes", table_sizes(also): TableSizeRow, database, ["relname", "pg_total_relation_size"];
+    SizeColumns = "table sizes", table_sizes(also): TableSizeRow, database, ["relname", "total_size"];
+    Wal = "pg_stat_wal", wal: WalRow, cluster, ["wal_records", "wal_fpi", "wal_bytes", "wal_buffers_full"];
+    /// 16+: I/O by backend type, object and context.
+    Io = "pg_stat_io", io: IoRow, cluster, ["backend_type", "object", "context", "hits", "evictions"];
     ColumnStats = "pg_stats", column_stats: ColumnStatRow, database, ["tablename", "attname", "n_distinct"];
     /// pgsift's `columns.csv`: each user table's columns.
     Columns = "table columns", columns: TableColumnRow, database, ["tablename", "column_name", "data_type"];
@@ -180,14 +192,97 @@ impl Records {
     }
 }
 
+/// Views pgsift recognizes and does not analyze (yet), with the columns that
+/// recognize them: a file of one of them is named as such, not as unknown.
+const RECOGNIZED_ONLY: &[(&str, &[&str])] = &[
+    (
+        "pg_stat_progress_vacuum",
+        &["pid", "phase", "heap_blks_total"],
+    ),
+    (
+        "pg_stat_progress_analyze",
+        &["pid", "phase", "sample_blks_total"],
+    ),
+    (
+        "pg_stat_progress_create_index",
+        &["pid", "phase", "index_relid"],
+    ),
+    (
+        "pg_stat_progress_cluster",
+        &["pid", "phase", "cluster_index_relid"],
+    ),
+    (
+        "pg_stat_progress_basebackup",
+        &["pid", "phase", "backup_total"],
+    ),
+    (
+        "pg_stat_progress_copy",
+        &["pid", "command", "bytes_processed"],
+    ),
+    ("pg_stat_archiver", &["archived_count", "failed_count"]),
+    ("pg_stat_replication", &["pid", "sent_lsn", "replay_lsn"]),
+    (
+        "pg_stat_wal_receiver",
+        &["pid", "status", "receive_start_lsn"],
+    ),
+    (
+        "pg_replication_slots",
+        &["slot_name", "slot_type", "restart_lsn"],
+    ),
+    ("pg_stat_replication_slots", &["slot_name", "spill_txns"]),
+    ("pg_stat_subscription", &["subname", "received_lsn"]),
+    ("pg_stat_slru", &["name", "blks_zeroed", "blks_hit"]),
+    (
+        "pg_stat_user_functions",
+        &["funcname", "calls", "self_time"],
+    ),
+    (
+        "pg_stat_database_conflicts",
+        &["datname", "confl_tablespace", "confl_lock"],
+    ),
+    ("pg_stat_ssl", &["pid", "ssl", "cipher"]),
+    ("pg_stat_gssapi", &["pid", "gss_authenticated", "principal"]),
+    ("pg_stat_recovery_prefetch", &["prefetch", "skip_init"]),
+    ("pg_prepared_xacts", &["transaction", "gid", "prepared"]),
+    ("pg_tables", &["schemaname", "tablename", "tableowner"]),
+];
+
 impl View {
-    /// The view a header describes, or why it is none.
-    pub fn recognize(header: &Header) -> Result<View, String> {
-        if let Some(v) = View::ALL
+    /// The views a header describes, or why it is none: one view, or a join
+    /// of a view with its I/O counterpart (`pg_stat_user_tables` with
+    /// `pg_statio_user_tables`, the same for indexes: each row is read as
+    /// both). Any other header with the columns of two views is refused;
+    /// a view pgsift does not analyze is named.
+    pub fn recognize(header: &Header) -> Result<Vec<View>, String> {
+        let matching: Vec<View> = View::ALL
             .iter()
-            .find(|v| v.signature().iter().all(|c| header.has(c)))
+            .copied()
+            .filter(|v| v.signature().iter().all(|c| header.has(c)))
+            .collect();
+        let mut names: Vec<&str> = matching.iter().map(|v| v.name()).collect();
+        names.dedup();
+        let joined = |a: View, b: View| matching == [a, b];
+        if names.len() == 1
+            || joined(View::Indexes, View::IndexIo)
+            || joined(View::Tables, View::TableIo)
         {
-            return Ok(*v);
+            let mut views = matching;
+            views.truncate(if names.len() == 1 { 1 } else { 2 });
+            return Ok(views);
+        }
+        if !matching.is_empty() {
+            return Err(format!(
+                "a CSV with the columns of several views ({}): pgsift cannot tell which rows are which; export each view to its own file",
+                names.join(", ")
+            ));
+        }
+        if let Some((name, _)) = RECOGNIZED_ONLY
+            .iter()
+            .find(|(_, cols)| cols.iter().all(|c| header.has(c)))
+        {
+            return Err(format!(
+                "{name}: recognized, not analyzed (pgsift reads no evidence from it yet)"
+            ));
         }
         // The closest view, to say what is missing.
         let best = View::ALL
@@ -224,10 +319,19 @@ pub struct Header {
 }
 
 impl Header {
+    /// Names are trimmed, unquoted (a file read without quoting) and compared
+    /// in lower case (`RELNAME` is `relname`).
     pub fn new<'a>(fields: impl IntoIterator<Item = &'a str>) -> Header {
         let names: Vec<String> = fields
             .into_iter()
-            .map(|f| f.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+            .map(|f| {
+                let f = f.trim().trim_start_matches('\u{feff}');
+                let f = f
+                    .strip_prefix('"')
+                    .and_then(|f| f.strip_suffix('"'))
+                    .unwrap_or(f);
+                f.trim().to_ascii_lowercase()
+            })
             .collect();
         let mut index = HashMap::new();
         for (i, n) in names.iter().enumerate() {
@@ -266,6 +370,66 @@ impl Header {
             s.push_str(", ...");
         }
         s
+    }
+}
+
+impl View {
+    /// Columns of the view pgsift uses beyond its signature, each with what it
+    /// shows (`a|b`: one column's names in different versions). Columns some
+    /// supported version lacks are not listed: their absence is no loss.
+    fn wanted(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            View::Statements => &[
+                ("total_exec_time|total_time", "time per statement"),
+                ("rows", "rows per call"),
+                ("shared_blks_hit", "cache hits per statement"),
+                ("shared_blks_read", "blocks read per statement"),
+                ("dbid|datname", "each statement's database"),
+            ],
+            View::Tables => &[
+                ("relid", "which exports are snapshots of one database"),
+                ("schemaname", "each table's schema"),
+                ("idx_scan", "index use per table"),
+                ("n_tup_ins", "writes per table"),
+                ("n_tup_upd", "writes per table"),
+                ("n_tup_del", "writes per table"),
+                ("n_dead_tup", "dead tuples"),
+                ("last_autovacuum", "vacuum staleness"),
+                ("last_autoanalyze", "analyze staleness"),
+            ],
+            View::Indexes => &[
+                ("schemaname", "each index's schema"),
+                ("idx_tup_read", "rows read per index"),
+            ],
+            View::Database => &[
+                ("xact_rollback", "the rollback ratio"),
+                ("temp_bytes", "temporary file volume"),
+                ("deadlocks", "deadlocks"),
+                ("stats_reset", "the start of the statistics window"),
+                ("datid", "the databases of pg_stat_statements' dbid"),
+            ],
+            View::Activity => &[
+                ("datname", "each session's database"),
+                ("usename", "each session's user"),
+                ("xact_start", "transaction age"),
+                ("wait_event_type", "what sessions wait on"),
+            ],
+            View::Locks => &[("relation", "the locked table")],
+            View::Settings => &[("unit", "the unit of sizes and times")],
+            View::TableSizes | View::SizeFunctions | View::SizeColumns => {
+                &[("reltuples", "row estimates")]
+            }
+            _ => &[],
+        }
+    }
+
+    /// The wanted columns `header` lacks, each with what it would have shown.
+    pub fn missing(self, header: &Header) -> Vec<String> {
+        self.wanted()
+            .iter()
+            .filter(|(names, _)| !names.split('|').any(|n| header.has(n)))
+            .map(|(names, what)| format!("{} ({what})", names.replace('|', " or ")))
+            .collect()
     }
 }
 

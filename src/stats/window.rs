@@ -47,14 +47,18 @@ fn reset_inside(reset: Option<Timestamp>, first: &Snapshot) -> bool {
 }
 
 /// The database's own `stats_reset`: from the export's metadata, else from its
-/// `pg_stat_database` row.
+/// `pg_stat_database` row, else from that row in another export.
 pub fn database_reset(s: &Snapshot) -> Option<Timestamp> {
-    s.meta.as_ref().and_then(|m| m.db_stats_reset).or_else(|| {
-        s.databases
-            .iter()
-            .find(|d| Some(&d.datname) == s.database.as_ref())
-            .and_then(|d| d.stats_reset)
-    })
+    s.meta
+        .as_ref()
+        .and_then(|m| m.db_stats_reset)
+        .or_else(|| {
+            s.databases
+                .iter()
+                .find(|d| Some(&d.datname) == s.database.as_ref())
+                .and_then(|d| d.stats_reset)
+        })
+        .or(s.reset_elsewhere)
 }
 
 /// The window between the first and the last of `n` snapshots.
@@ -78,6 +82,8 @@ pub fn window(first: Snapshot, mut last: Snapshot, n: usize) -> DatabaseStats {
     }
     resets.extend(database_deltas(&first, &mut last));
     resets.extend(checkpoint_deltas(&first, &mut last));
+    resets.extend(wal_deltas(&first, &mut last));
+    resets.extend(io_deltas(&first, &mut last));
     DatabaseStats {
         start: first.taken_at,
         end: last.taken_at,
@@ -264,6 +270,30 @@ fn checkpoint_deltas(first: &Snapshot, last: &mut Snapshot) -> Option<String> {
         "pg_stat_bgwriter/pg_stat_checkpointer: counters went down (reset); the later totals are used"
             .into()
     })
+}
+
+/// `pg_stat_wal` counters over the window.
+fn wal_deltas(first: &Snapshot, last: &mut Snapshot) -> Option<String> {
+    let (Some(a), Some(w)) = (&first.wal, &mut last.wal) else {
+        return None;
+    };
+    let mut r = false;
+    deltas!(delta, a, w, r: records, fpi, bytes, buffers_full, write, sync);
+    r.then(|| "pg_stat_wal: counters went down (reset); the later totals are used".into())
+}
+
+/// `pg_stat_io` counters over the window, row by row.
+fn io_deltas(first: &Snapshot, last: &mut Snapshot) -> Option<String> {
+    let mut r = false;
+    for io in &mut last.io {
+        let Some(a) = first.io.iter().find(|x| {
+            (&x.backend_type, &x.object, &x.context) == (&io.backend_type, &io.object, &io.context)
+        }) else {
+            continue;
+        };
+        deltas!(delta, a, io, r: reads, writes, hits, evictions, fsyncs);
+    }
+    r.then(|| "pg_stat_io: counters went down (reset); the later totals are used".into())
 }
 
 #[cfg(test)]

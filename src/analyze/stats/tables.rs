@@ -172,20 +172,22 @@ fn seq_scan(
     })
 }
 
-/// A table's size in rows and the counter it comes from: the largest of
-/// `n_live_tup`, `reltuples` and the rows one sequential scan read on average
-/// (a scan reads rows that exist, so the table had at least that many). After
-/// `pg_stat_reset()` or before the first ANALYZE, `n_live_tup` can be 0 or a
-/// handful for a table every scan reads in full.
+/// A table's size in rows and the counter it comes from: `reltuples` (its
+/// size as of the last VACUUM, ANALYZE or CREATE INDEX, from a table-size
+/// export) when known, else `n_live_tup`; and the rows one sequential scan
+/// read on average when that is more (a scan reads rows that exist: the table
+/// grew since, or its counters were reset). `n_live_tup` alone can be wrong
+/// both ways: 0 or a handful after `pg_stat_reset()`, twice the rows when a
+/// table was filled and analyzed in one transaction.
 fn table_rows(
     n_live_tup: Option<u64>,
     reltuples: Option<u64>,
     per_scan: f64,
 ) -> (u64, &'static str) {
-    let mut best = (n_live_tup.unwrap_or(0), "n_live_tup");
-    if let Some(r) = reltuples.filter(|r| *r > best.0) {
-        best = (r, "reltuples");
-    }
+    let mut best = match reltuples.filter(|r| *r > 0) {
+        Some(r) => (r, "reltuples"),
+        None => (n_live_tup.unwrap_or(0), "n_live_tup"),
+    };
     let scanned = per_scan.floor() as u64;
     if scanned > best.0 {
         best = (scanned, "seq_tup_read / seq_scan");

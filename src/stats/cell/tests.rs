@@ -97,3 +97,64 @@ fn floats_ints_flags_and_times_report_what_does_not_parse() {
     assert_eq!(cells("float", &["fast"]).unwrap_err(), "fast");
     assert_eq!(cells("time", &["yesterday"]).unwrap_err(), "yesterday");
 }
+
+#[test]
+fn tools_spellings_of_null_read_as_none() {
+    for null in ["NULL", "null", "\\N", "(null)", "[NULL]"] {
+        let c = cells(
+            "text,count,int,float,flag,time",
+            &[null, null, null, null, null, null],
+        )
+        .unwrap();
+        assert_eq!(
+            (c.text, c.count, c.int, c.float, c.flag, c.time),
+            (
+                Text(None),
+                Count(None),
+                Int(None),
+                Float(None),
+                Flag(None),
+                Time(None)
+            ),
+            "{null}"
+        );
+    }
+}
+
+#[test]
+fn thousands_separators_are_read() {
+    let c = |count: &str, int: &str, float: &str| {
+        let c = cells("count,int,float", &[count, int, float]).unwrap();
+        (c.count.0, c.int.0, c.float.0)
+    };
+    assert_eq!(
+        c("1,840,000", "-8,123,456", "1,234.5"),
+        (Some(1_840_000), Some(-8_123_456), Some(1234.5))
+    );
+    assert_eq!(
+        c("1.840.000", "1 234", "1.234,5"),
+        (Some(1_840_000), Some(1234), Some(1234.5))
+    );
+    assert_eq!(
+        c("1\u{a0}840", "1'234'567", "12,5"),
+        (Some(1840), Some(1_234_567), Some(12.5))
+    );
+    // plain numbers are untouched; a malformed grouping is a bad value
+    assert_eq!(
+        c("40000", "-42", "1.5"),
+        (Some(40000), Some(-42), Some(1.5))
+    );
+    assert!(cells("count", &["1,84,000"]).is_err());
+}
+
+#[test]
+fn tools_spellings_of_booleans_and_times_read() {
+    let c = cells("flag,time", &["true", "2026-12-04 10:05:21.479"]).unwrap();
+    assert_eq!(c.flag.0, Some(true));
+    assert_eq!(c.time.0, parse_time("2026-12-04 10:05:21.479+00"));
+    let c = cells("flag,time", &["false", "2026-12-04 10:05:21.479139+00:00"]).unwrap();
+    assert_eq!(c.flag.0, Some(false));
+    assert_eq!(c.time.0, parse_time("2026-12-04 10:05:21.479139+00"));
+    let c = cells("time", &["2026-12-04T11:05:21.479+01:00"]).unwrap();
+    assert_eq!(c.time.0, parse_time("2026-12-04 10:05:21.479+00"));
+}

@@ -1,0 +1,249 @@
+//! Which snapshots are of one database, and in what order, when exports do not
+//! say it themselves (`\copy (SELECT * FROM view)` has no `datname` and no
+//! snapshot time):
+//!
+//! - a folder's per-database views without a `datname` belong to a database
+//!   named after the folder ([`folder_database`]); a folder of cluster-wide
+//!   views only belongs to no database;
+//! - two snapshots are of one database only when their data says so: the same
+//!   `datname`, or the same tables under the same relids ([`same_tables`]);
+//! - two snapshots holding the same cumulative counters are one snapshot given
+//!   twice ([`same_counters`]), whatever their times;
+//! - snapshots are ordered by their snapshot time, else by their files'
+//!   modification time, which the report then says ([`OrderedBy`]);
+//! - pg_stat_statements' `dbid` is named from pg_stat_database's `datid`, and a
+//!   database's `stats_reset` is found in whichever export holds its
+//!   pg_stat_database row ([`name_statements`], [`borrow_resets`]).
+
+use super::snapshot::Snapshot;
+use crate::parse::timestamp::Timestamp;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// The database a folder's per-database views belong to when no row names it:
+/// the folder's own name (`stats/shop` -> `shop`).
+pub fn folder_database(folder: &str) -> String {
+    let named = Path::new(folder)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    match named {
+        Some(n) if !n.is_empty() && n != "." && n != ".." => n,
+        _ => std::env::current_dir()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "stats".into()),
+    }
+}
+
+/// Whether two snapshots hold the same tables: at least one relid in common,
+/// every common relid naming the same table, and the common ones at least half
+/// of the smaller snapshot's.
+pub fn same_tables(a: &Snapshot, b: &Snapshot) -> bool {
+    let ids = |s: &Snapshot| -> HashMap<u64, (String, String)> {
+        s.tables
+            .iter()
+            .filter_map(|t| Some((t.relid?, (t.schema.clone(), t.name.clone()))))
+            .collect()
+    };
+    let (x, y) = (ids(a), ids(b));
+    let common: Vec<u64> = x.keys().filter(|k| y.contains_key(k)).copied().collect();
+    !common.is_empty()
+        && common.iter().all(|k| x[k] == y[k])
+        && common.len() * 2 >= x.len().min(y.len())
+}
+
+/// Whether two snapshots of one database hold the same cumulative counters
+/// (one moment exported twice, by two habits): every part both hold (tables,
+/// pg_stat_database, pg_stat_statements calls) is equal, and they share one.
+pub fn same_counters(a: &Snapshot, b: &Snapshot) -> bool {
+    let tables = |s: &Snapshot| -> BTreeMap<(String, String), [Option<u64>; 5]> {
+        s.tables
+            .iter()
+            .map(|t| {
+                (
+                    (t.schema.clone(), t.name.clone()),
+                    [
+                        t.seq_scan,
+                        t.idx_scan,
+                        t.n_tup_ins,
+                        t.n_tup_upd,
+                        t.n_tup_del,
+                    ],
+                )
+            })
+            .collect()
+    };
+    let databases = |s: &Snapshot| -> BTreeMap<String, [Option<u64>; 3]> {
+        s.databases
+            .iter()
+            .map(|d| (d.datname.clone(), [d.xact_commit, d.blks_read, d.blks_hit]))
+            .collect()
+    };
+    let calls = |s: &Snapshot| s.statements.iter().map(|x| x.calls).sum::<u64>();
+    let mut compared = false;
+    if !a.tables.is_empty() && !b.tables.is_empty() {
+        if tables(a) != tables(b) {
+            return false;
+        }
+        compared = true;
+    }
+    if !a.databases.is_empty() && !b.databases.is_empty() {
+        if databases(a) != databases(b) {
+            return false;
+        }
+        compared = true;
+    }
+    if !a.statements.is_empty() && !b.statements.is_empty() {
+        if calls(a) != calls(b) {
+            return false;
+        }
+        compared = true;
+    }
+    compared
+}
+
+/// What ordered a database's snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderedBy {
+    /// Their snapshot times.
+    SnapshotTime,
+    /// Their files' modification times (at least one had no snapshot time).
+    FileTime,
+}
+
+/// The time a snapshot is ordered by: its snapshot time, else its files'
+/// latest modification time.
+pub fn order_time(s: &Snapshot) -> Option<Timestamp> {
+    s.taken_at.or(s.files_modified)
+}
+
+/// Fills each statement's database from its `dbid`, by the `datid` of the
+/// pg_stat_database rows exported from the same server (or from an export
+/// that does not name its server).
+pub fn name_statements(all: &mut [Snapshot]) {
+    let mut names: BTreeMap<(Option<String>, u64), String> = BTreeMap::new();
+    for s in all.iter() {
+        for d in &s.databases {
+            if let Some(id) = d.datid
+                && !d.datname.is_empty()
+            {
+                names.insert((s.server.clone(), id), d.datname.clone());
+                names.entry((None, id)).or_insert_with(|| d.datname.clone());
+            }
+        }
+    }
+    for s in all.iter_mut() {
+        let server = s.server.clone();
+        for st in s.statements.iter_mut().filter(|st| st.database.is_none()) {
+            if let Some(id) = st.dbid {
+                st.database = names
+                    .get(&(server.clone(), id))
+                    .or_else(|| names.get(&(None, id)))
+                    .cloned();
+            }
+        }
+    }
+}
+
+/// A database's `stats_reset` from another export's pg_stat_database row,
+/// for an export that holds no row of its own database (per-database views in
+/// one folder, cluster-wide views in another).
+pub fn borrow_resets(all: &mut [Snapshot]) {
+    let mut resets: BTreeMap<String, Timestamp> = BTreeMap::new();
+    for s in all.iter() {
+        for d in &s.databases {
+            if let Some(r) = d.stats_reset {
+                resets.entry(d.datname.clone()).or_insert(r);
+            }
+        }
+    }
+    for s in all.iter_mut() {
+        let own = s
+            .databases
+            .iter()
+            .any(|d| Some(&d.datname) == s.database.as_ref());
+        if !own && let Some(db) = &s.database {
+            s.reset_elsewhere = resets.get(db).copied();
+        }
+    }
+}
+
+/// Ties folder-named snapshots to the snapshots with the same tables under the
+/// same relids: they are one database, named by the export that names it if
+/// one does, else after the folders' common parent (`shop/monday`,
+/// `shop/tuesday` -> `shop`), else after the first folder. Returns notes
+/// saying which were tied.
+pub fn tie_by_relids(all: &mut [Snapshot]) -> Vec<String> {
+    let n = all.len();
+    let mut group: Vec<usize> = (0..n).collect();
+    fn root(g: &mut [usize], mut x: usize) -> usize {
+        while g[x] != x {
+            g[x] = g[g[x]];
+            x = g[x];
+        }
+        x
+    }
+    for i in 0..n {
+        if !all[i].named_after_folder {
+            continue;
+        }
+        for j in 0..n {
+            if i != j && same_tables(&all[i], &all[j]) {
+                let (a, b) = (root(&mut group, i), root(&mut group, j));
+                group[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..n {
+        let r = root(&mut group, i);
+        groups.entry(r).or_default().push(i);
+    }
+    let mut notes = Vec::new();
+    for members in groups.into_values().filter(|m| m.len() > 1) {
+        let named = members.iter().find(|&&m| !all[m].named_after_folder);
+        let (database, server) = match named {
+            Some(&m) => (all[m].database.clone(), all[m].server.clone()),
+            None => (Some(common_parent(all, &members)), None),
+        };
+        let mut folders: Vec<&str> = members.iter().map(|&m| all[m].folder.as_str()).collect();
+        folders.sort_unstable();
+        notes.push(format!(
+            "{} hold the same tables under the same relids: snapshots of one database, {}{}",
+            folders.join(" and "),
+            database.as_deref().unwrap_or("?"),
+            if named.is_none() {
+                " (named after their folder)"
+            } else {
+                ""
+            }
+        ));
+        for &m in &members {
+            let s = &mut all[m];
+            if s.named_after_folder {
+                s.database = database.clone();
+                s.named_after_folder = named.is_none();
+                if s.server.is_none() {
+                    s.server = server.clone();
+                }
+            }
+        }
+    }
+    notes
+}
+
+/// The name of the folder holding every member's folder, else the first
+/// member's folder name.
+fn common_parent(all: &[Snapshot], members: &[usize]) -> String {
+    let parent = |m: usize| Path::new(&all[m].folder).parent().map(Path::to_path_buf);
+    let first = parent(members[0]);
+    match first {
+        Some(p)
+            if !p.as_os_str().is_empty()
+                && members.iter().all(|&m| parent(m).as_ref() == Some(&p)) =>
+        {
+            folder_database(&p.to_string_lossy())
+        }
+        _ => folder_database(&all[members[0]].folder),
+    }
+}
