@@ -184,6 +184,12 @@ pub struct AuditCoverage {
     pub lines_unrecognized: u64,
     pub invalid_utf8_lines: u64,
     pub files: Vec<FileCoverage>,
+    /// Statistics CSVs given (read or skipped).
+    #[serde(default)]
+    pub statistics_files: u64,
+    /// Statistics CSVs that fed nothing, with why.
+    #[serde(default)]
+    pub statistics_unused: Vec<stats::UnusedStats>,
 }
 
 /// One normalized query.
@@ -405,6 +411,7 @@ fn coverage(c: &crate::coverage::Coverage) -> AuditCoverage {
         lines_unrecognized: c.total(|f| f.lines_unrecognized),
         invalid_utf8_lines: c.total(|f| f.invalid_utf8_lines),
         files: c.files.values().cloned().collect(),
+        ..Default::default()
     }
 }
 
@@ -544,6 +551,9 @@ pub fn analyze(
             .map(|b| compare::compare(b, &queries, s.executions, ms(s.total_us))),
         queries,
     };
+    let c = &mut audit.coverage;
+    c.statistics_files = c.files.iter().filter(|f| stats::is_statistics(f)).count() as u64;
+    c.statistics_unused = stats::unused_statistics(&c.files, audit.stats.stats_window.as_ref());
     audit.findings = findings::findings(&audit, &dbs);
     audit.checklist = checklist::checklist(&audit, &audit.findings, &dbs);
     audit.thresholds = checklist::thresholds(&audit);

@@ -79,8 +79,15 @@ pub struct DatabaseStats {
     pub snapshots: usize,
     /// Folders of the first and last snapshot.
     pub folders: Vec<String>,
-    /// Counters that went down between the snapshots: what was reset.
+    /// Counters that went down between the snapshots: what was reset; and
+    /// exports left out.
     pub resets: Vec<String>,
+    /// How the snapshots were told apart and ordered (exports tied by relids,
+    /// read once, ordered by file time).
+    pub notes: Vec<String>,
+    /// Folders of this database's exports that were left out (could not be
+    /// ordered).
+    pub left_out: Vec<String>,
 }
 
 /// Groups times closer than [`SAME_SNAPSHOT_MS`] (exports that took `now()` once
@@ -331,6 +338,17 @@ pub fn build(input: &StatsInput) -> Vec<DatabaseStats> {
             s.server = set.iter().next().cloned();
         }
     }
+    // or to the server of an export holding the same counters (cluster-wide
+    // views exported in one folder, the export script's copy in another)
+    for i in 0..all.len() {
+        if all[i].server.is_some() {
+            continue;
+        }
+        let twin = (0..all.len())
+            .find(|&j| all[j].server.is_some() && same_counters(&all[i], &all[j]))
+            .and_then(|j| all[j].server.clone());
+        all[i].server = twin;
+    }
     name_statements(&mut all);
     borrow_resets(&mut all);
     let mut by_db: BTreeMap<(Option<String>, Option<String>), Vec<Snapshot>> = BTreeMap::new();
@@ -342,7 +360,7 @@ pub fn build(input: &StatsInput) -> Vec<DatabaseStats> {
     }
     let mut out: Vec<DatabaseStats> = by_db.into_values().map(one_database).collect();
     if let Some(first) = out.first_mut() {
-        first.resets.extend(tied);
+        first.notes.extend(tied);
     }
     out
 }
@@ -353,6 +371,8 @@ pub fn build(input: &StatsInput) -> Vec<DatabaseStats> {
 /// first and last give the window.
 fn one_database(mut snaps: Vec<Snapshot>) -> DatabaseStats {
     let mut notes = Vec::new();
+    let mut left_out = Vec::new();
+    let mut left_out_folders: Vec<String> = Vec::new();
     let ordered_by = if snaps.iter().all(|s| s.taken_at.is_some()) {
         OrderedBy::SnapshotTime
     } else {
@@ -389,8 +409,9 @@ fn one_database(mut snaps: Vec<Snapshot>) -> DatabaseStats {
     timed.sort_by(|a, b| key(a).cmp(&key(b)).then(a.folder.cmp(&b.folder)));
     // nothing to order by: the richest export stands alone
     let alone = timed.is_empty().then(|| untimed.remove(0));
+    left_out_folders.extend(untimed.iter().map(|u| u.folder.clone()));
     if !untimed.is_empty() {
-        notes.push(format!(
+        left_out.push(format!(
             "{} other export(s) of this database have neither a snapshot time nor a file time and cannot be ordered; left out: {}",
             untimed.len(),
             untimed.iter().map(|u| u.folder.as_str()).collect::<Vec<_>>().join(", ")
@@ -413,7 +434,8 @@ fn one_database(mut snaps: Vec<Snapshot>) -> DatabaseStats {
             })
             .unwrap_or(0);
         let kept = timed.swap_remove(richest);
-        notes.push(format!(
+        left_out_folders.extend(timed.iter().map(|s| s.folder.clone()));
+        left_out.push(format!(
             "{} and {} have no snapshot time and their files were modified within {} minutes of each other (copied or checked out together?): they cannot be ordered; {} is read, the others are left out",
             kept.folder,
             timed.iter().map(|s| s.folder.as_str()).collect::<Vec<_>>().join(", "),
@@ -446,7 +468,9 @@ fn one_database(mut snaps: Vec<Snapshot>) -> DatabaseStats {
             window(first, last, n)
         }
     };
-    d.resets.extend(notes);
+    d.resets.extend(left_out);
+    d.left_out = left_out_folders;
+    d.notes.extend(notes);
     d
 }
 
@@ -465,6 +489,8 @@ fn single(s: Snapshot) -> DatabaseStats {
         snapshots: 1,
         folders: vec![s.folder.clone()],
         resets: Vec::new(),
+        notes: Vec::new(),
+        left_out: Vec::new(),
         view: s,
     }
 }

@@ -29,6 +29,7 @@ pub(crate) fn first_screen(a: &Audit, findings: &[Finding]) -> FirstScreen {
         }
     }
     s.extend(clock(a));
+    s.extend(statistics_unused(a));
     let lacking = a
         .checklist
         .iter()
@@ -91,6 +92,29 @@ fn cost(findings: &[Finding], total: f64, pauses_approximate: bool) -> Option<St
 fn clock(a: &Audit) -> Option<String> {
     a.whole_seconds()
         .map(|w| format!("{w}: derived timings are approximate; set log_line_prefix to use %m."))
+}
+
+/// When at least half of the statistics CSVs fed nothing: how many, why, and
+/// the export that pgsift reads fully.
+fn statistics_unused(a: &Audit) -> Option<String> {
+    let c = &a.coverage;
+    let unused = c.statistics_unused.len() as u64;
+    if unused == 0 || unused * 2 < c.statistics_files {
+        return None;
+    }
+    let mut reasons: Vec<&str> = c
+        .statistics_unused
+        .iter()
+        .map(|u| u.reason.split(':').next().unwrap_or(""))
+        .collect();
+    reasons.sort_unstable();
+    reasons.dedup();
+    reasons.truncate(3);
+    Some(format!(
+        "{unused} of the {} statistics CSVs were not used ({}; the input coverage section lists each): export with `pgsift export-script > export.psql`, then `psql -d DB -X -q -f export.psql` in one folder per database.",
+        c.statistics_files,
+        reasons.join("; ")
+    ))
 }
 
 /// The first finding's change and target, then its rollback.
@@ -217,6 +241,30 @@ mod tests {
         assert!(s[1].starts_with("Some of the logs' timestamps have whole seconds (syslog)"));
         a.summary.approximate = false;
         assert_eq!(first_screen(&a, &[]).sentences.len(), 1);
+    }
+
+    #[test]
+    fn mostly_unused_statistics_are_said_with_the_export_that_works() {
+        use crate::analyze::stats::UnusedStats;
+        let mut a = Audit::default();
+        a.coverage.statistics_files = 4;
+        let unused = |why: &str| UnusedStats {
+            path: "x.csv".into(),
+            reason: why.into(),
+        };
+        a.coverage.statistics_unused = vec![unused("pg_stat_archiver: recognized, not analyzed")];
+        assert_eq!(first_screen(&a, &[]).sentences.len(), 1);
+        a.coverage.statistics_unused.push(unused(
+            "a CSV whose columns (a, b) are not a statistics view pgsift reads",
+        ));
+        let s = first_screen(&a, &[]).sentences;
+        assert_eq!(s.len(), 2);
+        assert!(
+            s[1].starts_with("2 of the 4 statistics CSVs were not used (a CSV whose columns (a, b) are not a statistics view pgsift reads; pg_stat_archiver;"),
+            "{}",
+            s[1]
+        );
+        assert!(s[1].contains("pgsift export-script"));
     }
 
     #[test]

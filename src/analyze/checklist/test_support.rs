@@ -89,5 +89,7 @@ pub(super) fn export(views: &[&str], settings: &[(&str, &str)]) -> DatabaseStats
         snapshots: 1,
         folders: Vec::new(),
         resets: Vec::new(),
+        notes: Vec::new(),
+        left_out: Vec::new(),
     }
 }

@@ -41,6 +41,18 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
                 .map(|r| (d.datname.clone(), r))
         })
         .chain(
+            // pg_stat_io's cluster-wide ratio when no pg_stat_database says it
+            a.stats
+                .cache
+                .io_hit_ratio
+                .filter(|r| {
+                    a.stats.databases.is_empty()
+                        && *r < CACHE_HIT_TARGET
+                        && a.stats.cache.io_blocks.unwrap_or(0) >= MIN_BLOCKS
+                })
+                .map(|r| ("shared buffers (pg_stat_io)".to_string(), r)),
+        )
+        .chain(
             a.stats
                 .cache
                 .table_hit_ratio
@@ -179,6 +191,8 @@ mod tests {
                 snapshots: 1,
                 folders: Vec::new(),
                 resets: Vec::new(),
+                notes: Vec::new(),
+                left_out: Vec::new(),
             }
         };
         let on = [export("on")];

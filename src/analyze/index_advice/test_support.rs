@@ -41,6 +41,8 @@ pub(super) fn export(
         snapshots: 1,
         folders: Vec::new(),
         resets: Vec::new(),
+        notes: Vec::new(),
+        left_out: Vec::new(),
     }
 }
 

@@ -22,6 +22,12 @@ pub struct CacheView {
     #[serde(default)]
     pub table_blocks: Option<u64>,
     pub index_hit_ratio: Option<f64>,
+    /// Relation blocks found in shared buffers by every backend, cluster-wide,
+    /// from pg_stat_io (16+), and the blocks it rests on.
+    #[serde(default)]
+    pub io_hit_ratio: Option<f64>,
+    #[serde(default)]
+    pub io_blocks: Option<u64>,
     /// Tables reading the most blocks from outside shared buffers.
     pub tables: Vec<TableCache>,
 }
@@ -64,6 +70,27 @@ pub(super) fn cache(cache: &mut CacheView, d: &DatabaseStats) {
     if idx != (0, 0) {
         cache.index_hit_ratio = lowest(cache.index_hit_ratio, idx);
     }
+}
+
+/// The cluster's shared-buffer hit ratio from the first export holding
+/// pg_stat_io: hits and reads of relations (not temporary ones), all backends.
+pub(super) fn io(cache: &mut CacheView, dbs: &[DatabaseStats]) {
+    let Some(d) = super::preferred(dbs)
+        .into_iter()
+        .find(|d| !d.view.io.is_empty())
+    else {
+        return;
+    };
+    let (hit, read) = d
+        .view
+        .io
+        .iter()
+        .filter(|r| r.object == "relation")
+        .fold((0, 0), |(h, rd), r| {
+            (h + r.hits.unwrap_or(0), rd + r.reads.unwrap_or(0))
+        });
+    cache.io_hit_ratio = ratio(hit, read);
+    cache.io_blocks = Some(hit + read);
 }
 
 /// The lower of `prev` and the ratio of `(hit, read)`.

@@ -43,7 +43,7 @@ pub use tables::{
     HotTable, INDEX_USAGE_TARGET, MaintenanceTable, SEQ_SCAN_MIN_ROWS, SEQ_SCAN_MIN_SCANS,
     SeqScanTable, TablesView,
 };
-pub use window::{DatabaseWindow, StatsWindow};
+pub use window::{DatabaseWindow, StatsWindow, UnusedStats, is_statistics, unused_statistics};
 
 use super::{DisplayZone, QueryReport};
 use crate::parse::timestamp::Timestamp;
@@ -109,6 +109,7 @@ pub(crate) fn build(
         tables::tables(&mut view.tables, d, &view.statements, &ts);
         cache::cache(&mut view.cache, d);
     }
+    cache::io(&mut view.cache, dbs);
     indexes::write_overhead::all(&mut view.indexes, dbs);
     databases::databases(&mut view, dbs, &ts);
     view.activity = sessions::sessions_now(dbs, opts, &ts);
@@ -163,6 +164,8 @@ pub(crate) mod fixtures {
             snapshots: 2,
             folders: Vec::new(),
             resets: Vec::new(),
+            notes: Vec::new(),
+            left_out: Vec::new(),
         }
     }
 

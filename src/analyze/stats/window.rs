@@ -18,8 +18,15 @@ pub struct StatsWindow {
     pub snapshots: usize,
     /// One per database (and server).
     pub databases: Vec<DatabaseWindow>,
-    /// Counters that went down between snapshots.
+    /// Counters that went down between snapshots, and exports left out.
     pub resets: Vec<String>,
+    /// How exports were told apart and ordered (tied by relids, read once,
+    /// ordered by file time).
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Folders of exports left out (they could not be ordered).
+    #[serde(default)]
+    pub left_out: Vec<String>,
     /// What "unused" and other totals can and cannot say over this window.
     pub caveat: String,
 }
@@ -36,6 +43,9 @@ pub struct DatabaseWindow {
     pub views: Vec<String>,
     pub is_replica: Option<bool>,
     pub server_version_num: Option<u64>,
+    /// No row names the database: it is named after its export's folder.
+    #[serde(default)]
+    pub named_after_folder: bool,
 }
 
 /// The window of all databases: earliest start to latest end.
@@ -73,6 +83,8 @@ pub(super) fn window(dbs: &[DatabaseStats], tz: &DisplayZone) -> StatsWindow {
         snapshots: dbs.iter().map(|d| d.snapshots).sum(),
         databases: dbs.iter().map(|d| database_window(d, tz)).collect(),
         resets: dbs.iter().flat_map(|d| d.resets.clone()).collect(),
+        notes: dbs.iter().flat_map(|d| d.notes.clone()).collect(),
+        left_out: dbs.iter().flat_map(|d| d.left_out.clone()).collect(),
         caveat,
     }
 }
@@ -89,7 +101,56 @@ fn database_window(d: &DatabaseStats, tz: &DisplayZone) -> DatabaseWindow {
         views: d.view.views.iter().cloned().collect(),
         is_replica: d.view.meta.as_ref().and_then(|m| m.is_replica),
         server_version_num: d.view.meta.as_ref().and_then(|m| m.server_version_num),
+        named_after_folder: d.view.named_after_folder,
     }
+}
+
+/// A statistics CSV that fed nothing, and why.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnusedStats {
+    pub path: String,
+    pub reason: String,
+}
+
+/// Whether a file's coverage is that of a statistics CSV (`csv` when not
+/// recognized, `csv: <view>` when read; csvlog is `csvlog`).
+pub fn is_statistics(f: &crate::coverage::FileCoverage) -> bool {
+    f.format
+        .as_deref()
+        .is_some_and(|x| x == "csv" || x.starts_with("csv: "))
+}
+
+/// The statistics CSVs that fed nothing: not a view pgsift reads (or one it
+/// only recognizes), a header of several views, an empty export, or an export
+/// left out of its database's window.
+pub fn unused_statistics(
+    files: &[crate::coverage::FileCoverage],
+    window: Option<&StatsWindow>,
+) -> Vec<UnusedStats> {
+    let left_out = window.map(|w| w.left_out.as_slice()).unwrap_or_default();
+    files
+        .iter()
+        .filter(|f| is_statistics(f))
+        .filter_map(|f| {
+            let folder = std::path::Path::new(&f.path)
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let reason = if let Some(why) = &f.skipped {
+                why.clone()
+            } else if left_out.contains(&folder) {
+                format!("its export ({folder}) was left out: see the statistics window")
+            } else if f.lines_parsed == 0 && f.lines_total > 1 {
+                "no usable row".to_string()
+            } else {
+                return None;
+            };
+            Some(UnusedStats {
+                path: f.path.clone(),
+                reason,
+            })
+        })
+        .collect()
 }
 
 /// Seconds from a database's window start to its end; null when unknown or empty.

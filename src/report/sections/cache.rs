@@ -64,6 +64,17 @@ pub fn build(a: &Audit, _top: usize) -> CacheSection {
             note: verdict(c.index_hit_ratio),
         },
     ];
+    if c.io_hit_ratio.is_some() {
+        cache_cards.push(Card {
+            label: "Shared buffers hit (pg_stat_io)",
+            value: ratio_or_dash(c.io_hit_ratio),
+            note: format!(
+                "all backends, cluster-wide, over {} blocks: {}",
+                crate::units::count(c.io_blocks.unwrap_or(0)),
+                verdict(c.io_hit_ratio)
+            ),
+        });
+    }
     for d in s.databases.iter().take(DATABASE_CARDS) {
         cache_cards.push(Card {
             label: "Database cache hit",

@@ -41,9 +41,25 @@ pub fn build(a: &Audit, _top: usize) -> CheckpointerSection {
             Card {
                 label: "Buffers written by backends",
                 value: count_or_dash(c.buffers_backend),
-                note: "backends writing their own buffers: the background writer is behind (not counted since PostgreSQL 17)".into(),
+                note: if c.backend_writes_from_io {
+                    "client backends writing relation buffers themselves (pg_stat_io): the background writer is behind".into()
+                } else {
+                    "backends writing their own buffers: the background writer is behind (pg_stat_bgwriter stopped counting them in PostgreSQL 17: export pg_stat_io)".into()
+                },
             },
-        ],
+        ]
+        .into_iter()
+        .chain(c.wal_bytes.map(|b| Card {
+            label: "WAL generated",
+            value: crate::units::bytes(b),
+            note: format!(
+                "{} records, {} of them full-page images; WAL buffers full {} times (pg_stat_wal)",
+                count_or_dash(c.wal_records),
+                ratio_or_dash(c.wal_fpi_share),
+                count_or_dash(c.wal_buffers_full)
+            ),
+        }))
+        .collect(),
         checkpoint_advice: if c.too_many_requested {
             "More than 10% of checkpoints were requested, not timed: WAL fills max_wal_size before checkpoint_timeout. Raise max_wal_size (rollback: set it back; both take effect on reload).".into()
         } else {

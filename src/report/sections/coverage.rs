@@ -27,6 +27,10 @@ pub struct FileRow {
     pub invalid_utf8: String,
     pub error: String,
     pub skipped: String,
+    /// How a statistics CSV was spelled, when not as psql writes it.
+    pub dialect: String,
+    /// Columns a statistics CSV lacks, with what they would have shown.
+    pub missing_columns: String,
     pub ignored_kinds: String,
     pub examples: Vec<ExampleLine>,
 }
@@ -35,6 +39,8 @@ pub struct FileRow {
 #[template(path = "sections/coverage.html")]
 pub struct CoverageSection {
     pub cov_cards: Vec<Card>,
+    /// Statistics CSVs that fed nothing: (path, why).
+    pub stats_unused: Vec<(String, String)>,
     pub files: Vec<FileRow>,
 }
 
@@ -42,6 +48,11 @@ pub fn build(a: &Audit, _top: usize) -> CoverageSection {
     let c = &a.coverage;
     CoverageSection {
         cov_cards: cards(c),
+        stats_unused: c
+            .statistics_unused
+            .iter()
+            .map(|u| (u.path.clone(), u.reason.clone()))
+            .collect(),
         files: c.files.iter().map(file_row).collect(),
     }
 }
@@ -111,6 +122,8 @@ fn file_row(f: &crate::aggregate::coverage::FileCoverage) -> FileRow {
         invalid_utf8: count(f.invalid_utf8_lines),
         error: f.error.clone().unwrap_or_default(),
         skipped: f.skipped.clone().unwrap_or_default(),
+        dialect: f.dialect.clone().unwrap_or_default(),
+        missing_columns: f.missing_columns.join("; "),
         ignored_kinds: f
             .ignored_by_kind
             .iter()

@@ -16,6 +16,7 @@ pub struct StatsSection {
     pub window: String,
     pub window_caveat: String,
     pub resets: Vec<String>,
+    pub notes: Vec<String>,
     pub statements: statements::StatementsSection,
     pub indexes: indexes::IndexesSection,
     pub tables: tables::TablesSection,
@@ -32,9 +33,13 @@ pub fn build(a: &Audit, top: usize) -> StatsSection {
         .databases
         .iter()
         .map(|d| {
+            let name = match (&d.database, d.named_after_folder) {
+                (Some(db), true) => format!("{db} (named after its folder)"),
+                (Some(db), false) => db.clone(),
+                (None, _) => "cluster-wide views".into(),
+            };
             format!(
-                "{}{} ({} snapshot{})",
-                d.database.as_deref().unwrap_or("database not named"),
+                "{name}{} ({} snapshot{})",
                 d.server
                     .as_deref()
                     .map(|s| format!(" on {s}"))
@@ -62,6 +67,7 @@ pub fn build(a: &Audit, top: usize) -> StatsSection {
         window,
         window_caveat: w.caveat.clone(),
         resets: w.resets.clone(),
+        notes: w.notes.clone(),
         statements: statements::build(a, top),
         indexes: indexes::build(a, top),
         tables: tables::build(a, top),
