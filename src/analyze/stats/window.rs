@@ -61,19 +61,32 @@ pub(super) fn window(dbs: &[DatabaseStats], tz: &DisplayZone) -> StatsWindow {
         (Some(a), Some(b)) if b.0 > a.0 => Some(round3((b.0 - a.0) as f64 / 1000.0)),
         _ => None,
     };
-    let caveat = if dbs.len() == 1 {
-        db_caveat(&dbs[0])
-    } else {
-        dbs.iter()
-            .map(|d| {
-                format!(
-                    "{}: {}",
-                    d.view.database.as_deref().unwrap_or(&d.view.folder),
-                    db_caveat(d)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+    // the caveat is about indexes and tables: exports of cluster-wide views
+    // only have none; databases with the same caveat are named together
+    let with_objects: Vec<&DatabaseStats> = dbs
+        .iter()
+        .filter(|d| !d.view.tables.is_empty() || !d.view.indexes.is_empty())
+        .collect();
+    let caveat = match with_objects.as_slice() {
+        [] if dbs.len() == 1 => db_caveat(&dbs[0]),
+        [] => String::new(),
+        [one] => db_caveat(one),
+        many => {
+            let mut by_text: Vec<(String, Vec<&str>)> = Vec::new();
+            for d in many {
+                let text = db_caveat(d);
+                let name = d.view.database.as_deref().unwrap_or(&d.view.folder);
+                match by_text.iter_mut().find(|(t, _)| *t == text) {
+                    Some((_, names)) => names.push(name),
+                    None => by_text.push((text, vec![name])),
+                }
+            }
+            by_text
+                .into_iter()
+                .map(|(text, names)| format!("{}: {text}", names.join(", ")))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
     };
     StatsWindow {
         start: start.map(|t| tz.format(t)),
@@ -215,16 +228,27 @@ mod tests {
         b.snapshots = 3;
         b.source = WindowSource::StatsReset;
         b.resets = vec!["pg_stat_user_tables".into()];
-        let dbs = [db(snapshot("a", &[]), Some(0), Some(DAY)), b];
+        let table = || vec![crate::stats::records::Table::default()];
+        b.view.tables = table();
+        let mut a = db(snapshot("a", &[]), Some(0), Some(DAY));
+        a.view.tables = table();
+        let mut c = db(snapshot("c", &[]), Some(0), Some(DAY));
+        c.view.tables = table();
+        // cluster-wide views only: no table, no index, no caveat
+        let mut cluster = db(snapshot("cluster", &["pg_stat_database"]), Some(0), Some(DAY));
+        cluster.view.database = None;
+        let dbs = [a, b, c, cluster];
         let w = window(&dbs, &tz);
         assert_eq!(w.seconds, Some(259_200.0));
-        assert_eq!(w.snapshots, 5);
+        assert_eq!(w.snapshots, 9);
         assert_eq!(w.source, WindowSource::StatsReset);
         assert_eq!(w.resets, ["pg_stat_user_tables"]);
-        assert_eq!(w.databases.len(), 2);
+        assert_eq!(w.databases.len(), 4);
         assert_eq!(w.databases[1].views, ["pg_stat_user_tables"]);
-        assert!(w.caveat.starts_with("a: Counters cover 1.0 days"));
+        // databases with the same caveat are named together
+        assert!(w.caveat.starts_with("a, c: Counters cover 1.0 days"), "{}", w.caveat);
         assert!(w.caveat.contains(" b: Counters cover 2.0 days"));
+        assert!(!w.caveat.contains("cluster"));
     }
 
     #[test]
