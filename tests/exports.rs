@@ -348,7 +348,7 @@ fn both_habits_at_once_read_each_snapshot_once() {
     assert!(
         w.notes
             .iter()
-            .any(|n| n.contains("holds the same snapshot as")),
+            .any(|n| n.contains("holds the same counters as")),
         "{:?}",
         w.notes
     );

@@ -398,7 +398,7 @@ fn one_database(mut snaps: Vec<Snapshot>) -> DatabaseStats {
         });
         match twin {
             Some(i) => notes.push(format!(
-                "{} holds the same snapshot as {}: read once",
+                "{} holds the same counters as {}: one snapshot, read once",
                 s.folder, kept[i].folder
             )),
             None => kept.push(s),

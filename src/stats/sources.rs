@@ -39,13 +39,21 @@ pub fn folder_database(folder: &str) -> String {
 /// every common relid naming the same table, and the common ones at least half
 /// of the smaller snapshot's.
 pub fn same_tables(a: &Snapshot, b: &Snapshot) -> bool {
-    let ids = |s: &Snapshot| -> HashMap<u64, (String, String)> {
-        s.tables
-            .iter()
-            .filter_map(|t| Some((t.relid?, (t.schema.clone(), t.name.clone()))))
-            .collect()
-    };
-    let (x, y) = (ids(a), ids(b));
+    same_relids(&relids(a), &relids(b))
+}
+
+/// A snapshot's tables by relid.
+type Relids<'a> = HashMap<u64, (&'a str, &'a str)>;
+
+fn relids(s: &Snapshot) -> Relids<'_> {
+    s.tables
+        .iter()
+        .filter_map(|t| Some((t.relid?, (t.schema.as_str(), t.name.as_str()))))
+        .collect()
+}
+
+/// [`same_tables`] on tables by relid.
+fn same_relids(x: &Relids, y: &Relids) -> bool {
     let common: Vec<u64> = x.keys().filter(|k| y.contains_key(k)).copied().collect();
     !common.is_empty()
         && common.iter().all(|k| x[k] == y[k])
@@ -183,17 +191,19 @@ pub fn tie_by_relids(all: &mut [Snapshot]) -> Vec<String> {
         }
         x
     }
+    let ids: Vec<Relids> = all.iter().map(relids).collect();
     for i in 0..n {
-        if !all[i].named_after_folder {
+        if !all[i].named_after_folder || ids[i].is_empty() {
             continue;
         }
         for j in 0..n {
-            if i != j && same_tables(&all[i], &all[j]) {
+            if i != j && same_relids(&ids[i], &ids[j]) {
                 let (a, b) = (root(&mut group, i), root(&mut group, j));
                 group[a.max(b)] = a.min(b);
             }
         }
     }
+    drop(ids);
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for i in 0..n {
         let r = root(&mut group, i);
@@ -245,5 +255,71 @@ fn common_parent(all: &[Snapshot], members: &[usize]) -> String {
             folder_database(&p.to_string_lossy())
         }
         _ => folder_database(&all[members[0]].folder),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::records::Table;
+
+    fn with_tables(folder: &str, tables: &[(u64, &str)]) -> Snapshot {
+        Snapshot {
+            folder: folder.into(),
+            named_after_folder: true,
+            database: Some(folder_database(folder)),
+            tables: tables
+                .iter()
+                .map(|(id, name)| Table {
+                    relid: Some(*id),
+                    schema: "public".into(),
+                    name: (*name).into(),
+                    seq_scan: Some(*id),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_folder_names_its_database() {
+        assert_eq!(folder_database("stats/shop"), "shop");
+        assert_eq!(folder_database("/var/tmp/exports/bench/"), "bench");
+    }
+
+    #[test]
+    fn relids_tie_snapshots_only_when_they_name_the_same_tables() {
+        let a = with_tables("x/monday", &[(10, "orders"), (11, "customers")]);
+        let b = with_tables(
+            "x/tuesday",
+            &[(10, "orders"), (11, "customers"), (12, "new")],
+        );
+        assert!(same_tables(&a, &b));
+        // a common relid naming another table: another database
+        let c = with_tables("y", &[(10, "invoices"), (11, "customers")]);
+        assert!(!same_tables(&a, &c));
+        // one table in common out of many: not enough
+        let three = with_tables("w", &[(10, "orders"), (11, "customers"), (13, "items")]);
+        let d = with_tables("z", &[(10, "orders"), (20, "a"), (21, "b"), (22, "c")]);
+        assert!(!same_tables(&three, &d));
+        let mut all = vec![a, b, c];
+        let notes = tie_by_relids(&mut all);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        // named after the folders' common parent
+        assert_eq!(all[0].database.as_deref(), Some("x"));
+        assert_eq!(all[1].database.as_deref(), Some("x"));
+        assert_eq!(all[2].database.as_deref(), Some("y"));
+    }
+
+    #[test]
+    fn the_same_counters_are_one_snapshot() {
+        let a = with_tables("a", &[(10, "orders")]);
+        let mut b = with_tables("b", &[(10, "orders")]);
+        assert!(same_counters(&a, &b));
+        b.tables[0].seq_scan = Some(11);
+        assert!(!same_counters(&a, &b));
+        // nothing to compare: not the same
+        assert!(!same_counters(&Snapshot::default(), &Snapshot::default()));
     }
 }

@@ -235,7 +235,11 @@ mod tests {
         let mut c = db(snapshot("c", &[]), Some(0), Some(DAY));
         c.view.tables = table();
         // cluster-wide views only: no table, no index, no caveat
-        let mut cluster = db(snapshot("cluster", &["pg_stat_database"]), Some(0), Some(DAY));
+        let mut cluster = db(
+            snapshot("cluster", &["pg_stat_database"]),
+            Some(0),
+            Some(DAY),
+        );
         cluster.view.database = None;
         let dbs = [a, b, c, cluster];
         let w = window(&dbs, &tz);
@@ -246,7 +250,11 @@ mod tests {
         assert_eq!(w.databases.len(), 4);
         assert_eq!(w.databases[1].views, ["pg_stat_user_tables"]);
         // databases with the same caveat are named together
-        assert!(w.caveat.starts_with("a, c: Counters cover 1.0 days"), "{}", w.caveat);
+        assert!(
+            w.caveat.starts_with("a, c: Counters cover 1.0 days"),
+            "{}",
+            w.caveat
+        );
         assert!(w.caveat.contains(" b: Counters cover 2.0 days"));
         assert!(!w.caveat.contains("cluster"));
     }

@@ -223,3 +223,31 @@ fn index_definitions_read_pg_indexes_and_catalog_exports() {
     );
     assert!(!d.primary && !d.valid && d.catalog);
 }
+
+#[test]
+fn semicolons_a_bom_quoted_upper_case_headers_and_null_spellings_read() {
+    let csv = "\u{feff}\"RELNAME\";\"SEQ_SCAN\";\"SEQ_TUP_READ\";\"N_LIVE_TUP\";\"IDX_SCAN\"\n\
+               orders;1,204;48,160,000;NULL;[NULL]\n";
+    let (r, cov) = read(csv);
+    assert_eq!(
+        cov.dialect.as_deref(),
+        Some("';'-separated, UTF-8 byte order mark")
+    );
+    assert_eq!(cov.lines_parsed, 1, "{cov:?}");
+    let t = &r.tables[0].row;
+    assert_eq!((t.seq_scan, t.seq_tup_read), (Some(1204), Some(48_160_000)));
+    assert_eq!((t.n_live_tup, t.idx_scan), (None, None));
+}
+
+#[test]
+fn copy_text_format_is_unescaped_and_backslash_n_is_null() {
+    let tsv = "userid\tdbid\tqueryid\tquery\tcalls\ttotal_exec_time\trows\n\
+               10\t5\t-42\tselect 'a\\tb'\\nfrom t where x = \"q\"\t3\t\\N\t3\n";
+    let (r, cov) = read(tsv);
+    assert!(cov.dialect.as_deref().unwrap().starts_with("tab-separated"));
+    assert_eq!(cov.lines_parsed, 1, "{cov:?}");
+    let s = &r.statements[0].row;
+    assert_eq!(s.query, "select 'a\tb'\nfrom t where x = \"q\"");
+    assert_eq!(s.exec_ms, 0.0);
+    assert_eq!(s.calls, 3);
+}
