@@ -12,6 +12,7 @@ mod audit;
 mod chunks;
 mod cli;
 mod ddl;
+mod detect;
 mod exports;
 mod formats;
 mod layers;

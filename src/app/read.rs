@@ -225,7 +225,7 @@ fn parser_for(
             cov.prefix_detected = !given && c.prefix.is_some();
             Ok(Some(c.parser))
         }
-        Err(NoPrefix) if !input.explicit && head.error.is_none() => {
+        Err(NoPrefix { .. }) if !input.explicit && head.error.is_none() => {
             cov.skipped = Some(format!(
                 "not recognized as a PostgreSQL {} log (no log_line_prefix matched its first lines)",
                 format.name()
@@ -234,13 +234,17 @@ fn parser_for(
             Err(NotALog)
         }
         // nothing could be read: the read error says why
-        Err(NoPrefix) if head.lines == 0 => Ok(None),
-        Err(NoPrefix) => {
-            cov.error = Some(
+        Err(NoPrefix { .. }) if head.lines == 0 => Ok(None),
+        Err(NoPrefix { closest }) => {
+            let closest = closest
+                .map(|(p, matched, sampled)| {
+                    format!(" (the closest, '{p}', explains {matched} of {sampled})")
+                })
+                .unwrap_or_default();
+            cov.error = Some(format!(
                 "could not detect the log_line_prefix: no known or inferred prefix matches at least half of the \
-                 first lines; pass the server's setting with --prefix '...'"
-                    .into(),
-            );
+                 first lines{closest}; pass the server's setting with --prefix '...'"
+            ));
             Ok(None)
         }
     }

@@ -100,7 +100,7 @@ impl JsonlogParser {
                 Some(p) => Some(LinePrefix::compile(&format!("%m {}", p.source()))),
                 None => {
                     let refs: Vec<&str> = synthetic.iter().map(String::as_str).collect();
-                    detect(&refs).map(|d| d.prefix)
+                    detect(&refs).ok().map(|d| d.prefix)
                 }
             }
         };

@@ -183,7 +183,8 @@ pub fn classify(msg: &str) -> Message<'_> {
         if after.is_empty() {
             return Message::BareDuration { us };
         }
-        if let Some(body) = after.strip_prefix("  ") {
+        // two spaces as PostgreSQL writes them, or one (a shipper collapsed them)
+        if let Some(body) = after.strip_prefix(' ').map(|b| b.trim_start_matches(' ')) {
             if let Some((step, sql)) = step_and_sql(body) {
                 return Message::Timed { us, step, sql };
             }

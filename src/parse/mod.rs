@@ -147,9 +147,13 @@ pub struct ParserChoice<A = ()> {
     pub prefix: Option<LinePrefix>,
 }
 
-/// Why no parser could be set up for a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NoPrefix;
+/// Why no parser could be set up for a file: no prefix explained half of its
+/// first lines; the closest one, with the lines it explained and the lines
+/// sampled, when one explained any.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NoPrefix {
+    pub closest: Option<(String, usize, usize)>,
+}
 
 impl<A> LogParser<A> {
     /// Sets up the parser for `format`, detecting the prefix from `sample` (the
@@ -164,7 +168,14 @@ impl<A> LogParser<A> {
             LogFormat::Stderr => {
                 let prefix = match given {
                     Some(p) => p.clone(),
-                    None => detect(sample).ok_or(NoPrefix)?.prefix,
+                    None => {
+                        detect(sample)
+                            .map_err(|closest| NoPrefix {
+                                closest: closest
+                                    .map(|d| (d.prefix.source().to_string(), d.matched, d.sampled)),
+                            })?
+                            .prefix
+                    }
                 };
                 ParserChoice {
                     parser: LogParser::Stderr(StderrParser::new(prefix.clone())),
@@ -183,8 +194,8 @@ impl<A> LogParser<A> {
                 }
             }
             LogFormat::Syslog => {
-                let (p, prefix) =
-                    syslog::SyslogParser::new(sample, given, mtime).ok_or(NoPrefix)?;
+                let (p, prefix) = syslog::SyslogParser::new(sample, given, mtime)
+                    .ok_or_else(NoPrefix::default)?;
                 ParserChoice {
                     parser: LogParser::Syslog(p),
                     prefix: Some(prefix),

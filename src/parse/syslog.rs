@@ -116,7 +116,7 @@ impl SyslogParser {
                     .map(|r| r.rest.replace("#011", "\t"))
                     .collect();
                 let refs: Vec<&str> = rests.iter().map(String::as_str).collect();
-                detect(&refs)?.prefix
+                detect(&refs).ok()?.prefix
             }
         };
         let full = LinePrefix::compile(&format!("%m [%p] {}", server_prefix.source()));

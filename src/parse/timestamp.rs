@@ -208,7 +208,17 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
 pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
     let (rest, ts) = datetime(i)?;
     let b = rest.as_bytes();
-    let label_byte = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'_');
+    // a label is a name (`UTC`, `CEST`, `America/New_York`) or an offset
+    // (`+05`, `-0330`, `+05:30`): `UTC-6b129a22` is `UTC` then other text
+    // (Azure's `%t-%c-`)
+    let offset_label = matches!(b.get(1), Some(b'+' | b'-'));
+    let label_byte = |c: &u8| {
+        if offset_label {
+            c.is_ascii_digit() || *c == b':'
+        } else {
+            c.is_ascii_alphabetic() || matches!(c, b'_' | b'/')
+        }
+    };
     // a space, then 1 to 32 characters of a zone label: usually the label of
     // the line before, checked in place without scanning, as one masked word
     // where eight bytes follow the space (nearly always: the line goes on),
@@ -232,8 +242,14 @@ pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
         ));
     }
     let n = b.get(1..).filter(|_| b[0] == b' ').map_or(0, |z| {
-        z.iter().take(32).take_while(|c| label_byte(c)).count()
+        usize::from(offset_label)
+            + z[usize::from(offset_label)..]
+                .iter()
+                .take(32)
+                .take_while(|c| label_byte(c))
+                .count()
     });
+    let n = if offset_label && n == 1 { 0 } else { n };
     if n == 0 {
         return Err(nom::Err::Error(nom::error::Error::new(
             rest,

@@ -24,8 +24,12 @@ pub(super) const KNOWN_PREFIXES: &[&str] = &[
     "%t [%p] ",
     "%m [%p]: ",
     "%t [%p]: ",
+    // AWS RDS and Aurora
     "%t:%r:%u@%d:[%p]:",
     "%m:%r:%u@%d:[%p]:",
+    // Azure Database for PostgreSQL flexible server
+    "%t-%c-",
+    "%m-%c-",
     "%m [%p] %q%u@%d [%a] ",
     "%m %u@%d [%p] ",
     "%m [%p-%l] %q%u@%d ",
@@ -50,8 +54,17 @@ pub struct Detection {
 /// Detects the `log_line_prefix` of a file from a sample of its first lines: tries
 /// the known prefixes and prefixes inferred from the lines themselves, and keeps the
 /// one matching most lines (ties go to the one capturing more fields).
-/// Returns `None` when no candidate matches at least half of the sampled lines.
-pub fn detect(sample: &[&str]) -> Option<Detection> {
+/// Fails when no candidate matches at least half of the sampled lines, with
+/// the closest candidate when one matched any line.
+pub fn detect(sample: &[&str]) -> Result<Detection, Option<Detection>> {
+    match closest(sample) {
+        Some(d) if d.matched * 2 >= d.sampled => Ok(d),
+        other => Err(other),
+    }
+}
+
+/// The candidate prefix matching most of `sample`'s lines, however few.
+fn closest(sample: &[&str]) -> Option<Detection> {
     let lines: Vec<&str> = sample
         .iter()
         .copied()
@@ -96,7 +109,7 @@ pub fn detect(sample: &[&str]) -> Option<Detection> {
             ));
         }
     }
-    best.map(|(_, d)| d).filter(|b| b.matched * 2 >= b.sampled)
+    best.map(|(_, d)| d)
 }
 
 /// Messages only client sessions write: a line holding one has the full prefix.
@@ -110,6 +123,80 @@ fn is_session_message(msg: &str) -> bool {
     ]
     .iter()
     .any(|p| msg.starts_with(p))
+}
+
+/// The escape a `key=value` pair of a prefix prints, from its key's usual
+/// spellings (`user`, `usr`, `db`, `appli`, `client`, ...).
+fn key_escape(key: &str) -> Option<&'static str> {
+    let k = key.to_ascii_lowercase();
+    let starts = |p: &[&str]| p.iter().any(|x| k.starts_with(x));
+    Some(match k.as_str() {
+        "u" | "usr" => "%u",
+        "d" | "db" | "dbname" => "%d",
+        "a" => "%a",
+        "h" => "%h",
+        "pid" => "%p",
+        "xid" | "txid" => "%x",
+        "vxid" => "%v",
+        _ if starts(&["user", "role"]) => "%u",
+        _ if starts(&["database", "datname"]) => "%d",
+        _ if starts(&["app"]) => "%a",
+        _ if starts(&["client", "host", "remote"]) => "%h",
+        _ if starts(&["session", "sess"]) => "%c",
+        _ if starts(&["queryid", "query_id"]) => "%Q",
+        _ => return None,
+    })
+}
+
+/// Backend types `%b` prints.
+const BACKEND_TYPES: &[&str] = &[
+    "client backend",
+    "autovacuum launcher",
+    "autovacuum worker",
+    "logical replication launcher",
+    "logical replication worker",
+    "parallel worker",
+    "background worker",
+    "background writer",
+    "checkpointer",
+    "walwriter",
+    "walsender",
+    "walreceiver",
+    "archiver",
+    "startup",
+    "postmaster",
+    "not initialized",
+    "standalone backend",
+];
+
+/// An id a prefix prints at the start of `s` (after a space or a bracket):
+/// a session id (`%c`, `6b129a21.c51`), a virtual transaction id (`%v`,
+/// `3/12`) or a backend type (`%b`); with its escape and length.
+fn id_token(s: &str, at_word_start: bool) -> Option<(&'static str, usize)> {
+    if !at_word_start {
+        return None;
+    }
+    if let Some(t) = BACKEND_TYPES.iter().find(|t| s.starts_with(*t)) {
+        return Some(("%b", t.len()));
+    }
+    let end = s.find([' ', ']', ',', ':', '-']).unwrap_or(s.len());
+    let word = &s[..end];
+    let hex = |x: &str| !x.is_empty() && x.bytes().all(|c| c.is_ascii_hexdigit());
+    let dec = |x: &str| !x.is_empty() && x.bytes().all(|c| c.is_ascii_digit());
+    if let Some((a, b)) = word.split_once('.')
+        && hex(a)
+        && hex(b)
+        && a.len() >= 6
+    {
+        return Some(("%c", end));
+    }
+    if let Some((a, b)) = word.split_once('/')
+        && dec(a)
+        && dec(b)
+    {
+        return Some(("%v", end));
+    }
+    None
 }
 
 /// Infers a prefix from one line: recognizes timestamps, `[pid]`, `[line-1]`,
@@ -137,7 +224,14 @@ pub fn infer(line: &str) -> Option<String> {
         }
         if let Some(Ok((after, _))) = s.strip_prefix('[').map(digits) {
             if let Some(after) = after.strip_prefix(']') {
-                out.push_str(if seen_pid { "[%l]" } else { "[%p]" });
+                // [pid], then [line] or, after [line-1], a transaction id
+                out.push_str(if !seen_pid {
+                    "[%p]"
+                } else if out.contains("%l") {
+                    "[%x]"
+                } else {
+                    "[%l]"
+                });
                 seen_pid = true;
                 s = after;
                 continue;
@@ -148,19 +242,16 @@ pub fn infer(line: &str) -> Option<String> {
                 continue;
             }
         }
+        if let Some((esc, len)) = id_token(s, out.is_empty() || out.ends_with([' ', '[', '-'])) {
+            out.push_str(esc);
+            s = &s[len..];
+            continue;
+        }
         // key=value pairs
         if let Some(eq) = s.find('=') {
             let key = &s[..eq];
             if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
-                let esc = match key.to_ascii_lowercase().as_str() {
-                    "user" | "usr" | "u" | "username" => Some("%u"),
-                    "db" | "database" | "dbname" | "d" => Some("%d"),
-                    "app" | "application" | "appname" | "application_name" | "a" => Some("%a"),
-                    "client" | "host" | "remote" | "remote_host" | "h" | "clientaddr" => Some("%h"),
-                    "session" | "session_id" => Some("%c"),
-                    "queryid" | "query_id" => Some("%Q"),
-                    _ => None,
-                };
+                let esc = key_escape(key);
                 if let Some(esc) = esc {
                     let value = &s[eq + 1..];
                     // `[local]`, `[unknown]`: a bracketed value ends at its bracket

@@ -230,10 +230,17 @@ impl LinePrefix {
     /// Like [`match_line`](Self::match_line); also says whether the whole prefix
     /// matched (`false`: only the part before `%q`).
     pub fn match_line_full<'a>(&self, line: &'a str) -> Option<(PrefixedLine<'a>, bool)> {
+        // a prefix whose trailing space was lost (quoting in postgresql.conf,
+        // a copy): the line's space before the severity is not the prefix's
+        let stripped = !self.source.ends_with(char::is_whitespace);
         for (level_start, level, msg_start) in level_positions(line, self.shortest) {
             let region = &line[..level_start];
             let mut fields = PrefixFields::default();
-            let full = match_all(&self.items, region, &mut fields);
+            let mut full = match_all(&self.items, region, &mut fields);
+            if !full && stripped && region.ends_with(' ') {
+                fields = PrefixFields::default();
+                full = match_all(&self.items, region.trim_end_matches(' '), &mut fields);
+            }
             let ok = full
                 || self.q_at.is_some_and(|q| {
                     fields = PrefixFields::default();
@@ -274,7 +281,8 @@ fn min_len(items: &[Item]) -> usize {
 }
 
 /// Positions where a severity word followed by `:  ` may start, at byte `from`
-/// or later: (start, level, message start).
+/// or later: (start, level, message start). One space after the colon is
+/// accepted too (log shippers that collapse spaces), and more than two.
 fn level_positions(line: &str, from: usize) -> impl Iterator<Item = (usize, Level, usize)> + '_ {
     let b = line.as_bytes();
     // the colons of the timestamp and of the prefix's literals lie before
@@ -282,7 +290,7 @@ fn level_positions(line: &str, from: usize) -> impl Iterator<Item = (usize, Leve
     let from = from.min(b.len());
     memchr::memchr_iter(b':', &b[from..])
         .map(move |c| from + c)
-        .filter(move |&colon| b.get(colon + 1..colon + 3) == Some(b"  "))
+        .filter(move |&colon| b.get(colon + 1) == Some(&b' '))
         .filter_map(move |colon| {
             let word = b[..colon]
                 .iter()
@@ -293,7 +301,10 @@ fn level_positions(line: &str, from: usize) -> impl Iterator<Item = (usize, Leve
             (start >= from)
                 .then(|| Level::from_word(&line[start..colon]))
                 .flatten()
-                .map(|lvl| (start, lvl, colon + 3))
+                .map(|lvl| {
+                    let spaces = b[colon + 1..].iter().take_while(|c| **c == b' ').count();
+                    (start, lvl, colon + 1 + spaces)
+                })
         })
 }
 

@@ -266,7 +266,7 @@ fn detects_required_prefixes() {
         } else {
             vec![line, line]
         };
-        let d = detect(&sample).unwrap_or_else(|| panic!("no prefix for {line}"));
+        let d = detect(&sample).unwrap_or_else(|_| panic!("no prefix for {line}"));
         let got = d.prefix.match_line(line).unwrap();
         let want = LinePrefix::compile(expected).match_line(line).unwrap();
         assert_eq!(got, want, "detected {:?} for {line}", d.prefix.source());
@@ -294,7 +294,7 @@ fn non_ascii_before_a_double_space_does_not_panic() {
         .match_line("2024-05-01 10:00:00.003 CEST [1] LOG:  Nachricht für:  x")
         .unwrap();
     assert_eq!(l.message, "Nachricht für:  x");
-    assert!(detect(&["ОШИБКА:  что-то", "für:  x"]).is_none());
+    assert!(detect(&["ОШИБКА:  что-то", "für:  x"]).is_err());
 }
 
 #[test]
@@ -307,7 +307,7 @@ fn background_only_sample_still_picks_the_q_prefix() {
 
 #[test]
 fn detection_fails_on_garbage() {
-    assert!(detect(&["hello world", "this is not a log", "LOG: nope"]).is_none());
+    assert!(detect(&["hello world", "this is not a log", "LOG: nope"]).is_err());
 }
 
 #[test]
