@@ -123,3 +123,35 @@ fn pgsift_report_error(path: &str) -> String {
     let r = crate::harness::run_with(&[path], None);
     r.audit.coverage.files[0].error.clone().unwrap_or_default()
 }
+
+#[test]
+fn a_csvlog_whose_records_span_many_lines_is_a_csvlog() {
+    let path = format!("{D}/csvlog-plans.csv");
+    // the oracle: the file's own records, read as CSV
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(&path)
+        .unwrap();
+    let records: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    let timed = records
+        .iter()
+        .filter(|r| r[13].starts_with("duration: ") && r[13].contains("  statement: "))
+        .count() as u64;
+    let plans = records.iter().filter(|r| r[13].contains("plan:\n")).count();
+    let lines = read(&path).lines().count();
+    assert!(
+        lines > 3 * records.len(),
+        "{lines} lines, {} records",
+        records.len()
+    );
+    assert!(plans >= 60, "{plans}");
+    let r = run(&[&path]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let a = &r.audit;
+    assert_eq!(a.coverage.files[0].format.as_deref(), Some("csvlog"));
+    assert_eq!(a.coverage.lines_unrecognized, 0);
+    assert_eq!(a.summary.executions, timed);
+    assert_eq!(a.summary.entries, records.len() as u64);
+    assert!(!a.activity.plans.is_empty());
+}

@@ -105,6 +105,46 @@ pub fn looks_syslog(line: &str) -> bool {
     }
 }
 
+/// The sample read as CSV: records that start like a csvlog record (a
+/// timestamp, a severity among 20 fields or more), and all records (a quoted
+/// field holds its newlines; the last record may be cut by the sample's end).
+fn csv_records(lines: &[&str]) -> (usize, usize) {
+    let text = lines.join("\n");
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let (mut looks, mut all) = (0, 0);
+    for r in rdr.records() {
+        let Ok(r) = r else { break };
+        all += 1;
+        let severity = r.get(11).unwrap_or("");
+        if r.len() >= 20
+            && starts_with_datetime(r.get(0).unwrap_or(""))
+            && matches!(
+                severity,
+                "LOG"
+                    | "ERROR"
+                    | "FATAL"
+                    | "PANIC"
+                    | "WARNING"
+                    | "NOTICE"
+                    | "INFO"
+                    | "DEBUG1"
+                    | "DEBUG2"
+                    | "DEBUG3"
+                    | "DEBUG4"
+                    | "DEBUG5"
+                    | "STATEMENT"
+                    | "DETAIL"
+            )
+        {
+            looks += 1;
+        }
+    }
+    (looks, all)
+}
+
 /// Picks the format most of the sample's lines look like; stderr when nothing else fits.
 pub fn sniff(sample: &[&str]) -> LogFormat {
     let lines: Vec<&str> = sample
@@ -125,6 +165,11 @@ pub fn sniff(sample: &[&str]) -> LogFormat {
         })
         .count();
     let csv = lines.iter().filter(|l| looks_csv(l)).count();
+    // a csvlog record may span many lines (a plan, a long query): by records
+    let (csv_records, records) = csv_records(&lines);
+    if csv_records > 0 && csv_records * 2 >= records && csv_records * 3 < lines.len() {
+        return LogFormat::Csvlog;
+    }
     let syslog = lines.iter().filter(|l| looks_syslog(l)).count();
     let best = [
         (json, LogFormat::Jsonlog),

@@ -13,8 +13,14 @@
 # three statements, and the log from that session's "connection received"
 # line on is kept: NAME.log. prefixes.tsv lists NAME <tab> prefix.
 #
-# The logs are byte-for-byte what the postmaster wrote on its stderr (pg_ctl
-# -l), cut with sed; they are copied out after the server has stopped.
+# Then csvlog-plans.csv: a csvlog (logging_collector) of the same server with
+# auto_explain logging every plan (text format: each record spans many lines),
+# 60 statements of 3 kinds from one psql session. Its first lines are mostly
+# plan lines: a format sniffer that counts lines, not records, misses it.
+#
+# The logs are byte-for-byte what the server wrote (pg_ctl -l, or the
+# collector's .csv file), stderr ones cut with sed; they are copied out after
+# the server has stopped.
 
 set -euo pipefail
 
@@ -70,3 +76,30 @@ for entry in "${PREFIXES[@]}"; do
     echo "[detect] wrote $name.log ($(wc -l <"$HERE/$name.log") lines)" >&2
 done
 mv "$HERE/prefixes.tsv.new" "$HERE/prefixes.tsv"
+
+# csvlog with multi-line auto_explain plans
+mkdir -p "$WORK/csv"
+chown postgres: "$WORK/csv"
+cat >"$DATA/prefix.conf" <<EOF
+log_line_prefix = '%m [%p] '
+logging_collector = on
+log_destination = 'csvlog'
+log_directory = '$WORK/csv'
+log_filename = 'postgresql.log'
+session_preload_libraries = 'auto_explain'
+auto_explain.log_min_duration = 0
+auto_explain.log_analyze = on
+EOF
+chown postgres: "$DATA/prefix.conf"
+(cd "$WORK" && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$DATA" -l "$WORK/csv.stderr" -w start >/dev/null)
+{
+    echo "CREATE TABLE t AS SELECT g AS id, g % 10 AS k FROM generate_series(1, 1000) g;"
+    for i in $(seq 1 20); do
+        echo "SELECT count(*) FROM t WHERE k = $((i % 10));"
+        echo "SELECT id FROM t WHERE id = $i;"
+        echo "SELECT k, count(*) FROM t GROUP BY k ORDER BY k;"
+    done
+} | PGAPPNAME=psql "$PGBIN/psql" -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres >/dev/null
+(cd "$WORK" && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$DATA" -w stop -m fast >/dev/null)
+cp "$WORK/csv/postgresql.csv" "$HERE/csvlog-plans.csv"
+echo "[detect] wrote csvlog-plans.csv ($(wc -l <"$HERE/csvlog-plans.csv") lines)" >&2
