@@ -160,12 +160,24 @@ fn errors_by_sqlstate_cancellations_and_failed_logins() {
         by_state("55P03*"),
         count(&t, "canceling statement due to lock timeout")
     );
+    assert_eq!(by_state("40P01*"), count(&t, "ERROR:  deadlock detected"));
+    assert_eq!(by_state("40P01*"), 1);
     let all: u64 = act.errors.iter().map(|e| e.count).sum();
-    let logged =
-        count(&t, " ERROR:  ") + count(&t, " FATAL:  ") - count(&t, "ERROR:  deadlock detected");
-    assert_eq!(
-        all, logged,
-        "every ERROR and FATAL but the deadlock is in errors[]"
+    let logged = count(&t, " ERROR:  ") + count(&t, " FATAL:  ") + count(&t, " PANIC:  ");
+    assert_eq!(all, logged, "every ERROR, FATAL and PANIC is in errors[]");
+    // identifiers are kept, values masked: one row per constraint
+    assert!(
+        act.errors
+            .iter()
+            .any(|e| e.message
+                == "duplicate key value violates unique constraint \"customers_pkey\""),
+        "{:?}",
+        act.errors
+    );
+    assert!(
+        act.errors
+            .iter()
+            .all(|e| !e.message.contains("at character"))
     );
     let division = act
         .errors

@@ -347,3 +347,27 @@ fn files_that_are_not_logs_in_a_directory_are_skipped_and_listed() {
     assert!(r.stderr.contains("notes.txt"));
     assert!(Path::new(MAIN_LOG).exists());
 }
+
+/// One error gives one group key from the three formats: stderr's appended
+/// ` at character N` is not part of it (csvlog and jsonlog keep the position
+/// apart); only the SQLSTATE's origin differs (inferred without `%e`).
+#[test]
+fn one_error_groups_alike_in_every_format() {
+    let groups = |f: &str| -> Vec<(String, String, u64)> {
+        let r = run(&[&format!("tests/data/formats/postgresql.{f}")]);
+        let mut g: Vec<(String, String, u64)> = r
+            .audit
+            .activity
+            .errors
+            .iter()
+            .map(|e| (e.severity.clone(), e.message.clone(), e.count))
+            .collect();
+        g.sort();
+        g
+    };
+    let stderr = groups("log");
+    assert!(!stderr.is_empty());
+    assert!(stderr.iter().all(|(_, m, _)| !m.contains("at character")));
+    assert_eq!(stderr, groups("csv"));
+    assert_eq!(stderr, groups("json"));
+}

@@ -238,10 +238,21 @@ impl FileAggregator {
             Event::Deadlock {
                 detail,
                 statement,
+                sqlstate,
                 ts,
                 lines,
             } => {
                 self.parsed(lines);
+                // an ERROR like any other too: the error totals are the log's
+                self.add_error(
+                    crate::parse::prefix::Level::Error,
+                    Some(sqlstate),
+                    "deadlock detected".into(),
+                    statement.clone(),
+                    None,
+                    ts,
+                );
+                self.timeline(ts, TimelineKind::Errors);
                 self.add_deadlock(detail, statement, ts);
             }
             Event::TempFile {

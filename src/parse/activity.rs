@@ -298,6 +298,12 @@ pub fn known_sqlstate(msg: &str) -> Option<&'static str> {
             "terminating connection due to idle-in-transaction timeout",
             "25P03",
         ),
+        // date and time types raise invalid_datetime_format
+        ("invalid input syntax for type timestamp", "22007"),
+        ("invalid input syntax for type date", "22007"),
+        ("invalid input syntax for type time", "22007"),
+        ("invalid input syntax for type interval", "22007"),
+        ("date/time field value out of range", "22008"),
         ("invalid input syntax for", "22P02"),
         ("value too long for type", "22001"),
         ("out of shared memory", "53200"),
@@ -333,23 +339,73 @@ pub fn known_sqlstate(msg: &str) -> Option<&'static str> {
         .map(|(_, c)| *c)
 }
 
-/// An error message with its variable parts replaced, for grouping: quoted
-/// values and identifiers become `"?"` / `'?'`, numbers `?`.
+/// Words after which a double-quoted name is an object's identifier (kept:
+/// `unique constraint "customers_pkey"` and `"customers_email_key"` are two
+/// problems), not a value (masked: `type integer: "abc"`, `near "SELEC"`).
+/// Role names are masked: failed logins name whatever a client tried (one
+/// group per guess), and the failed-logins table lists them.
+const NAMES_AN_OBJECT: &[&str] = &[
+    "constraint",
+    "relation",
+    "table",
+    "column",
+    "index",
+    "function",
+    "procedure",
+    "database",
+    "schema",
+    "sequence",
+    "view",
+    "trigger",
+    "extension",
+    "tablespace",
+    "operator",
+    "type",
+    "domain",
+    "policy",
+    "publication",
+    "subscription",
+    "slot",
+    "cursor",
+    "statement",
+    "savepoint",
+    "parameter",
+];
+
+/// An error message with its variable parts replaced, for grouping: values
+/// become `"?"` / `'?'` and numbers `?`; the identifier of a named object
+/// (`constraint "x"`, `relation "t"`) is kept. The cursor position stderr
+/// appends (` at character 15`; csvlog and jsonlog keep it apart) is dropped,
+/// so one error groups alike from every format.
 pub fn normalize_message(msg: &str) -> String {
     let first_line = msg.lines().next().unwrap_or_default();
+    let first_line = strip_cursor_position(first_line);
     let mut out = String::with_capacity(first_line.len());
     let mut chars = first_line.chars().peekable();
     let mut prev_word = false;
     while let Some(c) = chars.next() {
         match c {
             '"' | '\'' => {
+                let mut quoted = String::new();
+                let mut closed = false;
                 for d in chars.by_ref() {
                     if d == c {
+                        closed = true;
                         break;
                     }
+                    quoted.push(d);
                 }
+                let before = out.trim_end().rsplit(' ').next().unwrap_or("");
+                let identifier = c == '"'
+                    && closed
+                    && !quoted.contains('@')
+                    && NAMES_AN_OBJECT.contains(&before.to_ascii_lowercase().as_str());
                 out.push(c);
-                out.push('?');
+                if identifier {
+                    out.push_str(&quoted);
+                } else {
+                    out.push('?');
+                }
                 out.push(c);
                 prev_word = false;
             }
@@ -379,6 +435,15 @@ pub fn normalize_message(msg: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `msg` without the ` at character N` stderr appends to a message with a
+/// cursor position.
+fn strip_cursor_position(msg: &str) -> &str {
+    match msg.rsplit_once(" at character ") {
+        Some((head, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => head,
+        _ => msg,
+    }
 }
 
 #[cfg(test)]
@@ -525,11 +590,31 @@ mod tests {
             normalize_message(
                 "duplicate key value violates unique constraint \"customers_email_key\""
             ),
-            "duplicate key value violates unique constraint \"?\""
+            "duplicate key value violates unique constraint \"customers_email_key\""
         );
+        // values are masked, the stderr cursor position dropped
         assert_eq!(
             normalize_message("syntax error at or near \"SELEC\" at character 15"),
-            "syntax error at or near \"?\" at character ?"
+            "syntax error at or near \"?\""
+        );
+        assert_eq!(
+            normalize_message("invalid input syntax for type integer: \"abc\""),
+            "invalid input syntax for type integer: \"?\""
+        );
+        assert_eq!(
+            normalize_message(
+                "null value in column \"email\" of relation \"customers\" violates not-null constraint"
+            ),
+            "null value in column \"email\" of relation \"customers\" violates not-null constraint"
+        );
+        // role names are masked (failed logins: whatever a client tried)
+        assert_eq!(
+            normalize_message("password authentication failed for user \"bob\""),
+            "password authentication failed for user \"?\""
+        );
+        assert_eq!(
+            normalize_message("role \"intruder\" does not exist"),
+            "role \"?\" does not exist"
         );
         assert_eq!(
             normalize_message("value 'abc' for t1 too long"),

@@ -109,6 +109,8 @@ pub enum Event {
     Deadlock {
         detail: Option<String>,
         statement: Option<String>,
+        /// The line's SQLSTATE (`40P01`), or `40P01*` when inferred.
+        sqlstate: String,
         ts: Option<Timestamp>,
         lines: u64,
     },
@@ -372,6 +374,7 @@ impl<A> EventBuilder<A> {
             out.emit(Event::Deadlock {
                 detail: entry.detail.clone(),
                 statement: entry.statement.clone(),
+                sqlstate: entry.sqlstate.as_deref().unwrap_or("40P01*").to_string(),
                 ts,
                 lines,
             });

@@ -15,6 +15,19 @@ pub struct ErrorRow {
     pub count_s: String,
     pub seen: String,
     pub example: StatementCell,
+    /// The section that details this error (anchor, what it shows), if any.
+    pub detail: Option<(&'static str, &'static str)>,
+}
+
+/// The section that details an error of this SQLSTATE: deadlocks and lock
+/// timeouts in the lock section, failed logins in the sessions section.
+fn detail_section(sqlstate: Option<&str>) -> Option<(&'static str, &'static str)> {
+    match sqlstate?.trim_end_matches('*') {
+        "40P01" => Some(("#locks", "the deadlock's cycle")),
+        "55P03" => Some(("#locks", "lock waits")),
+        "28P01" | "28000" => Some(("#sessions", "failed logins")),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Default, Template)]
@@ -45,6 +58,7 @@ pub fn build(audit: &Audit, top: usize) -> ErrorsSection {
                 count_s: count(e.count),
                 seen: ts_range(&e.first_ts, &e.last_ts),
                 example: StatementCell::new(e.example.as_ref()),
+                detail: detail_section(e.sqlstate.as_deref()),
             })
             .collect(),
         cancellations: a
@@ -75,5 +89,17 @@ mod tests {
         assert_eq!(ts_range(&t("10:00"), &t("10:00")), "10:00");
         assert_eq!(ts_range(&t("10:00"), &t("11:00")), "10:00 to 11:00");
         assert_eq!(ts_range(&None, &t("11:00")), "-");
+    }
+
+    #[test]
+    fn deadlocks_and_lock_timeouts_link_to_the_lock_section() {
+        assert_eq!(detail_section(Some("40P01*")).map(|d| d.0), Some("#locks"));
+        assert_eq!(detail_section(Some("55P03")).map(|d| d.0), Some("#locks"));
+        assert_eq!(
+            detail_section(Some("28P01")).map(|d| d.0),
+            Some("#sessions")
+        );
+        assert_eq!(detail_section(Some("22012")), None);
+        assert_eq!(detail_section(None), None);
     }
 }
