@@ -371,3 +371,56 @@ fn one_error_groups_alike_in_every_format() {
     assert_eq!(stderr, groups("csv"));
     assert_eq!(stderr, groups("json"));
 }
+
+/// A CloudNativePG pod log (tests/data/cnpg, made by its make.py from the real
+/// csvlog of tests/data/formats: each csvlog record wrapped as CloudNativePG
+/// writes it, with other loggers' lines between) reads as that csvlog: the
+/// same executions, queries, errors and sessions; the other loggers' lines
+/// are counted as not analyzed.
+#[test]
+fn cloudnative_pg_pod_logs_read_as_their_csvlog() {
+    let cnpg = run(&["tests/data/cnpg/postgresql.cnpg.json.gz"]);
+    let csv = run(&["tests/data/formats/postgresql.csv"]);
+    assert_eq!(cnpg.code, 0, "{}", cnpg.stderr);
+    let (a, b) = (&cnpg.audit, &csv.audit);
+    assert_eq!(a.coverage.files[0].format.as_deref(), Some("jsonlog"));
+    assert_eq!(a.coverage.lines_unrecognized, 0);
+    assert!(b.summary.executions > 1000);
+    assert_eq!(a.summary.executions, b.summary.executions);
+    assert_eq!(a.summary.total_duration_ms, b.summary.total_duration_ms);
+    // the same queries, but for where their example was read
+    let queries = |r: &Run| -> Vec<Value> {
+        let mut q = r.json["queries"].as_array().unwrap().clone();
+        for x in &mut q {
+            let e = x["example"].as_object_mut().unwrap();
+            e.remove("file");
+            e.remove("line");
+        }
+        q
+    };
+    assert!(queries(&cnpg) == queries(&csv), "the queries differ");
+    let errors = |r: &Run| r.json["activity"]["errors"].to_string();
+    assert_eq!(errors(&cnpg), errors(&csv));
+    assert_eq!(
+        cnpg.json["activity"]["sessions"],
+        csv.json["activity"]["sessions"]
+    );
+    // the oracle for the other loggers: the file's own lines
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(
+            std::fs::File::open("tests/data/cnpg/postgresql.cnpg.json.gz").unwrap(),
+        ),
+        &mut text,
+    )
+    .unwrap();
+    let others = text
+        .lines()
+        .filter(|l| !l.contains("\"logger\":\"postgres\""))
+        .count() as u64;
+    assert!(others > 10);
+    assert_eq!(
+        a.coverage.files[0].ignored_by_kind["CloudNativePG record (not the server's)"],
+        others
+    );
+}

@@ -161,7 +161,9 @@ pub fn sniff(sample: &[&str]) -> LogFormat {
         .iter()
         .filter(|l| {
             l.trim_start().starts_with('{')
-                && (l.contains("\"error_severity\"") || l.contains("\"textPayload\""))
+                && (l.contains("\"error_severity\"")
+                    || l.contains("\"textPayload\"")
+                    || l.contains("\"logging_pod"))
         })
         .count();
     let csv = lines.iter().filter(|l| looks_csv(l)).count();

@@ -1,5 +1,8 @@
 //! jsonlog (PostgreSQL 15+): one JSON object per line, read with serde_json and
-//! mapped to the same [`LogEntry`] as stderr. Also Google Cloud SQL's JSON export,
+//! mapped to the same [`LogEntry`] as stderr. Also CloudNativePG's pod logs,
+//! whose `logger: "postgres"` records carry the server's csvlog columns (as
+//! strings) under `record`; records of its other loggers (instance manager,
+//! WAL archiving) are counted as not analyzed. Also Google Cloud SQL's JSON export,
 //! whose `textPayload` is a stderr line without its timestamp: the record's
 //! `timestamp` is put in front of it and the line goes through the stderr parser
 //! with the detected prefix. Unknown fields are ignored; a line that is not a JSON
@@ -34,6 +37,61 @@ struct Record {
     query_id: Option<i64>,
     #[serde(rename = "textPayload")]
     text_payload: Option<String>,
+    /// CloudNativePG: which component wrote the line, and the server's record.
+    logger: Option<String>,
+    record: Option<CnpgRecord>,
+}
+
+/// A CloudNativePG `record`: PostgreSQL's csvlog columns, every value a string.
+#[derive(Debug, Default, Deserialize)]
+struct CnpgRecord {
+    log_time: Option<String>,
+    user_name: Option<String>,
+    database_name: Option<String>,
+    process_id: Option<String>,
+    connection_from: Option<String>,
+    session_id: Option<String>,
+    session_line_num: Option<String>,
+    error_severity: Option<String>,
+    sql_state_code: Option<String>,
+    message: Option<String>,
+    detail: Option<String>,
+    hint: Option<String>,
+    internal_query: Option<String>,
+    context: Option<String>,
+    query: Option<String>,
+    application_name: Option<String>,
+    query_id: Option<String>,
+}
+
+impl CnpgRecord {
+    /// The record as a jsonlog one (`connection_from` without its port).
+    fn into_record(self) -> Record {
+        let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
+        Record {
+            timestamp: self.log_time,
+            user: self.user_name,
+            dbname: self.database_name,
+            pid: self.process_id.and_then(|p| p.parse().ok()),
+            remote_host: self.connection_from.map(|c| match c.rsplit_once(':') {
+                Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host.to_string(),
+                _ => c,
+            }),
+            session_id: self.session_id,
+            session_line_num: self.session_line_num.and_then(|n| n.parse().ok()),
+            error_severity: self.error_severity,
+            state_code: self.sql_state_code,
+            message: self.message,
+            detail: nonempty(self.detail),
+            hint: nonempty(self.hint),
+            internal_query: nonempty(self.internal_query),
+            context: nonempty(self.context),
+            statement: nonempty(self.query),
+            application_name: self.application_name,
+            query_id: self.query_id.and_then(|q| q.parse().ok()),
+            ..Record::default()
+        }
+    }
 }
 
 /// Parses an RFC 3339 instant (`2020-05-02T13:00:20.382318Z`, `...+02:00`).
@@ -139,6 +197,24 @@ impl JsonlogParser {
             c.push_line(line, out);
             return;
         }
+        // CloudNativePG: the server's record, or another component's line
+        let record = match record {
+            Some(Record {
+                logger: Some(logger),
+                record,
+                ..
+            }) => match (logger.as_str(), record) {
+                ("postgres", Some(r)) => Some(r.into_record()),
+                _ => {
+                    out(Event::Ignored {
+                        category: "CloudNativePG record (not the server's)",
+                        lines: 1,
+                    });
+                    return;
+                }
+            },
+            other => other,
+        };
         match record.and_then(|r| self.entry(r)) {
             Some(e) => self.events.push(Assembled::Entry(Box::new(e), None), out),
             None => out(Event::Unrecognized {
@@ -251,6 +327,24 @@ mod tests {
         assert_eq!(q[0].entry.user.as_deref(), Some("bob"));
         assert_eq!(q[0].entry.db.as_deref(), Some("app"));
         assert_eq!(q[0].entry.ts.unwrap().format(), "2020-05-02 13:00:21.500");
+    }
+
+    #[test]
+    fn cloudnative_pg_records_are_the_servers_csvlog_columns() {
+        let pg = r#"{"level":"info","ts":"2025-12-09T00:32:20.823314307Z","logger":"postgres","msg":"record","logging_pod":"cluster-test1-1","record":{"log_time":"2025-12-09 00:32:20.822 UTC","user_name":"app","database_name":"shop","process_id":"4003","connection_from":"10.0.0.7:51234","session_id":"69376dbf.fa3","session_line_num":"1","command_tag":"SELECT","error_severity":"LOG","sql_state_code":"00000","message":"duration: 100.000 ms  statement: SELECT 1","detail":"","application_name":"psql","backend_type":"client backend","query_id":"0"}}"#;
+        let manager = r#"{"level":"info","ts":"2025-12-09T00:32:21Z","logger":"wal-archive","msg":"Archived WAL file","logging_pod":"cluster-test1-1","walName":"pg_wal/000000010000000000000003"}"#;
+        let ev = run(&[pg, manager]);
+        match &ev[0] {
+            Event::Query(q) => {
+                assert_eq!(q.duration_us, Some(100_000));
+                assert_eq!(q.entry.pid, Some(4003));
+                assert_eq!(q.entry.db.as_deref(), Some("shop"));
+                assert_eq!(q.entry.client.as_deref(), Some("10.0.0.7"));
+                assert_eq!(q.entry.detail, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(ev[1], Event::Ignored { .. }), "{:?}", ev[1]);
     }
 
     #[test]
