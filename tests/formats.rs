@@ -399,12 +399,9 @@ fn cloudnative_pg_pod_logs_read_as_their_csvlog() {
         q
     };
     assert!(queries(&cnpg) == queries(&csv), "the queries differ");
-    let errors = |r: &Run| r.json["activity"]["errors"].to_string();
+    let errors = |r: &Run| r.json["errors"].to_string();
     assert_eq!(errors(&cnpg), errors(&csv));
-    assert_eq!(
-        cnpg.json["activity"]["sessions"],
-        csv.json["activity"]["sessions"]
-    );
+    assert_eq!(cnpg.json["sessions"], csv.json["sessions"]);
     // the oracle for the other loggers: the file's own lines
     let mut text = String::new();
     std::io::Read::read_to_string(
@@ -423,4 +420,63 @@ fn cloudnative_pg_pod_logs_read_as_their_csvlog() {
         a.coverage.files[0].ignored_by_kind["CloudNativePG record (not the server's)"],
         others
     );
+}
+
+/// A Heroku logplex drain (tests/data/heroku, made by its make.py from the
+/// real csvlog of tests/data/formats: each record as the syslog messages
+/// Heroku Postgres sends, `[N-M]`-numbered and split by line, with Heroku's
+/// `sql_error_code = %e` prefix and its metrics lines between) reads as that
+/// csvlog: the same executions, statements, errors and sessions.
+#[test]
+fn heroku_logplex_drains_read_as_their_csvlog() {
+    let heroku = run(&["tests/data/heroku/postgresql.heroku.log.gz"]);
+    let csv = run(&["tests/data/formats/postgresql.csv"]);
+    assert_eq!(heroku.code, 0, "{}", heroku.stderr);
+    let (a, b) = (&heroku.audit, &csv.audit);
+    let f = &a.coverage.files[0];
+    assert_eq!(f.format.as_deref(), Some("syslog"));
+    assert_eq!(f.prefix.as_deref(), Some(" sql_error_code = %e "));
+    assert_eq!(a.coverage.lines_unrecognized, 0);
+    assert!(f.ignored_by_kind["Heroku Postgres metrics"] > 20);
+    assert_eq!(a.summary.executions, b.summary.executions);
+    assert_eq!(a.summary.total_duration_ms, b.summary.total_duration_ms);
+    // the same statements (Heroku's prefix names no user or database)
+    let queries = |r: &Run| -> Vec<(String, u64, String)> {
+        let mut q: Vec<_> = r
+            .audit
+            .queries
+            .iter()
+            .map(|q| (q.normalized.clone(), q.count, format!("{:.3}", q.total_ms)))
+            .collect();
+        q.sort();
+        q
+    };
+    assert_eq!(queries(&heroku), queries(&csv));
+    // errors: the same groups and counts; the SQLSTATE is the line's own
+    let errors = |r: &Run| -> Vec<(String, Option<String>, String, u64)> {
+        r.audit
+            .activity
+            .errors
+            .iter()
+            .map(|e| {
+                (
+                    e.severity.clone(),
+                    e.sqlstate.clone(),
+                    e.message.clone(),
+                    e.count,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(errors(&heroku), errors(&csv));
+    let s = |r: &Run| {
+        let s = &r.audit.activity.sessions;
+        (
+            s.connections_received,
+            s.connections_authorized,
+            s.disconnections,
+        )
+    };
+    assert_eq!(s(&heroku), s(&csv));
+    assert!(s(&csv).1 > 5);
 }

@@ -87,7 +87,10 @@ pub fn looks_syslog(line: &str) -> bool {
     let Some(open) = head.rfind('[') else {
         return false;
     };
-    if !is_digits(&head[open + 1..]) {
+    // `postgres[123]`, or Heroku's `app[postgres.123]` (and its metrics' `app[heroku-postgres]`)
+    let ident = &head[open + 1..];
+    let pid = ident.strip_prefix("postgres.").unwrap_or(ident);
+    if !is_digits(pid) && ident != "heroku-postgres" {
         return false;
     }
     let words: Vec<&str> = head[..open].split_whitespace().collect();
@@ -98,7 +101,7 @@ pub fn looks_syslog(line: &str) -> bool {
         [mon, day, time, _host, _ident] => {
             MONTHS.contains(mon) && is_digits(day) && time.len() == 8 && time.as_bytes()[2] == b':'
         }
-        [iso, _host, _ident] => {
+        [iso, _, _] | [iso, _] => {
             iso.len() >= 19 && iso.as_bytes()[4] == b'-' && iso.as_bytes()[10] == b'T'
         }
         _ => false,

@@ -1,5 +1,9 @@
 //! syslog: `Mon DD HH:MM:SS host postgres[pid]: [N-M] <prefix>LEVEL:  message`
-//! (or an RFC 3339 timestamp in front). Each record is turned into a stderr line
+//! (or an RFC 3339 timestamp in front). Also Heroku's logplex lines, the same
+//! syslog messages as `TIME app[postgres.PID]: [COLOR] [N-M]  sql_error_code
+//! = XXXXX LEVEL:  message` (the database's attachment color dropped; its
+//! metrics lines, `app[heroku-postgres]: ... sample#...`, counted as not
+//! analyzed). Each record is turned into a stderr line
 //! (`%m [%p] ` + the server's own prefix) and goes through the stderr assembler;
 //! `[N-2]`, `[N-3]` ... records without a prefix continue the process's open entry,
 //! and `#011` is a tab.
@@ -43,7 +47,12 @@ pub fn split(line: &str) -> Option<Record<'_>> {
     let colon = line.find("]: ")?;
     let head = &line[..colon];
     let open = head.rfind('[')?;
-    let pid: u32 = head[open + 1..].parse().ok()?;
+    let ident = &head[open + 1..];
+    let pid: u32 = ident
+        .strip_prefix("postgres.")
+        .unwrap_or(ident)
+        .parse()
+        .ok()?;
     let words: Vec<&str> = head[..open].split_whitespace().collect();
     let (bsd, instant, clock) = match words.as_slice() {
         [mon, day, time, _host, _ident] => {
@@ -59,7 +68,7 @@ pub fn split(line: &str) -> Option<Record<'_>> {
             let sod = t[0] * 3600 + t[1] * 60 + t[2];
             (Some((m, d, sod)), None, Clock::Seconds)
         }
-        [iso, _host, _ident] => (
+        [iso, _, _] | [iso, _] => (
             None,
             Some(super::jsonlog::rfc3339(iso)?),
             Clock::of_text(iso),
@@ -67,6 +76,18 @@ pub fn split(line: &str) -> Option<Record<'_>> {
         _ => return None,
     };
     let after = &line[colon + 3..];
+    // Heroku: the database's attachment color or name before `[N-M]`
+    let after = match after.strip_prefix('[').and_then(|a| a.split_once("] [")) {
+        Some((color, _))
+            if !color.is_empty()
+                && color
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') =>
+        {
+            &after[color.len() + 3..]
+        }
+        _ => after,
+    };
     let (seq, rest) = match after.strip_prefix('[').and_then(|a| a.split_once("] ")) {
         Some((nm, rest)) => match nm.split_once('-') {
             Some((n, m)) => match (n.parse().ok(), m.parse().ok()) {
@@ -159,6 +180,13 @@ impl SyslogParser {
 
     /// Feeds one line.
     pub fn push_line(&mut self, line: &str, out: &mut impl FnMut(Event)) {
+        if line.contains(" app[heroku-postgres]: ") {
+            out(Event::Ignored {
+                category: "Heroku Postgres metrics",
+                lines: 1,
+            });
+            return;
+        }
         let Some(r) = split(line) else {
             // not a syslog record: counted unrecognized, as written
             self.inner.push_line(line, out);

@@ -27,6 +27,8 @@ pub(super) const KNOWN_PREFIXES: &[&str] = &[
     // AWS RDS and Aurora
     "%t:%r:%u@%d:[%p]:",
     "%m:%r:%u@%d:[%p]:",
+    // Heroku Postgres (through logplex, after its syslog header)
+    " sql_error_code = %e ",
     // Azure Database for PostgreSQL flexible server
     "%t-%c-",
     "%m-%c-",
