@@ -4,6 +4,7 @@
 //! from the logs' own text, never written down).
 
 mod harness;
+mod i18n;
 mod oracle;
 
 mod activity;

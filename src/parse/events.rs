@@ -181,6 +181,8 @@ pub struct EventBuilder<A = ()> {
     /// A bare `duration:` was seen: log_duration is on, so every statement is
     /// logged and a process's pending statement is the one it is running.
     pending_is_current: bool,
+    /// Reads a localized server's messages back into English.
+    translator: super::i18n::Translator,
 }
 
 impl<A> Default for EventBuilder<A> {
@@ -189,6 +191,7 @@ impl<A> Default for EventBuilder<A> {
             pending: Default::default(),
             received_from: Default::default(),
             pending_is_current: false,
+            translator: Default::default(),
         }
     }
 }
@@ -218,6 +221,19 @@ impl<A> EventBuilder<A> {
             Assembled::Orphan { lines } => return out.emit(Event::Orphan { lines }),
             Assembled::Blank => return out.emit(Event::Blank),
         };
+        // a localized server's message (lc_messages): in English from here on
+        if class.is_none() {
+            if let Some(en) = self.translator.english(&entry.message) {
+                entry.message = en;
+            }
+            if let Some(en) = entry
+                .detail
+                .as_deref()
+                .and_then(|d| self.translator.english(d))
+            {
+                entry.detail = Some(en);
+            }
+        }
         let key = pid_key(&entry);
         let lines = entry.lines;
         // A statement that failed gets no duration: the error closes it, so it does

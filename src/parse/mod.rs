@@ -16,6 +16,7 @@ pub mod activity;
 pub mod csvlog;
 pub mod entry;
 pub mod events;
+pub mod i18n;
 pub mod jsonlog;
 pub mod message;
 pub mod plan;

@@ -43,8 +43,14 @@ pub enum Level {
 }
 
 impl Level {
-    /// The level PostgreSQL names `w` (`LOG`, `ERROR`, `DEBUG2`, `DETAIL`, ...).
+    /// The level PostgreSQL names `w` (`LOG`, `ERROR`, `DEBUG2`, `DETAIL`, ...),
+    /// in English or in a language it ships (`FEHLER`, `ОШИБКА`).
     pub fn from_word(w: &str) -> Option<Level> {
+        Level::from_english(w).or_else(|| crate::parse::i18n::severity(w))
+    }
+
+    /// The level of an English severity word.
+    pub fn from_english(w: &str) -> Option<Level> {
         Some(match w {
             "DEBUG" | "DEBUG1" | "DEBUG2" | "DEBUG3" | "DEBUG4" | "DEBUG5" => Level::Debug,
             "INFO" => Level::Info,
@@ -292,14 +298,29 @@ fn level_positions(line: &str, from: usize) -> impl Iterator<Item = (usize, Leve
         .map(move |c| from + c)
         .filter(move |&colon| b.get(colon + 1) == Some(&b' '))
         .filter_map(move |colon| {
-            let word = b[..colon]
+            // a severity word, in English or in a translation (UTF-8); French
+            // puts a space before the colon (`INSTRUCTION :`)
+            let end = if colon > 0 && b[colon - 1] == b' ' {
+                colon - 1
+            } else {
+                colon
+            };
+            let word = b[..end]
                 .iter()
                 .rev()
-                .take_while(|c| c.is_ascii_alphanumeric())
+                .take_while(|c| c.is_ascii_alphanumeric() || **c >= 0x80)
                 .count();
-            let start = colon - word;
-            (start >= from)
-                .then(|| Level::from_word(&line[start..colon]))
+            let start = end - word;
+            (start >= from && word > 0)
+                .then(|| {
+                    let w = &line[start..end];
+                    if end == colon {
+                        Level::from_word(w)
+                    } else {
+                        // only a translation is written with the space
+                        crate::parse::i18n::severity(w)
+                    }
+                })
                 .flatten()
                 .map(|lvl| {
                     let spaces = b[colon + 1..].iter().take_while(|c| **c == b' ').count();

@@ -286,15 +286,20 @@ fn infers_unknown_prefix() {
 #[test]
 fn non_ascii_before_a_double_space_does_not_panic() {
     let p = LinePrefix::compile("%m [%p] ");
+    // a translated severity (lc_messages fr_FR) is one; an unknown word is not
+    let l = p
+        .match_line("2024-05-01 10:00:00.003 CEST [1] DÉTAIL:  x")
+        .unwrap();
+    assert_eq!(l.level, Level::Detail);
     assert!(
-        p.match_line("2024-05-01 10:00:00.003 CEST [1] DÉTAIL:  x")
+        p.match_line("2024-05-01 10:00:00.003 CEST [1] ÉTÉ:  x")
             .is_none()
     );
     let l = p
         .match_line("2024-05-01 10:00:00.003 CEST [1] LOG:  Nachricht für:  x")
         .unwrap();
     assert_eq!(l.message, "Nachricht für:  x");
-    assert!(detect(&["ОШИБКА:  что-то", "für:  x"]).is_err());
+    assert!(detect(&["ÉTÉ:  что-то", "für:  x"]).is_err());
 }
 
 #[test]
