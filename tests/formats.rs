@@ -480,3 +480,70 @@ fn heroku_logplex_drains_read_as_their_csvlog() {
     assert_eq!(s(&heroku), s(&csv));
     assert!(s(&csv).1 > 5);
 }
+
+/// pgBouncer's own log (tests/data/pgbouncer, written by a real pgBouncer 1.18
+/// in front of PostgreSQL 15 by its workload.sh: 4 clients on a pool of 2,
+/// two wrong passwords, 8 clients at max_client_conn 6): its `stats:`
+/// figures, refusals and failed logins, and the connection-pool item they
+/// feed.
+#[test]
+fn pgbouncer_logs_feed_the_pool_evidence() {
+    let path = "tests/data/pgbouncer/pgbouncer.log";
+    let text = text(path);
+    let r = run(&[path]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let a = &r.audit;
+    assert_eq!(a.coverage.files[0].format.as_deref(), Some("pgbouncer"));
+    assert_eq!(a.coverage.lines_unrecognized, 0);
+    // the oracle: the log's own lines
+    let stats: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(" LOG stats: "))
+        .collect();
+    let waits: Vec<u64> = stats
+        .iter()
+        .map(|l| {
+            l.rsplit_once("wait ")
+                .unwrap()
+                .1
+                .trim_end_matches(" us")
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let p = a.activity.pooler.as_ref().expect("the pgBouncer view");
+    assert_eq!(p.intervals, stats.len() as u64);
+    assert_eq!(
+        p.waited_intervals,
+        waits.iter().filter(|w| **w > 0).count() as u64
+    );
+    assert_eq!(p.peak_wait_ms, *waits.iter().max().unwrap() as f64 / 1000.0);
+    assert!(p.waited_intervals > 0);
+    let count = |needle: &str| text.lines().filter(|l| l.contains(needle)).count() as u64;
+    assert_eq!(
+        p.refused,
+        count("pooler error: no more connections allowed")
+    );
+    assert_eq!(p.refused, 2);
+    assert_eq!(
+        p.login_failures.values().sum::<u64>(),
+        count("pooler error: SASL authentication failed")
+    );
+    assert_eq!(p.closing.values().sum::<u64>(), count(" closing because: "));
+    let item = a
+        .checklist
+        .iter()
+        .find(|c| c.item == "Connection pool sizing")
+        .unwrap();
+    assert_eq!(item.status, pgsift::analyze::findings::Status::Attention);
+    assert!(
+        item.evidence.contains("pgBouncer: clients waited"),
+        "{}",
+        item.evidence
+    );
+    assert!(r.html.contains("<section id=\"pgbouncer\">"));
+    // a PostgreSQL log has no pgBouncer section
+    let pg = run(&["tests/data/formats/postgresql.log"]);
+    assert!(pg.audit.activity.pooler.is_none());
+    assert!(!pg.html.contains("<section id=\"pgbouncer\">"));
+}

@@ -116,6 +116,7 @@ def main(mo_dir, out_dir):
         out = list(header)
         out.append("use super::Language;")
         out.append("")
+        out.append("#[rustfmt::skip]")
         out.append("pub const LANGUAGE: Language = Language {")
         out.append(f"    code: {rust_str(lang)},")
         out.append("    severities: &[")

@@ -545,6 +545,9 @@ pub struct Activity {
     /// Per normalized query key.
     pub plans: HashMap<String, PlanSample>,
     pub timeline: Timeline,
+    /// pgBouncer's log, when one was read.
+    #[serde(default)]
+    pub pooler: super::pooler::Pooler,
 }
 
 impl Merge for Activity {
@@ -558,6 +561,7 @@ impl Merge for Activity {
         self.sessions.merge(o.sessions);
         self.plans.merge(o.plans);
         self.timeline.merge(o.timeline);
+        self.pooler.merge(o.pooler);
     }
 }
 

@@ -294,6 +294,10 @@ impl FileAggregator {
                 self.parsed(lines);
                 self.add_plan(plan, ts);
             }
+            Event::Pooler(ev) => {
+                self.parsed(1);
+                self.agg.activity.pooler.add(ev);
+            }
             Event::Ignored { category, lines } => {
                 self.agg.summary.entries += 1;
                 self.file.ignored(category, lines);

@@ -14,6 +14,7 @@ pub mod histogram;
 pub mod mask;
 pub mod normalized;
 pub mod partial;
+pub mod pooler;
 pub mod query;
 
 /// Input coverage, kept under its old path (it is a bottom module now, shared

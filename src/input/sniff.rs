@@ -8,6 +8,8 @@ pub enum LogFormat {
     Csvlog,
     Jsonlog,
     Syslog,
+    /// pgBouncer's own log.
+    Pgbouncer,
 }
 
 impl LogFormat {
@@ -18,6 +20,7 @@ impl LogFormat {
             LogFormat::Csvlog => "csvlog",
             LogFormat::Jsonlog => "jsonlog",
             LogFormat::Syslog => "syslog",
+            LogFormat::Pgbouncer => "pgbouncer",
         }
     }
 
@@ -28,6 +31,7 @@ impl LogFormat {
             "csvlog" | "csv" => LogFormat::Csvlog,
             "jsonlog" | "json" => LogFormat::Jsonlog,
             "syslog" => LogFormat::Syslog,
+            "pgbouncer" => LogFormat::Pgbouncer,
             _ => return None,
         })
     }
@@ -48,6 +52,27 @@ fn starts_with_datetime(s: &str) -> bool {
         && b[10] == b' '
         && b[13] == b':'
         && b[16] == b':'
+}
+
+/// pgBouncer's lines: a timestamp, its zone, `[pid]`, then a severity word
+/// followed by a space, not a colon (`... UTC [13630] LOG stats: ...`).
+fn looks_pgbouncer(line: &str) -> bool {
+    if !starts_with_datetime(line) || line.starts_with('"') {
+        return false;
+    }
+    let Some((_, rest)) = line.split_once(" [") else {
+        return false;
+    };
+    let Some((pid, rest)) = rest.split_once("] ") else {
+        return false;
+    };
+    !pid.is_empty()
+        && is_digits(pid)
+        && [
+            "LOG ", "WARNING ", "ERROR ", "FATAL ", "NOTICE ", "DEBUG ", "NOISE ",
+        ]
+        .iter()
+        .any(|l| rest.starts_with(l))
 }
 
 /// A csvlog record starts with a timestamp field followed by a comma, and its
@@ -176,10 +201,12 @@ pub fn sniff(sample: &[&str]) -> LogFormat {
         return LogFormat::Csvlog;
     }
     let syslog = lines.iter().filter(|l| looks_syslog(l)).count();
+    let pgbouncer = lines.iter().filter(|l| looks_pgbouncer(l)).count();
     let best = [
         (json, LogFormat::Jsonlog),
         (csv, LogFormat::Csvlog),
         (syslog, LogFormat::Syslog),
+        (pgbouncer, LogFormat::Pgbouncer),
     ]
     .into_iter()
     .max_by_key(|(n, _)| *n)

@@ -153,6 +153,8 @@ pub enum Event {
         ts: Option<Timestamp>,
         lines: u64,
     },
+    /// A pgBouncer line about the pool.
+    Pooler(super::pgbouncer::PoolerEvent),
     /// A recognized entry not analyzed yet.
     Ignored {
         category: &'static str,

@@ -19,6 +19,7 @@ pub mod events;
 pub mod i18n;
 pub mod jsonlog;
 pub mod message;
+pub mod pgbouncer;
 pub mod plan;
 pub mod prefix;
 pub mod syslog;
@@ -139,6 +140,8 @@ pub enum LogParser<A = ()> {
     Csvlog(csvlog::CsvlogParser),
     Jsonlog(jsonlog::JsonlogParser),
     Syslog(syslog::SyslogParser),
+    /// pgBouncer's own log.
+    Pgbouncer(pgbouncer::PgbouncerParser),
 }
 
 /// What was chosen for a file: its parser and the prefix it reads lines with.
@@ -194,6 +197,10 @@ impl<A> LogParser<A> {
                     prefix,
                 }
             }
+            LogFormat::Pgbouncer => ParserChoice {
+                parser: LogParser::Pgbouncer(Default::default()),
+                prefix: None,
+            },
             LogFormat::Syslog => {
                 let (p, prefix) = syslog::SyslogParser::new(sample, given, mtime)
                     .ok_or_else(NoPrefix::default)?;
@@ -238,6 +245,7 @@ impl<A> LogParser<A> {
             LogParser::Csvlog(p) => p.push_line(line, &mut |e| out.emit(e)),
             LogParser::Jsonlog(p) => p.push_line(line, &mut |e| out.emit(e)),
             LogParser::Syslog(p) => p.push_line(line, &mut |e| out.emit(e)),
+            LogParser::Pgbouncer(p) => p.push_line(line, &mut |e| out.emit(e)),
         }
     }
 
@@ -248,6 +256,7 @@ impl<A> LogParser<A> {
             LogParser::Csvlog(p) => p.finish(&mut |e| out.emit(e)),
             LogParser::Jsonlog(p) => p.finish(&mut |e| out.emit(e)),
             LogParser::Syslog(p) => p.finish(&mut |e| out.emit(e)),
+            LogParser::Pgbouncer(_) => {}
         }
     }
 
@@ -261,6 +270,7 @@ impl<A> LogParser<A> {
             LogParser::Csvlog(_) => Some(Clock::Millis),
             LogParser::Jsonlog(p) => p.clock(),
             LogParser::Syslog(p) => Some(p.clock()),
+            LogParser::Pgbouncer(_) => Some(Clock::Millis),
         }
     }
 
@@ -271,6 +281,7 @@ impl<A> LogParser<A> {
             LogParser::Csvlog(p) => p.zones().to_vec(),
             LogParser::Jsonlog(p) => p.zones(),
             LogParser::Syslog(p) => p.zones().to_vec(),
+            LogParser::Pgbouncer(p) => p.zones().to_vec(),
         }
     }
 }

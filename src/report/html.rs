@@ -5,8 +5,8 @@
 
 use super::sections::{
     advice, autovacuum, checklist, checkpoints, comparison, coverage, errors, findings, latency,
-    locks, nplusone, overview, plans, queries, sessions, slowest, stats, summary, tempfiles,
-    thresholds, timeline,
+    locks, nplusone, overview, pgbouncer, plans, queries, sessions, slowest, stats, summary,
+    tempfiles, thresholds, timeline,
 };
 use crate::analyze::{Audit, AuditCoverage, AuditSummary};
 use crate::units::bytes;
@@ -33,6 +33,7 @@ pub struct ReportPage {
     pub slowest: slowest::SlowestSection,
     pub timeline: timeline::TimelineSection,
     pub sessions: sessions::SessionsSection,
+    pub pgbouncer: pgbouncer::PgbouncerSection,
     pub locks: locks::LocksSection,
     pub tempfiles: tempfiles::TempfilesSection,
     pub errors: errors::ErrorsSection,
@@ -100,6 +101,7 @@ pub fn render(a: &Audit, top: usize) -> String {
         slowest: slowest::build(a, top),
         timeline: timeline::build(a, top),
         sessions: sessions::build(a, top),
+        pgbouncer: pgbouncer::build(a, top),
         locks: locks::build(a, top),
         tempfiles: tempfiles::build(a, top),
         errors: errors::build(a, top),

@@ -2,7 +2,7 @@
 //! checkpoints, autovacuum, sessions and plans, ranked and ready to serialize.
 //! One step per kind of activity, each a function of the aggregated [`Activity`].
 
-use super::{DisplayZone, ms};
+use super::{DisplayZone, ms, round3};
 use crate::aggregate::activity::{Activity, StatementRef, TimelineKind};
 use crate::normalize::{fingerprint, fingerprint_hex};
 use crate::parse::timestamp::Timestamp;
@@ -243,6 +243,54 @@ pub struct ActivityView {
     pub sessions: SessionsView,
     pub plans: Vec<PlanView>,
     pub timeline: TimelineView,
+    /// pgBouncer's evidence on the pool; null without a pgBouncer log.
+    #[serde(default)]
+    pub pooler: Option<PoolerView>,
+}
+
+/// pgBouncer's log: how busy the pool was and how long clients waited for a
+/// server connection (averages per `stats_period`), refusals and failed logins.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PoolerView {
+    pub intervals: u64,
+    /// Intervals in which clients waited for a server connection.
+    pub waited_intervals: u64,
+    /// Mean of the intervals' average waits, over the intervals that waited.
+    pub mean_wait_ms: Option<f64>,
+    pub peak_wait_ms: f64,
+    pub peak_wait_at: Option<String>,
+    pub peak_xacts_per_s: u64,
+    pub peak_queries_per_s: u64,
+    pub busiest_xact_ms: f64,
+    pub busiest_query_ms: f64,
+    pub login_failures: BTreeMap<String, u64>,
+    pub closing: BTreeMap<String, u64>,
+    /// Clients refused at max_client_conn.
+    pub refused: u64,
+}
+
+/// The pgBouncer view; null when no pgBouncer line was read.
+fn pooler(a: &Activity, tz: &DisplayZone) -> Option<PoolerView> {
+    let p = &a.pooler;
+    if p.is_empty() {
+        return None;
+    }
+    let ms = |us: u64| round3(us as f64 / 1000.0);
+    Some(PoolerView {
+        intervals: p.intervals,
+        waited_intervals: p.waited_intervals,
+        mean_wait_ms: (p.waited_intervals > 0)
+            .then(|| round3(p.wait_us_sum as f64 / p.waited_intervals as f64 / 1000.0)),
+        peak_wait_ms: ms(p.peak_wait_us),
+        peak_wait_at: at(tz, p.peak_wait_at),
+        peak_xacts_per_s: p.peak_xacts_per_s,
+        peak_queries_per_s: p.peak_queries_per_s,
+        busiest_xact_ms: ms(p.busiest_xact_us),
+        busiest_query_ms: ms(p.busiest_query_us),
+        login_failures: p.login_failures.clone(),
+        closing: p.closing.clone(),
+        refused: p.refused.values().sum(),
+    })
 }
 
 /// Builds the activity view: one step per kind of activity.
@@ -259,6 +307,7 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
         sessions: sessions(a, tz),
         plans: plans(a, tz),
         timeline: timeline(a, tz),
+        pooler: pooler(a, tz),
     }
 }
 

@@ -10,8 +10,50 @@ const NAME: &str = "Connection pool sizing";
 /// (a pg_stat_activity snapshot with `--cpu-cores`), pass when its verdict is
 /// `ok`, fail when `saturated` (more active sessions than the cores run),
 /// attention otherwise (`oversized`); not enough data without it, naming the
-/// log's peak of concurrent sessions when there is one.
+/// log's peak of concurrent sessions when there is one. A pgBouncer log adds
+/// the client side ([`with_pooler`]).
 pub(super) fn check(inputs: &Inputs) -> CheckItem {
+    with_pooler(server_side(inputs), inputs)
+}
+
+/// pgBouncer's evidence: clients that waited for a server connection or were
+/// refused make the item at least attention (the pool is smaller than the
+/// application's concurrency); none makes a not-enough-data item pass (the
+/// pool served every client at once).
+fn with_pooler(mut item: CheckItem, inputs: &Inputs) -> CheckItem {
+    let Some(p) = &inputs.audit.activity.pooler else {
+        return item;
+    };
+    let waited = p.waited_intervals > 0 || p.refused > 0;
+    let evidence = if waited {
+        format!(
+            "pgBouncer: clients waited for a server connection in {} of {} stats periods (longest average wait {:.0} ms), {} refused at max_client_conn",
+            p.waited_intervals, p.intervals, p.peak_wait_ms, p.refused
+        )
+    } else {
+        format!(
+            "pgBouncer: no client waited for a server connection in {} stats periods",
+            p.intervals
+        )
+    };
+    item.evidence = format!("{}; {evidence}", item.evidence);
+    match (waited, item.status) {
+        (true, Status::Pass | Status::NotEnoughData) => {
+            item.status = Status::Attention;
+            item.link = "#pgbouncer".into();
+        }
+        (false, Status::NotEnoughData) => {
+            item.status = Status::Pass;
+            item.link = "#pgbouncer".into();
+            item.needs = None;
+        }
+        _ => {}
+    }
+    item
+}
+
+/// The server side: the pool advice, else the log's peak of sessions.
+fn server_side(inputs: &Inputs) -> CheckItem {
     let a = inputs.audit;
     let pool = a.stats.activity.as_ref().and_then(|x| x.pool.as_ref());
     match (pool, a.activity.sessions.peak_concurrent) {
@@ -118,5 +160,39 @@ mod tests {
         let c = judge(check, &a);
         assert_eq!(c.status, Status::NotEnoughData);
         assert_eq!(c.evidence, "no connection counts and no core count");
+    }
+
+    #[test]
+    fn pgbouncer_waits_call_for_attention_and_no_wait_answers_the_item() {
+        use crate::analyze::activity::PoolerView;
+        let mut a = Audit::default();
+        a.activity.pooler = Some(PoolerView {
+            intervals: 9,
+            waited_intervals: 3,
+            peak_wait_ms: 7590.2,
+            refused: 2,
+            ..Default::default()
+        });
+        let c = judge(check, &a);
+        assert_eq!(c.status, Status::Attention);
+        assert_eq!(c.link, "#pgbouncer");
+        assert!(
+            c.evidence
+                .contains("in 3 of 9 stats periods (longest average wait 7590 ms), 2 refused"),
+            "{}",
+            c.evidence
+        );
+        // a pool verdict of fail stays fail
+        let mut f = pool(PoolVerdict::Saturated);
+        f.activity.pooler = a.activity.pooler.clone();
+        assert_eq!(judge(check, &f).status, Status::Fail);
+        // no wait and nothing else: the pool served every client at once
+        a.activity.pooler = Some(PoolerView {
+            intervals: 9,
+            ..Default::default()
+        });
+        let c = judge(check, &a);
+        assert_eq!(c.status, Status::Pass);
+        assert!(c.needs.is_none());
     }
 }

@@ -21,6 +21,7 @@ pub mod latency;
 pub mod locks;
 pub mod nplusone;
 pub mod overview;
+pub mod pgbouncer;
 pub mod plans;
 pub mod queries;
 pub mod sessions;

@@ -78,6 +78,7 @@ fn the_page_is_its_sections_in_reading_order() {
         slowest::build(&a, TOP).render(),
         timeline::build(&a, TOP).render(),
         sessions::build(&a, TOP).render(),
+        pgbouncer::build(&a, TOP).render(),
         locks::build(&a, TOP).render(),
         tempfiles::build(&a, TOP).render(),
         errors::build(&a, TOP).render(),

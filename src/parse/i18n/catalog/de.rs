@@ -3,6 +3,7 @@
 
 use super::Language;
 
+#[rustfmt::skip]
 pub const LANGUAGE: Language = Language {
     code: "de",
     severities: &[
@@ -24,354 +25,99 @@ pub const LANGUAGE: Language = Language {
         ("Anweisung: %s", "statement: %s"),
         ("Ausführen Fetch von", "execute fetch from"),
         ("Background-Worker »%s«", "background worker \"%s\""),
-        (
-            "Background-Worker »%s«: Background-Worker ohne Shared-Memory-Zugriff werden nicht unterstützt",
-            "background worker \"%s\": background workers without shared memory access are not supported",
-        ),
-        (
-            "Background-Worker »%s«: kann kein Datenbankzugriff anfordern, wenn er nach Postmaster-Start gestartet hat",
-            "background worker \"%s\": cannot request database access if starting at postmaster start",
-        ),
-        (
-            "Background-Worker »%s«: muss in shared_preload_libraries registriert sein",
-            "background worker \"%s\": must be registered in shared_preload_libraries",
-        ),
-        (
-            "Background-Worker »%s«: nur dynamische Background-Worker können Benachrichtigung verlangen",
-            "background worker \"%s\": only dynamic background workers can request notification",
-        ),
-        (
-            "Background-Worker »%s«: parallele Arbeitsprozesse dürfen nicht für Neustart konfiguriert sein",
-            "background worker \"%s\": parallel workers may not be configured for restart",
-        ),
-        (
-            "Background-Worker »%s«: ungültiges Neustart-Intervall",
-            "background worker \"%s\": invalid restart interval",
-        ),
-        (
-            "Bind-Message hat %d Ergebnisspalten, aber Anfrage hat %d Spalten",
-            "bind message has %d result formats but query has %d columns",
-        ),
-        (
-            "Binden-Nachricht enthält %d Parameter, aber vorbereitete Anweisung »%s« erfordert %d",
-            "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-        ),
-        (
-            "Binden-Nachricht hat %d Parameterformate aber %d Parameter",
-            "bind message has %d parameter formats but %d parameters",
-        ),
-        (
-            "Checkpoint beginnt:%s%s%s%s%s%s%s%s",
-            "checkpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "Checkpoint komplett: %d Puffer geschrieben (%.1f%%); %d WAL-Datei(en) hinzugefügt, %d entfernt, %d wiederverwendet; Schreiben=%ld,%03d s, Sync=%ld,%03d s, gesamt=%ld,%03d s; sync. Dateien=%d, längste=%ld,%03d s, Durchschnitt=%ld.%03d s; Entfernung=%d kB, Schätzung=%d kB",
-            "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "Datenbanksystem ist bereit, um Verbindungen anzunehmen",
-            "database system is ready to accept connections",
-        ),
-        (
-            "Datenbanksystem ist bereit, um lesende Verbindungen anzunehmen",
-            "database system is ready to accept read-only connections",
-        ),
-        (
-            "Datenbanksystem ist heruntergefahren",
-            "database system is shut down",
-        ),
-        (
-            "Datenbanksystem wurde am %s heruntergefahren",
-            "database system was shut down at %s",
-        ),
-        (
-            "Datenbanksystem wurde beim Herunterfahren unterbrochen; letzte bekannte Aktion am %s",
-            "database system shutdown was interrupted; last known up at %s",
-        ),
-        (
-            "Datenbanksystem wurde nicht richtig heruntergefahren; automatische Wiederherstellung läuft",
-            "database system was not properly shut down; automatic recovery in progress",
-        ),
-        (
-            "Datenbanksystem wurde unterbrochen; letzte bekannte Aktion am %s",
-            "database system was interrupted; last known up at %s",
-        ),
-        (
-            "Datenbanksystem wurde während der Wiederherstellung am %s heruntergefahren",
-            "database system was shut down in recovery at %s",
-        ),
-        (
-            "Datenbanksystem wurde während der Wiederherstellung am %s unterbrochen",
-            "database system was interrupted while in recovery at %s",
-        ),
-        (
-            "Datenbanksystem wurde während der Wiederherstellung bei Logzeit %s unterbrochen",
-            "database system was interrupted while in recovery at log time %s",
-        ),
-        (
-            "Datenbanksystemidentifikator unterscheidet sich zwischen Primär- und Standby-Server",
-            "database system identifier differs between the primary and standby",
-        ),
+        ("Background-Worker »%s«: Background-Worker ohne Shared-Memory-Zugriff werden nicht unterstützt", "background worker \"%s\": background workers without shared memory access are not supported"),
+        ("Background-Worker »%s«: kann kein Datenbankzugriff anfordern, wenn er nach Postmaster-Start gestartet hat", "background worker \"%s\": cannot request database access if starting at postmaster start"),
+        ("Background-Worker »%s«: muss in shared_preload_libraries registriert sein", "background worker \"%s\": must be registered in shared_preload_libraries"),
+        ("Background-Worker »%s«: nur dynamische Background-Worker können Benachrichtigung verlangen", "background worker \"%s\": only dynamic background workers can request notification"),
+        ("Background-Worker »%s«: parallele Arbeitsprozesse dürfen nicht für Neustart konfiguriert sein", "background worker \"%s\": parallel workers may not be configured for restart"),
+        ("Background-Worker »%s«: ungültiges Neustart-Intervall", "background worker \"%s\": invalid restart interval"),
+        ("Bind-Message hat %d Ergebnisspalten, aber Anfrage hat %d Spalten", "bind message has %d result formats but query has %d columns"),
+        ("Binden-Nachricht enthält %d Parameter, aber vorbereitete Anweisung »%s« erfordert %d", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d"),
+        ("Binden-Nachricht hat %d Parameterformate aber %d Parameter", "bind message has %d parameter formats but %d parameters"),
+        ("Checkpoint beginnt:%s%s%s%s%s%s%s%s", "checkpoint starting:%s%s%s%s%s%s%s%s"),
+        ("Checkpoint komplett: %d Puffer geschrieben (%.1f%%); %d WAL-Datei(en) hinzugefügt, %d entfernt, %d wiederverwendet; Schreiben=%ld,%03d s, Sync=%ld,%03d s, gesamt=%ld,%03d s; sync. Dateien=%d, längste=%ld,%03d s, Durchschnitt=%ld.%03d s; Entfernung=%d kB, Schätzung=%d kB", "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("Datenbanksystem ist bereit, um Verbindungen anzunehmen", "database system is ready to accept connections"),
+        ("Datenbanksystem ist bereit, um lesende Verbindungen anzunehmen", "database system is ready to accept read-only connections"),
+        ("Datenbanksystem ist heruntergefahren", "database system is shut down"),
+        ("Datenbanksystem wurde am %s heruntergefahren", "database system was shut down at %s"),
+        ("Datenbanksystem wurde beim Herunterfahren unterbrochen; letzte bekannte Aktion am %s", "database system shutdown was interrupted; last known up at %s"),
+        ("Datenbanksystem wurde nicht richtig heruntergefahren; automatische Wiederherstellung läuft", "database system was not properly shut down; automatic recovery in progress"),
+        ("Datenbanksystem wurde unterbrochen; letzte bekannte Aktion am %s", "database system was interrupted; last known up at %s"),
+        ("Datenbanksystem wurde während der Wiederherstellung am %s heruntergefahren", "database system was shut down in recovery at %s"),
+        ("Datenbanksystem wurde während der Wiederherstellung am %s unterbrochen", "database system was interrupted while in recovery at %s"),
+        ("Datenbanksystem wurde während der Wiederherstellung bei Logzeit %s unterbrochen", "database system was interrupted while in recovery at log time %s"),
+        ("Datenbanksystemidentifikator unterscheidet sich zwischen Primär- und Standby-Server", "database system identifier differs between the primary and standby"),
         ("Dauer: %s ms", "duration: %s ms"),
-        (
-            "Dauer: %s ms  %s %s%s%s: %s",
-            "duration: %s ms  %s %s%s%s: %s",
-        ),
-        (
-            "Dauer: %s ms  Anweisung: %s",
-            "duration: %s ms  statement: %s",
-        ),
-        (
-            "Dauer: %s ms  Binden %s%s%s: %s",
-            "duration: %s ms  bind %s%s%s: %s",
-        ),
-        (
-            "Dauer: %s ms  Fastpath-Funktionsaufruf: »%s« (OID %u)",
-            "duration: %s ms  fastpath function call: \"%s\" (OID %u)",
-        ),
-        (
-            "Dauer: %s ms  Parsen %s: %s",
-            "duration: %s ms  parse %s: %s",
-        ),
-        (
-            "Einzelheiten zur Anfrage finden Sie im Serverlog.",
-            "See server log for query details.",
-        ),
-        (
-            "I/O-Zeitmessungen: Lesen: %.3f ms, Schreiben: %.3f ms",
-            "I/O timings: read: %.3f ms, write: %.3f ms",
-        ),
-        (
-            "Index »%s«: Seiten: %u gesamt, %u neu gelöscht, %u gegenwärtig gelöscht, %u wiederverwendbar",
-            "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable",
-        ),
+        ("Dauer: %s ms  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"),
+        ("Dauer: %s ms  Anweisung: %s", "duration: %s ms  statement: %s"),
+        ("Dauer: %s ms  Binden %s%s%s: %s", "duration: %s ms  bind %s%s%s: %s"),
+        ("Dauer: %s ms  Fastpath-Funktionsaufruf: »%s« (OID %u)", "duration: %s ms  fastpath function call: \"%s\" (OID %u)"),
+        ("Dauer: %s ms  Parsen %s: %s", "duration: %s ms  parse %s: %s"),
+        ("Einzelheiten zur Anfrage finden Sie im Serverlog.", "See server log for query details."),
+        ("I/O-Zeitmessungen: Lesen: %.3f ms, Schreiben: %.3f ms", "I/O timings: read: %.3f ms, write: %.3f ms"),
+        ("Index »%s«: Seiten: %u gesamt, %u neu gelöscht, %u gegenwärtig gelöscht, %u wiederverwendbar", "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable"),
         ("Parameter: %s", "parameters: %s"),
-        (
-            "Passwort-Authentifizierung für Benutzer »%s« fehlgeschlagen",
-            "password authentication failed for user \"%s\"",
-        ),
-        (
-            "Prozess %d erlangte %s-Sperre auf %s nach %ld,%03d ms",
-            "process %d acquired %s on %s after %ld.%03d ms",
-        ),
-        (
-            "Prozess %d hat Verklemmung festgestellt beim Warten auf %s-Sperre auf %s nach %ld,%03d ms",
-            "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "Prozess %d vermied Verklemmung wegen %s-Sperre auf %s durch Umordnen der Queue nach %ld,%03d ms",
-            "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms",
-        ),
-        (
-            "Prozess %d wartet auf %s-Sperre auf %s; blockiert von Prozess %d.",
-            "Process %d waits for %s on %s; blocked by process %d.",
-        ),
-        (
-            "Prozess %d wartet immer noch auf %s-Sperre auf %s nach %ld,%03d ms",
-            "process %d still waiting for %s on %s after %ld.%03d ms",
-        ),
+        ("Passwort-Authentifizierung für Benutzer »%s« fehlgeschlagen", "password authentication failed for user \"%s\""),
+        ("Prozess %d erlangte %s-Sperre auf %s nach %ld,%03d ms", "process %d acquired %s on %s after %ld.%03d ms"),
+        ("Prozess %d hat Verklemmung festgestellt beim Warten auf %s-Sperre auf %s nach %ld,%03d ms", "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms"),
+        ("Prozess %d vermied Verklemmung wegen %s-Sperre auf %s durch Umordnen der Queue nach %ld,%03d ms", "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms"),
+        ("Prozess %d wartet auf %s-Sperre auf %s; blockiert von Prozess %d.", "Process %d waits for %s on %s; blocked by process %d."),
+        ("Prozess %d wartet immer noch auf %s-Sperre auf %s nach %ld,%03d ms", "process %d still waiting for %s on %s after %ld.%03d ms"),
         ("Prozess %d: %s", "Process %d: %s"),
-        (
-            "Puffer-Verwendung: %lld Treffer, %lld Verfehlen, %lld geändert",
-            "buffer usage: %lld hits, %lld misses, %lld dirtied",
-        ),
+        ("Puffer-Verwendung: %lld Treffer, %lld Verfehlen, %lld geändert", "buffer usage: %lld hits, %lld misses, %lld dirtied"),
         ("Redo beginnt bei %X/%X", "redo starts at %X/%X"),
-        (
-            "Redo fertig bei %X/%X Systembenutzung: %s",
-            "redo done at %X/%X system usage: %s",
-        ),
-        (
-            "Redo im Gang, abgelaufene Zeit: %ld.%02d s, aktuelle LSN: %X/%X",
-            "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X",
-        ),
+        ("Redo fertig bei %X/%X Systembenutzung: %s", "redo done at %X/%X system usage: %s"),
+        ("Redo im Gang, abgelaufene Zeit: %ld.%02d s, aktuelle LSN: %X/%X", "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X"),
         ("Redo nicht nötig", "redo is not required"),
-        (
-            "Restart-Punkt beginnt:%s%s%s%s%s%s%s%s",
-            "restartpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "Restart-Punkt komplett: %d Puffer geschrieben (%.1f%%); %d WAL-Datei(en) hinzugefügt, %d entfernt, %d wiederverwendet; Schreiben=%ld,%03d s, Sync=%ld,%03d s, gesamt=%ld,%03d s; sync. Dateien=%d, längste=%ld,%03d s, Durchschnitt=%ld.%03d s; Entfernung=%d kB, Schätzung=%d kB",
-            "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "Seiten: %u entfernt, %u verbleiben, %u gescannt (%.2f%% der Gesamtzahl)",
-            "pages: %u removed, %u remain, %u scanned (%.2f%% of total)",
-        ),
+        ("Restart-Punkt beginnt:%s%s%s%s%s%s%s%s", "restartpoint starting:%s%s%s%s%s%s%s%s"),
+        ("Restart-Punkt komplett: %d Puffer geschrieben (%.1f%%); %d WAL-Datei(en) hinzugefügt, %d entfernt, %d wiederverwendet; Schreiben=%ld,%03d s, Sync=%ld,%03d s, gesamt=%ld,%03d s; sync. Dateien=%d, längste=%ld,%03d s, Durchschnitt=%ld.%03d s; Entfernung=%d kB, Schätzung=%d kB", "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("Seiten: %u entfernt, %u verbleiben, %u gescannt (%.2f%% der Gesamtzahl)", "pages: %u removed, %u remain, %u scanned (%.2f%% of total)"),
         ("Systembenutzung: %s", "system usage: %s"),
-        (
-            "Tupel: %lld entfernt, %lld verbleiben, %lld sind tot aber noch nicht entfernbar",
-            "tuples: %lld removed, %lld remain, %lld are dead but not yet removable",
-        ),
-        (
-            "Verbindung authentifiziert: Identität=»%s« Methode=%s (%s:%d)",
-            "connection authenticated: identity=\"%s\" method=%s (%s:%d)",
-        ),
-        (
-            "Verbindung autorisiert: Benutzer=%s",
-            "connection authorized: user=%s",
-        ),
-        (
-            "Verbindung empfangen: Host=%s",
-            "connection received: host=%s",
-        ),
-        (
-            "Verbindung empfangen: Host=%s Port=%s",
-            "connection received: host=%s port=%s",
-        ),
-        (
-            "Verbindung wird abgebrochen aufgrund von Anweisung des Administrators",
-            "terminating connection due to administrator command",
-        ),
-        (
-            "Verbindung wird abgebrochen aufgrund von Befehl für sofortiges Herunterfahren",
-            "terminating connection due to immediate shutdown command",
-        ),
-        (
-            "Verbindung wird abgebrochen wegen Konflikt mit der Wiederherstellung",
-            "terminating connection due to conflict with recovery",
-        ),
-        (
-            "Verbindung wird abgebrochen wegen Zeitüberschreitung in inaktiver Sitzung",
-            "terminating connection due to idle-session timeout",
-        ),
-        (
-            "Verbindung wird abgebrochen wegen Zeitüberschreitung in inaktiver Transaktion",
-            "terminating connection due to idle-in-transaction timeout",
-        ),
-        (
-            "Verbindung wird abgebrochen wegen unerwartetem Ende des Postmasters",
-            "terminating connection due to unexpected postmaster exit",
-        ),
-        (
-            "Verbindungsende: Sitzungszeit: %d:%02d:%02d.%03d Benutzer=%s Datenbank=%s Host=%s%s%s",
-            "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s",
-        ),
+        ("Tupel: %lld entfernt, %lld verbleiben, %lld sind tot aber noch nicht entfernbar", "tuples: %lld removed, %lld remain, %lld are dead but not yet removable"),
+        ("Verbindung authentifiziert: Identität=»%s« Methode=%s (%s:%d)", "connection authenticated: identity=\"%s\" method=%s (%s:%d)"),
+        ("Verbindung autorisiert: Benutzer=%s", "connection authorized: user=%s"),
+        ("Verbindung empfangen: Host=%s", "connection received: host=%s"),
+        ("Verbindung empfangen: Host=%s Port=%s", "connection received: host=%s port=%s"),
+        ("Verbindung wird abgebrochen aufgrund von Anweisung des Administrators", "terminating connection due to administrator command"),
+        ("Verbindung wird abgebrochen aufgrund von Befehl für sofortiges Herunterfahren", "terminating connection due to immediate shutdown command"),
+        ("Verbindung wird abgebrochen wegen Konflikt mit der Wiederherstellung", "terminating connection due to conflict with recovery"),
+        ("Verbindung wird abgebrochen wegen Zeitüberschreitung in inaktiver Sitzung", "terminating connection due to idle-session timeout"),
+        ("Verbindung wird abgebrochen wegen Zeitüberschreitung in inaktiver Transaktion", "terminating connection due to idle-in-transaction timeout"),
+        ("Verbindung wird abgebrochen wegen unerwartetem Ende des Postmasters", "terminating connection due to unexpected postmaster exit"),
+        ("Verbindungsende: Sitzungszeit: %d:%02d:%02d.%03d Benutzer=%s Datenbank=%s Host=%s%s%s", "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s"),
         ("Verklemmung (Deadlock) entdeckt", "deadlock detected"),
-        (
-            "WAL-Benutzung: %lld Einträge, %lld Full Page Images, %llu Bytes",
-            "WAL usage: %lld records, %lld full page images, %llu bytes",
-        ),
-        (
-            "automatisches Analysieren der Tabelle »%s.%s.%s«",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
-        (
-            "automatisches Vacuum der Tabelle »%s.%s.%s«",
-            "automatic vacuum of table \"%s.%s.%s\"",
-        ),
-        (
-            "automatisches Vacuum der Tabelle »%s.%s.%s«: Index-Scans: %d",
-            "automatic vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "automatisches Vacuum um Überlauf zu verhindern in der Tabelle »%s.%s.%s«: Index-Scans: %d",
-            "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "automatisches aggressives Vacuum der Tabelle »%s.%s.%s«: Index-Scans: %d",
-            "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "automatisches aggressives Vacuum um Überlauf zu verhindern in der Tabelle »%s.%s.%s«: Index-Scans: %d",
-            "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "die verbleibenden Verbindungen sind für Superuser auf Nicht-Replikationsverbindungen reserviert",
-            "remaining connection slots are reserved for non-replication superuser connections",
-        ),
-        (
-            "durchschn. Leserate: %.3f MB/s, durchschn. Schreibrate: %.3f MB/s",
-            "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s",
-        ),
-        (
-            "entfernbare Obergrenze: %u, was %d XIDs alt war als die Operation endete",
-            "removable cutoff: %u, which was %d XIDs old when operation ended",
-        ),
-        (
-            "erwarte Verbindungen auf %s-Adresse »%s«, Port %d",
-            "listening on %s address \"%s\", port %d",
-        ),
-        (
-            "erwarte Verbindungen auf Unix-Socket »%s«",
-            "listening on Unix socket \"%s\"",
-        ),
-        (
-            "etwaige aktive Transaktionen werden abgebrochen",
-            "aborting any active transactions",
-        ),
+        ("WAL-Benutzung: %lld Einträge, %lld Full Page Images, %llu Bytes", "WAL usage: %lld records, %lld full page images, %llu bytes"),
+        ("automatisches Analysieren der Tabelle »%s.%s.%s«", "automatic analyze of table \"%s.%s.%s\""),
+        ("automatisches Vacuum der Tabelle »%s.%s.%s«", "automatic vacuum of table \"%s.%s.%s\""),
+        ("automatisches Vacuum der Tabelle »%s.%s.%s«: Index-Scans: %d", "automatic vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("automatisches Vacuum um Überlauf zu verhindern in der Tabelle »%s.%s.%s«: Index-Scans: %d", "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("automatisches aggressives Vacuum der Tabelle »%s.%s.%s«: Index-Scans: %d", "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("automatisches aggressives Vacuum um Überlauf zu verhindern in der Tabelle »%s.%s.%s«: Index-Scans: %d", "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("die verbleibenden Verbindungen sind für Superuser auf Nicht-Replikationsverbindungen reserviert", "remaining connection slots are reserved for non-replication superuser connections"),
+        ("durchschn. Leserate: %.3f MB/s, durchschn. Schreibrate: %.3f MB/s", "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s"),
+        ("entfernbare Obergrenze: %u, was %d XIDs alt war als die Operation endete", "removable cutoff: %u, which was %d XIDs old when operation ended"),
+        ("erwarte Verbindungen auf %s-Adresse »%s«, Port %d", "listening on %s address \"%s\", port %d"),
+        ("erwarte Verbindungen auf Unix-Socket »%s«", "listening on Unix socket \"%s\""),
+        ("etwaige aktive Transaktionen werden abgebrochen", "aborting any active transactions"),
         ("fahre herunter", "shutting down"),
-        (
-            "fahre herunter wegen Startprozessfehler",
-            "shutting down due to startup process failure",
-        ),
-        (
-            "fahre herunter, weil restart_after_crash aus ist",
-            "shutting down because restart_after_crash is off",
-        ),
-        (
-            "intelligentes Herunterfahren verlangt",
-            "received smart shutdown request",
-        ),
-        (
-            "kein pg_hba.conf-Eintrag für Host »%s«, Benutzer »%s«, Datenbank »%s«, %s",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s",
-        ),
-        (
-            "kein pg_hba.conf-Eintrag für Replikationsverbindung von Host »%s«, Benutzer »%s«, %s",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s",
-        ),
-        (
-            "konnte Sperre für Relation »%s.%s« nicht setzen",
-            "could not obtain lock on relation \"%s.%s\"",
-        ),
-        (
-            "konnte Sperre für Relation »%s« nicht setzen",
-            "could not obtain lock on relation \"%s\"",
-        ),
-        (
-            "konnte Sperre für Zeile in Relation »%s« nicht setzen",
-            "could not obtain lock on row in relation \"%s\"",
-        ),
-        (
-            "neue relfrozenxid: %u, was %d XIDs vor dem vorherigen Wert ist",
-            "new relfrozenxid: %u, which is %d XIDs ahead of previous value",
-        ),
-        (
-            "neue relminmxid: %u, was %d MXIDs vor dem vorherigen Wert ist",
-            "new relminmxid: %u, which is %d MXIDs ahead of previous value",
-        ),
-        (
-            "schnelles Herunterfahren verlangt",
-            "received fast shutdown request",
-        ),
-        (
-            "sofortiges Herunterfahren verlangt",
-            "received immediate shutdown request",
-        ),
-        (
-            "storniere Anfrage wegen Benutzeraufforderung",
-            "canceling statement due to user request",
-        ),
-        (
-            "storniere Anfrage wegen Konflikt mit der Wiederherstellung",
-            "canceling statement due to conflict with recovery",
-        ),
-        (
-            "storniere Anfrage wegen Zeitüberschreitung der Anfrage",
-            "canceling statement due to statement timeout",
-        ),
-        (
-            "storniere Anfrage wegen Zeitüberschreitung einer Sperre",
-            "canceling statement due to lock timeout",
-        ),
+        ("fahre herunter wegen Startprozessfehler", "shutting down due to startup process failure"),
+        ("fahre herunter, weil restart_after_crash aus ist", "shutting down because restart_after_crash is off"),
+        ("intelligentes Herunterfahren verlangt", "received smart shutdown request"),
+        ("kein pg_hba.conf-Eintrag für Host »%s«, Benutzer »%s«, Datenbank »%s«, %s", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s"),
+        ("kein pg_hba.conf-Eintrag für Replikationsverbindung von Host »%s«, Benutzer »%s«, %s", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s"),
+        ("konnte Sperre für Relation »%s.%s« nicht setzen", "could not obtain lock on relation \"%s.%s\""),
+        ("konnte Sperre für Relation »%s« nicht setzen", "could not obtain lock on relation \"%s\""),
+        ("konnte Sperre für Zeile in Relation »%s« nicht setzen", "could not obtain lock on row in relation \"%s\""),
+        ("neue relfrozenxid: %u, was %d XIDs vor dem vorherigen Wert ist", "new relfrozenxid: %u, which is %d XIDs ahead of previous value"),
+        ("neue relminmxid: %u, was %d MXIDs vor dem vorherigen Wert ist", "new relminmxid: %u, which is %d MXIDs ahead of previous value"),
+        ("schnelles Herunterfahren verlangt", "received fast shutdown request"),
+        ("sofortiges Herunterfahren verlangt", "received immediate shutdown request"),
+        ("storniere Anfrage wegen Benutzeraufforderung", "canceling statement due to user request"),
+        ("storniere Anfrage wegen Konflikt mit der Wiederherstellung", "canceling statement due to conflict with recovery"),
+        ("storniere Anfrage wegen Zeitüberschreitung der Anfrage", "canceling statement due to statement timeout"),
+        ("storniere Anfrage wegen Zeitüberschreitung einer Sperre", "canceling statement due to lock timeout"),
         ("storniere Autovacuum-Aufgabe", "canceling autovacuum task"),
-        (
-            "temporäre Datei: Pfad »%s«, Größe %lu",
-            "temporary file: path \"%s\", size %lu",
-        ),
-        (
-            "tut mir leid, schon zu viele Verbindungen",
-            "sorry, too many clients already",
-        ),
+        ("temporäre Datei: Pfad »%s«, Größe %lu", "temporary file: path \"%s\", size %lu"),
+        ("tut mir leid, schon zu viele Verbindungen", "sorry, too many clients already"),
     ],
 };

@@ -3,6 +3,7 @@
 
 use super::Language;
 
+#[rustfmt::skip]
 pub const LANGUAGE: Language = Language {
     code: "es",
     severities: &[
@@ -18,357 +19,102 @@ pub const LANGUAGE: Language = Language {
         (" base_de_datos=", " database="),
     ],
     lines: &[
-        (
-            "El proceso %d espera %s en %s; bloqueado por proceso %d.",
-            "Process %d waits for %s on %s; blocked by process %d.",
-        ),
+        ("El proceso %d espera %s en %s; bloqueado por proceso %d.", "Process %d waits for %s on %s; blocked by process %d."),
         ("Proceso %d: %s", "Process %d: %s"),
-        (
-            "Vea el registro del servidor para obtener detalles de las consultas.",
-            "See server log for query details.",
-        ),
-        (
-            "abortando transacciones activas",
-            "aborting any active transactions",
-        ),
-        (
-            "análisis automático de la tabla «%s.%s.%s»",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
+        ("Vea el registro del servidor para obtener detalles de las consultas.", "See server log for query details."),
+        ("abortando transacciones activas", "aborting any active transactions"),
+        ("análisis automático de la tabla «%s.%s.%s»", "automatic analyze of table \"%s.%s.%s\""),
         ("apagando", "shutting down"),
-        (
-            "apagando debido a que restart_after_crash está desactivado",
-            "shutting down because restart_after_crash is off",
-        ),
-        (
-            "apagando debido a una falla en el procesamiento de inicio",
-            "shutting down due to startup process failure",
-        ),
-        (
-            "archivo temporal: ruta «%s», tamaño %lu",
-            "temporary file: path \"%s\", size %lu",
-        ),
-        (
-            "cancelando la sentencia debido a que se agotó el tiempo de espera de candados (locks)",
-            "canceling statement due to lock timeout",
-        ),
-        (
-            "cancelando la sentencia debido a que se agotó el tiempo de espera de sentencias",
-            "canceling statement due to statement timeout",
-        ),
-        (
-            "cancelando la sentencia debido a un conflicto con la recuperación",
-            "canceling statement due to conflict with recovery",
-        ),
-        (
-            "cancelando la sentencia debido a una petición del usuario",
-            "canceling statement due to user request",
-        ),
-        (
-            "cancelando tarea de autovacuum",
-            "canceling autovacuum task",
-        ),
-        (
-            "checkpoint completado: se escribió %d buffers (%.1f%%); %d archivo(s) WAL añadido(s), %d eliminado(s), %d reciclado(s); escritura=%ld.%03d s, sincronización=%ld.%03d s, total=%ld.%03d s; archivos sincronizados=%d, más largo=%ld.%03d s, promedio=%ld.%03d s; distancia=%d kB, estimado=%d kB",
-            "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "conexión autenticada: identidad=«%s» método=%s (%s:%d)",
-            "connection authenticated: identity=\"%s\" method=%s (%s:%d)",
-        ),
-        (
-            "conexión autorizada: usuario=%s",
-            "connection authorized: user=%s",
-        ),
+        ("apagando debido a que restart_after_crash está desactivado", "shutting down because restart_after_crash is off"),
+        ("apagando debido a una falla en el procesamiento de inicio", "shutting down due to startup process failure"),
+        ("archivo temporal: ruta «%s», tamaño %lu", "temporary file: path \"%s\", size %lu"),
+        ("cancelando la sentencia debido a que se agotó el tiempo de espera de candados (locks)", "canceling statement due to lock timeout"),
+        ("cancelando la sentencia debido a que se agotó el tiempo de espera de sentencias", "canceling statement due to statement timeout"),
+        ("cancelando la sentencia debido a un conflicto con la recuperación", "canceling statement due to conflict with recovery"),
+        ("cancelando la sentencia debido a una petición del usuario", "canceling statement due to user request"),
+        ("cancelando tarea de autovacuum", "canceling autovacuum task"),
+        ("checkpoint completado: se escribió %d buffers (%.1f%%); %d archivo(s) WAL añadido(s), %d eliminado(s), %d reciclado(s); escritura=%ld.%03d s, sincronización=%ld.%03d s, total=%ld.%03d s; archivos sincronizados=%d, más largo=%ld.%03d s, promedio=%ld.%03d s; distancia=%d kB, estimado=%d kB", "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("conexión autenticada: identidad=«%s» método=%s (%s:%d)", "connection authenticated: identity=\"%s\" method=%s (%s:%d)"),
+        ("conexión autorizada: usuario=%s", "connection authorized: user=%s"),
         ("conexión recibida: host=%s", "connection received: host=%s"),
-        (
-            "conexión recibida: host=%s port=%s",
-            "connection received: host=%s port=%s",
-        ),
-        (
-            "desconexión: duración de sesión: %d:%02d:%02d.%03d usuario=%s base=%s host=%s%s%s",
-            "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s",
-        ),
+        ("conexión recibida: host=%s port=%s", "connection received: host=%s port=%s"),
+        ("desconexión: duración de sesión: %d:%02d:%02d.%03d usuario=%s base=%s host=%s%s%s", "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s"),
         ("duración: %s ms", "duration: %s ms"),
-        (
-            "duración: %s ms  %s %s%s%s: %s",
-            "duration: %s ms  %s %s%s%s: %s",
-        ),
-        (
-            "duración: %s ms  bind %s%s%s: %s",
-            "duration: %s ms  bind %s%s%s: %s",
-        ),
-        (
-            "duración: %s ms  llamada a función fastpath: «%s» (OID %u)",
-            "duration: %s ms  fastpath function call: \"%s\" (OID %u)",
-        ),
-        (
-            "duración: %s ms  parse: %s: %s",
-            "duration: %s ms  parse %s: %s",
-        ),
-        (
-            "duración: %s ms  sentencia: %s",
-            "duration: %s ms  statement: %s",
-        ),
+        ("duración: %s ms  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"),
+        ("duración: %s ms  bind %s%s%s: %s", "duration: %s ms  bind %s%s%s: %s"),
+        ("duración: %s ms  llamada a función fastpath: «%s» (OID %u)", "duration: %s ms  fastpath function call: \"%s\" (OID %u)"),
+        ("duración: %s ms  parse: %s: %s", "duration: %s ms  parse %s: %s"),
+        ("duración: %s ms  sentencia: %s", "duration: %s ms  statement: %s"),
         ("ejecutar fetch desde", "execute fetch from"),
-        (
-            "el apagado del sistema de datos fue interrumpido; última vez registrada en funcionamiento en %s",
-            "database system shutdown was interrupted; last known up at %s",
-        ),
-        (
-            "el identificador de sistema difiere entre el primario y el standby",
-            "database system identifier differs between the primary and standby",
-        ),
-        (
-            "el mensaje de «bind» entrega %d parámetros, pero la sentencia preparada «%s» requiere %d",
-            "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-        ),
-        (
-            "el mensaje de «bind» tiene %d formatos de parámetro pero %d parámetros",
-            "bind message has %d parameter formats but %d parameters",
-        ),
-        (
-            "el mensaje de «bind» tiene %d formatos de resultado pero la consulta tiene %d columnas",
-            "bind message has %d result formats but query has %d columns",
-        ),
-        (
-            "el proceso %d adquirió %s en %s después de %ld.%03d ms",
-            "process %d acquired %s on %s after %ld.%03d ms",
-        ),
-        (
-            "el proceso %d aún espera %s en %s después de %ld.%03d ms",
-            "process %d still waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "el proceso %d detectó un deadlock mientras esperaba %s en %s después de %ld.%03d ms",
-            "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "el proceso %d evitó un deadlock para %s en %s reordenando la cola después de %ld.%03d ms",
-            "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms",
-        ),
-        (
-            "el sistema de bases de datos está apagado",
-            "database system is shut down",
-        ),
-        (
-            "el sistema de bases de datos está listo para aceptar conexiones",
-            "database system is ready to accept connections",
-        ),
-        (
-            "el sistema de bases de datos está listo para aceptar conexiones de sólo lectura",
-            "database system is ready to accept read-only connections",
-        ),
-        (
-            "el sistema de bases de datos fue apagado durante la recuperación en %s",
-            "database system was shut down in recovery at %s",
-        ),
-        (
-            "el sistema de bases de datos fue apagado en %s",
-            "database system was shut down at %s",
-        ),
-        (
-            "el sistema de bases de datos fue interrumpido durante la recuperación en %s",
-            "database system was interrupted while in recovery at %s",
-        ),
-        (
-            "el sistema de bases de datos fue interrumpido durante la recuperación en el instante de registro %s",
-            "database system was interrupted while in recovery at log time %s",
-        ),
-        (
-            "el sistema de bases de datos fue interrumpido; última vez en funcionamiento en %s",
-            "database system was interrupted; last known up at %s",
-        ),
-        (
-            "el sistema de bases de datos no fue apagado apropiadamente; se está efectuando la recuperación automática",
-            "database system was not properly shut down; automatic recovery in progress",
-        ),
-        (
-            "empezando checkpoint:%s%s%s%s%s%s%s%s",
-            "checkpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "empezando restartpoint:%s%s%s%s%s%s%s%s",
-            "restartpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "escuchando en el socket Unix «%s»",
-            "listening on Unix socket \"%s\"",
-        ),
-        (
-            "escuchando en la dirección %s «%s», port %d",
-            "listening on %s address \"%s\", port %d",
-        ),
-        (
-            "la autentificación password falló para el usuario «%s»",
-            "password authentication failed for user \"%s\"",
-        ),
-        (
-            "las conexiones restantes están reservadas a superusuarios y no de replicación",
-            "remaining connection slots are reserved for non-replication superuser connections",
-        ),
-        (
-            "lo siento, ya tenemos demasiados clientes",
-            "sorry, too many clients already",
-        ),
-        (
-            "no hay una línea en pg_hba.conf para la conexión de replicación desde el servidor «%s», usuario «%s», %s",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s",
-        ),
-        (
-            "no hay una línea en pg_hba.conf para «%s», usuario «%s», base de datos «%s», %s",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s",
-        ),
-        (
-            "no se pudo bloquear un candado en la fila de la relación «%s»",
-            "could not obtain lock on row in relation \"%s\"",
-        ),
-        (
-            "no se pudo bloquear un candado en la relación «%s.%s»",
-            "could not obtain lock on relation \"%s.%s\"",
-        ),
-        (
-            "no se pudo bloquear un candado en la relación «%s»",
-            "could not obtain lock on relation \"%s\"",
-        ),
+        ("el apagado del sistema de datos fue interrumpido; última vez registrada en funcionamiento en %s", "database system shutdown was interrupted; last known up at %s"),
+        ("el identificador de sistema difiere entre el primario y el standby", "database system identifier differs between the primary and standby"),
+        ("el mensaje de «bind» entrega %d parámetros, pero la sentencia preparada «%s» requiere %d", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d"),
+        ("el mensaje de «bind» tiene %d formatos de parámetro pero %d parámetros", "bind message has %d parameter formats but %d parameters"),
+        ("el mensaje de «bind» tiene %d formatos de resultado pero la consulta tiene %d columnas", "bind message has %d result formats but query has %d columns"),
+        ("el proceso %d adquirió %s en %s después de %ld.%03d ms", "process %d acquired %s on %s after %ld.%03d ms"),
+        ("el proceso %d aún espera %s en %s después de %ld.%03d ms", "process %d still waiting for %s on %s after %ld.%03d ms"),
+        ("el proceso %d detectó un deadlock mientras esperaba %s en %s después de %ld.%03d ms", "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms"),
+        ("el proceso %d evitó un deadlock para %s en %s reordenando la cola después de %ld.%03d ms", "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms"),
+        ("el sistema de bases de datos está apagado", "database system is shut down"),
+        ("el sistema de bases de datos está listo para aceptar conexiones", "database system is ready to accept connections"),
+        ("el sistema de bases de datos está listo para aceptar conexiones de sólo lectura", "database system is ready to accept read-only connections"),
+        ("el sistema de bases de datos fue apagado durante la recuperación en %s", "database system was shut down in recovery at %s"),
+        ("el sistema de bases de datos fue apagado en %s", "database system was shut down at %s"),
+        ("el sistema de bases de datos fue interrumpido durante la recuperación en %s", "database system was interrupted while in recovery at %s"),
+        ("el sistema de bases de datos fue interrumpido durante la recuperación en el instante de registro %s", "database system was interrupted while in recovery at log time %s"),
+        ("el sistema de bases de datos fue interrumpido; última vez en funcionamiento en %s", "database system was interrupted; last known up at %s"),
+        ("el sistema de bases de datos no fue apagado apropiadamente; se está efectuando la recuperación automática", "database system was not properly shut down; automatic recovery in progress"),
+        ("empezando checkpoint:%s%s%s%s%s%s%s%s", "checkpoint starting:%s%s%s%s%s%s%s%s"),
+        ("empezando restartpoint:%s%s%s%s%s%s%s%s", "restartpoint starting:%s%s%s%s%s%s%s%s"),
+        ("escuchando en el socket Unix «%s»", "listening on Unix socket \"%s\""),
+        ("escuchando en la dirección %s «%s», port %d", "listening on %s address \"%s\", port %d"),
+        ("la autentificación password falló para el usuario «%s»", "password authentication failed for user \"%s\""),
+        ("las conexiones restantes están reservadas a superusuarios y no de replicación", "remaining connection slots are reserved for non-replication superuser connections"),
+        ("lo siento, ya tenemos demasiados clientes", "sorry, too many clients already"),
+        ("no hay una línea en pg_hba.conf para la conexión de replicación desde el servidor «%s», usuario «%s», %s", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s"),
+        ("no hay una línea en pg_hba.conf para «%s», usuario «%s», base de datos «%s», %s", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s"),
+        ("no se pudo bloquear un candado en la fila de la relación «%s»", "could not obtain lock on row in relation \"%s\""),
+        ("no se pudo bloquear un candado en la relación «%s.%s»", "could not obtain lock on relation \"%s.%s\""),
+        ("no se pudo bloquear un candado en la relación «%s»", "could not obtain lock on relation \"%s\""),
         ("no se requiere redo", "redo is not required"),
-        (
-            "nuevo relfrozenxid: %u, que está %d XIDs más adelante del valor anterior",
-            "new relfrozenxid: %u, which is %d XIDs ahead of previous value",
-        ),
-        (
-            "nuevo relminmxid: %u, que está %d MXIDs más adelante del valor anterior",
-            "new relminmxid: %u, which is %d MXIDs ahead of previous value",
-        ),
+        ("nuevo relfrozenxid: %u, que está %d XIDs más adelante del valor anterior", "new relfrozenxid: %u, which is %d XIDs ahead of previous value"),
+        ("nuevo relminmxid: %u, que está %d MXIDs más adelante del valor anterior", "new relminmxid: %u, which is %d MXIDs ahead of previous value"),
         ("parámetros: %s", "parameters: %s"),
         ("proceso ayudante «%s»", "background worker \"%s\""),
-        (
-            "proceso ayudante «%s»: debe ser registrado en shared_preload_libraries",
-            "background worker \"%s\": must be registered in shared_preload_libraries",
-        ),
-        (
-            "proceso ayudante «%s»: intervalo de reinicio no válido",
-            "background worker \"%s\": invalid restart interval",
-        ),
-        (
-            "proceso ayudante «%s»: los ayudantes paralelos no pueden ser configurados «restart»",
-            "background worker \"%s\": parallel workers may not be configured for restart",
-        ),
-        (
-            "proceso ayudante «%s»: no están soportados los procesos ayudantes sin memoria compartida",
-            "background worker \"%s\": background workers without shared memory access are not supported",
-        ),
-        (
-            "proceso ayudante «%s»: no se puede solicitar una conexión a base de datos si está iniciando en el momento de inicio de postmaster",
-            "background worker \"%s\": cannot request database access if starting at postmaster start",
-        ),
-        (
-            "proceso ayudante «%s»: sólo los ayudantes dinámicos pueden pedir notificaciones",
-            "background worker \"%s\": only dynamic background workers can request notification",
-        ),
-        (
-            "punto de corte de removible: %u, que tenía %d XIDs de antigüedad cuando la operación terminó",
-            "removable cutoff: %u, which was %d XIDs old when operation ended",
-        ),
-        (
-            "páginas: %u eliminadas, %u quedan, %u recorridas (%.2f%% del total)",
-            "pages: %u removed, %u remain, %u scanned (%.2f%% of total)",
-        ),
+        ("proceso ayudante «%s»: debe ser registrado en shared_preload_libraries", "background worker \"%s\": must be registered in shared_preload_libraries"),
+        ("proceso ayudante «%s»: intervalo de reinicio no válido", "background worker \"%s\": invalid restart interval"),
+        ("proceso ayudante «%s»: los ayudantes paralelos no pueden ser configurados «restart»", "background worker \"%s\": parallel workers may not be configured for restart"),
+        ("proceso ayudante «%s»: no están soportados los procesos ayudantes sin memoria compartida", "background worker \"%s\": background workers without shared memory access are not supported"),
+        ("proceso ayudante «%s»: no se puede solicitar una conexión a base de datos si está iniciando en el momento de inicio de postmaster", "background worker \"%s\": cannot request database access if starting at postmaster start"),
+        ("proceso ayudante «%s»: sólo los ayudantes dinámicos pueden pedir notificaciones", "background worker \"%s\": only dynamic background workers can request notification"),
+        ("punto de corte de removible: %u, que tenía %d XIDs de antigüedad cuando la operación terminó", "removable cutoff: %u, which was %d XIDs old when operation ended"),
+        ("páginas: %u eliminadas, %u quedan, %u recorridas (%.2f%% del total)", "pages: %u removed, %u remain, %u scanned (%.2f%% of total)"),
         ("redo comienza en %X/%X", "redo starts at %X/%X"),
-        (
-            "redo en progreso, tiempo transcurrido: %ld.%02d s, LSN actual: %X/%X",
-            "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X",
-        ),
-        (
-            "redo listo en %X/%X utilización del sistema: %s",
-            "redo done at %X/%X system usage: %s",
-        ),
-        (
-            "restartpoint completado: se escribió %d buffers (%.1f%%); %d archivo(s) WAL añadido(s), %d eliminado(s), %d reciclado(s); escritura=%ld.%03d s, sincronización=%ld.%03d s, total=%ld.%03d s; archivos sincronizados=%d, más largo=%ld.%03d s, promedio=%ld.%03d s; distancia=%d kB, estimado=%d kB",
-            "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
+        ("redo en progreso, tiempo transcurrido: %ld.%02d s, LSN actual: %X/%X", "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X"),
+        ("redo listo en %X/%X utilización del sistema: %s", "redo done at %X/%X system usage: %s"),
+        ("restartpoint completado: se escribió %d buffers (%.1f%%); %d archivo(s) WAL añadido(s), %d eliminado(s), %d reciclado(s); escritura=%ld.%03d s, sincronización=%ld.%03d s, total=%ld.%03d s; archivos sincronizados=%d, más largo=%ld.%03d s, promedio=%ld.%03d s; distancia=%d kB, estimado=%d kB", "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
         ("se ha detectado un deadlock", "deadlock detected"),
-        (
-            "se recibió petición de apagado inmediato",
-            "received immediate shutdown request",
-        ),
-        (
-            "se recibió petición de apagado inteligente",
-            "received smart shutdown request",
-        ),
-        (
-            "se recibió petición de apagado rápido",
-            "received fast shutdown request",
-        ),
+        ("se recibió petición de apagado inmediato", "received immediate shutdown request"),
+        ("se recibió petición de apagado inteligente", "received smart shutdown request"),
+        ("se recibió petición de apagado rápido", "received fast shutdown request"),
         ("sentencia: %s", "statement: %s"),
-        (
-            "tasa lectura promedio: %.3f MB/s, tasa escritura promedio: %.3f MB/s",
-            "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s",
-        ),
-        (
-            "terminando la conexión debido a que se agotó el tiempo de espera para sesiones abiertas inactivas",
-            "terminating connection due to idle-session timeout",
-        ),
-        (
-            "terminando la conexión debido a que se agotó el tiempo de espera para transacciones abiertas inactivas",
-            "terminating connection due to idle-in-transaction timeout",
-        ),
-        (
-            "terminando la conexión debido a un conflicto con la recuperación",
-            "terminating connection due to conflict with recovery",
-        ),
-        (
-            "terminando la conexión debido a una orden de apagado inmediato",
-            "terminating connection due to immediate shutdown command",
-        ),
-        (
-            "terminando la conexión debido a una orden del administrador",
-            "terminating connection due to administrator command",
-        ),
-        (
-            "terminando la conexión debido al término inesperado de postmaster",
-            "terminating connection due to unexpected postmaster exit",
-        ),
-        (
-            "tiempos de E/S: lectura: %.3f ms, escritura: %.3f ms",
-            "I/O timings: read: %.3f ms, write: %.3f ms",
-        ),
-        (
-            "tuplas: %lld eliminadas, %lld permanecen, %lld están muertas pero aún no se pueden quitar",
-            "tuples: %lld removed, %lld remain, %lld are dead but not yet removable",
-        ),
-        (
-            "uso de WAL: %lld registros, %lld imágenes de página completa, %llu bytes",
-            "WAL usage: %lld records, %lld full page images, %llu bytes",
-        ),
-        (
-            "uso de búfers: %lld aciertos, %lld fallos, %lld ensuciados",
-            "buffer usage: %lld hits, %lld misses, %lld dirtied",
-        ),
+        ("tasa lectura promedio: %.3f MB/s, tasa escritura promedio: %.3f MB/s", "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s"),
+        ("terminando la conexión debido a que se agotó el tiempo de espera para sesiones abiertas inactivas", "terminating connection due to idle-session timeout"),
+        ("terminando la conexión debido a que se agotó el tiempo de espera para transacciones abiertas inactivas", "terminating connection due to idle-in-transaction timeout"),
+        ("terminando la conexión debido a un conflicto con la recuperación", "terminating connection due to conflict with recovery"),
+        ("terminando la conexión debido a una orden de apagado inmediato", "terminating connection due to immediate shutdown command"),
+        ("terminando la conexión debido a una orden del administrador", "terminating connection due to administrator command"),
+        ("terminando la conexión debido al término inesperado de postmaster", "terminating connection due to unexpected postmaster exit"),
+        ("tiempos de E/S: lectura: %.3f ms, escritura: %.3f ms", "I/O timings: read: %.3f ms, write: %.3f ms"),
+        ("tuplas: %lld eliminadas, %lld permanecen, %lld están muertas pero aún no se pueden quitar", "tuples: %lld removed, %lld remain, %lld are dead but not yet removable"),
+        ("uso de WAL: %lld registros, %lld imágenes de página completa, %llu bytes", "WAL usage: %lld records, %lld full page images, %llu bytes"),
+        ("uso de búfers: %lld aciertos, %lld fallos, %lld ensuciados", "buffer usage: %lld hits, %lld misses, %lld dirtied"),
         ("uso de sistema: %s", "system usage: %s"),
-        (
-            "vacuum agresivo automático de la tabla «%s.%s.%s»: recorridos de índice: %d",
-            "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "vacuum agresivo automático para prevenir wraparound de la tabla «%s.%s.%s»: recorridos de índice: %d",
-            "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "vacuum automático de la tabla «%s.%s.%s»",
-            "automatic vacuum of table \"%s.%s.%s\"",
-        ),
-        (
-            "vacuum automático de la tabla «%s.%s.%s»: recorridos de índice: %d",
-            "automatic vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "vacuum automático para prevenir wraparound de la tabla «%s.%s.%s»: recorridos de índice: %d",
-            "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "índice «%s»: páginas: %u en total, %u recientemente eliminadas, %u eliminadas hasta ahora, %u reusables",
-            "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable",
-        ),
+        ("vacuum agresivo automático de la tabla «%s.%s.%s»: recorridos de índice: %d", "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("vacuum agresivo automático para prevenir wraparound de la tabla «%s.%s.%s»: recorridos de índice: %d", "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("vacuum automático de la tabla «%s.%s.%s»", "automatic vacuum of table \"%s.%s.%s\""),
+        ("vacuum automático de la tabla «%s.%s.%s»: recorridos de índice: %d", "automatic vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("vacuum automático para prevenir wraparound de la tabla «%s.%s.%s»: recorridos de índice: %d", "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("índice «%s»: páginas: %u en total, %u recientemente eliminadas, %u eliminadas hasta ahora, %u reusables", "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable"),
     ],
 };

@@ -3,6 +3,7 @@
 
 use super::Language;
 
+#[rustfmt::skip]
 pub const LANGUAGE: Language = Language {
     code: "fr",
     severities: &[
@@ -20,355 +21,100 @@ pub const LANGUAGE: Language = Language {
         (" base de données ", " database="),
     ],
     lines: &[
-        (
-            "ANALYZE automatique de la table « %s.%s.%s »",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
-        (
-            "Le processus %d attend %s sur %s ; bloqué par le processus %d.",
-            "Process %d waits for %s on %s; blocked by process %d.",
-        ),
+        ("ANALYZE automatique de la table « %s.%s.%s »", "automatic analyze of table \"%s.%s.%s\""),
+        ("Le processus %d attend %s sur %s ; bloqué par le processus %d.", "Process %d waits for %s on %s; blocked by process %d."),
         ("Processus %d : %s", "Process %d: %s"),
-        (
-            "VACUUM automatique agressif de la table « %s.%s.%s » : %d parcours d'index",
-            "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "VACUUM automatique agressif pour éviter un rebouclage des identifiants de transaction dans la table « %s.%s.%s »  : %d parcours d'index",
-            "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "VACUUM automatique de la table « %s.%s.%s »",
-            "automatic vacuum of table \"%s.%s.%s\"",
-        ),
-        (
-            "VACUUM automatique de la table « %s.%s.%s » : %d parcours d'index",
-            "automatic vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "VACUUM automatique pour éviter un rebouclage des identifiants de transaction dans la table « %s.%s.%s » : parcours d'index : %d",
-            "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "Voir les journaux applicatifs du serveur pour les détails sur la requête.",
-            "See server log for query details.",
-        ),
-        (
-            "a reçu une demande d'arrêt immédiat",
-            "received immediate shutdown request",
-        ),
-        (
-            "a reçu une demande d'arrêt intelligent",
-            "received smart shutdown request",
-        ),
-        (
-            "a reçu une demande d'arrêt rapide",
-            "received fast shutdown request",
-        ),
-        (
-            "annulation de la requête à cause d'un conflit avec la restauration",
-            "canceling statement due to conflict with recovery",
-        ),
-        (
-            "annulation de la requête à cause du délai écoulé pour l'exécution de l'instruction",
-            "canceling statement due to statement timeout",
-        ),
-        (
-            "annulation de la requête à cause du délai écoulé pour l'obtention des verrous",
-            "canceling statement due to lock timeout",
-        ),
-        (
-            "annulation de la requête à la demande de l'utilisateur",
-            "canceling statement due to user request",
-        ),
-        (
-            "annulation de la tâche d'autovacuum",
-            "canceling autovacuum task",
-        ),
-        (
-            "annulation des transactions actives",
-            "aborting any active transactions",
-        ),
-        (
-            "arrêt de la connexion à cause d'un conflit avec la restauration",
-            "terminating connection due to conflict with recovery",
-        ),
-        (
-            "arrêt des connexions suite à l'expiration du délai d'inactivité de la session",
-            "terminating connection due to idle-session timeout",
-        ),
-        (
-            "arrêt des connexions suite à l'expiration du délai d'inactivité en transaction",
-            "terminating connection due to idle-in-transaction timeout",
-        ),
-        (
-            "arrêt des connexions suite à la commande d'arrêt immédiat",
-            "terminating connection due to immediate shutdown command",
-        ),
-        (
-            "arrêt des connexions suite à la demande de l'administrateur",
-            "terminating connection due to administrator command",
-        ),
-        (
-            "arrêt des connexions suite à un arrêt inattendu du postmaster",
-            "terminating connection due to unexpected postmaster exit",
-        ),
+        ("VACUUM automatique agressif de la table « %s.%s.%s » : %d parcours d'index", "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("VACUUM automatique agressif pour éviter un rebouclage des identifiants de transaction dans la table « %s.%s.%s »  : %d parcours d'index", "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("VACUUM automatique de la table « %s.%s.%s »", "automatic vacuum of table \"%s.%s.%s\""),
+        ("VACUUM automatique de la table « %s.%s.%s » : %d parcours d'index", "automatic vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("VACUUM automatique pour éviter un rebouclage des identifiants de transaction dans la table « %s.%s.%s » : parcours d'index : %d", "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("Voir les journaux applicatifs du serveur pour les détails sur la requête.", "See server log for query details."),
+        ("a reçu une demande d'arrêt immédiat", "received immediate shutdown request"),
+        ("a reçu une demande d'arrêt intelligent", "received smart shutdown request"),
+        ("a reçu une demande d'arrêt rapide", "received fast shutdown request"),
+        ("annulation de la requête à cause d'un conflit avec la restauration", "canceling statement due to conflict with recovery"),
+        ("annulation de la requête à cause du délai écoulé pour l'exécution de l'instruction", "canceling statement due to statement timeout"),
+        ("annulation de la requête à cause du délai écoulé pour l'obtention des verrous", "canceling statement due to lock timeout"),
+        ("annulation de la requête à la demande de l'utilisateur", "canceling statement due to user request"),
+        ("annulation de la tâche d'autovacuum", "canceling autovacuum task"),
+        ("annulation des transactions actives", "aborting any active transactions"),
+        ("arrêt de la connexion à cause d'un conflit avec la restauration", "terminating connection due to conflict with recovery"),
+        ("arrêt des connexions suite à l'expiration du délai d'inactivité de la session", "terminating connection due to idle-session timeout"),
+        ("arrêt des connexions suite à l'expiration du délai d'inactivité en transaction", "terminating connection due to idle-in-transaction timeout"),
+        ("arrêt des connexions suite à la commande d'arrêt immédiat", "terminating connection due to immediate shutdown command"),
+        ("arrêt des connexions suite à la demande de l'administrateur", "terminating connection due to administrator command"),
+        ("arrêt des connexions suite à un arrêt inattendu du postmaster", "terminating connection due to unexpected postmaster exit"),
         ("arrêt en cours", "shutting down"),
-        (
-            "arrêt parce que restart_after_crash est configuré à off",
-            "shutting down because restart_after_crash is off",
-        ),
-        (
-            "arrêt à cause d'un échec du processus startup",
-            "shutting down due to startup process failure",
-        ),
-        (
-            "aucune entrée dans pg_hba.conf pour l'hôte « %s », utilisateur « %s »,\nbase de données « %s », %s",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s",
-        ),
-        (
-            "aucune entrée dans pg_hba.conf pour la connexion de la réplication à partir de\nl'hôte « %s », utilisateur « %s », %s",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s",
-        ),
-        (
-            "authentification par mot de passe échouée pour l'utilisateur  « %s »",
-            "password authentication failed for user \"%s\"",
-        ),
-        (
-            "checkpoint terminé : a écrit %d tampons (%.1f%%); %d fichiers WAL ajoutés, %d supprimés, %d recyclés ; écriture=%ld.%03d s, synchronisation=%ld.%03d s, total=%ld.%03d s; fichiers synchronisés=%d, plus long=%ld.%03d s, moyenne=%ld.%03d s; distance=%d kB, estimation=%d kB",
-            "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "chronométrage I/O : lecture : %.3f ms, écriture : %.3f ms\n\n",
-            "I/O timings: read: %.3f ms, write: %.3f ms\n",
-        ),
-        (
-            "connexion authentifiée : identité=\"%s\" méthode=%s (%s:%d)",
-            "connection authenticated: identity=\"%s\" method=%s (%s:%d)",
-        ),
-        (
-            "connexion autorisée : utilisateur=%s",
-            "connection authorized: user=%s",
-        ),
+        ("arrêt parce que restart_after_crash est configuré à off", "shutting down because restart_after_crash is off"),
+        ("arrêt à cause d'un échec du processus startup", "shutting down due to startup process failure"),
+        ("aucune entrée dans pg_hba.conf pour l'hôte « %s », utilisateur « %s »,\nbase de données « %s », %s", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s"),
+        ("aucune entrée dans pg_hba.conf pour la connexion de la réplication à partir de\nl'hôte « %s », utilisateur « %s », %s", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s"),
+        ("authentification par mot de passe échouée pour l'utilisateur  « %s »", "password authentication failed for user \"%s\""),
+        ("checkpoint terminé : a écrit %d tampons (%.1f%%); %d fichiers WAL ajoutés, %d supprimés, %d recyclés ; écriture=%ld.%03d s, synchronisation=%ld.%03d s, total=%ld.%03d s; fichiers synchronisés=%d, plus long=%ld.%03d s, moyenne=%ld.%03d s; distance=%d kB, estimation=%d kB", "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("chronométrage I/O : lecture : %.3f ms, écriture : %.3f ms\n\n", "I/O timings: read: %.3f ms, write: %.3f ms\n"),
+        ("connexion authentifiée : identité=\"%s\" méthode=%s (%s:%d)", "connection authenticated: identity=\"%s\" method=%s (%s:%d)"),
+        ("connexion autorisée : utilisateur=%s", "connection authorized: user=%s"),
         ("connexion reçue : hôte=%s", "connection received: host=%s"),
-        (
-            "connexion reçue : hôte=%s port=%s",
-            "connection received: host=%s port=%s",
-        ),
+        ("connexion reçue : hôte=%s port=%s", "connection received: host=%s port=%s"),
         ("durée : %s ms", "duration: %s ms"),
-        (
-            "durée : %s ms  %s %s%s%s: %s",
-            "duration: %s ms  %s %s%s%s: %s",
-        ),
-        (
-            "durée : %s ms, analyse %s : %s",
-            "duration: %s ms  parse %s: %s",
-        ),
-        (
-            "durée : %s ms, appel de fonction fastpath : « %s » (OID %u)",
-            "duration: %s ms  fastpath function call: \"%s\" (OID %u)",
-        ),
-        (
-            "durée : %s ms, instruction : %s",
-            "duration: %s ms  statement: %s",
-        ),
-        (
-            "durée : %s ms, lien %s%s%s : %s",
-            "duration: %s ms  bind %s%s%s: %s",
-        ),
-        (
-            "début du checkpoint :%s%s%s%s%s%s%s%s",
-            "checkpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "début du restartpoint :%s%s%s%s%s%s%s%s",
-            "restartpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "déconnexion : durée de la session : %d:%02d:%02d.%03d\nutilisateur=%s base=%s hôte=%s%s%s",
-            "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s",
-        ),
-        (
-            "désolé, trop de clients sont déjà connectés",
-            "sorry, too many clients already",
-        ),
-        (
-            "en écoute sur %s, adresse « %s », port %d",
-            "listening on %s address \"%s\", port %d",
-        ),
+        ("durée : %s ms  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"),
+        ("durée : %s ms, analyse %s : %s", "duration: %s ms  parse %s: %s"),
+        ("durée : %s ms, appel de fonction fastpath : « %s » (OID %u)", "duration: %s ms  fastpath function call: \"%s\" (OID %u)"),
+        ("durée : %s ms, instruction : %s", "duration: %s ms  statement: %s"),
+        ("durée : %s ms, lien %s%s%s : %s", "duration: %s ms  bind %s%s%s: %s"),
+        ("début du checkpoint :%s%s%s%s%s%s%s%s", "checkpoint starting:%s%s%s%s%s%s%s%s"),
+        ("début du restartpoint :%s%s%s%s%s%s%s%s", "restartpoint starting:%s%s%s%s%s%s%s%s"),
+        ("déconnexion : durée de la session : %d:%02d:%02d.%03d\nutilisateur=%s base=%s hôte=%s%s%s", "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s"),
+        ("désolé, trop de clients sont déjà connectés", "sorry, too many clients already"),
+        ("en écoute sur %s, adresse « %s », port %d", "listening on %s address \"%s\", port %d"),
         ("exécute fetch à partir de", "execute fetch from"),
-        (
-            "fichier temporaire : chemin « %s », taille %lu",
-            "temporary file: path \"%s\", size %lu",
-        ),
-        (
-            "index \"%s\": blocs : %u au total, %u nouvellement supprimés, %u actuellement supprimés, %u réutilisables",
-            "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable",
-        ),
+        ("fichier temporaire : chemin « %s », taille %lu", "temporary file: path \"%s\", size %lu"),
+        ("index \"%s\": blocs : %u au total, %u nouvellement supprimés, %u actuellement supprimés, %u réutilisables", "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable"),
         ("instruction : %s", "statement: %s"),
         ("interblocage (deadlock) détecté", "deadlock detected"),
-        (
-            "l'identifiant du système de bases de données diffère entre le serveur principal\net le serveur en attente",
-            "database system identifier differs between the primary and standby",
-        ),
+        ("l'identifiant du système de bases de données diffère entre le serveur principal\net le serveur en attente", "database system identifier differs between the primary and standby"),
         ("la ré-exécution commence à %X/%X", "redo starts at %X/%X"),
-        (
-            "la ré-exécution n'est pas nécessaire",
-            "redo is not required",
-        ),
-        (
-            "le message bind a %d formats de paramètres mais %d paramètres",
-            "bind message has %d parameter formats but %d parameters",
-        ),
-        (
-            "le message bind a %d formats de résultat mais la requête a %d colonnes",
-            "bind message has %d result formats but query has %d columns",
-        ),
-        (
-            "le message bind fournit %d paramètres, mais l'instruction préparée « %s » en requiert %d",
-            "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-        ),
-        (
-            "le processus %d a acquis %s sur %s après %ld.%03d ms",
-            "process %d acquired %s on %s after %ld.%03d ms",
-        ),
-        (
-            "le processus %d a détecté un verrou mortel alors qu'il était en attente de\n%s sur %s après %ld.%03d ms",
-            "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "le processus %d a évité un verrou mortel pour %s sur %s en modifiant l'ordre\nde la queue après %ld.%03d ms",
-            "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms",
-        ),
-        (
-            "le processus %d est toujours en attente de %s sur %s après %ld.%03d ms",
-            "process %d still waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "le système de base de données est arrêté",
-            "database system is shut down",
-        ),
-        (
-            "le système de bases de données a été arrêté pendant la restauration à %s",
-            "database system was shut down in recovery at %s",
-        ),
-        (
-            "le système de bases de données a été arrêté à %s",
-            "database system was shut down at %s",
-        ),
-        (
-            "le système de bases de données a été interrompu ; dernier lancement connu à %s",
-            "database system shutdown was interrupted; last known up at %s",
-        ),
-        (
-            "le système de bases de données a été interrompu ; dernier lancement connu à %s",
-            "database system was interrupted; last known up at %s",
-        ),
-        (
-            "le système de bases de données a été interrompu lors d'une restauration à %s",
-            "database system was interrupted while in recovery at %s",
-        ),
-        (
-            "le système de bases de données a été interrompu lors d'une récupération à %s\n(moment de la journalisation)",
-            "database system was interrupted while in recovery at log time %s",
-        ),
-        (
-            "le système de bases de données est prêt pour accepter les connexions",
-            "database system is ready to accept connections",
-        ),
-        (
-            "le système de bases de données est prêt pour accepter les connexions en lecture seule",
-            "database system is ready to accept read-only connections",
-        ),
-        (
-            "le système de bases de données n'a pas été arrêté proprement ; restauration\nautomatique en cours",
-            "database system was not properly shut down; automatic recovery in progress",
-        ),
-        (
-            "les emplacements de connexions restants sont réservés pour les connexions\nsuperutilisateur non relatif à la réplication",
-            "remaining connection slots are reserved for non-replication superuser connections",
-        ),
-        (
-            "lignes : %lld supprimées, %lld restantes, %lld sont mortes mais pas encore supprimables",
-            "tuples: %lld removed, %lld remain, %lld are dead but not yet removable",
-        ),
-        (
-            "n'a pas pu obtenir un verrou sur la relation « %s »",
-            "could not obtain lock on relation \"%s\"",
-        ),
-        (
-            "n'a pas pu obtenir un verrou sur la relation « %s »",
-            "could not obtain lock on row in relation \"%s\"",
-        ),
-        (
-            "n'a pas pu obtenir un verrou sur la relation « %s.%s »",
-            "could not obtain lock on relation \"%s.%s\"",
-        ),
-        (
-            "nouveau relfrozenxid: %u, qui est %d XID devant la valeur précédente",
-            "new relfrozenxid: %u, which is %d XIDs ahead of previous value",
-        ),
-        (
-            "nouveau relminmxid: %u, qui est %d MXID devant la valeur précédente",
-            "new relminmxid: %u, which is %d MXIDs ahead of previous value",
-        ),
-        (
-            "pages : %u supprimées, %u restantes, %u parcourues (%.2f%% au total)",
-            "pages: %u removed, %u remain, %u scanned (%.2f%% of total)",
-        ),
+        ("la ré-exécution n'est pas nécessaire", "redo is not required"),
+        ("le message bind a %d formats de paramètres mais %d paramètres", "bind message has %d parameter formats but %d parameters"),
+        ("le message bind a %d formats de résultat mais la requête a %d colonnes", "bind message has %d result formats but query has %d columns"),
+        ("le message bind fournit %d paramètres, mais l'instruction préparée « %s » en requiert %d", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d"),
+        ("le processus %d a acquis %s sur %s après %ld.%03d ms", "process %d acquired %s on %s after %ld.%03d ms"),
+        ("le processus %d a détecté un verrou mortel alors qu'il était en attente de\n%s sur %s après %ld.%03d ms", "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms"),
+        ("le processus %d a évité un verrou mortel pour %s sur %s en modifiant l'ordre\nde la queue après %ld.%03d ms", "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms"),
+        ("le processus %d est toujours en attente de %s sur %s après %ld.%03d ms", "process %d still waiting for %s on %s after %ld.%03d ms"),
+        ("le système de base de données est arrêté", "database system is shut down"),
+        ("le système de bases de données a été arrêté pendant la restauration à %s", "database system was shut down in recovery at %s"),
+        ("le système de bases de données a été arrêté à %s", "database system was shut down at %s"),
+        ("le système de bases de données a été interrompu ; dernier lancement connu à %s", "database system shutdown was interrupted; last known up at %s"),
+        ("le système de bases de données a été interrompu ; dernier lancement connu à %s", "database system was interrupted; last known up at %s"),
+        ("le système de bases de données a été interrompu lors d'une restauration à %s", "database system was interrupted while in recovery at %s"),
+        ("le système de bases de données a été interrompu lors d'une récupération à %s\n(moment de la journalisation)", "database system was interrupted while in recovery at log time %s"),
+        ("le système de bases de données est prêt pour accepter les connexions", "database system is ready to accept connections"),
+        ("le système de bases de données est prêt pour accepter les connexions en lecture seule", "database system is ready to accept read-only connections"),
+        ("le système de bases de données n'a pas été arrêté proprement ; restauration\nautomatique en cours", "database system was not properly shut down; automatic recovery in progress"),
+        ("les emplacements de connexions restants sont réservés pour les connexions\nsuperutilisateur non relatif à la réplication", "remaining connection slots are reserved for non-replication superuser connections"),
+        ("lignes : %lld supprimées, %lld restantes, %lld sont mortes mais pas encore supprimables", "tuples: %lld removed, %lld remain, %lld are dead but not yet removable"),
+        ("n'a pas pu obtenir un verrou sur la relation « %s »", "could not obtain lock on relation \"%s\""),
+        ("n'a pas pu obtenir un verrou sur la relation « %s »", "could not obtain lock on row in relation \"%s\""),
+        ("n'a pas pu obtenir un verrou sur la relation « %s.%s »", "could not obtain lock on relation \"%s.%s\""),
+        ("nouveau relfrozenxid: %u, qui est %d XID devant la valeur précédente", "new relfrozenxid: %u, which is %d XIDs ahead of previous value"),
+        ("nouveau relminmxid: %u, qui est %d MXID devant la valeur précédente", "new relminmxid: %u, which is %d MXIDs ahead of previous value"),
+        ("pages : %u supprimées, %u restantes, %u parcourues (%.2f%% au total)", "pages: %u removed, %u remain, %u scanned (%.2f%% of total)"),
         ("paramètres : %s", "parameters: %s"),
-        (
-            "processus en tâche de fond « %s »",
-            "background worker \"%s\"",
-        ),
-        (
-            "processus en tâche de fond « %s » : doit être listé dans shared_preload_libraries",
-            "background worker \"%s\": must be registered in shared_preload_libraries",
-        ),
-        (
-            "processus en tâche de fond « %s » : ne peut pas réclamer un accès à la base s'il démarre au lancement du postmaster",
-            "background worker \"%s\": cannot request database access if starting at postmaster start",
-        ),
-        (
-            "processus en tâche de fond « %s » : seuls les processus en tâche de fond dynamiques peuvent demander des notifications",
-            "background worker \"%s\": only dynamic background workers can request notification",
-        ),
-        (
-            "processus en tâche de fond « %s »: intervalle de redémarrage invalide",
-            "background worker \"%s\": invalid restart interval",
-        ),
-        (
-            "processus en tâche de fond « %s »: les processus parallélisés ne sont peut-être pas être configurés pour redémarrer",
-            "background worker \"%s\": parallel workers may not be configured for restart",
-        ),
-        (
-            "redo en cours, temps écoulé : %ld.%02d s, LSN actuel : %X/%X",
-            "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X",
-        ),
-        (
-            "rejeu exécuté à %X/%X utilisation système : %s",
-            "redo done at %X/%X system usage: %s",
-        ),
-        (
-            "restartpoint terminé : a écrit %d tampons (%.1f%%); %d fichiers WAL ajoutés, %d supprimés, %d recyclés ; écriture=%ld.%03d s, synchronisation=%ld.%03d s, total=%ld.%03d s; fichiers synchronisés=%d, plus long=%ld.%03d s, moyenne=%ld.%03d s; distance=%d kB, estimation=%d kB",
-            "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "utilisation des WAL : %lld enregistrements, %lld images complètes de blocs, %llu octets",
-            "WAL usage: %lld records, %lld full page images, %llu bytes",
-        ),
-        (
-            "utilisation du cache : %lld récupérés, %lld ratés, %lld modifiés",
-            "buffer usage: %lld hits, %lld misses, %lld dirtied",
-        ),
+        ("processus en tâche de fond « %s »", "background worker \"%s\""),
+        ("processus en tâche de fond « %s » : doit être listé dans shared_preload_libraries", "background worker \"%s\": must be registered in shared_preload_libraries"),
+        ("processus en tâche de fond « %s » : ne peut pas réclamer un accès à la base s'il démarre au lancement du postmaster", "background worker \"%s\": cannot request database access if starting at postmaster start"),
+        ("processus en tâche de fond « %s » : seuls les processus en tâche de fond dynamiques peuvent demander des notifications", "background worker \"%s\": only dynamic background workers can request notification"),
+        ("processus en tâche de fond « %s »: intervalle de redémarrage invalide", "background worker \"%s\": invalid restart interval"),
+        ("processus en tâche de fond « %s »: les processus parallélisés ne sont peut-être pas être configurés pour redémarrer", "background worker \"%s\": parallel workers may not be configured for restart"),
+        ("redo en cours, temps écoulé : %ld.%02d s, LSN actuel : %X/%X", "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X"),
+        ("rejeu exécuté à %X/%X utilisation système : %s", "redo done at %X/%X system usage: %s"),
+        ("restartpoint terminé : a écrit %d tampons (%.1f%%); %d fichiers WAL ajoutés, %d supprimés, %d recyclés ; écriture=%ld.%03d s, synchronisation=%ld.%03d s, total=%ld.%03d s; fichiers synchronisés=%d, plus long=%ld.%03d s, moyenne=%ld.%03d s; distance=%d kB, estimation=%d kB", "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("utilisation des WAL : %lld enregistrements, %lld images complètes de blocs, %llu octets", "WAL usage: %lld records, %lld full page images, %llu bytes"),
+        ("utilisation du cache : %lld récupérés, %lld ratés, %lld modifiés", "buffer usage: %lld hits, %lld misses, %lld dirtied"),
         ("utilisation du système : %s", "system usage: %s"),
-        (
-            "vitesse moyenne de lecture : %.3f Mo/s, vitesse moyenne d'écriture : %.3f Mo/s",
-            "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s",
-        ),
-        (
-            "écoute sur la socket Unix « %s »",
-            "listening on Unix socket \"%s\"",
-        ),
+        ("vitesse moyenne de lecture : %.3f Mo/s, vitesse moyenne d'écriture : %.3f Mo/s", "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s"),
+        ("écoute sur la socket Unix « %s »", "listening on Unix socket \"%s\""),
     ],
 };

@@ -3,6 +3,7 @@
 
 use super::Language;
 
+#[rustfmt::skip]
 pub const LANGUAGE: Language = Language {
     code: "it",
     severities: &[
@@ -22,363 +23,102 @@ pub const LANGUAGE: Language = Language {
         (" database ", " database="),
     ],
     lines: &[
-        (
-            "Il processo %d è in attesa di %s su %s; bloccato dal processo %d.",
-            "Process %d waits for %s on %s; blocked by process %d.",
-        ),
+        ("Il processo %d è in attesa di %s su %s; bloccato dal processo %d.", "Process %d waits for %s on %s; blocked by process %d."),
         ("Processo %d: %s", "Process %d: %s"),
-        (
-            "Temporizzazione I/O: lettura: %.3f ms, scrittura: %.3f ms",
-            "I/O timings: read: %.3f ms, write: %.3f ms",
-        ),
-        (
-            "Utilizzo WAL: %lld record, %lld immagini a pagina intera, %llu byte",
-            "WAL usage: %lld records, %lld full page images, %llu bytes",
-        ),
-        (
-            "Vedi i log del server per i dettagli della query.",
-            "See server log for query details.",
-        ),
-        (
-            "analisi automatica della tabella \"%s.%s.%s\"",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
-        (
-            "annullamento del task di autovacuum",
-            "canceling autovacuum task",
-        ),
-        (
-            "annullamento dell'istruzione a causa di timeout",
-            "canceling statement due to statement timeout",
-        ),
-        (
-            "annullamento dell'istruzione a causa di timeout di lock",
-            "canceling statement due to lock timeout",
-        ),
-        (
-            "annullamento dell'istruzione a causa di un conflitto con il ripristino",
-            "canceling statement due to conflict with recovery",
-        ),
-        (
-            "annullamento dell'istruzione su richiesta dell'utente",
-            "canceling statement due to user request",
-        ),
+        ("Temporizzazione I/O: lettura: %.3f ms, scrittura: %.3f ms", "I/O timings: read: %.3f ms, write: %.3f ms"),
+        ("Utilizzo WAL: %lld record, %lld immagini a pagina intera, %llu byte", "WAL usage: %lld records, %lld full page images, %llu bytes"),
+        ("Vedi i log del server per i dettagli della query.", "See server log for query details."),
+        ("analisi automatica della tabella \"%s.%s.%s\"", "automatic analyze of table \"%s.%s.%s\""),
+        ("annullamento del task di autovacuum", "canceling autovacuum task"),
+        ("annullamento dell'istruzione a causa di timeout", "canceling statement due to statement timeout"),
+        ("annullamento dell'istruzione a causa di timeout di lock", "canceling statement due to lock timeout"),
+        ("annullamento dell'istruzione a causa di un conflitto con il ripristino", "canceling statement due to conflict with recovery"),
+        ("annullamento dell'istruzione su richiesta dell'utente", "canceling statement due to user request"),
         ("arresto in corso", "shutting down"),
-        (
-            "autenticazione con password fallita per l'utente \"%s\"",
-            "password authentication failed for user \"%s\"",
-        ),
-        (
-            "checkpoint completato: ha scritto %d buffer (%.1f%%); %d file WAL aggiunti, %d rimossi, %d riciclati; scrittura=%ld.%03d s, sincronizzazione=%ld.%03d s, totale=%ld.%03d s; file di sincronizzazione=%d, più lungo=%ld.%03d s, medio=%ld.%03d s; distanza=%d kB, stima=%d kB",
-            "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "chiusura a causa di un errore del processo di avvio",
-            "shutting down due to startup process failure",
-        ),
-        (
-            "chiusura perché restart_after_crash è disattivato",
-            "shutting down because restart_after_crash is off",
-        ),
-        (
-            "connessione autenticata: identity=\"%s\" metodo=%s (%s:%d)",
-            "connection authenticated: identity=\"%s\" method=%s (%s:%d)",
-        ),
-        (
-            "connessione autorizzata: utente=%s",
-            "connection authorized: user=%s",
-        ),
-        (
-            "connessione ricevuta: host=%s",
-            "connection received: host=%s",
-        ),
-        (
-            "connessione ricevuta: host=%s porta=%s",
-            "connection received: host=%s port=%s",
-        ),
-        (
-            "cutoff rimovibile: %u, precedente a %d XID al termine dell'operazione",
-            "removable cutoff: %u, which was %d XIDs old when operation ended",
-        ),
-        (
-            "disconnessione: tempo della sessione: %d:%02d:%02d.%03d utente=%s database=%s host=%s%s%s",
-            "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s",
-        ),
+        ("autenticazione con password fallita per l'utente \"%s\"", "password authentication failed for user \"%s\""),
+        ("checkpoint completato: ha scritto %d buffer (%.1f%%); %d file WAL aggiunti, %d rimossi, %d riciclati; scrittura=%ld.%03d s, sincronizzazione=%ld.%03d s, totale=%ld.%03d s; file di sincronizzazione=%d, più lungo=%ld.%03d s, medio=%ld.%03d s; distanza=%d kB, stima=%d kB", "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("chiusura a causa di un errore del processo di avvio", "shutting down due to startup process failure"),
+        ("chiusura perché restart_after_crash è disattivato", "shutting down because restart_after_crash is off"),
+        ("connessione autenticata: identity=\"%s\" metodo=%s (%s:%d)", "connection authenticated: identity=\"%s\" method=%s (%s:%d)"),
+        ("connessione autorizzata: utente=%s", "connection authorized: user=%s"),
+        ("connessione ricevuta: host=%s", "connection received: host=%s"),
+        ("connessione ricevuta: host=%s porta=%s", "connection received: host=%s port=%s"),
+        ("cutoff rimovibile: %u, precedente a %d XID al termine dell'operazione", "removable cutoff: %u, which was %d XIDs old when operation ended"),
+        ("disconnessione: tempo della sessione: %d:%02d:%02d.%03d utente=%s database=%s host=%s%s%s", "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s"),
         ("durata: %s ms", "duration: %s ms"),
-        (
-            "durata: %s ms  %s %s%s%s: %s",
-            "duration: %s ms  %s %s%s%s: %s",
-        ),
-        (
-            "durata: %s ms  analisi di %s: %s",
-            "duration: %s ms  parse %s: %s",
-        ),
-        (
-            "durata: %s ms  bind %s%s%s: %s",
-            "duration: %s ms  bind %s%s%s: %s",
-        ),
-        (
-            "durata: %s ms  chiamata funzione fastpath: \"%s\" (OID %u)",
-            "duration: %s ms  fastpath function call: \"%s\" (OID %u)",
-        ),
-        (
-            "durata: %s ms  istruzione: %s",
-            "duration: %s ms  statement: %s",
-        ),
+        ("durata: %s ms  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"),
+        ("durata: %s ms  analisi di %s: %s", "duration: %s ms  parse %s: %s"),
+        ("durata: %s ms  bind %s%s%s: %s", "duration: %s ms  bind %s%s%s: %s"),
+        ("durata: %s ms  chiamata funzione fastpath: \"%s\" (OID %u)", "duration: %s ms  fastpath function call: \"%s\" (OID %u)"),
+        ("durata: %s ms  istruzione: %s", "duration: %s ms  statement: %s"),
         ("esecuzione di fetch da", "execute fetch from"),
-        (
-            "file temporaneo: percorso \"%s\", dimensione %lu",
-            "temporary file: path \"%s\", size %lu",
-        ),
-        (
-            "i rimanenti slot di connessione sono riservati a connessioni di superutenti non di replica",
-            "remaining connection slots are reserved for non-replication superuser connections",
-        ),
-        (
-            "il database non è stato arrestato correttamente; ripristino automatico in corso",
-            "database system was not properly shut down; automatic recovery in progress",
-        ),
-        (
-            "il database è pronto ad accettare connessioni",
-            "database system is ready to accept connections",
-        ),
-        (
-            "il database è stato arrestato",
-            "database system is shut down",
-        ),
-        (
-            "il database è stato arrestato alle %s",
-            "database system was shut down at %s",
-        ),
-        (
-            "il database è stato arrestato durante il ripristino alle %s",
-            "database system was shut down in recovery at %s",
-        ),
-        (
-            "il database è stato interrotto all'orario di log %s mentre era in fase di ripristino",
-            "database system was interrupted while in recovery at log time %s",
-        ),
-        (
-            "il database è stato interrotto alle %s mentre era in fase di ripristino",
-            "database system was interrupted while in recovery at %s",
-        ),
-        (
-            "il database è stato interrotto; l'ultimo segno di vita risale alle %s",
-            "database system was interrupted; last known up at %s",
-        ),
-        (
-            "il messaggio di bind fornisce %d parametri, ma l'istruzione preparata \"%s\" ne richiede %d",
-            "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-        ),
-        (
-            "il messaggio di bind ha %d formati di parametri ma %d parametri",
-            "bind message has %d parameter formats but %d parameters",
-        ),
-        (
-            "il messaggio di bind ha %d formati di risultato ma la query ha %d colonne",
-            "bind message has %d result formats but query has %d columns",
-        ),
-        (
-            "il processo %d ha acquisito %s su %s dopo %ld.%03d ms",
-            "process %d acquired %s on %s after %ld.%03d ms",
-        ),
-        (
-            "il processo %d ha evitato un deadlock per %s su %s modificando l'ordine della coda dopo %ld.%03d ms",
-            "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms",
-        ),
-        (
-            "il processo %d ha individuato un deadlock mentre era in attesa di %s su %s dopo %ld.%03d ms",
-            "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "il processo %d è ancora un attesa di %s su %s dopo %ld.%03d ms",
-            "process %d still waiting for %s on %s after %ld.%03d ms",
-        ),
+        ("file temporaneo: percorso \"%s\", dimensione %lu", "temporary file: path \"%s\", size %lu"),
+        ("i rimanenti slot di connessione sono riservati a connessioni di superutenti non di replica", "remaining connection slots are reserved for non-replication superuser connections"),
+        ("il database non è stato arrestato correttamente; ripristino automatico in corso", "database system was not properly shut down; automatic recovery in progress"),
+        ("il database è pronto ad accettare connessioni", "database system is ready to accept connections"),
+        ("il database è stato arrestato", "database system is shut down"),
+        ("il database è stato arrestato alle %s", "database system was shut down at %s"),
+        ("il database è stato arrestato durante il ripristino alle %s", "database system was shut down in recovery at %s"),
+        ("il database è stato interrotto all'orario di log %s mentre era in fase di ripristino", "database system was interrupted while in recovery at log time %s"),
+        ("il database è stato interrotto alle %s mentre era in fase di ripristino", "database system was interrupted while in recovery at %s"),
+        ("il database è stato interrotto; l'ultimo segno di vita risale alle %s", "database system was interrupted; last known up at %s"),
+        ("il messaggio di bind fornisce %d parametri, ma l'istruzione preparata \"%s\" ne richiede %d", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d"),
+        ("il messaggio di bind ha %d formati di parametri ma %d parametri", "bind message has %d parameter formats but %d parameters"),
+        ("il messaggio di bind ha %d formati di risultato ma la query ha %d colonne", "bind message has %d result formats but query has %d columns"),
+        ("il processo %d ha acquisito %s su %s dopo %ld.%03d ms", "process %d acquired %s on %s after %ld.%03d ms"),
+        ("il processo %d ha evitato un deadlock per %s su %s modificando l'ordine della coda dopo %ld.%03d ms", "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms"),
+        ("il processo %d ha individuato un deadlock mentre era in attesa di %s su %s dopo %ld.%03d ms", "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms"),
+        ("il processo %d è ancora un attesa di %s su %s dopo %ld.%03d ms", "process %d still waiting for %s on %s after %ld.%03d ms"),
         ("il redo inizia in %X/%X", "redo starts at %X/%X"),
-        (
-            "il sistema di database è pronto per accettare connessioni di sola lettura",
-            "database system is ready to accept read-only connections",
-        ),
-        (
-            "in ascolto sul socket Unix \"%s\"",
-            "listening on Unix socket \"%s\"",
-        ),
-        (
-            "in ascolto sull'indirizzo %s \"%s\", porta %d",
-            "listening on %s address \"%s\", port %d",
-        ),
-        (
-            "indice \"%s\": pagine: %u in totale, %u eliminate di recente, %u attualmente eliminate, %u riutilizzabili",
-            "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable",
-        ),
-        (
-            "inizio checkpoint:%s%s%s%s%s%s%s%s",
-            "checkpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "inizio del punto di riavvio:%s%s%s%s%s%s%s%s",
-            "restartpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "interruzione della connessione a causa di conflitto con il ripristino",
-            "terminating connection due to conflict with recovery",
-        ),
-        (
-            "interruzione della connessione su comando dell'amministratore",
-            "terminating connection due to administrator command",
-        ),
-        (
-            "interruzione di tutte le transazioni attive",
-            "aborting any active transactions",
-        ),
+        ("il sistema di database è pronto per accettare connessioni di sola lettura", "database system is ready to accept read-only connections"),
+        ("in ascolto sul socket Unix \"%s\"", "listening on Unix socket \"%s\""),
+        ("in ascolto sull'indirizzo %s \"%s\", porta %d", "listening on %s address \"%s\", port %d"),
+        ("indice \"%s\": pagine: %u in totale, %u eliminate di recente, %u attualmente eliminate, %u riutilizzabili", "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable"),
+        ("inizio checkpoint:%s%s%s%s%s%s%s%s", "checkpoint starting:%s%s%s%s%s%s%s%s"),
+        ("inizio del punto di riavvio:%s%s%s%s%s%s%s%s", "restartpoint starting:%s%s%s%s%s%s%s%s"),
+        ("interruzione della connessione a causa di conflitto con il ripristino", "terminating connection due to conflict with recovery"),
+        ("interruzione della connessione su comando dell'amministratore", "terminating connection due to administrator command"),
+        ("interruzione di tutte le transazioni attive", "aborting any active transactions"),
         ("istruzione: %s", "statement: %s"),
-        (
-            "l'arresto del database è stato interrotto; l'ultimo segno di vita risale alle %s",
-            "database system shutdown was interrupted; last known up at %s",
-        ),
-        (
-            "l'identificativo del database è diverso tra il primario e lo standby",
-            "database system identifier differs between the primary and standby",
-        ),
-        (
-            "la connessione è stata terminata a causa di timeout di inattività durante una transazione",
-            "terminating connection due to idle-in-transaction timeout",
-        ),
-        (
-            "la connessione è stata terminata a causa di un'uscita inattesa di postmaster",
-            "terminating connection due to unexpected postmaster exit",
-        ),
-        (
-            "lavoratore in background \"%s\": i lavoratori in background senza accesso alla memoria condivisa non sono supportati",
-            "background worker \"%s\": background workers without shared memory access are not supported",
-        ),
-        (
-            "lock della relazione \"%s\" fallito",
-            "could not obtain lock on relation \"%s\"",
-        ),
-        (
-            "lock della relazione \"%s.%s\" fallito",
-            "could not obtain lock on relation \"%s.%s\"",
-        ),
-        (
-            "lock di riga nella relazione \"%s\" fallito",
-            "could not obtain lock on row in relation \"%s\"",
-        ),
-        (
-            "nessuna voce in pg_hba.conf per connessioni di replica da host \"%s\", utente \"%s\", database \"%s\"",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s",
-        ),
-        (
-            "nessuna voce in pg_hba.conf per l'host \"%s\", utente \"%s\", database \"%s\", %s",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s",
-        ),
-        (
-            "nuovo relfrozenxid: %u, che è %d XID davanti al valore precedente",
-            "new relfrozenxid: %u, which is %d XIDs ahead of previous value",
-        ),
-        (
-            "nuovo relminmxid: %u, che è %d MXID prima del valore precedente",
-            "new relminmxid: %u, which is %d MXIDs ahead of previous value",
-        ),
-        (
-            "pagine: %u rimosse, %u rimaste, %u scansionate (%.2f%% del totale)",
-            "pages: %u removed, %u remain, %u scanned (%.2f%% of total)",
-        ),
+        ("l'arresto del database è stato interrotto; l'ultimo segno di vita risale alle %s", "database system shutdown was interrupted; last known up at %s"),
+        ("l'identificativo del database è diverso tra il primario e lo standby", "database system identifier differs between the primary and standby"),
+        ("la connessione è stata terminata a causa di timeout di inattività durante una transazione", "terminating connection due to idle-in-transaction timeout"),
+        ("la connessione è stata terminata a causa di un'uscita inattesa di postmaster", "terminating connection due to unexpected postmaster exit"),
+        ("lavoratore in background \"%s\": i lavoratori in background senza accesso alla memoria condivisa non sono supportati", "background worker \"%s\": background workers without shared memory access are not supported"),
+        ("lock della relazione \"%s\" fallito", "could not obtain lock on relation \"%s\""),
+        ("lock della relazione \"%s.%s\" fallito", "could not obtain lock on relation \"%s.%s\""),
+        ("lock di riga nella relazione \"%s\" fallito", "could not obtain lock on row in relation \"%s\""),
+        ("nessuna voce in pg_hba.conf per connessioni di replica da host \"%s\", utente \"%s\", database \"%s\"", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s"),
+        ("nessuna voce in pg_hba.conf per l'host \"%s\", utente \"%s\", database \"%s\", %s", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s"),
+        ("nuovo relfrozenxid: %u, che è %d XID davanti al valore precedente", "new relfrozenxid: %u, which is %d XIDs ahead of previous value"),
+        ("nuovo relminmxid: %u, che è %d MXID prima del valore precedente", "new relminmxid: %u, which is %d MXIDs ahead of previous value"),
+        ("pagine: %u rimosse, %u rimaste, %u scansionate (%.2f%% del totale)", "pages: %u removed, %u remain, %u scanned (%.2f%% of total)"),
         ("parametri: %s", "parameters: %s"),
-        (
-            "processo di lavoro in background \"%s\"",
-            "background worker \"%s\"",
-        ),
-        (
-            "processo di lavoro in background \"%s\": deve essere registrato in shared_preload_libraries",
-            "background worker \"%s\": must be registered in shared_preload_libraries",
-        ),
-        (
-            "processo di lavoro in background \"%s\": i worker paralleli non possono essere configurati per il riavvio",
-            "background worker \"%s\": parallel workers may not be configured for restart",
-        ),
-        (
-            "processo di lavoro in background \"%s\": intervallo di riavvio non valido",
-            "background worker \"%s\": invalid restart interval",
-        ),
-        (
-            "processo di lavoro in background \"%s\": non è possibile richiedere accesso al database se avviato all'avvio di postmaster",
-            "background worker \"%s\": cannot request database access if starting at postmaster start",
-        ),
-        (
-            "processo di lavoro in background \"%s\": solo i processi dinamici possono richiedere notifiche",
-            "background worker \"%s\": only dynamic background workers can request notification",
-        ),
-        (
-            "pulizia automatica della tabella \"%s.%s.%s\"",
-            "automatic vacuum of table \"%s.%s.%s\"",
-        ),
-        (
-            "punto di riavvio completato: ha scritto %d buffer (%.1f%%); %d file WAL aggiunti, %d rimossi, %d riciclati; scrittura=%ld.%03d s, sincronizzazione=%ld.%03d s, totale=%ld.%03d s; file di sincronizzazione=%d, più lungo=%ld.%03d s, medio=%ld.%03d s; distanza=%d kB, stima=%d kB",
-            "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
+        ("processo di lavoro in background \"%s\"", "background worker \"%s\""),
+        ("processo di lavoro in background \"%s\": deve essere registrato in shared_preload_libraries", "background worker \"%s\": must be registered in shared_preload_libraries"),
+        ("processo di lavoro in background \"%s\": i worker paralleli non possono essere configurati per il riavvio", "background worker \"%s\": parallel workers may not be configured for restart"),
+        ("processo di lavoro in background \"%s\": intervallo di riavvio non valido", "background worker \"%s\": invalid restart interval"),
+        ("processo di lavoro in background \"%s\": non è possibile richiedere accesso al database se avviato all'avvio di postmaster", "background worker \"%s\": cannot request database access if starting at postmaster start"),
+        ("processo di lavoro in background \"%s\": solo i processi dinamici possono richiedere notifiche", "background worker \"%s\": only dynamic background workers can request notification"),
+        ("pulizia automatica della tabella \"%s.%s.%s\"", "automatic vacuum of table \"%s.%s.%s\""),
+        ("punto di riavvio completato: ha scritto %d buffer (%.1f%%); %d file WAL aggiunti, %d rimossi, %d riciclati; scrittura=%ld.%03d s, sincronizzazione=%ld.%03d s, totale=%ld.%03d s; file di sincronizzazione=%d, più lungo=%ld.%03d s, medio=%ld.%03d s; distanza=%d kB, stima=%d kB", "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
         ("redo non richiesto", "redo is not required"),
-        (
-            "richiesta di arresto fast ricevuta",
-            "received fast shutdown request",
-        ),
-        (
-            "richiesta di arresto immediate ricevuta",
-            "received immediate shutdown request",
-        ),
-        (
-            "richiesta di arresto smart ricevuta",
-            "received smart shutdown request",
-        ),
+        ("richiesta di arresto fast ricevuta", "received fast shutdown request"),
+        ("richiesta di arresto immediate ricevuta", "received immediate shutdown request"),
+        ("richiesta di arresto smart ricevuta", "received smart shutdown request"),
         ("rilevato deadlock", "deadlock detected"),
-        (
-            "ripetizione eseguita con utilizzo del sistema %X/%X: %s",
-            "redo done at %X/%X system usage: %s",
-        ),
-        (
-            "ripetizione in corso, tempo trascorso: %ld.%02d s, LSN corrente: %X/%X",
-            "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X",
-        ),
-        (
-            "spiacente, troppi client già connessi",
-            "sorry, too many clients already",
-        ),
-        (
-            "terminazione della connessione a causa del timeout della sessione inattiva",
-            "terminating connection due to idle-session timeout",
-        ),
-        (
-            "terminazione della connessione a causa di un comando di spegnimento immediato",
-            "terminating connection due to immediate shutdown command",
-        ),
-        (
-            "tuple: %lld rimosse, %lld rimaste, %lld sono morte ma non ancora rimovibili",
-            "tuples: %lld removed, %lld remain, %lld are dead but not yet removable",
-        ),
-        (
-            "utilizzo del buffer: %lld riscontri, %lld mancati, %lld sporco",
-            "buffer usage: %lld hits, %lld misses, %lld dirtied",
-        ),
+        ("ripetizione eseguita con utilizzo del sistema %X/%X: %s", "redo done at %X/%X system usage: %s"),
+        ("ripetizione in corso, tempo trascorso: %ld.%02d s, LSN corrente: %X/%X", "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X"),
+        ("spiacente, troppi client già connessi", "sorry, too many clients already"),
+        ("terminazione della connessione a causa del timeout della sessione inattiva", "terminating connection due to idle-session timeout"),
+        ("terminazione della connessione a causa di un comando di spegnimento immediato", "terminating connection due to immediate shutdown command"),
+        ("tuple: %lld rimosse, %lld rimaste, %lld sono morte ma non ancora rimovibili", "tuples: %lld removed, %lld remain, %lld are dead but not yet removable"),
+        ("utilizzo del buffer: %lld riscontri, %lld mancati, %lld sporco", "buffer usage: %lld hits, %lld misses, %lld dirtied"),
         ("utilizzo di sistema: %s", "system usage: %s"),
-        (
-            "vacuum  automatico per impedire l'avvolgimento della tabella \"%s.%s.%s\": scansioni dell'indice: %d",
-            "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "vacuum automatico aggressivo della tabella \"%s.%s.%s\": scansioni di indici: %d",
-            "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "vacuum automatico aggressivo della tabella \"%s.%s.%s\": scansioni di indici: %d",
-            "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "vacuum automatico della tabella \"%s.%s.%s\": scan di indici: %d",
-            "automatic vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "velocità di lettura media: %.3f MB/s, velocità di scrittura media: %.3f MB/s",
-            "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s",
-        ),
+        ("vacuum  automatico per impedire l'avvolgimento della tabella \"%s.%s.%s\": scansioni dell'indice: %d", "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("vacuum automatico aggressivo della tabella \"%s.%s.%s\": scansioni di indici: %d", "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("vacuum automatico aggressivo della tabella \"%s.%s.%s\": scansioni di indici: %d", "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("vacuum automatico della tabella \"%s.%s.%s\": scan di indici: %d", "automatic vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("velocità di lettura media: %.3f MB/s, velocità di scrittura media: %.3f MB/s", "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s"),
     ],
 };

@@ -3,6 +3,7 @@
 
 use super::Language;
 
+#[rustfmt::skip]
 pub const LANGUAGE: Language = Language {
     code: "ja",
     severities: &[
@@ -18,357 +19,102 @@ pub const LANGUAGE: Language = Language {
         (" データベース=", " database="),
     ],
     lines: &[
-        (
-            "%sアドレス\"%s\"、ポート%dで待ち受けています",
-            "listening on %s address \"%s\", port %d",
-        ),
-        (
-            "I/O時間: 読み込み: %.3fミリ秒, 書き込み: %.3fミリ秒",
-            "I/O timings: read: %.3f ms, write: %.3f ms",
-        ),
-        (
-            "REDOが%X/%Xで終了しました、システム使用状況: %s",
-            "redo done at %X/%X system usage: %s",
-        ),
+        ("%sアドレス\"%s\"、ポート%dで待ち受けています", "listening on %s address \"%s\", port %d"),
+        ("I/O時間: 読み込み: %.3fミリ秒, 書き込み: %.3fミリ秒", "I/O timings: read: %.3f ms, write: %.3f ms"),
+        ("REDOが%X/%Xで終了しました、システム使用状況: %s", "redo done at %X/%X system usage: %s"),
         ("REDOは必要ありません", "redo is not required"),
         ("REDOを%X/%Xから開始します", "redo starts at %X/%X"),
-        (
-            "REDO進行中、経過時間 %ld.%02d秒, 現在のLSN: %X/%X",
-            "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X",
-        ),
-        (
-            "Unixソケット\"%s\"で待ち受けています",
-            "listening on Unix socket \"%s\"",
-        ),
-        (
-            "WAL使用量: %lldのレコード, %lldの全ページイメージ, %lluバイト",
-            "WAL usage: %lld records, %lld full page images, %llu bytes",
-        ),
-        (
-            "pg_hba.conf にホスト\"%s\"、ユーザー\"%s\", %s用のエントリがありません",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s",
-        ),
-        (
-            "pg_hba.conf にホスト\"%s\"、ユーザー\"%s\"、データベース\"%s, %s用のエントリがありません",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s",
-        ),
-        (
-            "restart_after_crashがoffであるためシャットダウンします",
-            "shutting down because restart_after_crash is off",
-        ),
-        (
-            "アイドルセッションタイムアウトにより接続を終了します",
-            "terminating connection due to idle-session timeout",
-        ),
-        (
-            "インデックス\"%s\": ページ数: 合計%u、新規削除%u、削除済%u、再利用可%u",
-            "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable",
-        ),
+        ("REDO進行中、経過時間 %ld.%02d秒, 現在のLSN: %X/%X", "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X"),
+        ("Unixソケット\"%s\"で待ち受けています", "listening on Unix socket \"%s\""),
+        ("WAL使用量: %lldのレコード, %lldの全ページイメージ, %lluバイト", "WAL usage: %lld records, %lld full page images, %llu bytes"),
+        ("pg_hba.conf にホスト\"%s\"、ユーザー\"%s\", %s用のエントリがありません", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s"),
+        ("pg_hba.conf にホスト\"%s\"、ユーザー\"%s\"、データベース\"%s, %s用のエントリがありません", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s"),
+        ("restart_after_crashがoffであるためシャットダウンします", "shutting down because restart_after_crash is off"),
+        ("アイドルセッションタイムアウトにより接続を終了します", "terminating connection due to idle-session timeout"),
+        ("インデックス\"%s\": ページ数: 合計%u、新規削除%u、削除済%u、再利用可%u", "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable"),
         ("システム使用状況: %s", "system usage: %s"),
         ("シャットダウンしています", "shutting down"),
-        (
-            "ステートメントのタイムアウトのためステートメントをキャンセルしています",
-            "canceling statement due to statement timeout",
-        ),
-        (
-            "スマートシャットダウン要求を受け取りました",
-            "received smart shutdown request",
-        ),
-        (
-            "タプル: %lld削除、%lld残存、%lldが削除されているがまだ除去できない",
-            "tuples: %lld removed, %lld remain, %lld are dead but not yet removable",
-        ),
-        (
-            "チェックポイント完了: %d個のバッファを出力 (%.1f%%); %d個のWALファイルを追加、%d個を削除、%d個を再利用; 書き出し=%ld.%03d秒, 同期=%ld.%03d秒, 全体=%ld.%03d秒; 同期したファイル=%d, 最長=%ld.%03d秒, 平均=%ld.%03d秒; 距離=%d kB, 予測=%d kB",
-            "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "チェックポイント開始:%s%s%s%s%s%s%s%s",
-            "checkpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "テーブル\"%s.%s.%s\"に対する自動ANALYZE",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
-        (
-            "テーブル\"%s.%s.%s\"に対する自動VACUUM",
-            "automatic vacuum of table \"%s.%s.%s\"",
-        ),
-        (
-            "テーブル\"%s.%s.%s\"の周回防止のための積極的自動VACUUM: インデックススキャン: %d",
-            "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "テーブル\"%s.%s.%s\"の周回防止のための自動VACUUM: インデックススキャン: %d",
-            "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "テーブル\"%s.%s.%s\"の積極的自動VACUUM: インデックススキャン: %d",
-            "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "テーブル\"%s.%s.%s\"の自動VACUUM: インデックススキャン: %d",
-            "automatic vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
+        ("ステートメントのタイムアウトのためステートメントをキャンセルしています", "canceling statement due to statement timeout"),
+        ("スマートシャットダウン要求を受け取りました", "received smart shutdown request"),
+        ("タプル: %lld削除、%lld残存、%lldが削除されているがまだ除去できない", "tuples: %lld removed, %lld remain, %lld are dead but not yet removable"),
+        ("チェックポイント完了: %d個のバッファを出力 (%.1f%%); %d個のWALファイルを追加、%d個を削除、%d個を再利用; 書き出し=%ld.%03d秒, 同期=%ld.%03d秒, 全体=%ld.%03d秒; 同期したファイル=%d, 最長=%ld.%03d秒, 平均=%ld.%03d秒; 距離=%d kB, 予測=%d kB", "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("チェックポイント開始:%s%s%s%s%s%s%s%s", "checkpoint starting:%s%s%s%s%s%s%s%s"),
+        ("テーブル\"%s.%s.%s\"に対する自動ANALYZE", "automatic analyze of table \"%s.%s.%s\""),
+        ("テーブル\"%s.%s.%s\"に対する自動VACUUM", "automatic vacuum of table \"%s.%s.%s\""),
+        ("テーブル\"%s.%s.%s\"の周回防止のための積極的自動VACUUM: インデックススキャン: %d", "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("テーブル\"%s.%s.%s\"の周回防止のための自動VACUUM: インデックススキャン: %d", "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("テーブル\"%s.%s.%s\"の積極的自動VACUUM: インデックススキャン: %d", "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("テーブル\"%s.%s.%s\"の自動VACUUM: インデックススキャン: %d", "automatic vacuum of table \"%s.%s.%s\": index scans: %d"),
         ("デッドロックを検出しました", "deadlock detected"),
-        (
-            "データベースシステムの接続受け付け準備が整いました",
-            "database system is ready to accept connections",
-        ),
-        (
-            "データベースシステムの識別子がプライマリサーバーとスタンバイサーバー間で異なります",
-            "database system identifier differs between the primary and standby",
-        ),
-        (
-            "データベースシステムは %s にシャットダウンしました",
-            "database system was shut down at %s",
-        ),
-        (
-            "データベースシステムはシャットダウンしました",
-            "database system is shut down",
-        ),
-        (
-            "データベースシステムはシャットダウン中に中断されました; %s まで動作していたことは確認できます",
-            "database system shutdown was interrupted; last known up at %s",
-        ),
-        (
-            "データベースシステムはリカバリ中 %s にシャットダウンしました",
-            "database system was shut down in recovery at %s",
-        ),
-        (
-            "データベースシステムはリカバリ中 %s に中断されました",
-            "database system was interrupted while in recovery at %s",
-        ),
-        (
-            "データベースシステムはリカバリ中ログ時刻 %s に中断されました",
-            "database system was interrupted while in recovery at log time %s",
-        ),
-        (
-            "データベースシステムはリードオンリー接続の受け付け準備ができました",
-            "database system is ready to accept read-only connections",
-        ),
-        (
-            "データベースシステムは中断されました: %s まで動作していたことは確認できます",
-            "database system was interrupted; last known up at %s",
-        ),
-        (
-            "データベースシステムは正しくシャットダウンされていません; 自動リカバリを実行中",
-            "database system was not properly shut down; automatic recovery in progress",
-        ),
-        (
-            "トランザクション中アイドルタイムアウトのため接続を終了します",
-            "terminating connection due to idle-in-transaction timeout",
-        ),
-        (
-            "バインドメッセージは%dの結果書式がありましたが、問い合わせは%d列でした",
-            "bind message has %d result formats but query has %d columns",
-        ),
-        (
-            "バインドメッセージは%dパラメータを提供しましたが、準備された文\"%s\"では%d必要でした",
-            "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-        ),
-        (
-            "バインドメッセージは%dパラメータ書式ありましたがパラメータは%dでした",
-            "bind message has %d parameter formats but %d parameters",
-        ),
+        ("データベースシステムの接続受け付け準備が整いました", "database system is ready to accept connections"),
+        ("データベースシステムの識別子がプライマリサーバーとスタンバイサーバー間で異なります", "database system identifier differs between the primary and standby"),
+        ("データベースシステムは %s にシャットダウンしました", "database system was shut down at %s"),
+        ("データベースシステムはシャットダウンしました", "database system is shut down"),
+        ("データベースシステムはシャットダウン中に中断されました; %s まで動作していたことは確認できます", "database system shutdown was interrupted; last known up at %s"),
+        ("データベースシステムはリカバリ中 %s にシャットダウンしました", "database system was shut down in recovery at %s"),
+        ("データベースシステムはリカバリ中 %s に中断されました", "database system was interrupted while in recovery at %s"),
+        ("データベースシステムはリカバリ中ログ時刻 %s に中断されました", "database system was interrupted while in recovery at log time %s"),
+        ("データベースシステムはリードオンリー接続の受け付け準備ができました", "database system is ready to accept read-only connections"),
+        ("データベースシステムは中断されました: %s まで動作していたことは確認できます", "database system was interrupted; last known up at %s"),
+        ("データベースシステムは正しくシャットダウンされていません; 自動リカバリを実行中", "database system was not properly shut down; automatic recovery in progress"),
+        ("トランザクション中アイドルタイムアウトのため接続を終了します", "terminating connection due to idle-in-transaction timeout"),
+        ("バインドメッセージは%dの結果書式がありましたが、問い合わせは%d列でした", "bind message has %d result formats but query has %d columns"),
+        ("バインドメッセージは%dパラメータを提供しましたが、準備された文\"%s\"では%d必要でした", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d"),
+        ("バインドメッセージは%dパラメータ書式ありましたがパラメータは%dでした", "bind message has %d parameter formats but %d parameters"),
         ("バックグラウンドワーカー\"%s\"", "background worker \"%s\""),
-        (
-            "バックグラウンドワーカー\"%s\": postmaster起動中に起動している場合にはデータベースアクセスを要求することはできません",
-            "background worker \"%s\": cannot request database access if starting at postmaster start",
-        ),
-        (
-            "バックグラウンドワーカー\"%s\": shared_preload_librariesに登録しなければなりません",
-            "background worker \"%s\": must be registered in shared_preload_libraries",
-        ),
-        (
-            "バックグラウンドワーカー\"%s\": パラレルワーカーは再起動するように設定してはいけません",
-            "background worker \"%s\": parallel workers may not be configured for restart",
-        ),
-        (
-            "バックグラウンドワーカー\"%s\": 不正な再起動間隔",
-            "background worker \"%s\": invalid restart interval",
-        ),
-        (
-            "バックグラウンドワーカー\"%s\": 共有メモリアクセスを伴わないバックグラウンドワーカーはサポートされません",
-            "background worker \"%s\": background workers without shared memory access are not supported",
-        ),
-        (
-            "バックグラウンドワーカー\"%s\": 動的バックグラウンドワーカーのみが通知を要求できます",
-            "background worker \"%s\": only dynamic background workers can request notification",
-        ),
-        (
-            "バッファ使用: %lldヒット, %lld失敗, %lld ダーティ化",
-            "buffer usage: %lld hits, %lld misses, %lld dirtied",
-        ),
+        ("バックグラウンドワーカー\"%s\": postmaster起動中に起動している場合にはデータベースアクセスを要求することはできません", "background worker \"%s\": cannot request database access if starting at postmaster start"),
+        ("バックグラウンドワーカー\"%s\": shared_preload_librariesに登録しなければなりません", "background worker \"%s\": must be registered in shared_preload_libraries"),
+        ("バックグラウンドワーカー\"%s\": パラレルワーカーは再起動するように設定してはいけません", "background worker \"%s\": parallel workers may not be configured for restart"),
+        ("バックグラウンドワーカー\"%s\": 不正な再起動間隔", "background worker \"%s\": invalid restart interval"),
+        ("バックグラウンドワーカー\"%s\": 共有メモリアクセスを伴わないバックグラウンドワーカーはサポートされません", "background worker \"%s\": background workers without shared memory access are not supported"),
+        ("バックグラウンドワーカー\"%s\": 動的バックグラウンドワーカーのみが通知を要求できます", "background worker \"%s\": only dynamic background workers can request notification"),
+        ("バッファ使用: %lldヒット, %lld失敗, %lld ダーティ化", "buffer usage: %lld hits, %lld misses, %lld dirtied"),
         ("パラメータ: %s", "parameters: %s"),
-        (
-            "プロセス %d は %s を %s で待機していましたが、プロセス %d でブロックされました",
-            "Process %d waits for %s on %s; blocked by process %d.",
-        ),
+        ("プロセス %d は %s を %s で待機していましたが、プロセス %d でブロックされました", "Process %d waits for %s on %s; blocked by process %d."),
         ("プロセス %d: %s", "Process %d: %s"),
-        (
-            "プロセス%1$dは%4$ld.%5$03d ms後に%3$s上の%2$sを獲得しました",
-            "process %d acquired %s on %s after %ld.%03d ms",
-        ),
-        (
-            "プロセス%1$dは、%3$s上の%2$sに対し%4$ld.%5$03d ms待機するデッドロックを検知しました",
-            "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "プロセス%1$dは、%4$ld.%5$03d ms後にキューの順番を再調整することで、%3$s上の%2$sに対するデッドロックを防ぎました。",
-            "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms",
-        ),
-        (
-            "プロセス%dは%sを%sで待機しています。%ld.%03dミリ秒後",
-            "process %d still waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "ページ: %u削除、%u残存、%uスキャン (全体の%.2f%%)",
-            "pages: %u removed, %u remain, %u scanned (%.2f%% of total)",
-        ),
-        (
-            "ユーザー\"%s\"のパスワード認証に失敗しました",
-            "password authentication failed for user \"%s\"",
-        ),
-        (
-            "ユーザーからの要求により文をキャンセルしています",
-            "canceling statement due to user request",
-        ),
-        (
-            "リカバリで競合が発生したため、接続を終了しています",
-            "terminating connection due to conflict with recovery",
-        ),
-        (
-            "リカバリで競合が発生したためステートメントをキャンセルしています",
-            "canceling statement due to conflict with recovery",
-        ),
-        (
-            "リスタートポイント完了: %d個のバッファを出力 (%.1f%%); %d個のWALファイルを追加、%d個を削除、%d個を再利用; 書き出し=%ld.%03d秒, 同期=%ld.%03d秒, 全体=%ld.%03d秒; 同期したファイル=%d, 最長=%ld.%03d秒, 平均=%ld.%03d秒; 距離=%d kB, 予測=%d kB",
-            "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "リスタートポイント開始:%s%s%s%s%s%s%s%s",
-            "restartpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "リレーション\"%s\"のロックを取得できませんでした",
-            "could not obtain lock on relation \"%s\"",
-        ),
-        (
-            "リレーション\"%s\"の行ロックを取得できませんでした",
-            "could not obtain lock on row in relation \"%s\"",
-        ),
-        (
-            "リレーション\"%s.%s\"のロックを取得できませんでした",
-            "could not obtain lock on relation \"%s.%s\"",
-        ),
-        (
-            "ロックのタイムアウトのためステートメントをキャンセルしています",
-            "canceling statement due to lock timeout",
-        ),
-        (
-            "一時ファイル: パス \"%s\"、サイズ %lu",
-            "temporary file: path \"%s\", size %lu",
-        ),
-        (
-            "予期しないpostmasterの終了のため、コネクションを終了します",
-            "terminating connection due to unexpected postmaster exit",
-        ),
-        (
-            "削除可能限界: %u、これは処理完了時には%d XID分過去になります",
-            "removable cutoff: %u, which was %d XIDs old when operation ended",
-        ),
-        (
-            "即時シャットダウンコマンドによりコネクションを終了します",
-            "terminating connection due to immediate shutdown command",
-        ),
-        (
-            "即時シャットダウン要求を受け取りました",
-            "received immediate shutdown request",
-        ),
+        ("プロセス%1$dは%4$ld.%5$03d ms後に%3$s上の%2$sを獲得しました", "process %d acquired %s on %s after %ld.%03d ms"),
+        ("プロセス%1$dは、%3$s上の%2$sに対し%4$ld.%5$03d ms待機するデッドロックを検知しました", "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms"),
+        ("プロセス%1$dは、%4$ld.%5$03d ms後にキューの順番を再調整することで、%3$s上の%2$sに対するデッドロックを防ぎました。", "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms"),
+        ("プロセス%dは%sを%sで待機しています。%ld.%03dミリ秒後", "process %d still waiting for %s on %s after %ld.%03d ms"),
+        ("ページ: %u削除、%u残存、%uスキャン (全体の%.2f%%)", "pages: %u removed, %u remain, %u scanned (%.2f%% of total)"),
+        ("ユーザー\"%s\"のパスワード認証に失敗しました", "password authentication failed for user \"%s\""),
+        ("ユーザーからの要求により文をキャンセルしています", "canceling statement due to user request"),
+        ("リカバリで競合が発生したため、接続を終了しています", "terminating connection due to conflict with recovery"),
+        ("リカバリで競合が発生したためステートメントをキャンセルしています", "canceling statement due to conflict with recovery"),
+        ("リスタートポイント完了: %d個のバッファを出力 (%.1f%%); %d個のWALファイルを追加、%d個を削除、%d個を再利用; 書き出し=%ld.%03d秒, 同期=%ld.%03d秒, 全体=%ld.%03d秒; 同期したファイル=%d, 最長=%ld.%03d秒, 平均=%ld.%03d秒; 距離=%d kB, 予測=%d kB", "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("リスタートポイント開始:%s%s%s%s%s%s%s%s", "restartpoint starting:%s%s%s%s%s%s%s%s"),
+        ("リレーション\"%s\"のロックを取得できませんでした", "could not obtain lock on relation \"%s\""),
+        ("リレーション\"%s\"の行ロックを取得できませんでした", "could not obtain lock on row in relation \"%s\""),
+        ("リレーション\"%s.%s\"のロックを取得できませんでした", "could not obtain lock on relation \"%s.%s\""),
+        ("ロックのタイムアウトのためステートメントをキャンセルしています", "canceling statement due to lock timeout"),
+        ("一時ファイル: パス \"%s\"、サイズ %lu", "temporary file: path \"%s\", size %lu"),
+        ("予期しないpostmasterの終了のため、コネクションを終了します", "terminating connection due to unexpected postmaster exit"),
+        ("削除可能限界: %u、これは処理完了時には%d XID分過去になります", "removable cutoff: %u, which was %d XIDs old when operation ended"),
+        ("即時シャットダウンコマンドによりコネクションを終了します", "terminating connection due to immediate shutdown command"),
+        ("即時シャットダウン要求を受け取りました", "received immediate shutdown request"),
         ("取り出し実行", "execute fetch from"),
-        (
-            "問い合わせの詳細はサーバーログを参照してください",
-            "See server log for query details.",
-        ),
-        (
-            "平均読み取り速度: %.3f MB/s, 平均書き込み速度: %.3f MB/s",
-            "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s",
-        ),
-        (
-            "接続の認証完了: ユーザー=%s",
-            "connection authorized: user=%s",
-        ),
-        (
-            "接続を切断: セッション時間: %d:%02d:%02d.%03d ユーザー=%s データベース=%s ホスト=%s%s%s",
-            "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s",
-        ),
-        (
-            "接続を受け付けました: ホスト=%s",
-            "connection received: host=%s",
-        ),
-        (
-            "接続を受け付けました: ホスト=%s ポート番号=%s",
-            "connection received: host=%s port=%s",
-        ),
-        (
-            "接続認証完了: 識別名=\"%s\" 方式=%s (%s:%d)",
-            "connection authenticated: identity=\"%s\" method=%s (%s:%d)",
-        ),
+        ("問い合わせの詳細はサーバーログを参照してください", "See server log for query details."),
+        ("平均読み取り速度: %.3f MB/s, 平均書き込み速度: %.3f MB/s", "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s"),
+        ("接続の認証完了: ユーザー=%s", "connection authorized: user=%s"),
+        ("接続を切断: セッション時間: %d:%02d:%02d.%03d ユーザー=%s データベース=%s ホスト=%s%s%s", "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s"),
+        ("接続を受け付けました: ホスト=%s", "connection received: host=%s"),
+        ("接続を受け付けました: ホスト=%s ポート番号=%s", "connection received: host=%s port=%s"),
+        ("接続認証完了: 識別名=\"%s\" 方式=%s (%s:%d)", "connection authenticated: identity=\"%s\" method=%s (%s:%d)"),
         ("文: %s", "statement: %s"),
-        (
-            "新しいrelfrozenxid: %u、これは前回の値よりも%d XID分進んでいます",
-            "new relfrozenxid: %u, which is %d XIDs ahead of previous value",
-        ),
-        (
-            "新しいrelminmxid: %u、これは前回の値よりも%d MXID分進んでいます\n\n",
-            "new relminmxid: %u, which is %d MXIDs ahead of previous value\n",
-        ),
+        ("新しいrelfrozenxid: %u、これは前回の値よりも%d XID分進んでいます", "new relfrozenxid: %u, which is %d XIDs ahead of previous value"),
+        ("新しいrelminmxid: %u、これは前回の値よりも%d MXID分進んでいます\n\n", "new relminmxid: %u, which is %d MXIDs ahead of previous value\n"),
         ("期間: %s ミリ秒", "duration: %s ms"),
-        (
-            "期間: %s ミリ秒  %s %s%s%s: %s",
-            "duration: %s ms  %s %s%s%s: %s",
-        ),
-        (
-            "期間: %s ミリ秒  バインド %s%s%s: %s",
-            "duration: %s ms  bind %s%s%s: %s",
-        ),
-        (
-            "期間: %s ミリ秒  パース%s : %s",
-            "duration: %s ms  parse %s: %s",
-        ),
+        ("期間: %s ミリ秒  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"),
+        ("期間: %s ミリ秒  バインド %s%s%s: %s", "duration: %s ms  bind %s%s%s: %s"),
+        ("期間: %s ミリ秒  パース%s : %s", "duration: %s ms  parse %s: %s"),
         ("期間: %s ミリ秒  文: %s", "duration: %s ms  statement: %s"),
-        (
-            "期間: %sミリ秒 ファストパス関数呼び出し: \"%s\" (OID %u)",
-            "duration: %s ms  fastpath function call: \"%s\" (OID %u)",
-        ),
-        (
-            "残りの接続スロットはレプリケーションユーザーではないスーパーユーザー用に予約されています",
-            "remaining connection slots are reserved for non-replication superuser connections",
-        ),
-        (
-            "活動中の全トランザクションをアボートしています",
-            "aborting any active transactions",
-        ),
-        (
-            "現在クライアント数が多すぎます",
-            "sorry, too many clients already",
-        ),
-        (
-            "管理者コマンドにより接続を終了しています",
-            "terminating connection due to administrator command",
-        ),
-        (
-            "自動VACUUM処理をキャンセルしています",
-            "canceling autovacuum task",
-        ),
-        (
-            "起動プロセスの失敗のためシャットダウンしています",
-            "shutting down due to startup process failure",
-        ),
-        (
-            "高速シャットダウン要求を受け取りました",
-            "received fast shutdown request",
-        ),
+        ("期間: %sミリ秒 ファストパス関数呼び出し: \"%s\" (OID %u)", "duration: %s ms  fastpath function call: \"%s\" (OID %u)"),
+        ("残りの接続スロットはレプリケーションユーザーではないスーパーユーザー用に予約されています", "remaining connection slots are reserved for non-replication superuser connections"),
+        ("活動中の全トランザクションをアボートしています", "aborting any active transactions"),
+        ("現在クライアント数が多すぎます", "sorry, too many clients already"),
+        ("管理者コマンドにより接続を終了しています", "terminating connection due to administrator command"),
+        ("自動VACUUM処理をキャンセルしています", "canceling autovacuum task"),
+        ("起動プロセスの失敗のためシャットダウンしています", "shutting down due to startup process failure"),
+        ("高速シャットダウン要求を受け取りました", "received fast shutdown request"),
     ],
 };

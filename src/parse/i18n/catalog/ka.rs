@@ -3,6 +3,7 @@
 
 use super::Language;
 
+#[rustfmt::skip]
 pub const LANGUAGE: Language = Language {
     code: "ka",
     severities: &[
@@ -26,286 +27,82 @@ pub const LANGUAGE: Language = Language {
         (" ბაზა=", " database="),
     ],
     lines: &[
-        (
-            "I/O დროები: კითხვა: %.3f მწმ, ჩაწერა: %.3f მწმ",
-            "I/O timings: read: %.3f ms, write: %.3f ms",
-        ),
-        (
-            "WAL გამოყენება: %lld ჩანაწერი, %lld სრული გვერდის ასლი, %llu ბაიტი",
-            "WAL usage: %lld records, %lld full page images, %llu bytes",
-        ),
-        (
-            "pg_hba.conf-ში ჩანაწერი რეპლიკაციის შეერთების შესახებ ჰოსტიდან \"%s\" მომხმარებელი \"%s\", %s აღმოჩენილი არაა",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s",
-        ),
-        (
-            "pg_hba.conf-ში ჩანაწერი ჰოსტისთვის \"%s\" მომხმარებელი \"%s\", ბაზა \"%s\", %s აღმოჩენილი არაა",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s",
-        ),
-        (
-            "ავტომომტვერსასრუტების ამოცანის გაუქმება",
-            "canceling autovacuum task",
-        ),
-        (
-            "ახალი relfrozenxid: %u, რომელიც წინა მნიშვნელობაზე %d XID-ით წინაა",
-            "new relfrozenxid: %u, which is %d XIDs ahead of previous value",
-        ),
-        (
-            "ახალი relminmxid: %u, რომელიც წინა მნიშვნელობაზე %d MXID-ით წინაა",
-            "new relminmxid: %u, which is %d MXIDs ahead of previous value",
-        ),
-        (
-            "ბაზის სისტემის იდენტიფიკატორი განსხვავდება ძირითადსა და მომლოდინეს შორის",
-            "database system identifier differs between the primary and standby",
-        ),
-        (
-            "ბაფერის გამოყენება: %lld მოხვედრა, %lld აცდენა, %lld ტურტლიანი",
-            "buffer usage: %lld hits, %lld misses, %lld dirtied",
-        ),
-        (
-            "ბლოკის მიღების შეცდომა ურთიერთობაზე %s\"",
-            "could not obtain lock on relation \"%s\"",
-        ),
-        (
-            "ბლოკის მიღების შეცდომა ურთიერთობაზე %s.%s\"",
-            "could not obtain lock on relation \"%s.%s\"",
-        ),
-        (
-            "გადატვირთვის წერტილი დაიწყო:%s%s%s%s%s%s%s%s",
-            "restartpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "გამეორება დაიწყება მისამართიდან %X/%X",
-            "redo starts at %X/%X",
-        ),
-        (
-            "გამეორება დასრულდა %X/%X -სთან. სისტემის დატვირთვა: %s",
-            "redo done at %X/%X system usage: %s",
-        ),
+        ("I/O დროები: კითხვა: %.3f მწმ, ჩაწერა: %.3f მწმ", "I/O timings: read: %.3f ms, write: %.3f ms"),
+        ("WAL გამოყენება: %lld ჩანაწერი, %lld სრული გვერდის ასლი, %llu ბაიტი", "WAL usage: %lld records, %lld full page images, %llu bytes"),
+        ("pg_hba.conf-ში ჩანაწერი რეპლიკაციის შეერთების შესახებ ჰოსტიდან \"%s\" მომხმარებელი \"%s\", %s აღმოჩენილი არაა", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s"),
+        ("pg_hba.conf-ში ჩანაწერი ჰოსტისთვის \"%s\" მომხმარებელი \"%s\", ბაზა \"%s\", %s აღმოჩენილი არაა", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s"),
+        ("ავტომომტვერსასრუტების ამოცანის გაუქმება", "canceling autovacuum task"),
+        ("ახალი relfrozenxid: %u, რომელიც წინა მნიშვნელობაზე %d XID-ით წინაა", "new relfrozenxid: %u, which is %d XIDs ahead of previous value"),
+        ("ახალი relminmxid: %u, რომელიც წინა მნიშვნელობაზე %d MXID-ით წინაა", "new relminmxid: %u, which is %d MXIDs ahead of previous value"),
+        ("ბაზის სისტემის იდენტიფიკატორი განსხვავდება ძირითადსა და მომლოდინეს შორის", "database system identifier differs between the primary and standby"),
+        ("ბაფერის გამოყენება: %lld მოხვედრა, %lld აცდენა, %lld ტურტლიანი", "buffer usage: %lld hits, %lld misses, %lld dirtied"),
+        ("ბლოკის მიღების შეცდომა ურთიერთობაზე %s\"", "could not obtain lock on relation \"%s\""),
+        ("ბლოკის მიღების შეცდომა ურთიერთობაზე %s.%s\"", "could not obtain lock on relation \"%s.%s\""),
+        ("გადატვირთვის წერტილი დაიწყო:%s%s%s%s%s%s%s%s", "restartpoint starting:%s%s%s%s%s%s%s%s"),
+        ("გამეორება დაიწყება მისამართიდან %X/%X", "redo starts at %X/%X"),
+        ("გამეორება დასრულდა %X/%X -სთან. სისტემის დატვირთვა: %s", "redo done at %X/%X system usage: %s"),
         ("გამეორება საჭირო არაა", "redo is not required"),
-        (
-            "გამოსახულება გაუქმდება ბლოკის მოლოდინის ვადის ამოწურვის გამო",
-            "canceling statement due to lock timeout",
-        ),
-        (
-            "გამოსახულების გაუქმება აღდგენასთან კონფლიქტის გამო",
-            "canceling statement due to conflict with recovery",
-        ),
-        (
-            "გვერდები: %u წაშლილი, %u რჩება, %u დასკანერებული (სულ %.2f%%)",
-            "pages: %u removed, %u remain, %u scanned (%.2f%% of total)",
-        ),
-        (
-            "დროებითი ფაილი: ბილიკი \"%s\", ზომა %lu",
-            "temporary file: path \"%s\", size %lu",
-        ),
-        (
-            "ვუსმენ %s მისამართი \"%s\", პორტი %d",
-            "listening on %s address \"%s\", port %d",
-        ),
-        (
-            "ვუსმენ Unix სოკეტს \"%s\"",
-            "listening on Unix socket \"%s\"",
-        ),
-        (
-            "ინდექსი \"%s\": გვერდები: %u ჯამში %u ახლად წაშლილი, %u ამჟამად წაშლილი, %u მრავალჯერადი",
-            "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable",
-        ),
-        (
-            "კითხვის საშ. სიჩქარე: %.3f მბ/წმ, ჩაწერის საშ. სიჩქარე: %.3f მბ/წმ",
-            "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s",
-        ),
-        (
-            "კორტეჟები: %lld წაიშალა, %lld დარჩა, %lld მკვდარია, მაგრამ ჯერ ვერ წავშლი",
-            "tuples: %lld removed, %lld remain, %lld are dead but not yet removable",
-        ),
-        (
-            "მიერთება ავთენტიფიცირებულია: იდენტიფიკატორი=\"%s\" მეთოდი=%s (%s:%d)",
-            "connection authenticated: identity=\"%s\" method=%s (%s:%d)",
-        ),
-        (
-            "მიერთების შეწყვეტა postmaster-ის მოულოდნელი გასვლის გამო",
-            "terminating connection due to unexpected postmaster exit",
-        ),
-        (
-            "მიერთების შეწყვეტა ადმინისტრატორის ბრძანების გამო",
-            "terminating connection due to administrator command",
-        ),
-        (
-            "მიერთების შეწყვეტა აღდგენასთან კონფლიქტის გამო",
-            "terminating connection due to conflict with recovery",
-        ),
-        (
-            "მიერთების შეწყვეტა დაუყოვნებლივი გამორთვის ბრძანების გამო",
-            "terminating connection due to immediate shutdown command",
-        ),
-        (
-            "მიმდინარეობს გამეორება. გასული დრო: %ld.%02d მიმდინარე LSN: %X/%X",
-            "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X",
-        ),
+        ("გამოსახულება გაუქმდება ბლოკის მოლოდინის ვადის ამოწურვის გამო", "canceling statement due to lock timeout"),
+        ("გამოსახულების გაუქმება აღდგენასთან კონფლიქტის გამო", "canceling statement due to conflict with recovery"),
+        ("გვერდები: %u წაშლილი, %u რჩება, %u დასკანერებული (სულ %.2f%%)", "pages: %u removed, %u remain, %u scanned (%.2f%% of total)"),
+        ("დროებითი ფაილი: ბილიკი \"%s\", ზომა %lu", "temporary file: path \"%s\", size %lu"),
+        ("ვუსმენ %s მისამართი \"%s\", პორტი %d", "listening on %s address \"%s\", port %d"),
+        ("ვუსმენ Unix სოკეტს \"%s\"", "listening on Unix socket \"%s\""),
+        ("ინდექსი \"%s\": გვერდები: %u ჯამში %u ახლად წაშლილი, %u ამჟამად წაშლილი, %u მრავალჯერადი", "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable"),
+        ("კითხვის საშ. სიჩქარე: %.3f მბ/წმ, ჩაწერის საშ. სიჩქარე: %.3f მბ/წმ", "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s"),
+        ("კორტეჟები: %lld წაიშალა, %lld დარჩა, %lld მკვდარია, მაგრამ ჯერ ვერ წავშლი", "tuples: %lld removed, %lld remain, %lld are dead but not yet removable"),
+        ("მიერთება ავთენტიფიცირებულია: იდენტიფიკატორი=\"%s\" მეთოდი=%s (%s:%d)", "connection authenticated: identity=\"%s\" method=%s (%s:%d)"),
+        ("მიერთების შეწყვეტა postmaster-ის მოულოდნელი გასვლის გამო", "terminating connection due to unexpected postmaster exit"),
+        ("მიერთების შეწყვეტა ადმინისტრატორის ბრძანების გამო", "terminating connection due to administrator command"),
+        ("მიერთების შეწყვეტა აღდგენასთან კონფლიქტის გამო", "terminating connection due to conflict with recovery"),
+        ("მიერთების შეწყვეტა დაუყოვნებლივი გამორთვის ბრძანების გამო", "terminating connection due to immediate shutdown command"),
+        ("მიმდინარეობს გამეორება. გასული დრო: %ld.%02d მიმდინარე LSN: %X/%X", "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X"),
         ("მიმდინარეობს გამორთვა", "shutting down"),
-        (
-            "მიღებულია დაუყოვნებლივი გამორთვის მოთხოვნა",
-            "received immediate shutdown request",
-        ),
-        (
-            "მიღებულია სწრაფი გამორთვის მოთხოვნა",
-            "received fast shutdown request",
-        ),
-        (
-            "მიღებულია ჭკვიანი გამორთვის მოთხოვნა",
-            "received smart shutdown request",
-        ),
-        (
-            "მოთხოვნის დეტალებისთვის იხილეთ სერვერის ჟურნალი.",
-            "See server log for query details.",
-        ),
-        (
-            "მონაცემთა ბაზა არასწორად გამოირთო; მიმდინარეობს ავტომატური აღდეგენა",
-            "database system was not properly shut down; automatic recovery in progress",
-        ),
-        (
-            "მონაცემთა ბაზა შეწყვეტილია; ბოლოს ჩართული იყო: %s",
-            "database system shutdown was interrupted; last known up at %s",
-        ),
-        (
-            "მონაცემთა ბაზა შეწყვეტილია; ბოლოს ჩართული იყო: %s",
-            "database system was interrupted; last known up at %s",
-        ),
-        (
-            "მონაცემთა ბაზის სისტემა გათიშულია",
-            "database system is shut down",
-        ),
-        (
-            "მონაცემთა ბაზის სისტემა გაითიშა აღდგენისას ჟურნალის დროს %s",
-            "database system was interrupted while in recovery at log time %s",
-        ),
-        (
-            "მონაცემთა ბაზის სისტემა მზადაა მხოლოდ-კითხვადი შეერთებების მისაღებად",
-            "database system is ready to accept read-only connections",
-        ),
-        (
-            "მონაცემთა ბაზის სისტემა მზადაა შეერთებების მისაღებად",
-            "database system is ready to accept connections",
-        ),
-        (
-            "მონაცემთა ბაზის სისტემის აღდგენისას გათიშვის დრო: %s",
-            "database system was interrupted while in recovery at %s",
-        ),
-        (
-            "მონაცემთა ბაზის სისტემის აღდგენისას გათიშვის დრო: %s",
-            "database system was shut down in recovery at %s",
-        ),
-        (
-            "მონაცემთა ბაზის სისტემის გათიშვის დრო: %s",
-            "database system was shut down at %s",
-        ),
-        (
-            "მუშაობა დასრულდება. restart_after_crash გამორთულია",
-            "shutting down because restart_after_crash is off",
-        ),
-        (
-            "მუშაობის დასრულება გამშვები პროცესის შეცდომის გამო",
-            "shutting down due to startup process failure",
-        ),
+        ("მიღებულია დაუყოვნებლივი გამორთვის მოთხოვნა", "received immediate shutdown request"),
+        ("მიღებულია სწრაფი გამორთვის მოთხოვნა", "received fast shutdown request"),
+        ("მიღებულია ჭკვიანი გამორთვის მოთხოვნა", "received smart shutdown request"),
+        ("მოთხოვნის დეტალებისთვის იხილეთ სერვერის ჟურნალი.", "See server log for query details."),
+        ("მონაცემთა ბაზა არასწორად გამოირთო; მიმდინარეობს ავტომატური აღდეგენა", "database system was not properly shut down; automatic recovery in progress"),
+        ("მონაცემთა ბაზა შეწყვეტილია; ბოლოს ჩართული იყო: %s", "database system shutdown was interrupted; last known up at %s"),
+        ("მონაცემთა ბაზა შეწყვეტილია; ბოლოს ჩართული იყო: %s", "database system was interrupted; last known up at %s"),
+        ("მონაცემთა ბაზის სისტემა გათიშულია", "database system is shut down"),
+        ("მონაცემთა ბაზის სისტემა გაითიშა აღდგენისას ჟურნალის დროს %s", "database system was interrupted while in recovery at log time %s"),
+        ("მონაცემთა ბაზის სისტემა მზადაა მხოლოდ-კითხვადი შეერთებების მისაღებად", "database system is ready to accept read-only connections"),
+        ("მონაცემთა ბაზის სისტემა მზადაა შეერთებების მისაღებად", "database system is ready to accept connections"),
+        ("მონაცემთა ბაზის სისტემის აღდგენისას გათიშვის დრო: %s", "database system was interrupted while in recovery at %s"),
+        ("მონაცემთა ბაზის სისტემის აღდგენისას გათიშვის დრო: %s", "database system was shut down in recovery at %s"),
+        ("მონაცემთა ბაზის სისტემის გათიშვის დრო: %s", "database system was shut down at %s"),
+        ("მუშაობა დასრულდება. restart_after_crash გამორთულია", "shutting down because restart_after_crash is off"),
+        ("მუშაობის დასრულება გამშვები პროცესის შეცდომის გამო", "shutting down due to startup process failure"),
         ("ნაპოვნია ურთიერთბლოკირება", "deadlock detected"),
         ("ოპერატორი: %s", "statement: %s"),
         ("პარამეტრები: %s", "parameters: %s"),
-        (
-            "პაროლით ავთენტიფიკაცია მომხმარებლისთვის \"%s\" ვერ მოხერხდა",
-            "password authentication failed for user \"%s\"",
-        ),
+        ("პაროლით ავთენტიფიკაცია მომხმარებლისთვის \"%s\" ვერ მოხერხდა", "password authentication failed for user \"%s\""),
         ("პროცესი %d: %s", "Process %d: %s"),
-        (
-            "საკონტროლო წერტილი იწყება:%s%s%s%s%s%s%s%s",
-            "checkpoint starting:%s%s%s%s%s%s%s%s",
-        ),
+        ("საკონტროლო წერტილი იწყება:%s%s%s%s%s%s%s%s", "checkpoint starting:%s%s%s%s%s%s%s%s"),
         ("სისტემური გამოყენება: %s", "system usage: %s"),
-        (
-            "უკაცრავად, უკვე მეტისმეტად ბევრი კლიენტია",
-            "sorry, too many clients already",
-        ),
-        (
-            "ურთიერთობაში \"%s\" მწკრივის დაბლოკვის შეცდომა",
-            "could not obtain lock on row in relation \"%s\"",
-        ),
+        ("უკაცრავად, უკვე მეტისმეტად ბევრი კლიენტია", "sorry, too many clients already"),
+        ("ურთიერთობაში \"%s\" მწკრივის დაბლოკვის შეცდომა", "could not obtain lock on row in relation \"%s\""),
         ("ფონური დამხმარე პროცესი \"%s\"", "background worker \"%s\""),
-        (
-            "ფონური დამხმარე პროცესი \"%s\": shared_preload_libraries-ში დარეგისტრირებული უნდა იყოს",
-            "background worker \"%s\": must be registered in shared_preload_libraries",
-        ),
-        (
-            "ფონური დამხმარე პროცესი \"%s\": არასწორი გადატვირთვის ინტერვალი",
-            "background worker \"%s\": invalid restart interval",
-        ),
-        (
-            "ფონური დახმამრე პროცესი \"%s\": გაფრთხილების მოთხოვნა მხოლოდ დინამიკურ ფონურ დამხმარე პროცესებს შეუძლიათ",
-            "background worker \"%s\": only dynamic background workers can request notification",
-        ),
-        (
-            "ყველა აქტიური ტრანზაქციის შეწყვეტა",
-            "aborting any active transactions",
-        ),
-        (
-            "შეერთება ავტორიზებულია: მომხმარებელი=%s",
-            "connection authorized: user=%s",
-        ),
-        (
-            "შემოსული დაკავშირება: ჰოსტი=%s",
-            "connection received: host=%s",
-        ),
-        (
-            "შემოსული დაკავშირება: ჰოსტი=%s პორტი=%s",
-            "connection received: host=%s port=%s",
-        ),
-        (
-            "ჩაციკვლის თავიდან ასაცილებლად ავტომატური აგრესიული მომტვერსასრუტება ცხრილისთვის \"%s.%s.%s\": ინდექსის სკანირების რიცხვი: %d",
-            "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "ჩაციკვლის თავიდან ასაცილებლად ავტომატური მომტვერსასრუტება ცხრილისთვის \"%s.%s.%s\": ინდექსის სკანირების რიცხვი: %d",
-            "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "ცხრილის (\"%s.%s.%s\") ავტომატური აგრესიული მომტვერსასრუტება: %d",
-            "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "ცხრილის (\"%s.%s.%s\") ავტომატური მომტვერსასრუტება: ინდექსების სკანირება: %d",
-            "automatic vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "ცხრილის ავტოანალიზი: \"%s.%s.%s\"",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
-        (
-            "ცხრილის ავტოდამტვერსასრუტება: \"%s.%s.%s\"",
-            "automatic vacuum of table \"%s.%s.%s\"",
-        ),
-        (
-            "ცხრილის ავტომატური ანალიზი \"%s.%s.%s\"",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
-        (
-            "წაშლადი ამოჭრილი: %u, რომელიც იყო %d XID ასაკის, როცა ოპერაცია დასრულდა",
-            "removable cutoff: %u, which was %d XIDs old when operation ended",
-        ),
+        ("ფონური დამხმარე პროცესი \"%s\": shared_preload_libraries-ში დარეგისტრირებული უნდა იყოს", "background worker \"%s\": must be registered in shared_preload_libraries"),
+        ("ფონური დამხმარე პროცესი \"%s\": არასწორი გადატვირთვის ინტერვალი", "background worker \"%s\": invalid restart interval"),
+        ("ფონური დახმამრე პროცესი \"%s\": გაფრთხილების მოთხოვნა მხოლოდ დინამიკურ ფონურ დამხმარე პროცესებს შეუძლიათ", "background worker \"%s\": only dynamic background workers can request notification"),
+        ("ყველა აქტიური ტრანზაქციის შეწყვეტა", "aborting any active transactions"),
+        ("შეერთება ავტორიზებულია: მომხმარებელი=%s", "connection authorized: user=%s"),
+        ("შემოსული დაკავშირება: ჰოსტი=%s", "connection received: host=%s"),
+        ("შემოსული დაკავშირება: ჰოსტი=%s პორტი=%s", "connection received: host=%s port=%s"),
+        ("ჩაციკვლის თავიდან ასაცილებლად ავტომატური აგრესიული მომტვერსასრუტება ცხრილისთვის \"%s.%s.%s\": ინდექსის სკანირების რიცხვი: %d", "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("ჩაციკვლის თავიდან ასაცილებლად ავტომატური მომტვერსასრუტება ცხრილისთვის \"%s.%s.%s\": ინდექსის სკანირების რიცხვი: %d", "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("ცხრილის (\"%s.%s.%s\") ავტომატური აგრესიული მომტვერსასრუტება: %d", "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("ცხრილის (\"%s.%s.%s\") ავტომატური მომტვერსასრუტება: ინდექსების სკანირება: %d", "automatic vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("ცხრილის ავტოანალიზი: \"%s.%s.%s\"", "automatic analyze of table \"%s.%s.%s\""),
+        ("ცხრილის ავტოდამტვერსასრუტება: \"%s.%s.%s\"", "automatic vacuum of table \"%s.%s.%s\""),
+        ("ცხრილის ავტომატური ანალიზი \"%s.%s.%s\"", "automatic analyze of table \"%s.%s.%s\""),
+        ("წაშლადი ამოჭრილი: %u, რომელიც იყო %d XID ასაკის, როცა ოპერაცია დასრულდა", "removable cutoff: %u, which was %d XIDs old when operation ended"),
         ("ხანგრძლივობა: %s მწმ", "duration: %s ms"),
-        (
-            "ხანგრძლივობა: %s მწმ  %s-ის დამუშავება: %s",
-            "duration: %s ms  parse %s: %s",
-        ),
-        (
-            "ხანგრძლივობა: %s მწმ  გამოსახულება: %s",
-            "duration: %s ms  statement: %s",
-        ),
-        (
-            "ხანგრძლივობა: %s მწმ  მიბმა %s%s%s: %s",
-            "duration: %s ms  bind %s%s%s: %s",
-        ),
-        (
-            "ხანგრძლივობა: %s მწმs  %s %s%s%s: %s",
-            "duration: %s ms  %s %s%s%s: %s",
-        ),
+        ("ხანგრძლივობა: %s მწმ  %s-ის დამუშავება: %s", "duration: %s ms  parse %s: %s"),
+        ("ხანგრძლივობა: %s მწმ  გამოსახულება: %s", "duration: %s ms  statement: %s"),
+        ("ხანგრძლივობა: %s მწმ  მიბმა %s%s%s: %s", "duration: %s ms  bind %s%s%s: %s"),
+        ("ხანგრძლივობა: %s მწმs  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"),
     ],
 };

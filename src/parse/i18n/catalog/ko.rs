@@ -3,6 +3,7 @@
 
 use super::Language;
 
+#[rustfmt::skip]
 pub const LANGUAGE: Language = Language {
     code: "ko",
     severities: &[
@@ -20,353 +21,107 @@ pub const LANGUAGE: Language = Language {
         ("명령 구문", "STATEMENT"),
         ("쿼리", "QUERY"),
     ],
-    words: &[("자료뽑기", "execute fetch from"), ("쿼리실행", "execute")],
+    words: &[
+        ("자료뽑기", "execute fetch from"),
+        ("쿼리실행", "execute"),
+    ],
     lines: &[
-        (
-            "\"%s\" 릴레이션의 잠금 정보를 구할 수 없음",
-            "could not obtain lock on relation \"%s\"",
-        ),
-        (
-            "\"%s\" 릴레이션의 잠금 정보를 구할 수 없음",
-            "could not obtain lock on row in relation \"%s\"",
-        ),
-        (
-            "\"%s\" 백그라운드 작업자: postmaster 시작 중인 상태라면, 데이터베이스 접근을 요청할 수 없음",
-            "background worker \"%s\": cannot request database access if starting at postmaster start",
-        ),
-        (
-            "\"%s\" 백그라운드 작업자: 공유 메모리 접근 않는 백그라운드 작업자를 지원하지 않음",
-            "background worker \"%s\": background workers without shared memory access are not supported",
-        ),
-        (
-            "\"%s\" 백그라운드 작업자: 동적 백그라운드 작업자만 알림을 요청할 수 있음",
-            "background worker \"%s\": only dynamic background workers can request notification",
-        ),
-        (
-            "\"%s\" 백그라운드 작업자: 먼저 shared_preload_libraries 설정값으로 등록되어야 합니다.",
-            "background worker \"%s\": must be registered in shared_preload_libraries",
-        ),
-        (
-            "\"%s\" 백그라운드 작업자: 이 병렬 작업자는 재실행 설정이 없음",
-            "background worker \"%s\": parallel workers may not be configured for restart",
-        ),
-        (
-            "\"%s\" 백그라운드 작업자: 잘못된 재실행 간격",
-            "background worker \"%s\": invalid restart interval",
-        ),
-        (
-            "\"%s\" 유닉스 도메인 소켓으로 접속을 허용합니다",
-            "listening on Unix socket \"%s\"",
-        ),
-        (
-            "\"%s\" 인덱스: 페이지: 전체 가운데 %u, 새롭게 지운거 %u, 현재 지운거 %u, 재사용한 것 %u",
-            "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable",
-        ),
-        (
-            "\"%s.%s\" 릴레이션의 잠금 정보를 구할 수 없음",
-            "could not obtain lock on relation \"%s.%s\"",
-        ),
-        (
-            "\"%s.%s.%s\" 테이블 대상으로 자동 vacuum 작업 함",
-            "automatic vacuum of table \"%s.%s.%s\"",
-        ),
-        (
-            "\"%s.%s.%s\" 테이블 자동 분석",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
-        (
-            "\"%s.%s.%s\" 테이블 자동 청소: 인덱스 탐색: %d",
-            "automatic vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
+        ("\"%s\" 릴레이션의 잠금 정보를 구할 수 없음", "could not obtain lock on relation \"%s\""),
+        ("\"%s\" 릴레이션의 잠금 정보를 구할 수 없음", "could not obtain lock on row in relation \"%s\""),
+        ("\"%s\" 백그라운드 작업자: postmaster 시작 중인 상태라면, 데이터베이스 접근을 요청할 수 없음", "background worker \"%s\": cannot request database access if starting at postmaster start"),
+        ("\"%s\" 백그라운드 작업자: 공유 메모리 접근 않는 백그라운드 작업자를 지원하지 않음", "background worker \"%s\": background workers without shared memory access are not supported"),
+        ("\"%s\" 백그라운드 작업자: 동적 백그라운드 작업자만 알림을 요청할 수 있음", "background worker \"%s\": only dynamic background workers can request notification"),
+        ("\"%s\" 백그라운드 작업자: 먼저 shared_preload_libraries 설정값으로 등록되어야 합니다.", "background worker \"%s\": must be registered in shared_preload_libraries"),
+        ("\"%s\" 백그라운드 작업자: 이 병렬 작업자는 재실행 설정이 없음", "background worker \"%s\": parallel workers may not be configured for restart"),
+        ("\"%s\" 백그라운드 작업자: 잘못된 재실행 간격", "background worker \"%s\": invalid restart interval"),
+        ("\"%s\" 유닉스 도메인 소켓으로 접속을 허용합니다", "listening on Unix socket \"%s\""),
+        ("\"%s\" 인덱스: 페이지: 전체 가운데 %u, 새롭게 지운거 %u, 현재 지운거 %u, 재사용한 것 %u", "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable"),
+        ("\"%s.%s\" 릴레이션의 잠금 정보를 구할 수 없음", "could not obtain lock on relation \"%s.%s\""),
+        ("\"%s.%s.%s\" 테이블 대상으로 자동 vacuum 작업 함", "automatic vacuum of table \"%s.%s.%s\""),
+        ("\"%s.%s.%s\" 테이블 자동 분석", "automatic analyze of table \"%s.%s.%s\""),
+        ("\"%s.%s.%s\" 테이블 자동 청소: 인덱스 탐색: %d", "automatic vacuum of table \"%s.%s.%s\": index scans: %d"),
         ("%X/%X에서 redo 작업 시작됨", "redo starts at %X/%X"),
-        (
-            "%X/%X에서 redo 작업 완료, 시스템 사용량: %s",
-            "redo done at %X/%X system usage: %s",
-        ),
-        (
-            "%d PID 프로세스가 %s(%s) 작업을 위해 잠금 취득함(%ld.%03dms 후)",
-            "process %d acquired %s on %s after %ld.%03d ms",
-        ),
-        (
-            "%d PID 프로세스는 %s(%s)에 대해 교착 상태가 발생하지 않도록 %ld.%03dms 후에 대기열 순서를 다시 조정함",
-            "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms",
-        ),
-        (
-            "%d PID 프로세스에서 %s(%s) 대기중 %ld.%03dms 후에 교착 상태를 감지함",
-            "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "%d PID 프로세스에서 여전히 %s(%s) 작업을 기다리고 있음(%ld.%03dms 후)",
-            "process %d still waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "%d 프로세스가 %s 상태로 지연되고 있음(해당 작업: %s); %d 프로세스에 의해 블록킹되었음",
-            "Process %d waits for %s on %s; blocked by process %d.",
-        ),
-        (
-            "%s, 주소: \"%s\", 포트 %d 번으로 접속을 허용합니다",
-            "listening on %s address \"%s\", port %d",
-        ),
-        (
-            "I/O 속도: 읽기: %.3f ms, 쓰기: %.3f ms",
-            "I/O timings: read: %.3f ms, write: %.3f ms",
-        ),
-        (
-            "WAL 사용량: %lld 레코드, %lld full page 이미지, %llu 바이트",
-            "WAL usage: %lld records, %lld full page images, %llu bytes",
-        ),
+        ("%X/%X에서 redo 작업 완료, 시스템 사용량: %s", "redo done at %X/%X system usage: %s"),
+        ("%d PID 프로세스가 %s(%s) 작업을 위해 잠금 취득함(%ld.%03dms 후)", "process %d acquired %s on %s after %ld.%03d ms"),
+        ("%d PID 프로세스는 %s(%s)에 대해 교착 상태가 발생하지 않도록 %ld.%03dms 후에 대기열 순서를 다시 조정함", "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms"),
+        ("%d PID 프로세스에서 %s(%s) 대기중 %ld.%03dms 후에 교착 상태를 감지함", "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms"),
+        ("%d PID 프로세스에서 여전히 %s(%s) 작업을 기다리고 있음(%ld.%03dms 후)", "process %d still waiting for %s on %s after %ld.%03d ms"),
+        ("%d 프로세스가 %s 상태로 지연되고 있음(해당 작업: %s); %d 프로세스에 의해 블록킹되었음", "Process %d waits for %s on %s; blocked by process %d."),
+        ("%s, 주소: \"%s\", 포트 %d 번으로 접속을 허용합니다", "listening on %s address \"%s\", port %d"),
+        ("I/O 속도: 읽기: %.3f ms, 쓰기: %.3f ms", "I/O timings: read: %.3f ms, write: %.3f ms"),
+        ("WAL 사용량: %lld 레코드, %lld full page 이미지, %llu 바이트", "WAL usage: %lld records, %lld full page images, %llu bytes"),
         ("deadlock 발생했음", "deadlock detected"),
-        (
-            "fast 중지 요청을 받았습니다.",
-            "received fast shutdown request",
-        ),
-        (
-            "idle-in-transaction 시간 초과로 연결을 끝냅니다",
-            "terminating connection due to idle-in-transaction timeout",
-        ),
-        (
-            "idle-session 시간 초과로 연결을 끝냅니다",
-            "terminating connection due to idle-session timeout",
-        ),
-        (
-            "immediate 종료 명령으로 연결을 끝냅니다",
-            "terminating connection due to immediate shutdown command",
-        ),
-        (
-            "immediate 중지 요청을 받았습니다.",
-            "received immediate shutdown request",
-        ),
-        (
-            "postmaster의 예상치 못한 종료로 연결을 종료합니다",
-            "terminating connection due to unexpected postmaster exit",
-        ),
-        (
-            "redo 진행 중, 예상시간: %ld.%02d s, 현재 LSN: %X/%X",
-            "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X",
-        ),
-        (
-            "restart_after_crash 값이 off 로 지정되어 중지합니다.",
-            "shutting down because restart_after_crash is off",
-        ),
-        (
-            "restartpoint 시작:%s%s%s%s%s%s%s%s",
-            "restartpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "restartpoint 작업완료: %d개(%.1f%%) 버퍼 씀; %d개 WAL 파일 추가됨, %d개 지웠음, %d개 재활용; 쓰기시간: %ld.%03d s, 동기화시간: %ld.%03d s, 전체시간: %ld.%03d s; 동기화 파일 개수: %d, 최장시간: %ld.%03d s, 평균시간: %ld.%03d s; 실제작업량: %d kB, 예상한작업량: %d kB",
-            "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "smart 중지 요청을 받았습니다.",
-            "received smart shutdown request",
-        ),
-        (
-            "관리자 요청에 의해서 연결을 끝냅니다",
-            "terminating connection due to administrator command",
-        ),
-        (
-            "남은 연결 슬롯은 non-replication 슈퍼유저 연결용으로 남겨 놓았음",
-            "remaining connection slots are reserved for non-replication superuser connections",
-        ),
-        (
-            "데이터베이스 시스템 마지막 가동 중지 시각: %s",
-            "database system was shut down at %s",
-        ),
-        (
-            "데이터베이스 시스템 복구하는 도중 비정상적으로 가동 중지된 시각: %s",
-            "database system was interrupted while in recovery at %s",
-        ),
-        (
-            "데이터베이스 시스템 서비스를 중지했습니다",
-            "database system is shut down",
-        ),
-        (
-            "데이터베이스 시스템 셧다운 작업이 비정상적으로 종료되었음; 마지막 운영시간: %s",
-            "database system shutdown was interrupted; last known up at %s",
-        ),
-        (
-            "데이터베이스 시스템 식별번호가 주 서버와 대기 서버가 서로 다름",
-            "database system identifier differs between the primary and standby",
-        ),
-        (
-            "데이터베이스 시스템이 로그 시간 %s에 복구 도중 중지 되었음",
-            "database system was interrupted while in recovery at log time %s",
-        ),
-        (
-            "데이터베이스 시스템이 비정상적으로 종료되었음; 마지막 운영시간: %s",
-            "database system was interrupted; last known up at %s",
-        ),
-        (
-            "데이터베이스 시스템이 읽기 전용으로 연결을 수락할 준비가 되었습니다.",
-            "database system is ready to accept read-only connections",
-        ),
-        (
-            "데이터베이스 시스템이 정상적으로 종료되지 못했습니다, 자동 복구 작업을 진행합니다",
-            "database system was not properly shut down; automatic recovery in progress",
-        ),
+        ("fast 중지 요청을 받았습니다.", "received fast shutdown request"),
+        ("idle-in-transaction 시간 초과로 연결을 끝냅니다", "terminating connection due to idle-in-transaction timeout"),
+        ("idle-session 시간 초과로 연결을 끝냅니다", "terminating connection due to idle-session timeout"),
+        ("immediate 종료 명령으로 연결을 끝냅니다", "terminating connection due to immediate shutdown command"),
+        ("immediate 중지 요청을 받았습니다.", "received immediate shutdown request"),
+        ("postmaster의 예상치 못한 종료로 연결을 종료합니다", "terminating connection due to unexpected postmaster exit"),
+        ("redo 진행 중, 예상시간: %ld.%02d s, 현재 LSN: %X/%X", "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X"),
+        ("restart_after_crash 값이 off 로 지정되어 중지합니다.", "shutting down because restart_after_crash is off"),
+        ("restartpoint 시작:%s%s%s%s%s%s%s%s", "restartpoint starting:%s%s%s%s%s%s%s%s"),
+        ("restartpoint 작업완료: %d개(%.1f%%) 버퍼 씀; %d개 WAL 파일 추가됨, %d개 지웠음, %d개 재활용; 쓰기시간: %ld.%03d s, 동기화시간: %ld.%03d s, 전체시간: %ld.%03d s; 동기화 파일 개수: %d, 최장시간: %ld.%03d s, 평균시간: %ld.%03d s; 실제작업량: %d kB, 예상한작업량: %d kB", "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("smart 중지 요청을 받았습니다.", "received smart shutdown request"),
+        ("관리자 요청에 의해서 연결을 끝냅니다", "terminating connection due to administrator command"),
+        ("남은 연결 슬롯은 non-replication 슈퍼유저 연결용으로 남겨 놓았음", "remaining connection slots are reserved for non-replication superuser connections"),
+        ("데이터베이스 시스템 마지막 가동 중지 시각: %s", "database system was shut down at %s"),
+        ("데이터베이스 시스템 복구하는 도중 비정상적으로 가동 중지된 시각: %s", "database system was interrupted while in recovery at %s"),
+        ("데이터베이스 시스템 서비스를 중지했습니다", "database system is shut down"),
+        ("데이터베이스 시스템 셧다운 작업이 비정상적으로 종료되었음; 마지막 운영시간: %s", "database system shutdown was interrupted; last known up at %s"),
+        ("데이터베이스 시스템 식별번호가 주 서버와 대기 서버가 서로 다름", "database system identifier differs between the primary and standby"),
+        ("데이터베이스 시스템이 로그 시간 %s에 복구 도중 중지 되었음", "database system was interrupted while in recovery at log time %s"),
+        ("데이터베이스 시스템이 비정상적으로 종료되었음; 마지막 운영시간: %s", "database system was interrupted; last known up at %s"),
+        ("데이터베이스 시스템이 읽기 전용으로 연결을 수락할 준비가 되었습니다.", "database system is ready to accept read-only connections"),
+        ("데이터베이스 시스템이 정상적으로 종료되지 못했습니다, 자동 복구 작업을 진행합니다", "database system was not properly shut down; automatic recovery in progress"),
         ("매개 변수: %s", "parameters: %s"),
         ("명령 구문: %s", "statement: %s"),
-        (
-            "명령실행시간 초과로 작업을 취소합니다.",
-            "canceling statement due to statement timeout",
-        ),
-        (
-            "모든 활성화 되어있는 트랜잭션을 중지하고 있습니다.",
-            "aborting any active transactions",
-        ),
-        (
-            "바인드 메시지는 %d 결과 포멧을 가지고 있고, 쿼리는 %d 칼럼을 가지고 있습니다",
-            "bind message has %d result formats but query has %d columns",
-        ),
-        (
-            "바인드 메시지는 %d 매개 변수 형태지만, %d 매개 변수여야함",
-            "bind message has %d parameter formats but %d parameters",
-        ),
-        (
-            "바인드 메시지는 %d개의 매개 변수를 지원하지만, \"%s\" 준비된 명령 구문(prepared statement)에서는%d 개의 매개 변수가 필요합니다",
-            "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-        ),
+        ("명령실행시간 초과로 작업을 취소합니다.", "canceling statement due to statement timeout"),
+        ("모든 활성화 되어있는 트랜잭션을 중지하고 있습니다.", "aborting any active transactions"),
+        ("바인드 메시지는 %d 결과 포멧을 가지고 있고, 쿼리는 %d 칼럼을 가지고 있습니다", "bind message has %d result formats but query has %d columns"),
+        ("바인드 메시지는 %d 매개 변수 형태지만, %d 매개 변수여야함", "bind message has %d parameter formats but %d parameters"),
+        ("바인드 메시지는 %d개의 매개 변수를 지원하지만, \"%s\" 준비된 명령 구문(prepared statement)에서는%d 개의 매개 변수가 필요합니다", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d"),
         ("백그라운드 작업자 \"%s\"", "background worker \"%s\""),
-        (
-            "버퍼 사용량: %lld 조회, %lld 놓침, %lld 변경됨",
-            "buffer usage: %lld hits, %lld misses, %lld dirtied",
-        ),
-        (
-            "복구 작업 중 충돌로 연결을 끝냅니다",
-            "terminating connection due to conflict with recovery",
-        ),
-        (
-            "복구 작업 중 충돌이 발생해 작업을 중지합니다.",
-            "canceling statement due to conflict with recovery",
-        ),
-        (
-            "복구 중 데이터베이스 시스템 마지막 가동 중지 시각: %s",
-            "database system was shut down in recovery at %s",
-        ),
-        (
-            "사용자 \"%s\"의 password 인증을 실패했습니다",
-            "password authentication failed for user \"%s\"",
-        ),
-        (
-            "사용자 요청에 의해 작업을 취소합니다.",
-            "canceling statement due to user request",
-        ),
-        (
-            "삭제 가능한 컷오프: %u, which was %d XIDs old when operation ended",
-            "removable cutoff: %u, which was %d XIDs old when operation ended",
-        ),
-        (
-            "새 relfrozenxid: %u, which is %d XIDs ahead of previous value",
-            "new relfrozenxid: %u, which is %d XIDs ahead of previous value",
-        ),
-        (
-            "새 relminmxid: %u, which is %d MXIDs ahead of previous value",
-            "new relminmxid: %u, which is %d MXIDs ahead of previous value",
-        ),
+        ("버퍼 사용량: %lld 조회, %lld 놓침, %lld 변경됨", "buffer usage: %lld hits, %lld misses, %lld dirtied"),
+        ("복구 작업 중 충돌로 연결을 끝냅니다", "terminating connection due to conflict with recovery"),
+        ("복구 작업 중 충돌이 발생해 작업을 중지합니다.", "canceling statement due to conflict with recovery"),
+        ("복구 중 데이터베이스 시스템 마지막 가동 중지 시각: %s", "database system was shut down in recovery at %s"),
+        ("사용자 \"%s\"의 password 인증을 실패했습니다", "password authentication failed for user \"%s\""),
+        ("사용자 요청에 의해 작업을 취소합니다.", "canceling statement due to user request"),
+        ("삭제 가능한 컷오프: %u, which was %d XIDs old when operation ended", "removable cutoff: %u, which was %d XIDs old when operation ended"),
+        ("새 relfrozenxid: %u, which is %d XIDs ahead of previous value", "new relfrozenxid: %u, which is %d XIDs ahead of previous value"),
+        ("새 relminmxid: %u, which is %d MXIDs ahead of previous value", "new relminmxid: %u, which is %d MXIDs ahead of previous value"),
         ("서비스를 멈추고 있습니다", "shutting down"),
-        (
-            "수행시간: %s ms  %s %s%s%s: %s",
-            "duration: %s ms  %s %s%s%s: %s",
-        ),
+        ("수행시간: %s ms  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"),
         ("시스템 사용량: %s", "system usage: %s"),
-        (
-            "시작 작업 실패로 중지합니다.",
-            "shutting down due to startup process failure",
-        ),
+        ("시작 작업 실패로 중지합니다.", "shutting down due to startup process failure"),
         ("실행시간: %s ms", "duration: %s ms"),
-        (
-            "실행시간: %s ms  %s 구문분석: %s",
-            "duration: %s ms  parse %s: %s",
-        ),
-        (
-            "실행시간: %s ms  %s%s%s 접속: %s",
-            "duration: %s ms  bind %s%s%s: %s",
-        ),
-        (
-            "실행시간: %s ms  명령 구문: %s",
-            "duration: %s ms  statement: %s",
-        ),
+        ("실행시간: %s ms  %s 구문분석: %s", "duration: %s ms  parse %s: %s"),
+        ("실행시간: %s ms  %s%s%s 접속: %s", "duration: %s ms  bind %s%s%s: %s"),
+        ("실행시간: %s ms  명령 구문: %s", "duration: %s ms  statement: %s"),
         ("연결 인증: user=%s", "connection authorized: user=%s"),
-        (
-            "연결 인증됨: 식별자=\"%s\" 인증방법=%s (%s:%d)",
-            "connection authenticated: identity=\"%s\" method=%s (%s:%d)",
-        ),
-        (
-            "연결종료: 세션 시간: %d:%02d:%02d.%03d 사용자=%s 데이터베이스=%s 호스트=%s%s%s",
-            "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s",
-        ),
-        (
-            "이제 데이터베이스 서버로 접속할 수 있습니다",
-            "database system is ready to accept connections",
-        ),
-        (
-            "임시 파일: 경로 \"%s\", 크기 %lu",
-            "temporary file: path \"%s\", size %lu",
-        ),
+        ("연결 인증됨: 식별자=\"%s\" 인증방법=%s (%s:%d)", "connection authenticated: identity=\"%s\" method=%s (%s:%d)"),
+        ("연결종료: 세션 시간: %d:%02d:%02d.%03d 사용자=%s 데이터베이스=%s 호스트=%s%s%s", "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s"),
+        ("이제 데이터베이스 서버로 접속할 수 있습니다", "database system is ready to accept connections"),
+        ("임시 파일: 경로 \"%s\", 크기 %lu", "temporary file: path \"%s\", size %lu"),
         ("자동 청소 작업을 취소하는 중", "canceling autovacuum task"),
         ("자료뽑기", "execute fetch from"),
-        (
-            "작업시간: %s ms  fastpath 함수 호출: \"%s\" (OID %u)",
-            "duration: %s ms  fastpath function call: \"%s\" (OID %u)",
-        ),
-        (
-            "잠금 대기 시간 초과로 작업을 취소합니다.",
-            "canceling statement due to lock timeout",
-        ),
+        ("작업시간: %s ms  fastpath 함수 호출: \"%s\" (OID %u)", "duration: %s ms  fastpath function call: \"%s\" (OID %u)"),
+        ("잠금 대기 시간 초과로 작업을 취소합니다.", "canceling statement due to lock timeout"),
         ("재반영해야 할 트랜잭션이 없음", "redo is not required"),
-        (
-            "적극적인 \"%s.%s.%s\" 테이블 자동 청소: 인덱스 탐색: %d",
-            "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
+        ("적극적인 \"%s.%s.%s\" 테이블 자동 청소: 인덱스 탐색: %d", "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d"),
         ("접속 수락: host=%s", "connection received: host=%s"),
-        (
-            "접속 수락: host=%s port=%s",
-            "connection received: host=%s port=%s",
-        ),
-        (
-            "체크포인트 시작:%s%s%s%s%s%s%s%s",
-            "checkpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "체크포인트 작업완료: %d개(%.1f%%) 버퍼 씀; %d개 WAL 파일 추가됨, %d개 지웠음, %d개 재활용; 쓰기시간: %ld.%03d s, 동기화시간: %ld.%03d s, 전체시간: %ld.%03d s; 동기화 파일 개수: %d, 최장시간: %ld.%03d s, 평균시간: %ld.%03d s; 실제작업량: %d kB, 예상한작업량: %d kB",
-            "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "최대 동시 접속자 수를 초과했습니다.",
-            "sorry, too many clients already",
-        ),
-        (
-            "쿼리 상세 정보는 서버 로그를 참조하십시오.",
-            "See server log for query details.",
-        ),
-        (
-            "튜플: %.lld 삭제됨, %lld 남음, 아직 %lld 개의 튜플을 지워야하지만 못지웠음",
-            "tuples: %lld removed, %lld remain, %lld are dead but not yet removable",
-        ),
-        (
-            "트랙젝션 ID 겹침 방지를 위한 \"%s.%s.%s\" 테이블 자동 청소: 인덱스 탐색: %d",
-            "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "트랙젝션 ID 겹침 방지를 위한 적극적인 \"%s.%s.%s\" 테이블 자동 청소: 인덱스 탐색: %d",
-            "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "페이지: %u 삭제됨, %u 남음, %u 검사됨 (전체의 %.2f%%)",
-            "pages: %u removed, %u remain, %u scanned (%.2f%% of total)",
-        ),
-        (
-            "평균 읽기 속도: %.3f MB/s, 평균 쓰기 속도: %.3f MB/s",
-            "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s",
-        ),
+        ("접속 수락: host=%s port=%s", "connection received: host=%s port=%s"),
+        ("체크포인트 시작:%s%s%s%s%s%s%s%s", "checkpoint starting:%s%s%s%s%s%s%s%s"),
+        ("체크포인트 작업완료: %d개(%.1f%%) 버퍼 씀; %d개 WAL 파일 추가됨, %d개 지웠음, %d개 재활용; 쓰기시간: %ld.%03d s, 동기화시간: %ld.%03d s, 전체시간: %ld.%03d s; 동기화 파일 개수: %d, 최장시간: %ld.%03d s, 평균시간: %ld.%03d s; 실제작업량: %d kB, 예상한작업량: %d kB", "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("최대 동시 접속자 수를 초과했습니다.", "sorry, too many clients already"),
+        ("쿼리 상세 정보는 서버 로그를 참조하십시오.", "See server log for query details."),
+        ("튜플: %.lld 삭제됨, %lld 남음, 아직 %lld 개의 튜플을 지워야하지만 못지웠음", "tuples: %lld removed, %lld remain, %lld are dead but not yet removable"),
+        ("트랙젝션 ID 겹침 방지를 위한 \"%s.%s.%s\" 테이블 자동 청소: 인덱스 탐색: %d", "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("트랙젝션 ID 겹침 방지를 위한 적극적인 \"%s.%s.%s\" 테이블 자동 청소: 인덱스 탐색: %d", "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("페이지: %u 삭제됨, %u 남음, %u 검사됨 (전체의 %.2f%%)", "pages: %u removed, %u remain, %u scanned (%.2f%% of total)"),
+        ("평균 읽기 속도: %.3f MB/s, 평균 쓰기 속도: %.3f MB/s", "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s"),
         ("프로세스 %d: %s", "Process %d: %s"),
-        (
-            "호스트 \"%s\", 사용자 \"%s\", %s 연결이 복제용 연결로 pg_hba.conf 파일에 설정되어 있지 않습니다",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s",
-        ),
-        (
-            "호스트 \"%s\", 사용자 \"%s\", 데이터베이스 \"%s\", %s 연결에 대한 설정이 pg_hba.conf 파일에 없습니다.",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s",
-        ),
+        ("호스트 \"%s\", 사용자 \"%s\", %s 연결이 복제용 연결로 pg_hba.conf 파일에 설정되어 있지 않습니다", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s"),
+        ("호스트 \"%s\", 사용자 \"%s\", 데이터베이스 \"%s\", %s 연결에 대한 설정이 pg_hba.conf 파일에 없습니다.", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s"),
     ],
 };

@@ -3,6 +3,7 @@
 
 use super::Language;
 
+#[rustfmt::skip]
 pub const LANGUAGE: Language = Language {
     code: "ru",
     severities: &[
@@ -27,357 +28,102 @@ pub const LANGUAGE: Language = Language {
         (" база=", " database="),
     ],
     lines: &[
-        (
-            "XID отсечки удаления: %u, на момент завершения операции он имел возраст: %d XID",
-            "removable cutoff: %u, which was %d XIDs old when operation ended",
-        ),
-        (
-            "Подробности запроса смотрите в протоколе сервера.",
-            "See server log for query details.",
-        ),
-        (
-            "Процесс %d ожидает в режиме %s блокировку \"%s\"; заблокирован процессом %d.",
-            "Process %d waits for %s on %s; blocked by process %d.",
-        ),
+        ("XID отсечки удаления: %u, на момент завершения операции он имел возраст: %d XID", "removable cutoff: %u, which was %d XIDs old when operation ended"),
+        ("Подробности запроса смотрите в протоколе сервера.", "See server log for query details."),
+        ("Процесс %d ожидает в режиме %s блокировку \"%s\"; заблокирован процессом %d.", "Process %d waits for %s on %s; blocked by process %d."),
         ("Процесс %d: %s", "Process %d: %s"),
-        (
-            "автоматическая агрессивная очистка таблицы \"%s.%s.%s\": сканирований индекса: %d",
-            "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "автоматическая агрессивная очистка, предотвращающая зацикливание, таблицы \"%s.%s.%s\": сканирований индекса: %d",
-            "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "автоматическая очистка таблицы \"%s.%s.%s\"",
-            "automatic vacuum of table \"%s.%s.%s\"",
-        ),
-        (
-            "автоматическая очистка таблицы \"%s.%s.%s\": сканирований индекса: %d",
-            "automatic vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "автоматическая очистка, предотвращающая зацикливание, таблицы \"%s.%s.%s\": сканирований индекса: %d",
-            "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "автоматический анализ таблицы \"%s.%s.%s\"",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
-        (
-            "в pg_hba.conf нет записи для компьютера \"%s\", пользователя \"%s\", базы \"%s\", %s",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s",
-        ),
-        (
-            "в pg_hba.conf нет записи, разрешающей подключение для репликации с компьютера \"%s\" для пользователя \"%s\", %s",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s",
-        ),
-        (
-            "в сообщении Bind передано неверное число параметров (%d, а подготовленный оператор \"%s\" требует %d)",
-            "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-        ),
-        (
-            "версий строк: удалено: %lld, осталось: %lld, «мёртвых», но ещё не подлежащих удалению: %lld",
-            "tuples: %lld removed, %lld remain, %lld are dead but not yet removable",
-        ),
-        (
-            "временный файл: путь \"%s\", размер %lu",
-            "temporary file: path \"%s\", size %lu",
-        ),
-        (
-            "время ввода/вывода: чтение: %.3f мс, запись: %.3f мс",
-            "I/O timings: read: %.3f ms, write: %.3f ms",
-        ),
+        ("автоматическая агрессивная очистка таблицы \"%s.%s.%s\": сканирований индекса: %d", "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("автоматическая агрессивная очистка, предотвращающая зацикливание, таблицы \"%s.%s.%s\": сканирований индекса: %d", "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("автоматическая очистка таблицы \"%s.%s.%s\"", "automatic vacuum of table \"%s.%s.%s\""),
+        ("автоматическая очистка таблицы \"%s.%s.%s\": сканирований индекса: %d", "automatic vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("автоматическая очистка, предотвращающая зацикливание, таблицы \"%s.%s.%s\": сканирований индекса: %d", "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("автоматический анализ таблицы \"%s.%s.%s\"", "automatic analyze of table \"%s.%s.%s\""),
+        ("в pg_hba.conf нет записи для компьютера \"%s\", пользователя \"%s\", базы \"%s\", %s", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s"),
+        ("в pg_hba.conf нет записи, разрешающей подключение для репликации с компьютера \"%s\" для пользователя \"%s\", %s", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s"),
+        ("в сообщении Bind передано неверное число параметров (%d, а подготовленный оператор \"%s\" требует %d)", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d"),
+        ("версий строк: удалено: %lld, осталось: %lld, «мёртвых», но ещё не подлежащих удалению: %lld", "tuples: %lld removed, %lld remain, %lld are dead but not yet removable"),
+        ("временный файл: путь \"%s\", размер %lu", "temporary file: path \"%s\", size %lu"),
+        ("время ввода/вывода: чтение: %.3f мс, запись: %.3f мс", "I/O timings: read: %.3f ms, write: %.3f ms"),
         ("выборка из", "execute fetch from"),
         ("выключение", "shutting down"),
-        (
-            "выключение системы БД было прервано; последний момент работы: %s",
-            "database system shutdown was interrupted; last known up at %s",
-        ),
-        (
-            "выполнение оператора отменено из-за конфликта с процессом восстановления",
-            "canceling statement due to conflict with recovery",
-        ),
-        (
-            "выполнение оператора отменено из-за тайм-аута",
-            "canceling statement due to statement timeout",
-        ),
-        (
-            "выполнение оператора отменено из-за тайм-аута блокировки",
-            "canceling statement due to lock timeout",
-        ),
-        (
-            "выполнение оператора отменено по запросу пользователя",
-            "canceling statement due to user request",
-        ),
-        (
-            "выполняется воспроизведение, прошло времени: %ld.%02d с, текущий LSN: %X/%X",
-            "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X",
-        ),
+        ("выключение системы БД было прервано; последний момент работы: %s", "database system shutdown was interrupted; last known up at %s"),
+        ("выполнение оператора отменено из-за конфликта с процессом восстановления", "canceling statement due to conflict with recovery"),
+        ("выполнение оператора отменено из-за тайм-аута", "canceling statement due to statement timeout"),
+        ("выполнение оператора отменено из-за тайм-аута блокировки", "canceling statement due to lock timeout"),
+        ("выполнение оператора отменено по запросу пользователя", "canceling statement due to user request"),
+        ("выполняется воспроизведение, прошло времени: %ld.%02d с, текущий LSN: %X/%X", "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X"),
         ("данные REDO не требуются", "redo is not required"),
-        (
-            "для приёма подключений открыт Unix-сокет \"%s\"",
-            "listening on Unix socket \"%s\"",
-        ),
-        (
-            "для приёма подключений по адресу %s \"%s\" открыт порт %d",
-            "listening on %s address \"%s\", port %d",
-        ),
-        (
-            "закрытие подключения вследствие получения команды для немедленного отключения",
-            "terminating connection due to immediate shutdown command",
-        ),
-        (
-            "закрытие подключения из-за конфликта с процессом восстановления",
-            "terminating connection due to conflict with recovery",
-        ),
-        (
-            "закрытие подключения из-за неожиданного завершения главного процесса",
-            "terminating connection due to unexpected postmaster exit",
-        ),
-        (
-            "закрытие подключения из-за тайм-аута простоя в транзакции",
-            "terminating connection due to idle-in-transaction timeout",
-        ),
-        (
-            "закрытие подключения из-за тайм-аута простоя сеанса",
-            "terminating connection due to idle-session timeout",
-        ),
-        (
-            "закрытие подключения по команде администратора",
-            "terminating connection due to administrator command",
-        ),
-        (
-            "записи REDO обработаны до смещения %X/%X, нагрузка системы: %s",
-            "redo done at %X/%X system usage: %s",
-        ),
-        (
-            "запись REDO начинается со смещения %X/%X",
-            "redo starts at %X/%X",
-        ),
-        (
-            "идентификаторы СУБД на главном и резервном серверах различаются",
-            "database system identifier differs between the primary and standby",
-        ),
-        (
-            "извините, уже слишком много клиентов",
-            "sorry, too many clients already",
-        ),
-        (
-            "индекс \"%s\": всего страниц: %u, сейчас удалено: %u, удалено на данный момент: %u, свободно: %u",
-            "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable",
-        ),
-        (
-            "использование WAL: записей: %lld, полных образов страниц: %lld, байт: %llu",
-            "WAL usage: %lld records, %lld full page images, %llu bytes",
-        ),
-        (
-            "использование буфера: попаданий: %lld, промахов: %lld, «грязных» записей: %lld",
-            "buffer usage: %lld hits, %lld misses, %lld dirtied",
-        ),
-        (
-            "контрольная точка завершена: записано буферов: %d (%.1f%%); добавлено файлов WAL %d, удалено: %d, переработано: %d; запись=%ld.%03d сек., синхр.=%ld.%03d сек., всего=%ld.%03d сек.; синхронизировано_файлов=%d, самая_долгая_синхр.=%ld.%03d сек., средняя=%ld.%03d сек.; расстояние=%d КБ, ожидалось=%d КБ",
-            "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
+        ("для приёма подключений открыт Unix-сокет \"%s\"", "listening on Unix socket \"%s\""),
+        ("для приёма подключений по адресу %s \"%s\" открыт порт %d", "listening on %s address \"%s\", port %d"),
+        ("закрытие подключения вследствие получения команды для немедленного отключения", "terminating connection due to immediate shutdown command"),
+        ("закрытие подключения из-за конфликта с процессом восстановления", "terminating connection due to conflict with recovery"),
+        ("закрытие подключения из-за неожиданного завершения главного процесса", "terminating connection due to unexpected postmaster exit"),
+        ("закрытие подключения из-за тайм-аута простоя в транзакции", "terminating connection due to idle-in-transaction timeout"),
+        ("закрытие подключения из-за тайм-аута простоя сеанса", "terminating connection due to idle-session timeout"),
+        ("закрытие подключения по команде администратора", "terminating connection due to administrator command"),
+        ("записи REDO обработаны до смещения %X/%X, нагрузка системы: %s", "redo done at %X/%X system usage: %s"),
+        ("запись REDO начинается со смещения %X/%X", "redo starts at %X/%X"),
+        ("идентификаторы СУБД на главном и резервном серверах различаются", "database system identifier differs between the primary and standby"),
+        ("извините, уже слишком много клиентов", "sorry, too many clients already"),
+        ("индекс \"%s\": всего страниц: %u, сейчас удалено: %u, удалено на данный момент: %u, свободно: %u", "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable"),
+        ("использование WAL: записей: %lld, полных образов страниц: %lld, байт: %llu", "WAL usage: %lld records, %lld full page images, %llu bytes"),
+        ("использование буфера: попаданий: %lld, промахов: %lld, «грязных» записей: %lld", "buffer usage: %lld hits, %lld misses, %lld dirtied"),
+        ("контрольная точка завершена: записано буферов: %d (%.1f%%); добавлено файлов WAL %d, удалено: %d, переработано: %d; запись=%ld.%03d сек., синхр.=%ld.%03d сек., всего=%ld.%03d сек.; синхронизировано_файлов=%d, самая_долгая_синхр.=%ld.%03d сек., средняя=%ld.%03d сек.; расстояние=%d КБ, ожидалось=%d КБ", "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
         ("нагрузка системы: %s", "system usage: %s"),
-        (
-            "начата контрольная точка:%s%s%s%s%s%s%s%s",
-            "checkpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "начата точка перезапуска:%s%s%s%s%s%s%s%s",
-            "restartpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "не удалось получить блокировку строки в таблице \"%s\"",
-            "could not obtain lock on row in relation \"%s\"",
-        ),
-        (
-            "не удалось получить блокировку таблицы \"%s\"",
-            "could not obtain lock on relation \"%s\"",
-        ),
-        (
-            "не удалось получить блокировку таблицы \"%s.%s\"",
-            "could not obtain lock on relation \"%s.%s\"",
-        ),
-        (
-            "неверное число форматов параметров в сообщении Bind (%d, а параметров %d)",
-            "bind message has %d parameter formats but %d parameters",
-        ),
-        (
-            "новое значение relfrozenxid: %u, оно продвинулось вперёд от предыдущего значения на %d XID",
-            "new relfrozenxid: %u, which is %d XIDs ahead of previous value",
-        ),
-        (
-            "новое значение relminmxid: %u, оно продвинулось вперёд от предыдущего значения на %d MXID",
-            "new relminmxid: %u, which is %d MXIDs ahead of previous value",
-        ),
+        ("начата контрольная точка:%s%s%s%s%s%s%s%s", "checkpoint starting:%s%s%s%s%s%s%s%s"),
+        ("начата точка перезапуска:%s%s%s%s%s%s%s%s", "restartpoint starting:%s%s%s%s%s%s%s%s"),
+        ("не удалось получить блокировку строки в таблице \"%s\"", "could not obtain lock on row in relation \"%s\""),
+        ("не удалось получить блокировку таблицы \"%s\"", "could not obtain lock on relation \"%s\""),
+        ("не удалось получить блокировку таблицы \"%s.%s\"", "could not obtain lock on relation \"%s.%s\""),
+        ("неверное число форматов параметров в сообщении Bind (%d, а параметров %d)", "bind message has %d parameter formats but %d parameters"),
+        ("новое значение relfrozenxid: %u, оно продвинулось вперёд от предыдущего значения на %d XID", "new relfrozenxid: %u, which is %d XIDs ahead of previous value"),
+        ("новое значение relminmxid: %u, оно продвинулось вперёд от предыдущего значения на %d MXID", "new relminmxid: %u, which is %d MXIDs ahead of previous value"),
         ("обнаружена взаимоблокировка", "deadlock detected"),
         ("оператор: %s", "statement: %s"),
-        (
-            "оставшиеся слоты подключений зарезервированы для подключений суперпользователя (не для репликации)",
-            "remaining connection slots are reserved for non-replication superuser connections",
-        ),
-        (
-            "отключение: время сеанса: %d:%02d:%02d.%03d пользователь=%s база данных=%s компьютер=%s%s%s",
-            "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s",
-        ),
+        ("оставшиеся слоты подключений зарезервированы для подключений суперпользователя (не для репликации)", "remaining connection slots are reserved for non-replication superuser connections"),
+        ("отключение: время сеанса: %d:%02d:%02d.%03d пользователь=%s база данных=%s компьютер=%s%s%s", "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s"),
         ("отмена задачи автоочистки", "canceling autovacuum task"),
         ("параметры: %s", "parameters: %s"),
-        (
-            "подключение авторизовано: пользователь=%s",
-            "connection authorized: user=%s",
-        ),
-        (
-            "получен запрос на \"вежливое\" выключение",
-            "received smart shutdown request",
-        ),
-        (
-            "получен запрос на быстрое выключение",
-            "received fast shutdown request",
-        ),
-        (
-            "получен запрос на немедленное выключение",
-            "received immediate shutdown request",
-        ),
-        (
-            "пользователь \"%s\" не прошёл проверку подлинности (по паролю)",
-            "password authentication failed for user \"%s\"",
-        ),
-        (
-            "прерывание всех активных транзакций",
-            "aborting any active transactions",
-        ),
-        (
-            "принято подключение: узел=%s",
-            "connection received: host=%s",
-        ),
-        (
-            "принято подключение: узел=%s порт=%s",
-            "connection received: host=%s port=%s",
-        ),
-        (
-            "продолжительность %s мс, вызов функции (через fastpath): \"%s\" (OID %u)",
-            "duration: %s ms  fastpath function call: \"%s\" (OID %u)",
-        ),
+        ("подключение авторизовано: пользователь=%s", "connection authorized: user=%s"),
+        ("получен запрос на \"вежливое\" выключение", "received smart shutdown request"),
+        ("получен запрос на быстрое выключение", "received fast shutdown request"),
+        ("получен запрос на немедленное выключение", "received immediate shutdown request"),
+        ("пользователь \"%s\" не прошёл проверку подлинности (по паролю)", "password authentication failed for user \"%s\""),
+        ("прерывание всех активных транзакций", "aborting any active transactions"),
+        ("принято подключение: узел=%s", "connection received: host=%s"),
+        ("принято подключение: узел=%s порт=%s", "connection received: host=%s port=%s"),
+        ("продолжительность %s мс, вызов функции (через fastpath): \"%s\" (OID %u)", "duration: %s ms  fastpath function call: \"%s\" (OID %u)"),
         ("продолжительность: %s мс", "duration: %s ms"),
-        (
-            "продолжительность: %s мс  %s %s%s%s: %s",
-            "duration: %s ms  %s %s%s%s: %s",
-        ),
-        (
-            "продолжительность: %s мс, оператор: %s",
-            "duration: %s ms  statement: %s",
-        ),
-        (
-            "продолжительность: %s мс, разбор %s: %s",
-            "duration: %s ms  parse %s: %s",
-        ),
-        (
-            "продолжительность: %s мс, сообщение Bind %s%s%s: %s",
-            "duration: %s ms  bind %s%s%s: %s",
-        ),
-        (
-            "процесс %d избежал взаимоблокировки, ожидая в режиме %s блокировку \"%s\", изменив порядок очереди через %ld.%03d мс",
-            "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms",
-        ),
-        (
-            "процесс %d обнаружил взаимоблокировку, ожидая в режиме %s блокировку \"%s\" в течение %ld.%03d мс",
-            "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "процесс %d получил в режиме %s блокировку \"%s\" через %ld.%03d мс",
-            "process %d acquired %s on %s after %ld.%03d ms",
-        ),
-        (
-            "процесс %d продолжает ожидать в режиме %s блокировку \"%s\" в течение %ld.%03d мс",
-            "process %d still waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "работа системы БД была прервана в процессе восстановления, время в журнале: %s",
-            "database system was interrupted while in recovery at log time %s",
-        ),
-        (
-            "работа системы БД была прервана во время восстановления: %s",
-            "database system was interrupted while in recovery at %s",
-        ),
-        (
-            "работа системы БД была прервана; последний момент работы: %s",
-            "database system was interrupted; last known up at %s",
-        ),
-        (
-            "сервер останавливается из-за ошибки в стартовом процессе",
-            "shutting down due to startup process failure",
-        ),
-        (
-            "сервер останавливается, так как параметр restart_after_crash равен off",
-            "shutting down because restart_after_crash is off",
-        ),
-        (
-            "система БД была выключена в процессе восстановления: %s",
-            "database system was shut down in recovery at %s",
-        ),
-        (
-            "система БД была выключена: %s",
-            "database system was shut down at %s",
-        ),
-        (
-            "система БД была остановлена нештатно; производится автоматическое восстановление",
-            "database system was not properly shut down; automatic recovery in progress",
-        ),
+        ("продолжительность: %s мс  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"),
+        ("продолжительность: %s мс, оператор: %s", "duration: %s ms  statement: %s"),
+        ("продолжительность: %s мс, разбор %s: %s", "duration: %s ms  parse %s: %s"),
+        ("продолжительность: %s мс, сообщение Bind %s%s%s: %s", "duration: %s ms  bind %s%s%s: %s"),
+        ("процесс %d избежал взаимоблокировки, ожидая в режиме %s блокировку \"%s\", изменив порядок очереди через %ld.%03d мс", "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms"),
+        ("процесс %d обнаружил взаимоблокировку, ожидая в режиме %s блокировку \"%s\" в течение %ld.%03d мс", "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms"),
+        ("процесс %d получил в режиме %s блокировку \"%s\" через %ld.%03d мс", "process %d acquired %s on %s after %ld.%03d ms"),
+        ("процесс %d продолжает ожидать в режиме %s блокировку \"%s\" в течение %ld.%03d мс", "process %d still waiting for %s on %s after %ld.%03d ms"),
+        ("работа системы БД была прервана в процессе восстановления, время в журнале: %s", "database system was interrupted while in recovery at log time %s"),
+        ("работа системы БД была прервана во время восстановления: %s", "database system was interrupted while in recovery at %s"),
+        ("работа системы БД была прервана; последний момент работы: %s", "database system was interrupted; last known up at %s"),
+        ("сервер останавливается из-за ошибки в стартовом процессе", "shutting down due to startup process failure"),
+        ("сервер останавливается, так как параметр restart_after_crash равен off", "shutting down because restart_after_crash is off"),
+        ("система БД была выключена в процессе восстановления: %s", "database system was shut down in recovery at %s"),
+        ("система БД была выключена: %s", "database system was shut down at %s"),
+        ("система БД была остановлена нештатно; производится автоматическое восстановление", "database system was not properly shut down; automatic recovery in progress"),
         ("система БД выключена", "database system is shut down"),
-        (
-            "система БД готова принимать подключения",
-            "database system is ready to accept connections",
-        ),
-        (
-            "система БД готова принимать подключения в режиме \"только чтение\"",
-            "database system is ready to accept read-only connections",
-        ),
-        (
-            "соединение аутентифицировано: идентификатор=\"%s\" метод=%s (%s:%d)",
-            "connection authenticated: identity=\"%s\" method=%s (%s:%d)",
-        ),
-        (
-            "средняя скорость чтения: %.3f МБ/с, средняя скорость записи: %.3f МБ/с",
-            "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s",
-        ),
-        (
-            "страниц удалено: %u, осталось: %u, просканировано: %u (%.2f%% от общего числа)",
-            "pages: %u removed, %u remain, %u scanned (%.2f%% of total)",
-        ),
-        (
-            "точка перезапуска завершена: записано буферов: %d (%.1f%%); добавлено файлов WAL %d, удалено: %d, переработано: %d; запись=%ld.%03d сек., синхр.=%ld.%03d сек., всего=%ld.%03d сек.; синхронизировано_файлов=%d, самая_долгая_синхр.=%ld.%03d сек., средняя=%ld.%03d сек.; расстояние=%d КБ, ожидалось=%d КБ",
-            "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "фоновой процесс \"%s\" должен быть зарегистрирован в shared_preload_libraries",
-            "background worker \"%s\": must be registered in shared_preload_libraries",
-        ),
+        ("система БД готова принимать подключения", "database system is ready to accept connections"),
+        ("система БД готова принимать подключения в режиме \"только чтение\"", "database system is ready to accept read-only connections"),
+        ("соединение аутентифицировано: идентификатор=\"%s\" метод=%s (%s:%d)", "connection authenticated: identity=\"%s\" method=%s (%s:%d)"),
+        ("средняя скорость чтения: %.3f МБ/с, средняя скорость записи: %.3f МБ/с", "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s"),
+        ("страниц удалено: %u, осталось: %u, просканировано: %u (%.2f%% от общего числа)", "pages: %u removed, %u remain, %u scanned (%.2f%% of total)"),
+        ("точка перезапуска завершена: записано буферов: %d (%.1f%%); добавлено файлов WAL %d, удалено: %d, переработано: %d; запись=%ld.%03d сек., синхр.=%ld.%03d сек., всего=%ld.%03d сек.; синхронизировано_файлов=%d, самая_долгая_синхр.=%ld.%03d сек., средняя=%ld.%03d сек.; расстояние=%d КБ, ожидалось=%d КБ", "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("фоновой процесс \"%s\" должен быть зарегистрирован в shared_preload_libraries", "background worker \"%s\": must be registered in shared_preload_libraries"),
         ("фоновый процесс \"%s\"", "background worker \"%s\""),
-        (
-            "фоновый процесс \"%s\" не может получить доступ к БД, если он запущен при старте главного процесса",
-            "background worker \"%s\": cannot request database access if starting at postmaster start",
-        ),
-        (
-            "фоновый процесс \"%s\": неправильный интервал перезапуска",
-            "background worker \"%s\": invalid restart interval",
-        ),
-        (
-            "фоновый процесс \"%s\": параллельные исполнители не могут быть настроены для перезапуска",
-            "background worker \"%s\": parallel workers may not be configured for restart",
-        ),
-        (
-            "фоновый процесс \"%s\": только динамические фоновые процессы могут запрашивать уведомление",
-            "background worker \"%s\": only dynamic background workers can request notification",
-        ),
-        (
-            "фоновый процесс \"%s\": фоновые процессы, не обращающиеся к общей памяти, не поддерживаются",
-            "background worker \"%s\": background workers without shared memory access are not supported",
-        ),
-        (
-            "число форматов результатов в сообщении Bind (%d) не равно числу столбцов в запросе (%d)",
-            "bind message has %d result formats but query has %d columns",
-        ),
+        ("фоновый процесс \"%s\" не может получить доступ к БД, если он запущен при старте главного процесса", "background worker \"%s\": cannot request database access if starting at postmaster start"),
+        ("фоновый процесс \"%s\": неправильный интервал перезапуска", "background worker \"%s\": invalid restart interval"),
+        ("фоновый процесс \"%s\": параллельные исполнители не могут быть настроены для перезапуска", "background worker \"%s\": parallel workers may not be configured for restart"),
+        ("фоновый процесс \"%s\": только динамические фоновые процессы могут запрашивать уведомление", "background worker \"%s\": only dynamic background workers can request notification"),
+        ("фоновый процесс \"%s\": фоновые процессы, не обращающиеся к общей памяти, не поддерживаются", "background worker \"%s\": background workers without shared memory access are not supported"),
+        ("число форматов результатов в сообщении Bind (%d) не равно числу столбцов в запросе (%d)", "bind message has %d result formats but query has %d columns"),
     ],
 };

@@ -3,6 +3,7 @@
 
 use super::Language;
 
+#[rustfmt::skip]
 pub const LANGUAGE: Language = Language {
     code: "sv",
     severities: &[
@@ -24,356 +25,101 @@ pub const LANGUAGE: Language = Language {
         (" applikationsnamn=", " application_name="),
     ],
     lines: &[
-        (
-            "I/O-timing: läs: %.3f ms, skriv: %.3f ms",
-            "I/O timings: read: %.3f ms, write: %.3f ms",
-        ),
-        (
-            "Lösenordsautentisering misslyckades för användare \"%s\"",
-            "password authentication failed for user \"%s\"",
-        ),
-        (
-            "Process %d väntar på %s för %s; blockerad av process %d.",
-            "Process %d waits for %s on %s; blocked by process %d.",
-        ),
-        (
-            "Se server-logg för frågedetaljer.",
-            "See server log for query details.",
-        ),
-        (
-            "WAL-användning: %lld poster, %lld hela sidor, %llu bytes",
-            "WAL usage: %lld records, %lld full page images, %llu bytes",
-        ),
-        (
-            "ansluting mottagen: värd=%s",
-            "connection received: host=%s",
-        ),
-        (
-            "ansluting mottagen: värd=%s port=%s",
-            "connection received: host=%s port=%s",
-        ),
-        (
-            "anslutning auktoriserad: användare=%s",
-            "connection authorized: user=%s",
-        ),
-        (
-            "anslutning autentiserad: identitet=\"%s\" metod=%s (%s:%d)",
-            "connection authenticated: identity=\"%s\" method=%s (%s:%d)",
-        ),
-        (
-            "automatisk aggressiv vacuum för att förhindra \"wraparound\" av tabell \"%s.%s.%s\": indexskanningar: %d",
-            "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "automatisk analys av tabell \"%s.%s.%s\"",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
-        (
-            "automatisk vacuum av tabell \"%s.%s.%s\"",
-            "automatic vacuum of table \"%s.%s.%s\"",
-        ),
-        (
-            "automatisk vacuum av tabell \"%s.%s.%s\": indexskanningar: %d",
-            "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "automatisk vacuum av tabell \"%s.%s.%s\": indexskanningar: %d",
-            "automatic vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "automatisk vacuum för att förhindra \"wraparound\" av tabell \"%s.%s.%s\": indexskanningar: %d",
-            "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "avbryter aktiva transaktioner",
-            "aborting any active transactions",
-        ),
+        ("I/O-timing: läs: %.3f ms, skriv: %.3f ms", "I/O timings: read: %.3f ms, write: %.3f ms"),
+        ("Lösenordsautentisering misslyckades för användare \"%s\"", "password authentication failed for user \"%s\""),
+        ("Process %d väntar på %s för %s; blockerad av process %d.", "Process %d waits for %s on %s; blocked by process %d."),
+        ("Se server-logg för frågedetaljer.", "See server log for query details."),
+        ("WAL-användning: %lld poster, %lld hela sidor, %llu bytes", "WAL usage: %lld records, %lld full page images, %llu bytes"),
+        ("ansluting mottagen: värd=%s", "connection received: host=%s"),
+        ("ansluting mottagen: värd=%s port=%s", "connection received: host=%s port=%s"),
+        ("anslutning auktoriserad: användare=%s", "connection authorized: user=%s"),
+        ("anslutning autentiserad: identitet=\"%s\" metod=%s (%s:%d)", "connection authenticated: identity=\"%s\" method=%s (%s:%d)"),
+        ("automatisk aggressiv vacuum för att förhindra \"wraparound\" av tabell \"%s.%s.%s\": indexskanningar: %d", "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("automatisk analys av tabell \"%s.%s.%s\"", "automatic analyze of table \"%s.%s.%s\""),
+        ("automatisk vacuum av tabell \"%s.%s.%s\"", "automatic vacuum of table \"%s.%s.%s\""),
+        ("automatisk vacuum av tabell \"%s.%s.%s\": indexskanningar: %d", "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("automatisk vacuum av tabell \"%s.%s.%s\": indexskanningar: %d", "automatic vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("automatisk vacuum för att förhindra \"wraparound\" av tabell \"%s.%s.%s\": indexskanningar: %d", "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("avbryter aktiva transaktioner", "aborting any active transactions"),
         ("avbryter autovacuum-uppgift", "canceling autovacuum task"),
-        (
-            "avbryter sats på användares begäran",
-            "canceling statement due to user request",
-        ),
-        (
-            "avbryter sats på grund av konflikt med återställning",
-            "canceling statement due to conflict with recovery",
-        ),
-        (
-            "avbryter sats på grund av lås-timeout",
-            "canceling statement due to lock timeout",
-        ),
-        (
-            "avbryter sats på grund av sats-timeout",
-            "canceling statement due to statement timeout",
-        ),
-        (
-            "avslutar anslutning på grund av att postmaster stängde oväntat ner",
-            "terminating connection due to unexpected postmaster exit",
-        ),
-        (
-            "avslutar anslutning på grund av ett administratörskommando",
-            "terminating connection due to administrator command",
-        ),
-        (
-            "avslutar anslutning på grund av konflikt med återställning",
-            "terminating connection due to conflict with recovery",
-        ),
+        ("avbryter sats på användares begäran", "canceling statement due to user request"),
+        ("avbryter sats på grund av konflikt med återställning", "canceling statement due to conflict with recovery"),
+        ("avbryter sats på grund av lås-timeout", "canceling statement due to lock timeout"),
+        ("avbryter sats på grund av sats-timeout", "canceling statement due to statement timeout"),
+        ("avslutar anslutning på grund av att postmaster stängde oväntat ner", "terminating connection due to unexpected postmaster exit"),
+        ("avslutar anslutning på grund av ett administratörskommando", "terminating connection due to administrator command"),
+        ("avslutar anslutning på grund av konflikt med återställning", "terminating connection due to conflict with recovery"),
         ("bakgrundsarbetare \"%s\"", "background worker \"%s\""),
-        (
-            "bakgrundsarbetare \"%s\" kan inte få databasaccess om den startar när postmaster startar",
-            "background worker \"%s\": cannot request database access if starting at postmaster start",
-        ),
-        (
-            "bakgrundsarbetare \"%s\": bakgrundsarbetare utan access till delat minne stöds inte",
-            "background worker \"%s\": background workers without shared memory access are not supported",
-        ),
-        (
-            "bakgrundsarbetare \"%s\": bara dynamiska bakgrundsarbetare kan be om notifiering",
-            "background worker \"%s\": only dynamic background workers can request notification",
-        ),
-        (
-            "bakgrundsarbetare \"%s\": måste vara registrerad i shared_preload_libraries",
-            "background worker \"%s\": must be registered in shared_preload_libraries",
-        ),
-        (
-            "bakgrundsarbetare \"%s\": ogiltigt omstartsintervall",
-            "background worker \"%s\": invalid restart interval",
-        ),
-        (
-            "bakgrundsarbetare \"%s\": parallella arbetare kan inte konfigureras för omstart",
-            "background worker \"%s\": parallel workers may not be configured for restart",
-        ),
-        (
-            "bind-meddelande ger %d parametrar men förberedd sats \"%s\" kräver %d",
-            "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-        ),
-        (
-            "bind-meddelande har %d parameterformat men %d parametrar",
-            "bind message has %d parameter formats but %d parameters",
-        ),
-        (
-            "bind-meddelande har %d resultatformat men frågan har %d kolumner",
-            "bind message has %d result formats but query has %d columns",
-        ),
-        (
-            "bufferanvändning: %lld träffar, %lld missar, %lld nersmutsade",
-            "buffer usage: %lld hits, %lld misses, %lld dirtied",
-        ),
-        (
-            "checkpoint klar: skrev %d buffers (%.1f%%); %d WAL-fil(er) tillagda, %d borttagna, %d recyclade; skriv=%ld.%03d s, synk=%ld.%03d s, totalt=%ld.%03d s; synk-filer=%d, längsta=%ld.%03d s, genomsnitt=%ld.%03d s; distans=%d kB, estimat=%d kB",
-            "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "checkpoint startar:%s%s%s%s%s%s%s%s",
-            "checkpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "databassystemet avbröts under återställning vid %s",
-            "database system was interrupted while in recovery at %s",
-        ),
-        (
-            "databassystemet avbröts under återställning vid loggtid %s",
-            "database system was interrupted while in recovery at log time %s",
-        ),
-        (
-            "databassystemet avbröts; senast kända upptidpunkt vid %s",
-            "database system was interrupted; last known up at %s",
-        ),
-        (
-            "databassystemet stängdes inte ned korrekt; automatisk återställning pågår",
-            "database system was not properly shut down; automatic recovery in progress",
-        ),
-        (
-            "databassystemet stängdes ner under återställning vid %s",
-            "database system was shut down in recovery at %s",
-        ),
-        (
-            "databassystemet stängdes ner vid %s",
-            "database system was shut down at %s",
-        ),
-        (
-            "databassystemet är nedstängt",
-            "database system is shut down",
-        ),
-        (
-            "databassystemet är redo att ta emot anslutningar",
-            "database system is ready to accept connections",
-        ),
-        (
-            "databassystemet är redo att ta emot read-only-anslutningar",
-            "database system is ready to accept read-only connections",
-        ),
-        (
-            "databassystemets identifierare skiljer sig åt mellan primären och standby:en",
-            "database system identifier differs between the primary and standby",
-        ),
+        ("bakgrundsarbetare \"%s\" kan inte få databasaccess om den startar när postmaster startar", "background worker \"%s\": cannot request database access if starting at postmaster start"),
+        ("bakgrundsarbetare \"%s\": bakgrundsarbetare utan access till delat minne stöds inte", "background worker \"%s\": background workers without shared memory access are not supported"),
+        ("bakgrundsarbetare \"%s\": bara dynamiska bakgrundsarbetare kan be om notifiering", "background worker \"%s\": only dynamic background workers can request notification"),
+        ("bakgrundsarbetare \"%s\": måste vara registrerad i shared_preload_libraries", "background worker \"%s\": must be registered in shared_preload_libraries"),
+        ("bakgrundsarbetare \"%s\": ogiltigt omstartsintervall", "background worker \"%s\": invalid restart interval"),
+        ("bakgrundsarbetare \"%s\": parallella arbetare kan inte konfigureras för omstart", "background worker \"%s\": parallel workers may not be configured for restart"),
+        ("bind-meddelande ger %d parametrar men förberedd sats \"%s\" kräver %d", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d"),
+        ("bind-meddelande har %d parameterformat men %d parametrar", "bind message has %d parameter formats but %d parameters"),
+        ("bind-meddelande har %d resultatformat men frågan har %d kolumner", "bind message has %d result formats but query has %d columns"),
+        ("bufferanvändning: %lld träffar, %lld missar, %lld nersmutsade", "buffer usage: %lld hits, %lld misses, %lld dirtied"),
+        ("checkpoint klar: skrev %d buffers (%.1f%%); %d WAL-fil(er) tillagda, %d borttagna, %d recyclade; skriv=%ld.%03d s, synk=%ld.%03d s, totalt=%ld.%03d s; synk-filer=%d, längsta=%ld.%03d s, genomsnitt=%ld.%03d s; distans=%d kB, estimat=%d kB", "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("checkpoint startar:%s%s%s%s%s%s%s%s", "checkpoint starting:%s%s%s%s%s%s%s%s"),
+        ("databassystemet avbröts under återställning vid %s", "database system was interrupted while in recovery at %s"),
+        ("databassystemet avbröts under återställning vid loggtid %s", "database system was interrupted while in recovery at log time %s"),
+        ("databassystemet avbröts; senast kända upptidpunkt vid %s", "database system was interrupted; last known up at %s"),
+        ("databassystemet stängdes inte ned korrekt; automatisk återställning pågår", "database system was not properly shut down; automatic recovery in progress"),
+        ("databassystemet stängdes ner under återställning vid %s", "database system was shut down in recovery at %s"),
+        ("databassystemet stängdes ner vid %s", "database system was shut down at %s"),
+        ("databassystemet är nedstängt", "database system is shut down"),
+        ("databassystemet är redo att ta emot anslutningar", "database system is ready to accept connections"),
+        ("databassystemet är redo att ta emot read-only-anslutningar", "database system is ready to accept read-only connections"),
+        ("databassystemets identifierare skiljer sig åt mellan primären och standby:en", "database system identifier differs between the primary and standby"),
         ("deadlock upptäckt", "deadlock detected"),
-        (
-            "gräns för borttagning: %u, som var %d XID:er gammal när operationen avslutades",
-            "removable cutoff: %u, which was %d XIDs old when operation ended",
-        ),
-        (
-            "index \"%s\": sidor: %u totalt, %u tidigare borttagna, %u nuvarande borttagna, %u återanvändbara",
-            "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable",
-        ),
-        (
-            "ingen rad i pg_hba.conf för replikeringsanslutning från värd \"%s\", användare \"%s\", %s",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s",
-        ),
-        (
-            "ingen rad i pg_hba.conf för värd \"%s\", användare \"%s\", databas \"%s\", %s",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s",
-        ),
-        (
-            "kunde inte låsa rad i relationen \"%s\"",
-            "could not obtain lock on row in relation \"%s\"",
-        ),
-        (
-            "kunde inte ta lås på relationen \"%s\"",
-            "could not obtain lock on relation \"%s\"",
-        ),
-        (
-            "kunde inte ta lås på relationen \"%s.%s\"",
-            "could not obtain lock on relation \"%s.%s\"",
-        ),
+        ("gräns för borttagning: %u, som var %d XID:er gammal när operationen avslutades", "removable cutoff: %u, which was %d XIDs old when operation ended"),
+        ("index \"%s\": sidor: %u totalt, %u tidigare borttagna, %u nuvarande borttagna, %u återanvändbara", "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable"),
+        ("ingen rad i pg_hba.conf för replikeringsanslutning från värd \"%s\", användare \"%s\", %s", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s"),
+        ("ingen rad i pg_hba.conf för värd \"%s\", användare \"%s\", databas \"%s\", %s", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s"),
+        ("kunde inte låsa rad i relationen \"%s\"", "could not obtain lock on row in relation \"%s\""),
+        ("kunde inte ta lås på relationen \"%s\"", "could not obtain lock on relation \"%s\""),
+        ("kunde inte ta lås på relationen \"%s.%s\"", "could not obtain lock on relation \"%s.%s\""),
         ("kör hämtning från", "execute fetch from"),
-        (
-            "ledsen, för många klienter",
-            "sorry, too many clients already",
-        ),
-        (
-            "lyssnar på %s-adress \"%s\", port %d",
-            "listening on %s address \"%s\", port %d",
-        ),
-        (
-            "lyssnar på Unix-uttag (socket) \"%s\"",
-            "listening on Unix socket \"%s\"",
-        ),
-        (
-            "mottog begäran för omedelbar nedstängning",
-            "received immediate shutdown request",
-        ),
-        (
-            "nedkoppling: sessionstid: %d:%02d:%02d.%03d användare=%s databas=%s värd=%s%s%s",
-            "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s",
-        ),
-        (
-            "nedstängning av databasen avbröts; senast kända upptidpunkt vid %s",
-            "database system shutdown was interrupted; last known up at %s",
-        ),
-        (
-            "ny relfrozenxid: %u, som är %d XID:er före tidigare värde",
-            "new relfrozenxid: %u, which is %d XIDs ahead of previous value",
-        ),
-        (
-            "ny relminmxid: %u, som är %d MXID:er för tidigare värde",
-            "new relminmxid: %u, which is %d MXIDs ahead of previous value",
-        ),
+        ("ledsen, för många klienter", "sorry, too many clients already"),
+        ("lyssnar på %s-adress \"%s\", port %d", "listening on %s address \"%s\", port %d"),
+        ("lyssnar på Unix-uttag (socket) \"%s\"", "listening on Unix socket \"%s\""),
+        ("mottog begäran för omedelbar nedstängning", "received immediate shutdown request"),
+        ("nedkoppling: sessionstid: %d:%02d:%02d.%03d användare=%s databas=%s värd=%s%s%s", "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s"),
+        ("nedstängning av databasen avbröts; senast kända upptidpunkt vid %s", "database system shutdown was interrupted; last known up at %s"),
+        ("ny relfrozenxid: %u, som är %d XID:er före tidigare värde", "new relfrozenxid: %u, which is %d XIDs ahead of previous value"),
+        ("ny relminmxid: %u, som är %d MXID:er för tidigare värde", "new relminmxid: %u, which is %d MXIDs ahead of previous value"),
         ("parametrar: %s", "parameters: %s"),
-        (
-            "process %d fick %s på %s efter %ld.%03d ms",
-            "process %d acquired %s on %s after %ld.%03d ms",
-        ),
-        (
-            "process %d undvek deadlock på %s för %s genom att kasta om köordningen efter %ld.%03d ms",
-            "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms",
-        ),
-        (
-            "process %d upptäckte deadlock medan den väntade på %s för %s efter %ld.%03d ms",
-            "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "process %d väntar fortfarande på %s för %s efter %ld.%03d ms",
-            "process %d still waiting for %s on %s after %ld.%03d ms",
-        ),
+        ("process %d fick %s på %s efter %ld.%03d ms", "process %d acquired %s on %s after %ld.%03d ms"),
+        ("process %d undvek deadlock på %s för %s genom att kasta om köordningen efter %ld.%03d ms", "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms"),
+        ("process %d upptäckte deadlock medan den väntade på %s för %s efter %ld.%03d ms", "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms"),
+        ("process %d väntar fortfarande på %s för %s efter %ld.%03d ms", "process %d still waiting for %s on %s after %ld.%03d ms"),
         ("redo behövs inte", "redo is not required"),
-        (
-            "redo gjord vid %X/%X systemanvändning: %s",
-            "redo done at %X/%X system usage: %s",
-        ),
-        (
-            "redo pågår, förbrukad tid: %ld.%02d s, nuvarande LSN: %X/%X",
-            "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X",
-        ),
+        ("redo gjord vid %X/%X systemanvändning: %s", "redo done at %X/%X system usage: %s"),
+        ("redo pågår, förbrukad tid: %ld.%02d s, nuvarande LSN: %X/%X", "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X"),
         ("redo startar vid %X/%X", "redo starts at %X/%X"),
-        (
-            "restartpoint klar: skrev %d buffers (%.1f%%); %d WAL-fil(er) tillagda, %d borttagna, %d recyclade; skriv=%ld.%03d s, synk=%ld.%03d s, totalt=%ld.%03d s; synk-filer=%d, längsta=%ld.%03d s, genomsnitt=%ld.%03d s; distans=%d kB, estimat=%d kB",
-            "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "restartpoint startar:%s%s%s%s%s%s%s%s",
-            "restartpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "resterande anslutningsslottar är reserverade för superuser-anslutningar utan replikering",
-            "remaining connection slots are reserved for non-replication superuser connections",
-        ),
+        ("restartpoint klar: skrev %d buffers (%.1f%%); %d WAL-fil(er) tillagda, %d borttagna, %d recyclade; skriv=%ld.%03d s, synk=%ld.%03d s, totalt=%ld.%03d s; synk-filer=%d, längsta=%ld.%03d s, genomsnitt=%ld.%03d s; distans=%d kB, estimat=%d kB", "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("restartpoint startar:%s%s%s%s%s%s%s%s", "restartpoint starting:%s%s%s%s%s%s%s%s"),
+        ("resterande anslutningsslottar är reserverade för superuser-anslutningar utan replikering", "remaining connection slots are reserved for non-replication superuser connections"),
         ("sats: %s", "statement: %s"),
-        (
-            "sidor: %u borttagna, %u kvar, %u skannade (%-2f%% av totala antalet)",
-            "pages: %u removed, %u remain, %u scanned (%.2f%% of total)",
-        ),
-        (
-            "snitt läshastighet: %.3f MB/s, snitt skrivhastighet: %.3f MB/s",
-            "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s",
-        ),
-        (
-            "stänger anslutning på grund av idle-session-timeout",
-            "terminating connection due to idle-session timeout",
-        ),
-        (
-            "stänger anslutning på grund av kommando för omedelbar nedstängning",
-            "terminating connection due to immediate shutdown command",
-        ),
+        ("sidor: %u borttagna, %u kvar, %u skannade (%-2f%% av totala antalet)", "pages: %u removed, %u remain, %u scanned (%.2f%% of total)"),
+        ("snitt läshastighet: %.3f MB/s, snitt skrivhastighet: %.3f MB/s", "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s"),
+        ("stänger anslutning på grund av idle-session-timeout", "terminating connection due to idle-session timeout"),
+        ("stänger anslutning på grund av kommando för omedelbar nedstängning", "terminating connection due to immediate shutdown command"),
         ("stänger ner", "shutting down"),
-        (
-            "stänger ner då restart_after_crash är av",
-            "shutting down because restart_after_crash is off",
-        ),
-        (
-            "stänger ner på grund av fel i startprocessen",
-            "shutting down due to startup process failure",
-        ),
+        ("stänger ner då restart_after_crash är av", "shutting down because restart_after_crash is off"),
+        ("stänger ner på grund av fel i startprocessen", "shutting down due to startup process failure"),
         ("systemanvändning: %s", "system usage: %s"),
-        (
-            "temporär fil: sökväg \"%s\", storlek %lu",
-            "temporary file: path \"%s\", size %lu",
-        ),
-        (
-            "terminerar anslutning på grund av idle-in-transaction-timeout",
-            "terminating connection due to idle-in-transaction timeout",
-        ),
-        (
-            "tog emot förfrågan om att stänga ner smart",
-            "received smart shutdown request",
-        ),
-        (
-            "tog emot förfrågan om att stänga ner snabbt",
-            "received fast shutdown request",
-        ),
-        (
-            "tupler: %lld borttagna, %lld kvar, %lld är döda men ännu inte möjliga att ta bort",
-            "tuples: %lld removed, %lld remain, %lld are dead but not yet removable",
-        ),
+        ("temporär fil: sökväg \"%s\", storlek %lu", "temporary file: path \"%s\", size %lu"),
+        ("terminerar anslutning på grund av idle-in-transaction-timeout", "terminating connection due to idle-in-transaction timeout"),
+        ("tog emot förfrågan om att stänga ner smart", "received smart shutdown request"),
+        ("tog emot förfrågan om att stänga ner snabbt", "received fast shutdown request"),
+        ("tupler: %lld borttagna, %lld kvar, %lld är döda men ännu inte möjliga att ta bort", "tuples: %lld removed, %lld remain, %lld are dead but not yet removable"),
         ("varaktighet %s ms", "duration: %s ms"),
-        (
-            "varaktighet: %s ms  %s %s%s%s: %s",
-            "duration: %s ms  %s %s%s%s: %s",
-        ),
-        (
-            "varaktighet: %s ms  bind %s%s%s: %s",
-            "duration: %s ms  bind %s%s%s: %s",
-        ),
-        (
-            "varaktighet: %s ms  fastpath funktionsanrop: \"%s\" (OID %u)",
-            "duration: %s ms  fastpath function call: \"%s\" (OID %u)",
-        ),
-        (
-            "varaktighet: %s ms  parse %s: %s",
-            "duration: %s ms  parse %s: %s",
-        ),
-        (
-            "varaktighet: %s ms  sats: %s",
-            "duration: %s ms  statement: %s",
-        ),
+        ("varaktighet: %s ms  %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"),
+        ("varaktighet: %s ms  bind %s%s%s: %s", "duration: %s ms  bind %s%s%s: %s"),
+        ("varaktighet: %s ms  fastpath funktionsanrop: \"%s\" (OID %u)", "duration: %s ms  fastpath function call: \"%s\" (OID %u)"),
+        ("varaktighet: %s ms  parse %s: %s", "duration: %s ms  parse %s: %s"),
+        ("varaktighet: %s ms  sats: %s", "duration: %s ms  statement: %s"),
     ],
 };

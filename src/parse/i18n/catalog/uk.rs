@@ -3,6 +3,7 @@
 
 use super::Language;
 
+#[rustfmt::skip]
 pub const LANGUAGE: Language = Language {
     code: "uk",
     severities: &[
@@ -25,360 +26,102 @@ pub const LANGUAGE: Language = Language {
         ("виконувати", "execute"),
     ],
     lines: &[
-        (
-            "Видалення вирізу: %u, це було %d XIDs старий при завершенні операції",
-            "removable cutoff: %u, which was %d XIDs old when operation ended",
-        ),
-        (
-            "Використання WAL: %lld записів, %lld зображень на повну сторінку, %llu байтів",
-            "WAL usage: %lld records, %lld full page images, %llu bytes",
-        ),
-        (
-            "Подробиці запиту перегляньте в записі серверу.",
-            "See server log for query details.",
-        ),
-        (
-            "Процес %d очікує в режимі %s блокування \"%s\"; заблокований процесом %d.",
-            "Process %d waits for %s on %s; blocked by process %d.",
-        ),
+        ("Видалення вирізу: %u, це було %d XIDs старий при завершенні операції", "removable cutoff: %u, which was %d XIDs old when operation ended"),
+        ("Використання WAL: %lld записів, %lld зображень на повну сторінку, %llu байтів", "WAL usage: %lld records, %lld full page images, %llu bytes"),
+        ("Подробиці запиту перегляньте в записі серверу.", "See server log for query details."),
+        ("Процес %d очікує в режимі %s блокування \"%s\"; заблокований процесом %d.", "Process %d waits for %s on %s; blocked by process %d."),
         ("Процес %d: %s", "Process %d: %s"),
-        (
-            "автоматична агресивне очищення таблиці \"%s.%s.%s\": сканувань індексу: %d",
-            "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "автоматична очистка таблиці \"%s.%s.%s\"",
-            "automatic vacuum of table \"%s.%s.%s\"",
-        ),
-        (
-            "автоматичне очищення для запобігання зацикленню таблиці  \"%s.%s.%s\": сканування індексу: %d",
-            "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "автоматичне очищення таблиці \"%s.%s.%s\": сканувань індексу: %d",
-            "automatic vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "автоматичний агресивний вакуум для запобігання зацикленню таблиці \"%s.%s.%s\": сканування індексу: %d",
-            "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "автоматичний аналіз таблиці \"%s.%s.%s\"",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
-        (
-            "в pg_hba.conf немає запису для хосту \"%s\", користувача \"%s\", бази даних \"%s\", %s",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s",
-        ),
-        (
-            "в pg_hba.conf немає запису, що дозволяє підключення для реплікації з хосту \"%s\", користувача \"%s\", %s",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s",
-        ),
-        (
-            "в повідомленні bind передано %d параметрів, але підготовлений оператор \"%s\" потребує %d",
-            "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-        ),
-        (
-            "вибачте, вже забагато клієнтів",
-            "sorry, too many clients already",
-        ),
-        (
-            "виконання оператора скасовано по запиту користувача",
-            "canceling statement due to user request",
-        ),
-        (
-            "виконання оператора скасовано через конфлікт з процесом відновлення",
-            "canceling statement due to conflict with recovery",
-        ),
-        (
-            "виконання оператора скасовано через тайм-аут",
-            "canceling statement due to statement timeout",
-        ),
-        (
-            "виконання оператора скасовано через тайм-аут блокування",
-            "canceling statement due to lock timeout",
-        ),
+        ("автоматична агресивне очищення таблиці \"%s.%s.%s\": сканувань індексу: %d", "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("автоматична очистка таблиці \"%s.%s.%s\"", "automatic vacuum of table \"%s.%s.%s\""),
+        ("автоматичне очищення для запобігання зацикленню таблиці  \"%s.%s.%s\": сканування індексу: %d", "automatic vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("автоматичне очищення таблиці \"%s.%s.%s\": сканувань індексу: %d", "automatic vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("автоматичний агресивний вакуум для запобігання зацикленню таблиці \"%s.%s.%s\": сканування індексу: %d", "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
+        ("автоматичний аналіз таблиці \"%s.%s.%s\"", "automatic analyze of table \"%s.%s.%s\""),
+        ("в pg_hba.conf немає запису для хосту \"%s\", користувача \"%s\", бази даних \"%s\", %s", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s"),
+        ("в pg_hba.conf немає запису, що дозволяє підключення для реплікації з хосту \"%s\", користувача \"%s\", %s", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s"),
+        ("в повідомленні bind передано %d параметрів, але підготовлений оператор \"%s\" потребує %d", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d"),
+        ("вибачте, вже забагато клієнтів", "sorry, too many clients already"),
+        ("виконання оператора скасовано по запиту користувача", "canceling statement due to user request"),
+        ("виконання оператора скасовано через конфлікт з процесом відновлення", "canceling statement due to conflict with recovery"),
+        ("виконання оператора скасовано через тайм-аут", "canceling statement due to statement timeout"),
+        ("виконання оператора скасовано через тайм-аут блокування", "canceling statement due to lock timeout"),
         ("виконати витягнення з", "execute fetch from"),
-        (
-            "використання буфера: %lld звернень, %lld промахів, %lld, брудних записів",
-            "buffer usage: %lld hits, %lld misses, %lld dirtied",
-        ),
+        ("використання буфера: %lld звернень, %lld промахів, %lld, брудних записів", "buffer usage: %lld hits, %lld misses, %lld dirtied"),
         ("використання системи: %s", "system usage: %s"),
         ("виявлено взаємне блокування", "deadlock detected"),
-        (
-            "відключення: час сеансу: %d:%02d:%02d.%03d користувач = %s база даних = %s хост = %s%s%s",
-            "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s",
-        ),
+        ("відключення: час сеансу: %d:%02d:%02d.%03d користувач = %s база даних = %s хост = %s%s%s", "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s"),
         ("дані REDO не потрібні", "redo is not required"),
-        (
-            "з'єднання отримано: хост=%s",
-            "connection received: host=%s",
-        ),
-        (
-            "з'єднання отримано: хост=%s порт=%s",
-            "connection received: host=%s port=%s",
-        ),
-        (
-            "завершення підключення по команді адміністратора",
-            "terminating connection due to administrator command",
-        ),
-        (
-            "завершення підключення через команду негайного завершення роботи",
-            "terminating connection due to immediate shutdown command",
-        ),
-        (
-            "завершення підключення через конфлікт з процесом відновлення",
-            "terminating connection due to conflict with recovery",
-        ),
-        (
-            "завершення підключення через неочікуване закриття головного процесу",
-            "terminating connection due to unexpected postmaster exit",
-        ),
-        (
-            "завершення підключення через тайм-аут бездіяльності в транзакції",
-            "terminating connection due to idle-in-transaction timeout",
-        ),
-        (
-            "завершення підключення через тайм-аут неактивного сеансу",
-            "terminating connection due to idle-session timeout",
-        ),
+        ("з'єднання отримано: хост=%s", "connection received: host=%s"),
+        ("з'єднання отримано: хост=%s порт=%s", "connection received: host=%s port=%s"),
+        ("завершення підключення по команді адміністратора", "terminating connection due to administrator command"),
+        ("завершення підключення через команду негайного завершення роботи", "terminating connection due to immediate shutdown command"),
+        ("завершення підключення через конфлікт з процесом відновлення", "terminating connection due to conflict with recovery"),
+        ("завершення підключення через неочікуване закриття головного процесу", "terminating connection due to unexpected postmaster exit"),
+        ("завершення підключення через тайм-аут бездіяльності в транзакції", "terminating connection due to idle-in-transaction timeout"),
+        ("завершення підключення через тайм-аут неактивного сеансу", "terminating connection due to idle-session timeout"),
         ("завершення роботи", "shutting down"),
-        (
-            "завершення роботи бази даних було перервано; останній момент роботи %s",
-            "database system shutdown was interrupted; last known up at %s",
-        ),
-        (
-            "завершення роботи через помилку в стартовому процесі",
-            "shutting down due to startup process failure",
-        ),
-        (
-            "завершення роботи, тому що restart_after_crash вимкнено",
-            "shutting down because restart_after_crash is off",
-        ),
+        ("завершення роботи бази даних було перервано; останній момент роботи %s", "database system shutdown was interrupted; last known up at %s"),
+        ("завершення роботи через помилку в стартовому процесі", "shutting down due to startup process failure"),
+        ("завершення роботи, тому що restart_after_crash вимкнено", "shutting down because restart_after_crash is off"),
         ("запис REDO починається з %X/%X", "redo starts at %X/%X"),
-        (
-            "запис REDO триває, минуло часу: %ld.%02d s, поточний LSN: %X/%X",
-            "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X",
-        ),
-        (
-            "контрольна точка завершена: записано %d буферів (%.1f%%); %d WAL файлів додано, %d видалено, %d перероблених; запис=%ld.%03d сек, синхронізація=%ld.%03d сек, усього=%ld.%03d сек; файли синхронізації=%d, найдовший=%ld.%03d сек, середній=%ld.%03d сек; дистанція=%d кб, приблизно=%d кб",
-            "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
-        (
-            "користувач \"%s\" не пройшов автентифікацію за допомогою пароля",
-            "password authentication failed for user \"%s\"",
-        ),
-        (
-            "кортежів: %lld видалено, %lld залишилось, %lld мертвих, але все ще не можуть бути видаленні",
-            "tuples: %lld removed, %lld remain, %lld are dead but not yet removable",
-        ),
-        (
-            "не вдалося отримати блокування зв'язку \"%s\"",
-            "could not obtain lock on relation \"%s\"",
-        ),
-        (
-            "не вдалося отримати блокування зв'язку \"%s.%s\"",
-            "could not obtain lock on relation \"%s.%s\"",
-        ),
-        (
-            "не вдалося отримати блокування у рядку стосовно \"%s\"",
-            "could not obtain lock on row in relation \"%s\"",
-        ),
-        (
-            "новий relfrozenxid: %u, що є %d XIDs попереду попереднього значення",
-            "new relfrozenxid: %u, which is %d XIDs ahead of previous value",
-        ),
-        (
-            "новий relminmxid: %u, що становить %d MXIDs попереду попереднього значення",
-            "new relminmxid: %u, which is %d MXIDs ahead of previous value",
-        ),
+        ("запис REDO триває, минуло часу: %ld.%02d s, поточний LSN: %X/%X", "redo in progress, elapsed time: %ld.%02d s, current LSN: %X/%X"),
+        ("контрольна точка завершена: записано %d буферів (%.1f%%); %d WAL файлів додано, %d видалено, %d перероблених; запис=%ld.%03d сек, синхронізація=%ld.%03d сек, усього=%ld.%03d сек; файли синхронізації=%d, найдовший=%ld.%03d сек, середній=%ld.%03d сек; дистанція=%d кб, приблизно=%d кб", "checkpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
+        ("користувач \"%s\" не пройшов автентифікацію за допомогою пароля", "password authentication failed for user \"%s\""),
+        ("кортежів: %lld видалено, %lld залишилось, %lld мертвих, але все ще не можуть бути видаленні", "tuples: %lld removed, %lld remain, %lld are dead but not yet removable"),
+        ("не вдалося отримати блокування зв'язку \"%s\"", "could not obtain lock on relation \"%s\""),
+        ("не вдалося отримати блокування зв'язку \"%s.%s\"", "could not obtain lock on relation \"%s.%s\""),
+        ("не вдалося отримати блокування у рядку стосовно \"%s\"", "could not obtain lock on row in relation \"%s\""),
+        ("новий relfrozenxid: %u, що є %d XIDs попереду попереднього значення", "new relfrozenxid: %u, which is %d XIDs ahead of previous value"),
+        ("новий relminmxid: %u, що становить %d MXIDs попереду попереднього значення", "new relminmxid: %u, which is %d MXIDs ahead of previous value"),
         ("оператор: %s", "statement: %s"),
-        (
-            "отримано smart запит на завершення роботи",
-            "received smart shutdown request",
-        ),
-        (
-            "отримано запит на негайне завершення роботи",
-            "received immediate shutdown request",
-        ),
-        (
-            "отримано швидкий запит на завершення роботи",
-            "received fast shutdown request",
-        ),
+        ("отримано smart запит на завершення роботи", "received smart shutdown request"),
+        ("отримано запит на негайне завершення роботи", "received immediate shutdown request"),
+        ("отримано швидкий запит на завершення роботи", "received fast shutdown request"),
         ("параметри: %s", "parameters: %s"),
-        (
-            "переривання будь-яких активних транзакцій",
-            "aborting any active transactions",
-        ),
-        (
-            "повторно виконано через %X/%X системне використання: %s",
-            "redo done at %X/%X system usage: %s",
-        ),
-        (
-            "повідомлення bind має %d форматів, але %d параметрів",
-            "bind message has %d parameter formats but %d parameters",
-        ),
-        (
-            "повідомлення bind має %d форматів, але запит має %d стовпців",
-            "bind message has %d result formats but query has %d columns",
-        ),
-        (
-            "початок контрольної точки: %s%s%s%s%s%s%s%s",
-            "checkpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "початок точки перезапуску: %s%s%s%s%s%s%s%s",
-            "restartpoint starting:%s%s%s%s%s%s%s%s",
-        ),
-        (
-            "прослуховувати %s адресу \"%s\", порт %d",
-            "listening on %s address \"%s\", port %d",
-        ),
-        (
-            "прослуховувати UNIX сокет \"%s\"",
-            "listening on Unix socket \"%s\"",
-        ),
-        (
-            "процес %d виявив взаємне блокування, чекаючи в режимі %s блокування %s після %ld.%03d мс",
-            "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "процес %d все ще чекає в режимі %s блокування %s після %ld.%03d мс",
-            "process %d still waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "процес %d отримав в режимі %s блокування %s після %ld.%03d мс",
-            "process %d acquired %s on %s after %ld.%03d ms",
-        ),
-        (
-            "процес %d уникнув взаємного блокування, чекаючи в режимі %s блокування %s змінивши порядок черги після %ld.%03d мс",
-            "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms",
-        ),
-        (
-            "підключення автентифіковано: ідентифікатор=\"%s\" метод=%s (%s:%d)",
-            "connection authenticated: identity=\"%s\" method=%s (%s:%d)",
-        ),
-        (
-            "підключення авторизовано: користувач=%s",
-            "connection authorized: user=%s",
-        ),
-        (
-            "робота системи бази даних була перервана в процесі відновлення, час в журналі %s",
-            "database system was interrupted while in recovery at log time %s",
-        ),
-        (
-            "робота системи бази даних була перервана; останній момент роботи %s",
-            "database system was interrupted; last known up at %s",
-        ),
-        (
-            "робота системи бази даних не була завершена належним чином; відбувається автоматичне відновлення",
-            "database system was not properly shut down; automatic recovery in progress",
-        ),
-        (
-            "середня швидкість читання: %.3f МБ/с, середня швидкість запису: %.3f МБ/с",
-            "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s",
-        ),
-        (
-            "система бази даних була вимкнена %s",
-            "database system was shut down at %s",
-        ),
-        (
-            "система бази даних була перервана в процесі відновлення %s",
-            "database system was interrupted while in recovery at %s",
-        ),
-        (
-            "система бази даних вимкнена",
-            "database system is shut down",
-        ),
-        (
-            "система бази даних готова до отримання підключення",
-            "database system is ready to accept connections",
-        ),
-        (
-            "система бази даних готова до отримання підключення лише для читання",
-            "database system is ready to accept read-only connections",
-        ),
-        (
-            "система бази даних завершила роботу у процесі відновлення %s",
-            "database system was shut down in recovery at %s",
-        ),
-        (
-            "скасування завдання автоочистки",
-            "canceling autovacuum task",
-        ),
-        (
-            "слоти підключень, які залишились, зарезервовані для підключень суперкористувача (не для реплікації)",
-            "remaining connection slots are reserved for non-replication superuser connections",
-        ),
-        (
-            "сторінок: %u видалено, %u залишилось, %u відскановано (%.2f%% від загальної кількості)",
-            "pages: %u removed, %u remain, %u scanned (%.2f%% of total)",
-        ),
-        (
-            "тимчасовий файл: шлях \"%s\", розмір %lu",
-            "temporary file: path \"%s\", size %lu",
-        ),
-        (
-            "точка перезапуску завершена: записано %d буферів (%.1f%%); %d WAL файлів додано, %d видалено, %d перероблених; запис=%ld.%03d сек, синхронізація=%ld.%03d сек, усього=%ld.%03d сек; файли синхронізації=%d, найдовший=%ld.%03d сек, середній=%ld.%03d сек; дистанція=%d кб, приблизно=%d кб",
-            "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB",
-        ),
+        ("переривання будь-яких активних транзакцій", "aborting any active transactions"),
+        ("повторно виконано через %X/%X системне використання: %s", "redo done at %X/%X system usage: %s"),
+        ("повідомлення bind має %d форматів, але %d параметрів", "bind message has %d parameter formats but %d parameters"),
+        ("повідомлення bind має %d форматів, але запит має %d стовпців", "bind message has %d result formats but query has %d columns"),
+        ("початок контрольної точки: %s%s%s%s%s%s%s%s", "checkpoint starting:%s%s%s%s%s%s%s%s"),
+        ("початок точки перезапуску: %s%s%s%s%s%s%s%s", "restartpoint starting:%s%s%s%s%s%s%s%s"),
+        ("прослуховувати %s адресу \"%s\", порт %d", "listening on %s address \"%s\", port %d"),
+        ("прослуховувати UNIX сокет \"%s\"", "listening on Unix socket \"%s\""),
+        ("процес %d виявив взаємне блокування, чекаючи в режимі %s блокування %s після %ld.%03d мс", "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms"),
+        ("процес %d все ще чекає в режимі %s блокування %s після %ld.%03d мс", "process %d still waiting for %s on %s after %ld.%03d ms"),
+        ("процес %d отримав в режимі %s блокування %s після %ld.%03d мс", "process %d acquired %s on %s after %ld.%03d ms"),
+        ("процес %d уникнув взаємного блокування, чекаючи в режимі %s блокування %s змінивши порядок черги після %ld.%03d мс", "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms"),
+        ("підключення автентифіковано: ідентифікатор=\"%s\" метод=%s (%s:%d)", "connection authenticated: identity=\"%s\" method=%s (%s:%d)"),
+        ("підключення авторизовано: користувач=%s", "connection authorized: user=%s"),
+        ("робота системи бази даних була перервана в процесі відновлення, час в журналі %s", "database system was interrupted while in recovery at log time %s"),
+        ("робота системи бази даних була перервана; останній момент роботи %s", "database system was interrupted; last known up at %s"),
+        ("робота системи бази даних не була завершена належним чином; відбувається автоматичне відновлення", "database system was not properly shut down; automatic recovery in progress"),
+        ("середня швидкість читання: %.3f МБ/с, середня швидкість запису: %.3f МБ/с", "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s"),
+        ("система бази даних була вимкнена %s", "database system was shut down at %s"),
+        ("система бази даних була перервана в процесі відновлення %s", "database system was interrupted while in recovery at %s"),
+        ("система бази даних вимкнена", "database system is shut down"),
+        ("система бази даних готова до отримання підключення", "database system is ready to accept connections"),
+        ("система бази даних готова до отримання підключення лише для читання", "database system is ready to accept read-only connections"),
+        ("система бази даних завершила роботу у процесі відновлення %s", "database system was shut down in recovery at %s"),
+        ("скасування завдання автоочистки", "canceling autovacuum task"),
+        ("слоти підключень, які залишились, зарезервовані для підключень суперкористувача (не для реплікації)", "remaining connection slots are reserved for non-replication superuser connections"),
+        ("сторінок: %u видалено, %u залишилось, %u відскановано (%.2f%% від загальної кількості)", "pages: %u removed, %u remain, %u scanned (%.2f%% of total)"),
+        ("тимчасовий файл: шлях \"%s\", розмір %lu", "temporary file: path \"%s\", size %lu"),
+        ("точка перезапуску завершена: записано %d буферів (%.1f%%); %d WAL файлів додано, %d видалено, %d перероблених; запис=%ld.%03d сек, синхронізація=%ld.%03d сек, усього=%ld.%03d сек; файли синхронізації=%d, найдовший=%ld.%03d сек, середній=%ld.%03d сек; дистанція=%d кб, приблизно=%d кб", "restartpoint complete: wrote %d buffers (%.1f%%); %d WAL file(s) added, %d removed, %d recycled; write=%ld.%03d s, sync=%ld.%03d s, total=%ld.%03d s; sync files=%d, longest=%ld.%03d s, average=%ld.%03d s; distance=%d kB, estimate=%d kB"),
         ("тривалість: %s мс", "duration: %s ms"),
-        (
-            "тривалість: %s мс %s %s%s%s: %s",
-            "duration: %s ms  %s %s%s%s: %s",
-        ),
-        (
-            "тривалість: %s мс, аналізування %s: %s",
-            "duration: %s ms  parse %s: %s",
-        ),
-        (
-            "тривалість: %s мс, виклик функції fastpath: \"%s\" (OID %u)",
-            "duration: %s ms  fastpath function call: \"%s\" (OID %u)",
-        ),
-        (
-            "тривалість: %s мс, оператор: %s",
-            "duration: %s ms  statement: %s",
-        ),
-        (
-            "тривалість: %s мс, повідомлення bind %s%s%s: %s",
-            "duration: %s ms  bind %s%s%s: %s",
-        ),
+        ("тривалість: %s мс %s %s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"),
+        ("тривалість: %s мс, аналізування %s: %s", "duration: %s ms  parse %s: %s"),
+        ("тривалість: %s мс, виклик функції fastpath: \"%s\" (OID %u)", "duration: %s ms  fastpath function call: \"%s\" (OID %u)"),
+        ("тривалість: %s мс, оператор: %s", "duration: %s ms  statement: %s"),
+        ("тривалість: %s мс, повідомлення bind %s%s%s: %s", "duration: %s ms  bind %s%s%s: %s"),
         ("фоновий виконавець \"%s\"", "background worker \"%s\""),
-        (
-            "фоновий виконавець \"%s\": не може запитувати доступ до бази даних, якщо його запущено при старті адміністратора поштового сервісу",
-            "background worker \"%s\": cannot request database access if starting at postmaster start",
-        ),
-        (
-            "фоновий виконавець \"%s\": неприпустимий інтервал перезавантаження",
-            "background worker \"%s\": invalid restart interval",
-        ),
-        (
-            "фоновий виконавець \"%s\": фонові виконавці без доступу до спільної пам'яті не підтримуються",
-            "background worker \"%s\": background workers without shared memory access are not supported",
-        ),
-        (
-            "фоновий виконавець\"%s\": паралельні виконавці не можуть бути налаштовані для перезавантаження",
-            "background worker \"%s\": parallel workers may not be configured for restart",
-        ),
-        (
-            "фоновий процес \"%s\": лише динамічні фонові процеси можуть запитувати сповіщення",
-            "background worker \"%s\": only dynamic background workers can request notification",
-        ),
-        (
-            "фоновий процес \"%s\": повинен бути зареєстрований в shared_preload_libraries",
-            "background worker \"%s\": must be registered in shared_preload_libraries",
-        ),
-        (
-            "час вводу-виведення: читання %.3f мс, запис: %.3f мс",
-            "I/O timings: read: %.3f ms, write: %.3f ms",
-        ),
-        (
-            "ідентифікатор системи бази даних на основному і резервному серверах відрізняються",
-            "database system identifier differs between the primary and standby",
-        ),
-        (
-            "індекс \"%s\": сторінок: %u загалом, %u нещодавно видалено, %u наразі видалено, %u для повторного використання",
-            "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable",
-        ),
+        ("фоновий виконавець \"%s\": не може запитувати доступ до бази даних, якщо його запущено при старті адміністратора поштового сервісу", "background worker \"%s\": cannot request database access if starting at postmaster start"),
+        ("фоновий виконавець \"%s\": неприпустимий інтервал перезавантаження", "background worker \"%s\": invalid restart interval"),
+        ("фоновий виконавець \"%s\": фонові виконавці без доступу до спільної пам'яті не підтримуються", "background worker \"%s\": background workers without shared memory access are not supported"),
+        ("фоновий виконавець\"%s\": паралельні виконавці не можуть бути налаштовані для перезавантаження", "background worker \"%s\": parallel workers may not be configured for restart"),
+        ("фоновий процес \"%s\": лише динамічні фонові процеси можуть запитувати сповіщення", "background worker \"%s\": only dynamic background workers can request notification"),
+        ("фоновий процес \"%s\": повинен бути зареєстрований в shared_preload_libraries", "background worker \"%s\": must be registered in shared_preload_libraries"),
+        ("час вводу-виведення: читання %.3f мс, запис: %.3f мс", "I/O timings: read: %.3f ms, write: %.3f ms"),
+        ("ідентифікатор системи бази даних на основному і резервному серверах відрізняються", "database system identifier differs between the primary and standby"),
+        ("індекс \"%s\": сторінок: %u загалом, %u нещодавно видалено, %u наразі видалено, %u для повторного використання", "index \"%s\": pages: %u in total, %u newly deleted, %u currently deleted, %u reusable"),
     ],
 };

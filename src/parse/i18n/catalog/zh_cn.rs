@@ -3,6 +3,7 @@
 
 use super::Language;
 
+#[rustfmt::skip]
 pub const LANGUAGE: Language = Language {
     code: "zh_CN",
     severities: &[
@@ -20,314 +21,101 @@ pub const LANGUAGE: Language = Language {
         ("语句", "STATEMENT"),
         ("查询", "QUERY"),
     ],
-    words: &[("执行FETCH操作", "execute fetch from"), ("执行", "execute")],
+    words: &[
+        ("执行FETCH操作", "execute fetch from"),
+        ("执行", "execute"),
+    ],
     lines: &[
         ("redo 在 %X/%X 完成", "redo done at %X/%X"),
         ("redo 在 %X/%X 开始", "redo starts at %X/%X"),
         ("不需要 redo", "redo is not required"),
         ("中断任何激活事务", "aborting any active transactions"),
-        (
-            "临时文件: 路径 \"%s\", 大小%lu",
-            "temporary file: path \"%s\", size %lu",
-        ),
-        (
-            "元组：%.0f被移除，%.0f保留，%.0f已经死亡但还不能被移除,最老xmin: %u",
-            "tuples: %.0f removed, %.0f remain, %.0f are dead but not yet removable, oldest xmin: %u",
-        ),
+        ("临时文件: 路径 \"%s\", 大小%lu", "temporary file: path \"%s\", size %lu"),
+        ("元组：%.0f被移除，%.0f保留，%.0f已经死亡但还不能被移除,最老xmin: %u", "tuples: %.0f removed, %.0f remain, %.0f are dead but not yet removable, oldest xmin: %u"),
         ("参数: %s", "parameters: %s"),
         ("后台工作进程 \"%s\"", "background worker \"%s\""),
-        (
-            "后台工作进程 \"%s\": 不能为重新启动配置并行工作线程",
-            "background worker \"%s\": parallel workers may not be configured for restart",
-        ),
-        (
-            "后台工作进程 \"%s\": 只有动态工作进程可以请求通知",
-            "background worker \"%s\": only dynamic background workers can request notification",
-        ),
-        (
-            "后台工作进程 \"%s\": 如果是在postmaster启动时启动，则无法请求数据库访问 ",
-            "background worker \"%s\": cannot request database access if starting at postmaster start",
-        ),
-        (
-            "后台工作进程 \"%s\": 必须关联到共享内存，以用于请求一个数据库连接 ",
-            "background worker \"%s\": must attach to shared memory in order to request a database connection",
-        ),
-        (
-            "后台工作进程 \"%s\": 必须注册于库 shared_preload_libraries中",
-            "background worker \"%s\": must be registered in shared_preload_libraries",
-        ),
-        (
-            "后台工作进程 \"%s\": 无效的重启时间间隔",
-            "background worker \"%s\": invalid restart interval",
-        ),
-        (
-            "在%s，数据库在恢复中关闭",
-            "database system was shut down in recovery at %s",
-        ),
-        (
-            "在Unix套接字 \"%s\"上侦听",
-            "listening on Unix socket \"%s\"",
-        ),
-        (
-            "在主用服务器和备用服务器之间，数据库系统标识符是不一样的。",
-            "database system identifier differs between the primary and standby",
-        ),
-        (
-            "对不起, 已经有太多的客户",
-            "sorry, too many clients already",
-        ),
-        (
-            "对表\"%s.%s.%s\"进行自动分析",
-            "automatic analyze of table \"%s.%s.%s\"",
-        ),
-        (
-            "对表\"%s.%s.%s\"进行自动清理",
-            "automatic vacuum of table \"%s.%s.%s\"",
-        ),
+        ("后台工作进程 \"%s\": 不能为重新启动配置并行工作线程", "background worker \"%s\": parallel workers may not be configured for restart"),
+        ("后台工作进程 \"%s\": 只有动态工作进程可以请求通知", "background worker \"%s\": only dynamic background workers can request notification"),
+        ("后台工作进程 \"%s\": 如果是在postmaster启动时启动，则无法请求数据库访问 ", "background worker \"%s\": cannot request database access if starting at postmaster start"),
+        ("后台工作进程 \"%s\": 必须关联到共享内存，以用于请求一个数据库连接 ", "background worker \"%s\": must attach to shared memory in order to request a database connection"),
+        ("后台工作进程 \"%s\": 必须注册于库 shared_preload_libraries中", "background worker \"%s\": must be registered in shared_preload_libraries"),
+        ("后台工作进程 \"%s\": 无效的重启时间间隔", "background worker \"%s\": invalid restart interval"),
+        ("在%s，数据库在恢复中关闭", "database system was shut down in recovery at %s"),
+        ("在Unix套接字 \"%s\"上侦听", "listening on Unix socket \"%s\""),
+        ("在主用服务器和备用服务器之间，数据库系统标识符是不一样的。", "database system identifier differs between the primary and standby"),
+        ("对不起, 已经有太多的客户", "sorry, too many clients already"),
+        ("对表\"%s.%s.%s\"进行自动分析", "automatic analyze of table \"%s.%s.%s\""),
+        ("对表\"%s.%s.%s\"进行自动清理", "automatic vacuum of table \"%s.%s.%s\""),
         ("将%s绑定到%s", "bind %s to %s"),
-        (
-            "已保留的连接位置为执行非复制请求的超级用户预留",
-            "remaining connection slots are reserved for non-replication superuser connections",
-        ),
-        (
-            "已授权连接 : user=%s database=%s application_name=%s SSL enabled (protocol=%s, cipher=%s, bits=%d, compression=%s)",
-            "connection authorized: user=%s database=%s application_name=%s SSL enabled (protocol=%s, cipher=%s, bits=%d, compression=%s)",
-        ),
-        (
-            "已授权连接: user=%s database=%s SSL enabled (protocol=%s, cipher=%s, bits=%d, compression=%s)",
-            "connection authorized: user=%s database=%s SSL enabled (protocol=%s, cipher=%s, bits=%d, compression=%s)",
-        ),
-        (
-            "已授权连接: user=%s database=%s application_name=%s",
-            "connection authorized: user=%s database=%s application_name=%s",
-        ),
-        (
-            "已授权连接: 主机=%s 数据库=%s",
-            "connection authorized: user=%s database=%s",
-        ),
+        ("已保留的连接位置为执行非复制请求的超级用户预留", "remaining connection slots are reserved for non-replication superuser connections"),
+        ("已授权连接 : user=%s database=%s application_name=%s SSL enabled (protocol=%s, cipher=%s, bits=%d, compression=%s)", "connection authorized: user=%s database=%s application_name=%s SSL enabled (protocol=%s, cipher=%s, bits=%d, compression=%s)"),
+        ("已授权连接: user=%s database=%s SSL enabled (protocol=%s, cipher=%s, bits=%d, compression=%s)", "connection authorized: user=%s database=%s SSL enabled (protocol=%s, cipher=%s, bits=%d, compression=%s)"),
+        ("已授权连接: user=%s database=%s application_name=%s", "connection authorized: user=%s database=%s application_name=%s"),
+        ("已授权连接: 主机=%s 数据库=%s", "connection authorized: user=%s database=%s"),
         ("已接收到连接: 主机=%s", "connection received: host=%s"),
-        (
-            "已接收到连接: 主机=%s 端口=%s",
-            "connection received: host=%s port=%s",
-        ),
-        (
-            "平均读取率：%.3f MB/s，平均写入率：%.3f MB/s",
-            "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s",
-        ),
-        (
-            "当日志时间%s进行恢复时，数据库系统被中断",
-            "database system was interrupted while in recovery at log time %s",
-        ),
-        (
-            "恢复时, 数据库系统在 %s 被中断",
-            "database system was interrupted while in recovery at %s",
-        ),
+        ("已接收到连接: 主机=%s 端口=%s", "connection received: host=%s port=%s"),
+        ("平均读取率：%.3f MB/s，平均写入率：%.3f MB/s", "avg read rate: %.3f MB/s, avg write rate: %.3f MB/s"),
+        ("当日志时间%s进行恢复时，数据库系统被中断", "database system was interrupted while in recovery at log time %s"),
+        ("恢复时, 数据库系统在 %s 被中断", "database system was interrupted while in recovery at %s"),
         ("执行FETCH操作", "execute fetch from"),
         ("执行时间: %s ms", "duration: %s ms"),
-        (
-            "执行时间: %s ms  解析 %s: %s",
-            "duration: %s ms  parse %s: %s",
-        ),
-        (
-            "执行时间: %s ms %s%s%s%s: %s",
-            "duration: %s ms  %s %s%s%s: %s",
-        ),
-        (
-            "执行时间: %s ms 绑定%s%s%s: %s",
-            "duration: %s ms  bind %s%s%s: %s",
-        ),
+        ("执行时间: %s ms  解析 %s: %s", "duration: %s ms  parse %s: %s"),
+        ("执行时间: %s ms %s%s%s%s: %s", "duration: %s ms  %s %s%s%s: %s"),
+        ("执行时间: %s ms 绑定%s%s%s: %s", "duration: %s ms  bind %s%s%s: %s"),
         ("执行时间: %s ms 语句: %s", "duration: %s ms  statement: %s"),
-        (
-            "持续时间: %s ms  快速路经的函数调用: \"%s\" (OID %u)",
-            "duration: %s ms  fastpath function call: \"%s\" (OID %u)",
-        ),
-        (
-            "接到到智能 (smart) 停止请求",
-            "received smart shutdown request",
-        ),
-        (
-            "接收到快速 (fast) 停止请求",
-            "received fast shutdown request",
-        ),
-        (
-            "接收到立即 (immediate) 停止请求",
-            "received immediate shutdown request",
-        ),
-        (
-            "数据库上次关闭时间为 %s",
-            "database system was shut down at %s",
-        ),
-        (
-            "数据库系统中断；上一次的启动时间是在%s",
-            "database system was interrupted; last known up at %s",
-        ),
-        (
-            "数据库系统关闭操作被中断；上一次已知的运行是在%s",
-            "database system shutdown was interrupted; last known up at %s",
-        ),
-        (
-            "数据库系统准备接受只读请求的连接",
-            "database system is ready to accept read only connections",
-        ),
-        (
-            "数据库系统准备接受连接",
-            "database system is ready to accept connections",
-        ),
+        ("持续时间: %s ms  快速路经的函数调用: \"%s\" (OID %u)", "duration: %s ms  fastpath function call: \"%s\" (OID %u)"),
+        ("接到到智能 (smart) 停止请求", "received smart shutdown request"),
+        ("接收到快速 (fast) 停止请求", "received fast shutdown request"),
+        ("接收到立即 (immediate) 停止请求", "received immediate shutdown request"),
+        ("数据库上次关闭时间为 %s", "database system was shut down at %s"),
+        ("数据库系统中断；上一次的启动时间是在%s", "database system was interrupted; last known up at %s"),
+        ("数据库系统关闭操作被中断；上一次已知的运行是在%s", "database system shutdown was interrupted; last known up at %s"),
+        ("数据库系统准备接受只读请求的连接", "database system is ready to accept read only connections"),
+        ("数据库系统准备接受连接", "database system is ready to accept connections"),
         ("数据库系统已关闭", "database system is shut down"),
-        (
-            "数据库系统没有正确的关闭; 处于自动恢复状态中",
-            "database system was not properly shut down; automatic recovery in progress",
-        ),
-        (
-            "断开连接: 会话时间: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s",
-            "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s",
-        ),
-        (
-            "无法在关系 \"%s\" 上获得锁",
-            "could not obtain lock on relation \"%s\"",
-        ),
-        (
-            "无法在关系 \"%s\"中的记录上获得锁",
-            "could not obtain lock on row in relation \"%s\"",
-        ),
-        (
-            "无法在关系 \"%s.%s\" 上获得锁",
-            "could not obtain lock on relation \"%s.%s\"",
-        ),
+        ("数据库系统没有正确的关闭; 处于自动恢复状态中", "database system was not properly shut down; automatic recovery in progress"),
+        ("断开连接: 会话时间: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s", "disconnection: session time: %d:%02d:%02d.%03d user=%s database=%s host=%s%s%s"),
+        ("无法在关系 \"%s\" 上获得锁", "could not obtain lock on relation \"%s\""),
+        ("无法在关系 \"%s\"中的记录上获得锁", "could not obtain lock on row in relation \"%s\""),
+        ("无法在关系 \"%s.%s\" 上获得锁", "could not obtain lock on relation \"%s.%s\""),
         ("检测到死锁", "deadlock detected"),
         ("正在关闭", "shutting down"),
         ("正在取消自动清理任务", "canceling autovacuum task"),
-        (
-            "正在监听%s地址\"%s\"，端口 %d",
-            "listening on %s address \"%s\", port %d",
-        ),
-        (
-            "没有来自主机 \"%s\", 用户\"%s\", %s的复制连接的pg_hba.conf记录",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s",
-        ),
-        (
-            "没有来自主机 \"%s\", 用户\"%s\"的复制连接的pg_hba.conf记录",
-            "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\"",
-        ),
-        (
-            "没有用于主机 \"%s\", 用户 \"%s\", 数据库 \"%s\" 的 pg_hba.conf 记录",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\"",
-        ),
-        (
-            "没有用于主机 \"%s\", 用户 \"%s\", 数据库 \"%s\", %s 的 pg_hba.conf 记录",
-            "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s",
-        ),
-        (
-            "用户 \"%s\" Password 认证失败",
-            "password authentication failed for user \"%s\"",
-        ),
-        (
-            "由于与恢复操作冲突，正在取消语句命令",
-            "canceling statement due to conflict with recovery",
-        ),
-        (
-            "由于与恢复操作相冲突而中断连接",
-            "terminating connection due to conflict with recovery",
-        ),
-        (
-            "由于意外的 postmaster 退出而终止连接",
-            "terminating connection due to unexpected postmaster exit",
-        ),
-        (
-            "由于用户请求而正在取消查询",
-            "canceling statement due to user request",
-        ),
-        (
-            "由于空载事务超时而终止连接",
-            "terminating connection due to idle-in-transaction timeout",
-        ),
-        (
-            "由于管理员命令中断联接",
-            "terminating connection due to administrator command",
-        ),
-        (
-            "由于语句执行超时，正在取消查询命令",
-            "canceling statement due to statement timeout",
-        ),
-        (
-            "由于锁超时，取消语句操作",
-            "canceling statement due to lock timeout",
-        ),
+        ("正在监听%s地址\"%s\"，端口 %d", "listening on %s address \"%s\", port %d"),
+        ("没有来自主机 \"%s\", 用户\"%s\", %s的复制连接的pg_hba.conf记录", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\", %s"),
+        ("没有来自主机 \"%s\", 用户\"%s\"的复制连接的pg_hba.conf记录", "no pg_hba.conf entry for replication connection from host \"%s\", user \"%s\""),
+        ("没有用于主机 \"%s\", 用户 \"%s\", 数据库 \"%s\" 的 pg_hba.conf 记录", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\""),
+        ("没有用于主机 \"%s\", 用户 \"%s\", 数据库 \"%s\", %s 的 pg_hba.conf 记录", "no pg_hba.conf entry for host \"%s\", user \"%s\", database \"%s\", %s"),
+        ("用户 \"%s\" Password 认证失败", "password authentication failed for user \"%s\""),
+        ("由于与恢复操作冲突，正在取消语句命令", "canceling statement due to conflict with recovery"),
+        ("由于与恢复操作相冲突而中断连接", "terminating connection due to conflict with recovery"),
+        ("由于意外的 postmaster 退出而终止连接", "terminating connection due to unexpected postmaster exit"),
+        ("由于用户请求而正在取消查询", "canceling statement due to user request"),
+        ("由于空载事务超时而终止连接", "terminating connection due to idle-in-transaction timeout"),
+        ("由于管理员命令中断联接", "terminating connection due to administrator command"),
+        ("由于语句执行超时，正在取消查询命令", "canceling statement due to statement timeout"),
+        ("由于锁超时，取消语句操作", "canceling statement due to lock timeout"),
         ("系统用法：%s", "system usage: %s"),
-        (
-            "绑定信息有%d个参数格式，但是实际上有%d个参数",
-            "bind message has %d parameter formats but %d parameters",
-        ),
-        (
-            "绑定信息有%d个结果格式,但是在查询中有%d列.",
-            "bind message has %d result formats but query has %d columns",
-        ),
-        (
-            "绑定消息提供了%d个参数,但是已准备好语句\"%s\" 要求%d个参数",
-            "bind message supplies %d parameters, but prepared statement \"%s\" requires %d",
-        ),
-        (
-            "缓冲区使用：%d次命中，%d次失效，%d次脏",
-            "buffer usage: %d hits, %d misses, %d dirtied",
-        ),
-        (
-            "自动分析表 \"%s.%s.%s\"的系统使用情况: %s",
-            "automatic analyze of table \"%s.%s.%s\" system usage: %s",
-        ),
-        (
-            "自动清理表\"%s.%s.%s\"：索引扫描：%d",
-            "automatic vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "自动积极的清理表\"%s.%s.%s\"：索引扫描：%d",
-            "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d",
-        ),
-        (
-            "自动积极的清理，防止表\"%s.%s.%s\"的包围：索引扫描：%d",
-            "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d",
-        ),
+        ("绑定信息有%d个参数格式，但是实际上有%d个参数", "bind message has %d parameter formats but %d parameters"),
+        ("绑定信息有%d个结果格式,但是在查询中有%d列.", "bind message has %d result formats but query has %d columns"),
+        ("绑定消息提供了%d个参数,但是已准备好语句\"%s\" 要求%d个参数", "bind message supplies %d parameters, but prepared statement \"%s\" requires %d"),
+        ("缓冲区使用：%d次命中，%d次失效，%d次脏", "buffer usage: %d hits, %d misses, %d dirtied"),
+        ("自动分析表 \"%s.%s.%s\"的系统使用情况: %s", "automatic analyze of table \"%s.%s.%s\" system usage: %s"),
+        ("自动清理表\"%s.%s.%s\"：索引扫描：%d", "automatic vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("自动积极的清理表\"%s.%s.%s\"：索引扫描：%d", "automatic aggressive vacuum of table \"%s.%s.%s\": index scans: %d"),
+        ("自动积极的清理，防止表\"%s.%s.%s\"的包围：索引扫描：%d", "automatic aggressive vacuum to prevent wraparound of table \"%s.%s.%s\": index scans: %d"),
         ("解析 %s: %s", "parse %s: %s"),
-        (
-            "详细信息请查看服务器日志.",
-            "See server log for query details.",
-        ),
+        ("详细信息请查看服务器日志.", "See server log for query details."),
         ("语句: %s", "statement: %s"),
         ("进程 %d: %s", "Process %d: %s"),
-        (
-            "进程%1$d在%4$ld.%5$03d ms仍然等待在%3$s上的%2$s",
-            "process %d still waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "进程%1$d在%4$ld.%5$03d ms后获取在%3$s上的%2$s",
-            "process %d acquired %s on %s after %ld.%03d ms",
-        ),
-        (
-            "进程%1$d在%4$ld.%5$03d ms等待在%3$s上的%2$s同时监测到死锁",
-            "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms",
-        ),
-        (
-            "进程%1$d在%4$ld.%5$03d ms通过重新安排序列顺序来避免在%3$s上的%2$s的死锁",
-            "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms",
-        ),
-        (
-            "进程%1$d等待在%3$s上的%2$s",
-            "Process %d waits for %s on %s.",
-        ),
-        (
-            "进程%1$d等待在%3$s上的%2$s; 由进程%4$d阻塞.",
-            "Process %d waits for %s on %s; blocked by process %d.",
-        ),
-        (
-            "逻辑复制启动程序已启动",
-            "logical replication launcher started",
-        ),
-        (
-            "逻辑复制启动程序正在关闭",
-            "logical replication launcher shutting down",
-        ),
-        (
-            "页面：%u 被移除，%u 保留，%u 由于被占用而跳过，%u 被跳过的已被冻结",
-            "pages: %u removed, %u remain, %u skipped due to pins, %u skipped frozen",
-        ),
+        ("进程%1$d在%4$ld.%5$03d ms仍然等待在%3$s上的%2$s", "process %d still waiting for %s on %s after %ld.%03d ms"),
+        ("进程%1$d在%4$ld.%5$03d ms后获取在%3$s上的%2$s", "process %d acquired %s on %s after %ld.%03d ms"),
+        ("进程%1$d在%4$ld.%5$03d ms等待在%3$s上的%2$s同时监测到死锁", "process %d detected deadlock while waiting for %s on %s after %ld.%03d ms"),
+        ("进程%1$d在%4$ld.%5$03d ms通过重新安排序列顺序来避免在%3$s上的%2$s的死锁", "process %d avoided deadlock for %s on %s by rearranging queue order after %ld.%03d ms"),
+        ("进程%1$d等待在%3$s上的%2$s", "Process %d waits for %s on %s."),
+        ("进程%1$d等待在%3$s上的%2$s; 由进程%4$d阻塞.", "Process %d waits for %s on %s; blocked by process %d."),
+        ("逻辑复制启动程序已启动", "logical replication launcher started"),
+        ("逻辑复制启动程序正在关闭", "logical replication launcher shutting down"),
+        ("页面：%u 被移除，%u 保留，%u 由于被占用而跳过，%u 被跳过的已被冻结", "pages: %u removed, %u remain, %u skipped due to pins, %u skipped frozen"),
     ],
 };
