@@ -113,7 +113,7 @@ impl Format {
             return None;
         }
         let mut args = vec![""; self.args];
-        let mut budget = STEPS;
+        let mut budget = STEPS + 8 * line.len();
         matches(&self.parts, line, &mut args, &mut budget).then_some(args)
     }
 
@@ -138,8 +138,9 @@ impl Format {
     }
 }
 
-/// Attempts one match may make: a line that would need more is not matched
-/// (linear time whatever the line).
+/// Attempts one match may make, besides 8 per byte of the line (each byte a
+/// literal search reads costs one): a line that would need more is not
+/// matched, so matching is linear in the line whatever it holds.
 const STEPS: usize = 4096;
 
 /// Matches `parts` against all of `s`, filling `args`. Text conversions take
@@ -166,15 +167,29 @@ fn matches<'a>(parts: &[Part], s: &'a str, args: &mut [&'a str], budget: &mut us
                 // of consecutive ones (`%s%s%s`), the last takes the text
                 Kind::Text if matches!(rest.first(), Some(Part::Arg(Kind::Text, _))) => vec![0],
                 Kind::Text => {
-                    // where the next literal could start
-                    let next = match rest.first() {
-                        Some(Part::Lit(l)) => Some(l.as_str()),
-                        _ => None,
+                    // where the next literal starts (a conversion follows
+                    // only after a literal here: consecutive texts are above)
+                    let Some(Part::Lit(next)) = rest.first() else {
+                        return false;
                     };
-                    (0..=s.len())
-                        .filter(|&e| s.is_char_boundary(e))
-                        .filter(|&e| next.is_none_or(|n| s[e..].starts_with(n)))
-                        .collect()
+                    // every byte searched costs one step: a line is searched
+                    // a bounded number of times, whatever its length
+                    let mut ends = Vec::new();
+                    let mut from = 0;
+                    while from <= s.len() {
+                        let found = s[from..].find(next.as_str());
+                        // a search that finds nothing read the rest
+                        let cost = found.map_or(s.len() - from, |p| p + 1);
+                        *budget = budget.saturating_sub(cost);
+                        match found {
+                            Some(p) if *budget > 0 => {
+                                ends.push(from + p);
+                                from += p + next.len().max(1);
+                            }
+                            _ => break,
+                        }
+                    }
+                    ends
                 }
             };
             for e in ends {

@@ -49,10 +49,14 @@ fn localized_severities_and_messages_read_back_in_english() {
 }
 
 #[test]
-fn a_pathological_line_is_not_matched_in_quadratic_time() {
+fn a_pathological_line_is_given_up_within_its_budget() {
+    // every `b` and `c` is a candidate end: unbounded, this backtracks
+    // quadratically or worse; within the budget it gives up (not a match)
     let f = Format::parse("a%sb%sc%sd").unwrap();
     let line = format!("a{}", "bc".repeat(50_000));
-    let t = std::time::Instant::now();
     assert!(f.capture(&line).is_none());
-    assert!(t.elapsed() < std::time::Duration::from_secs(1));
+    // a long line that does match is still matched
+    let long = format!("a{}b1c2d", "x".repeat(50_000));
+    let args = f.capture(&long).unwrap();
+    assert_eq!((args[0].len(), args[1], args[2]), (50_000, "1", "2"));
 }
