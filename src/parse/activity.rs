@@ -366,9 +366,6 @@ const NAMES_AN_OBJECT: &[&str] = &[
     "publication",
     "subscription",
     "slot",
-    "cursor",
-    "statement",
-    "savepoint",
     "parameter",
 ];
 
@@ -402,7 +399,19 @@ pub fn normalize_message(msg: &str) -> String {
                     && NAMES_AN_OBJECT.contains(&before.to_ascii_lowercase().as_str());
                 out.push(c);
                 if identifier {
-                    out.push_str(&quoted);
+                    // generated names (`pg_temp_5`, `orders_2024_07`): digits masked
+                    let mut digits = false;
+                    for ch in quoted.chars() {
+                        if ch.is_ascii_digit() {
+                            if !digits {
+                                out.push('?');
+                            }
+                            digits = true;
+                        } else {
+                            out.push(ch);
+                            digits = false;
+                        }
+                    }
                 } else {
                     out.push('?');
                 }
@@ -606,6 +615,15 @@ mod tests {
                 "null value in column \"email\" of relation \"customers\" violates not-null constraint"
             ),
             "null value in column \"email\" of relation \"customers\" violates not-null constraint"
+        );
+        // digits of generated names are masked
+        assert_eq!(
+            normalize_message("relation \"pg_temp_5.tmp_123\" does not exist"),
+            "relation \"pg_temp_?.tmp_?\" does not exist"
+        );
+        assert_eq!(
+            normalize_message("savepoint \"sa_savepoint_12\" does not exist"),
+            "savepoint \"?\" does not exist"
         );
         // role names are masked (failed logins: whatever a client tried)
         assert_eq!(

@@ -208,53 +208,27 @@ pub fn datetime(i: &str) -> IResult<&str, Timestamp> {
 pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
     let (rest, ts) = datetime(i)?;
     let b = rest.as_bytes();
-    // a label is a name (`UTC`, `CEST`, `America/New_York`) or an offset
-    // (`+05`, `-0330`, `+05:30`): `UTC-6b129a22` is `UTC` then other text
-    // (Azure's `%t-%c-`)
-    let offset_label = matches!(b.get(1), Some(b'+' | b'-'));
-    let label_byte = |c: &u8| {
-        if offset_label {
-            c.is_ascii_digit() || *c == b':'
-        } else {
-            c.is_ascii_alphabetic() || matches!(c, b'_' | b'/')
-        }
-    };
-    // a space, then 1 to 32 characters of a zone label: usually the label of
-    // the line before, checked in place without scanning, as one masked word
-    // where eight bytes follow the space (nearly always: the line goes on),
-    // else byte by byte
-    let same = |k: [u8; 8], len: usize| match b.get(1..).and_then(<[u8]>::first_chunk::<8>) {
-        Some(w) => {
-            let mask = u64::MAX >> (8 * (8 - len));
-            (u64::from_le_bytes(*w) ^ u64::from_le_bytes(k)) & mask == 0
-        }
-        None => b.get(1..1 + len) == Some(&k[..len]),
-    };
+    // a space, then the zone label ([`zone_label_len`])
+    let n = b
+        .get(1..)
+        .filter(|_| b[0] == b' ')
+        .map_or(0, zone_label_len);
+    if n == 0 {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            rest,
+            nom::error::ErrorKind::TakeWhileMN,
+        )));
+    }
+    // usually the label of the line before: its offset is kept
     if let Some((k, len, off)) = LAST_ZONE.get()
-        && b.first() == Some(&b' ')
-        && same(k, len)
-        && !b.get(1 + len).is_some_and(label_byte)
+        && len == n
+        && b[1..1 + n] == k[..len]
     {
         let zone = &rest[1..1 + len];
         return Ok((
             &rest[1 + len..],
             (Timestamp(ts.0 - i64::from(off) * 60_000), zone),
         ));
-    }
-    let n = b.get(1..).filter(|_| b[0] == b' ').map_or(0, |z| {
-        usize::from(offset_label)
-            + z[usize::from(offset_label)..]
-                .iter()
-                .take(32)
-                .take_while(|c| label_byte(c))
-                .count()
-    });
-    let n = if offset_label && n == 1 { 0 } else { n };
-    if n == 0 {
-        return Err(nom::Err::Error(nom::error::Error::new(
-            rest,
-            nom::error::ErrorKind::TakeWhileMN,
-        )));
     }
     let zone = &rest[1..1 + n];
     Ok((
@@ -264,6 +238,53 @@ pub fn datetime_zone(i: &str) -> IResult<&str, (Timestamp, &str)> {
             zone,
         ),
     ))
+}
+
+/// Bytes of the zone label at the start of `z`: a name (`UTC`, `CEST`,
+/// `America/New_York`, also `UTC+3`, `Etc/GMT-3` as shippers write them), or
+/// an offset: a sign and 2 or 4 digits, or `+HH:MM` when a space or the end
+/// follows. What comes after is the prefix's own text: `UTC-6b129a22.c93-`
+/// (Azure's `%t-%c-`) is `UTC`, `-03:10.0.0.1(5432):` (RDS's `%t:%r:` with
+/// an offset zone) is `-03`.
+pub fn zone_label_len(z: &[u8]) -> usize {
+    let digits = |from: usize| {
+        z.get(from..).map_or(0, |r| {
+            r.iter().take(4).take_while(|c| c.is_ascii_digit()).count()
+        })
+    };
+    let ends = |at: usize| z.get(at).is_none_or(|c| *c == b' ');
+    match z.first() {
+        Some(b'+' | b'-') => {
+            let d = digits(1);
+            if d == 2 && z.get(3) == Some(&b':') && digits(4) == 2 && ends(6) {
+                6
+            } else if d == 0 {
+                0
+            } else {
+                1 + d
+            }
+        }
+        Some(c) if c.is_ascii_alphabetic() => {
+            let name = z
+                .iter()
+                .take(32)
+                .take_while(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'/'))
+                .count();
+            // `UTC+3`, `Etc/GMT-3`: an hour offset glued to the name
+            match z.get(name) {
+                Some(b'+' | b'-') => {
+                    let d = digits(name + 1);
+                    if (1..=2).contains(&d) && ends(name + 1 + d) {
+                        name + 1 + d
+                    } else {
+                        name
+                    }
+                }
+                _ => name,
+            }
+        }
+        _ => 0,
+    }
 }
 
 /// [`zone_offset`] of a label that is not the one kept (0 for a label it does
@@ -535,5 +556,30 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+}
+
+#[cfg(test)]
+mod zone_label_tests {
+    use super::zone_label_len;
+
+    #[test]
+    fn a_zone_label_stops_where_the_prefix_goes_on() {
+        let len = |s: &str| zone_label_len(s.as_bytes());
+        assert_eq!(len("UTC [1]"), 3);
+        assert_eq!(len("CEST"), 4);
+        assert_eq!(len("America/Sao_Paulo [1]"), 17);
+        assert_eq!(len("+05:30 [1]"), 6);
+        assert_eq!(len("-03 [1]"), 3);
+        assert_eq!(len("-0330 [1]"), 5);
+        // RDS's %t:%r: with an offset zone: the colon is the prefix's
+        assert_eq!(len("-03:10.0.0.1(5432):app@shop:[100]:"), 3);
+        // Azure's %t-%c-
+        assert_eq!(len("UTC-6b129a22.c93-LOG"), 3);
+        assert_eq!(len("UTC-ab12cd34.c93-LOG"), 3);
+        // shippers' names with an hour offset
+        assert_eq!(len("UTC+3 [1]"), 5);
+        assert_eq!(len("Etc/GMT-3 [1]"), 9);
+        assert_eq!(len("[1]"), 0);
     }
 }

@@ -76,7 +76,9 @@ fn plain_number(v: &str) -> std::borrow::Cow<'_, str> {
     let grouped = |s: &str, sep: char| {
         let mut groups = s.split(sep);
         let head = groups.next().unwrap_or("");
-        (1..=3).contains(&head.len())
+        // `0,123` is a decimal comma, never thousands
+        head != "0"
+            && (1..=3).contains(&head.len())
             && head.bytes().all(|b| b.is_ascii_digit())
             && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
     };
@@ -124,6 +126,16 @@ fn text(v: &str) -> Read<String> {
 }
 
 fn count(v: &str) -> Read<u64> {
+    // a counter is whole: `1.234` is German for 1234, not 1.234 rounded
+    if let Some((head, tail)) = v.split_once('.')
+        && tail.len() == 3
+        && !tail.contains('.')
+        && (1..=3).contains(&head.len())
+        && head != "0"
+        && head.bytes().chain(tail.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return Ok(Some(format!("{head}{tail}").parse().map_err(|_| shown(v))?));
+    }
     let v = &*plain_number(v);
     if let Some(stripped) = v.strip_prefix('-')
         && stripped.chars().all(|c| c.is_ascii_digit() || c == '.')

@@ -45,13 +45,15 @@ struct Dialect {
 }
 
 impl Dialect {
-    /// The dialect of a file whose first line (without its BOM) is `first`.
+    /// The dialect of a file whose first line (without its BOM) is `first`:
+    /// tab-separated with an unquoted header is COPY's text format; with
+    /// quoted names, a spreadsheet's or a GUI tool's CSV with tabs.
     fn of(first: &[u8]) -> Dialect {
         let delimiter = crate::input::sniff::csv_header_delimiter(&String::from_utf8_lossy(first))
             .unwrap_or(b',');
         Dialect {
             delimiter,
-            copy_text: delimiter == b'\t',
+            copy_text: delimiter == b'\t' && !first.contains(&b'"'),
         }
     }
 
@@ -228,6 +230,38 @@ fn unescape_copy_text(f: &str) -> std::borrow::Cow<'_, str> {
             continue;
         }
         match chars.next() {
+            // `\NNN` octal and `\xHH` hexadecimal byte values
+            Some(d @ '0'..='7') => {
+                let mut v = d.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match chars.clone().next().and_then(|c| c.to_digit(8)) {
+                        Some(x) => {
+                            v = v * 8 + x;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+            }
+            Some('x') => {
+                let (mut v, mut n) = (0, 0);
+                while n < 2 {
+                    match chars.clone().next().and_then(|c| c.to_digit(16)) {
+                        Some(x) => {
+                            v = v * 16 + x;
+                            chars.next();
+                            n += 1;
+                        }
+                        None => break,
+                    }
+                }
+                if n == 0 {
+                    out.push('x');
+                } else {
+                    out.push(char::from_u32(v).unwrap_or('\u{fffd}'));
+                }
+            }
             Some('n') => out.push('\n'),
             Some('r') => out.push('\r'),
             Some('t') => out.push('\t'),

@@ -36,28 +36,46 @@ pub fn folder_database(folder: &str) -> String {
 }
 
 /// Whether two snapshots hold the same tables: at least one relid in common,
-/// every common relid naming the same table, and the common ones at least half
-/// of the smaller snapshot's.
+/// every common relid naming the same table, the common ones at least half
+/// of the smaller snapshot's, and counters that only grew from one to the
+/// other (databases cloned from one template share relids and names, not
+/// counters that go one way).
 pub fn same_tables(a: &Snapshot, b: &Snapshot) -> bool {
     same_relids(&relids(a), &relids(b))
 }
 
-/// A snapshot's tables by relid.
-type Relids<'a> = HashMap<u64, (&'a str, &'a str)>;
+/// A snapshot's tables by relid: name and cumulative counters.
+type Relids<'a> = HashMap<u64, ((&'a str, &'a str), [u64; 5])>;
 
 fn relids(s: &Snapshot) -> Relids<'_> {
     s.tables
         .iter()
-        .filter_map(|t| Some((t.relid?, (t.schema.as_str(), t.name.as_str()))))
+        .filter_map(|t| {
+            let c = [
+                t.seq_scan,
+                t.seq_tup_read,
+                t.idx_scan,
+                t.n_tup_ins,
+                t.n_tup_upd,
+            ]
+            .map(|x| x.unwrap_or(0));
+            Some((t.relid?, ((t.schema.as_str(), t.name.as_str()), c)))
+        })
         .collect()
 }
 
 /// [`same_tables`] on tables by relid.
 fn same_relids(x: &Relids, y: &Relids) -> bool {
     let common: Vec<u64> = x.keys().filter(|k| y.contains_key(k)).copied().collect();
+    let grew = |a: &Relids, b: &Relids| {
+        common
+            .iter()
+            .all(|k| a[k].1.iter().zip(b[k].1.iter()).all(|(p, q)| p <= q))
+    };
     !common.is_empty()
-        && common.iter().all(|k| x[k] == y[k])
+        && common.iter().all(|k| x[k].0 == y[k].0)
         && common.len() * 2 >= x.len().min(y.len())
+        && (grew(x, y) || grew(y, x))
 }
 
 /// Whether two snapshots of one database hold the same cumulative counters
@@ -303,6 +321,11 @@ mod tests {
         let three = with_tables("w", &[(10, "orders"), (11, "customers"), (13, "items")]);
         let d = with_tables("z", &[(10, "orders"), (20, "a"), (21, "b"), (22, "c")]);
         assert!(!same_tables(&three, &d));
+        // a clone of one template: same relids and names, counters apart
+        let mut clone = with_tables("x/tenant", &[(10, "orders"), (11, "customers")]);
+        clone.tables[0].seq_scan = Some(1);
+        clone.tables[1].seq_scan = Some(100);
+        assert!(!same_tables(&a, &clone));
         let mut all = vec![a, b, c];
         let notes = tie_by_relids(&mut all);
         assert_eq!(notes.len(), 1, "{notes:?}");

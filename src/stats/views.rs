@@ -261,13 +261,31 @@ impl View {
             .collect();
         let mut names: Vec<&str> = matching.iter().map(|v| v.name()).collect();
         names.dedup();
-        let joined = |a: View, b: View| matching == [a, b];
-        if names.len() == 1
-            || joined(View::Indexes, View::IndexIo)
-            || joined(View::Tables, View::TableIo)
+        // views of one object, joined: each row is read as each
+        let per_table = |v: &View| {
+            matches!(
+                v,
+                View::Tables
+                    | View::TableIo
+                    | View::TableSizes
+                    | View::SizeFunctions
+                    | View::SizeColumns
+            )
+        };
+        let per_index = |v: &View| matches!(v, View::Indexes | View::IndexIo);
+        if names.len() == 1 {
+            return Ok(matching[..1].to_vec());
+        }
+        if !matching.is_empty()
+            && (matching.iter().all(per_table) || matching.iter().all(per_index))
         {
-            let mut views = matching;
-            views.truncate(if names.len() == 1 { 1 } else { 2 });
+            let mut views = Vec::new();
+            for v in matching {
+                // one spelling of table sizes is enough
+                if !views.iter().any(|x: &View| x.name() == v.name()) {
+                    views.push(v);
+                }
+            }
             return Ok(views);
         }
         if !matching.is_empty() {

@@ -8,8 +8,10 @@
 enum Kind {
     /// `%s`, `%m`, `%c`: any text.
     Text,
-    /// `%d`, `%u`, `%ld`, `%lu`, `%i`, `%x`: an integer.
+    /// `%d`, `%u`, `%ld`, `%lu`, `%i`: an integer.
     Int,
+    /// `%x`, `%X`: hexadecimal (`0/1A2B3C8`).
+    Hex,
     /// `%f`, `%.1f`, `%g`: a number, with `.` or `,` for its decimals.
     Float,
 }
@@ -62,7 +64,8 @@ impl Format {
             let conv = chars.next()?;
             let kind = match conv {
                 's' | 'm' | 'c' | 'p' => Kind::Text,
-                'd' | 'u' | 'i' | 'x' | 'X' | 'o' => Kind::Int,
+                'd' | 'u' | 'i' | 'o' => Kind::Int,
+                'x' | 'X' => Kind::Hex,
                 'f' | 'g' | 'e' => Kind::Float,
                 _ => return None,
             };
@@ -162,6 +165,7 @@ fn matches<'a>(parts: &[Part], s: &'a str, args: &mut [&'a str], budget: &mut us
         Part::Arg(kind, i) => {
             let ends: Vec<usize> = match kind {
                 Kind::Int => vec![number_len(s, false)],
+                Kind::Hex => vec![s.bytes().take_while(u8::is_ascii_hexdigit).count()],
                 Kind::Float => vec![number_len(s, true)],
                 Kind::Text if rest.is_empty() => vec![s.len()],
                 // of consecutive ones (`%s%s%s`), the last takes the text

@@ -19,11 +19,17 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// Severity words of every language, localized -> English.
+/// A word two severities share (Georgian translates NOTICE and WARNING
+/// alike) is the first, the milder.
 static SEVERITIES: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
-    catalog::LANGUAGES
+    let mut m = HashMap::new();
+    for (local, en) in catalog::LANGUAGES
         .iter()
         .flat_map(|l| l.severities.iter().copied())
-        .collect()
+    {
+        m.entry(local).or_insert(en);
+    }
+    m
 });
 
 /// Each language's message lines, compiled: (localized, English), the most

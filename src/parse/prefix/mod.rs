@@ -311,7 +311,7 @@ fn level_positions(line: &str, from: usize) -> impl Iterator<Item = (usize, Leve
                 .take_while(|c| c.is_ascii_alphanumeric() || **c >= 0x80)
                 .count();
             let start = end - word;
-            (start >= from && word > 0)
+            let one = (start >= from && word > 0)
                 .then(|| {
                     let w = &line[start..end];
                     if end == colon {
@@ -322,10 +322,25 @@ fn level_positions(line: &str, from: usize) -> impl Iterator<Item = (usize, Leve
                     }
                 })
                 .flatten()
-                .map(|lvl| {
-                    let spaces = b[colon + 1..].iter().take_while(|c| **c == b' ').count();
-                    (start, lvl, colon + 1 + spaces)
-                })
+                .map(|lvl| (start, lvl));
+            // a translation of two words (Korean `명령 구문`)
+            let two = || {
+                let before = start.checked_sub(1).filter(|&s| b[s] == b' ')?;
+                let w = b[..before]
+                    .iter()
+                    .rev()
+                    .take_while(|c| c.is_ascii_alphanumeric() || **c >= 0x80)
+                    .count();
+                let start2 = before - w;
+                (w > 0 && start2 >= from)
+                    .then(|| crate::parse::i18n::severity(&line[start2..end]))
+                    .flatten()
+                    .map(|lvl| (start2, lvl))
+            };
+            one.or_else(two).map(|(start, lvl)| {
+                let spaces = b[colon + 1..].iter().take_while(|c| **c == b' ').count();
+                (start, lvl, colon + 1 + spaces)
+            })
         })
 }
 

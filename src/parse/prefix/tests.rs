@@ -300,6 +300,11 @@ fn non_ascii_before_a_double_space_does_not_panic() {
         .unwrap();
     assert_eq!(l.message, "Nachricht für:  x");
     assert!(detect(&["ÉTÉ:  что-то", "für:  x"]).is_err());
+    // a translation of two words (Korean STATEMENT)
+    let l = p
+        .match_line("2024-05-01 10:00:00.003 CEST [1] 명령 구문:  SELECT 1/0")
+        .unwrap();
+    assert_eq!((l.level, l.message), (Level::Statement, "SELECT 1/0"));
 }
 
 #[test]

@@ -139,6 +139,8 @@ fn thousands_separators_are_read() {
         c("1\u{a0}840", "1'234'567", "12,5"),
         (Some(1840), Some(1_234_567), Some(12.5))
     );
+    // a head of 0 is a decimal comma; a counter's `1.234` is German for 1234
+    assert_eq!(c("1.234", "0", "0,123"), (Some(1234), Some(0), Some(0.123)));
     // plain numbers are untouched; a malformed grouping is a bad value
     assert_eq!(
         c("40000", "-42", "1.5"),

@@ -250,4 +250,15 @@ fn copy_text_format_is_unescaped_and_backslash_n_is_null() {
     assert_eq!(s.query, "select 'a\tb'\nfrom t where x = \"q\"");
     assert_eq!(s.exec_ms, 0.0);
     assert_eq!(s.calls, 3);
+    // octal and hexadecimal escapes, and a backslash kept as COPY wrote it
+    let tsv = "name\tsetting\na\\144b\t\\x41\\\\d\n";
+    let (r, _) = read(tsv);
+    assert_eq!(r.settings[0].row.name, "adb");
+    assert_eq!(r.settings[0].row.setting, "A\\d");
+    // a quoted header: a tool's CSV with tabs, quotes and newlines kept
+    let tsv = "\"name\"\t\"setting\"\n\"a\"\t\"two\nlines\"\n\"b\"\t\"5\"\n";
+    let (r, cov) = read(tsv);
+    assert_eq!(cov.lines_parsed, 2, "{cov:?}");
+    assert_eq!(r.settings[0].row.setting, "two\nlines");
+    assert_eq!(r.settings[1].row.setting, "5");
 }

@@ -201,6 +201,13 @@ fn the_table_declares_distinct_views() {
         View::recognize(&both),
         Ok(vec![View::Indexes, View::IndexIo])
     );
+    let sized = header(
+        "relid,schemaname,relname,seq_scan,seq_tup_read,idx_scan,n_live_tup,pg_total_relation_size",
+    );
+    assert_eq!(
+        View::recognize(&sized),
+        Ok(vec![View::Tables, View::SizeFunctions])
+    );
 }
 
 #[test]
