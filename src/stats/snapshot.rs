@@ -68,7 +68,7 @@ pub enum WindowSource {
 }
 
 /// The statistics of one database over its window.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DatabaseStats {
     /// The latest snapshot, its cumulative counters replaced by the window's deltas.
     pub view: Snapshot,
@@ -488,10 +488,8 @@ fn single(s: Snapshot) -> DatabaseStats {
         },
         snapshots: 1,
         folders: vec![s.folder.clone()],
-        resets: Vec::new(),
-        notes: Vec::new(),
-        left_out: Vec::new(),
         view: s,
+        ..Default::default()
     }
 }
 

@@ -91,9 +91,8 @@ pub fn window(first: Snapshot, mut last: Snapshot, n: usize) -> DatabaseStats {
         snapshots: n,
         folders: vec![first.folder.clone(), last.folder.clone()],
         resets,
-        notes: Vec::new(),
-        left_out: Vec::new(),
         view: last,
+        ..Default::default()
     }
 }
 

@@ -87,9 +87,6 @@ pub(super) fn export(views: &[&str], settings: &[(&str, &str)]) -> DatabaseStats
         end: None,
         source: WindowSource::Unknown,
         snapshots: 1,
-        folders: Vec::new(),
-        resets: Vec::new(),
-        notes: Vec::new(),
-        left_out: Vec::new(),
+        ..Default::default()
     }
 }

@@ -189,10 +189,7 @@ mod tests {
                 end: None,
                 source: WindowSource::Unknown,
                 snapshots: 1,
-                folders: Vec::new(),
-                resets: Vec::new(),
-                notes: Vec::new(),
-                left_out: Vec::new(),
+                ..Default::default()
             }
         };
         let on = [export("on")];

@@ -39,10 +39,7 @@ pub(super) fn export(
         end: None,
         source: WindowSource::Unknown,
         snapshots: 1,
-        folders: Vec::new(),
-        resets: Vec::new(),
-        notes: Vec::new(),
-        left_out: Vec::new(),
+        ..Default::default()
     }
 }
 

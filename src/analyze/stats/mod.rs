@@ -162,10 +162,7 @@ pub(crate) mod fixtures {
             end: end.map(Timestamp),
             source: WindowSource::Snapshots,
             snapshots: 2,
-            folders: Vec::new(),
-            resets: Vec::new(),
-            notes: Vec::new(),
-            left_out: Vec::new(),
+            ..Default::default()
         }
     }
 
