@@ -193,6 +193,18 @@ fn every_habit_reads_every_file_into_the_same_numbers() {
             ),
             "{h}"
         );
+        // WAL volume from pg_stat_wal, as exported (the script does not export it)
+        if h != "script" {
+            let wal = &csv_rows("plain/cluster/pg_stat_wal.csv")[0];
+            let c = a.stats.checkpointer.as_ref().unwrap();
+            assert_eq!(c.wal_bytes, wal["wal_bytes"].parse().ok(), "{h}");
+            assert_eq!(c.wal_records, wal["wal_records"].parse().ok(), "{h}");
+            assert_eq!(
+                c.wal_buffers_full,
+                wal["wal_buffers_full"].parse().ok(),
+                "{h}"
+            );
+        }
         // the checklist judges the same evidence the same way
         let statuses = |a: &Audit| -> Vec<String> {
             a.checklist
