@@ -82,6 +82,94 @@ pub struct OutputArgs {
     pub baseline: Option<PathBuf>,
 }
 
+/// What a run aggregates: entries by time and names, statements by text.
+/// Everything is still read (and counted in the coverage); what is left out is
+/// counted under its own heading.
+#[derive(Debug, Default, clap::Args)]
+#[command(next_help_heading = "Filters")]
+pub struct FilterArgs {
+    /// Only entries at or after this time (`2026-11-27`, `2026-11-27 14:00`,
+    /// `2026-11-27T14:00:00+01:00`); without a zone, in --tz, else in each log's own zone.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only entries before this time (the instant itself is left out).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only this database (repeatable; `!name` leaves one out). Entries naming no
+    /// database (checkpoints, server messages) are left out unless only `!` names are given.
+    /// Statistics CSVs are filtered too.
+    #[arg(long, value_name = "NAME")]
+    pub database: Vec<String>,
+    /// Only this user (repeatable; `!name` leaves one out).
+    #[arg(long, value_name = "NAME")]
+    pub user: Vec<String>,
+    /// Only this application_name (repeatable; `!name` leaves one out).
+    #[arg(long, value_name = "NAME")]
+    pub application: Vec<String>,
+    /// Only this client host, with or without its port (repeatable; `!host` leaves one out).
+    #[arg(long, value_name = "HOST")]
+    pub host: Vec<String>,
+    /// Leave out statements whose text matches this regular expression (repeatable;
+    /// `(?i)` for any case).
+    #[arg(long, value_name = "REGEX")]
+    pub exclude_query: Vec<String>,
+    /// Only read statements (SELECT, TABLE, VALUES, WITH without a write).
+    #[arg(long)]
+    pub select_only: bool,
+}
+
+/// Validated [`FilterArgs`], shared by the workers of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub entries: std::sync::Arc<crate::parse::filter::EntryFilter>,
+    pub statements: std::sync::Arc<crate::aggregate::filter::StatementFilter>,
+}
+
+impl Filters {
+    /// Every filter, one phrase each (empty: the run keeps everything).
+    pub fn describe(&self) -> Vec<String> {
+        let mut d = self.entries.describe();
+        d.extend(self.statements.describe());
+        d
+    }
+}
+
+impl FilterArgs {
+    /// Validates the filters; a time without a zone is read in `tz` when given.
+    pub fn into_filters(self, tz: Option<&str>) -> Result<Filters, UsageError> {
+        use crate::parse::filter::{EntryFilter, Names, TimeBound};
+        let offset = tz.and_then(crate::parse::timestamp::zone_offset);
+        let bound = |flag: &str, t: Option<String>| {
+            t.map(|t| {
+                TimeBound::parse(&t)
+                    .map(|b| b.or_zone(offset))
+                    .map_err(|e| usage(format!("{flag}: {e}")))
+            })
+            .transpose()
+        };
+        let entries = EntryFilter {
+            since: bound("--since", self.since)?,
+            until: bound("--until", self.until)?,
+            databases: Names::of(&self.database),
+            users: Names::of(&self.user),
+            applications: Names::of(&self.application),
+            hosts: Names::of(&self.host),
+        };
+        if let (Some(s), Some(u)) = (entries.since, entries.until)
+            && s.instant(0) >= u.instant(0)
+        {
+            return Err(usage("--until must be later than --since"));
+        }
+        let statements =
+            crate::aggregate::filter::StatementFilter::new(&self.exclude_query, self.select_only)
+                .map_err(usage)?;
+        Ok(Filters {
+            entries: std::sync::Arc::new(entries),
+            statements: std::sync::Arc::new(statements),
+        })
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
     /// Partial result files (from `pgsift report --save-partial`).
@@ -100,6 +188,8 @@ pub struct ReportArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
     /// The server's log_line_prefix; detected from the files when not given.
     #[arg(long, value_name = "LOG_LINE_PREFIX")]
     pub prefix: Option<String>,
@@ -165,6 +255,7 @@ pub struct Config {
     pub save_partial: Option<PathBuf>,
     pub quiet: bool,
     pub chunk_bytes: usize,
+    pub filters: Filters,
 }
 
 /// A validated `merge` configuration.
@@ -230,6 +321,7 @@ impl ReportArgs {
     /// Validates the arguments.
     pub fn into_config(self) -> Result<Config, UsageError> {
         let (out, top) = self.out.into_config()?;
+        let filters = self.filters.into_filters(out.tz.as_deref())?;
         if self.threads == Some(0) {
             return Err(usage("-j/--jobs must be at least 1"));
         }
@@ -260,6 +352,7 @@ impl ReportArgs {
             save_partial: self.save_partial,
             quiet: self.quiet,
             chunk_bytes: self.chunk_size,
+            filters,
         })
     }
 }

@@ -34,6 +34,12 @@ pub struct FileCoverage {
     pub lines_ignored: u64,
     /// Lines that are not PostgreSQL output as far as pgsift can tell.
     pub lines_unrecognized: u64,
+    /// Lines of entries a filter of the run left out (`--since`, `--database`,
+    /// `--exclude-query`, ...), by why.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lines_filtered: u64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub filtered_by: BTreeMap<String, u64>,
     /// Lines holding invalid UTF-8 (read lossily, still counted above).
     pub invalid_utf8_lines: u64,
     /// Ignored lines by what they are (connection, checkpoint, ...).
@@ -73,6 +79,17 @@ impl FileCoverage {
         }
     }
 
+    /// Counts `lines` lines a filter left out, under `why`.
+    pub fn filtered(&mut self, why: &str, lines: u64) {
+        self.lines_filtered += lines;
+        match self.filtered_by.get_mut(why) {
+            Some(c) => *c += lines,
+            None => {
+                self.filtered_by.insert(why.to_string(), lines);
+            }
+        }
+    }
+
     /// Counts `lines` unrecognized lines starting at `line`; `text` is the first.
     pub fn unrecognized(&mut self, line: u64, text: &str, lines: u64) {
         self.lines_unrecognized += lines;
@@ -84,6 +101,10 @@ impl FileCoverage {
             self.unrecognized_examples.push((line, t));
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Coverage of all inputs, keyed by path.
@@ -119,7 +140,9 @@ impl Merge for FileCoverage {
         self.lines_ignored += v.lines_ignored;
         self.lines_unrecognized += v.lines_unrecognized;
         self.invalid_utf8_lines += v.invalid_utf8_lines;
+        self.lines_filtered += v.lines_filtered;
         Merge::merge(&mut self.ignored_by_kind, v.ignored_by_kind);
+        Merge::merge(&mut self.filtered_by, v.filtered_by);
         let room = EXAMPLES_PER_FILE.saturating_sub(self.unrecognized_examples.len());
         self.unrecognized_examples
             .extend(v.unrecognized_examples.into_iter().take(room));

@@ -15,6 +15,7 @@ mod cli;
 mod ddl;
 mod detect;
 mod exports;
+mod filters;
 mod formats;
 mod layers;
 mod partial;

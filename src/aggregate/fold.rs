@@ -35,6 +35,8 @@ pub struct FileAggregator {
     queries: QueryIndex,
     /// The clock of the file's timestamps (none known: milliseconds).
     clock: Option<Clock>,
+    /// Statements the run leaves out (`--exclude-query`, `--select-only`).
+    statements: Option<Arc<super::filter::StatementFilter>>,
 }
 
 /// Statistics per normalized key while a file is read, found by the hash the
@@ -101,7 +103,23 @@ impl FileAggregator {
             queries: QueryIndex::default(),
             waiting: HashMap::new(),
             clock: None,
+            statements: None,
         }
+    }
+
+    /// Leaves out the statements `f` does not keep (an empty filter keeps all).
+    pub fn set_statement_filter(&mut self, f: Arc<super::filter::StatementFilter>) {
+        self.statements = (!f.is_empty()).then_some(f);
+    }
+
+    /// Whether the statement `sql` is left out; if so its lines are counted
+    /// as filtered.
+    fn left_out(&mut self, sql: &str, lines: u64) -> bool {
+        let Some(reason) = self.statements.as_ref().and_then(|f| f.verdict(sql)) else {
+            return false;
+        };
+        self.file.filtered(reason, lines);
+        true
     }
 
     /// The clock of the file's timestamps, known before its first entry.
@@ -305,6 +323,7 @@ impl FileAggregator {
             Event::Unrecognized { line, text, lines } => self.unrecognized(line, &text, lines),
             Event::Orphan { lines } => self.file.ignored("secondary line without its entry", lines),
             Event::Blank => self.file.ignored("blank line", 1),
+            Event::Filtered { reason, lines } => self.file.filtered(reason, lines),
         }
     }
 
@@ -317,6 +336,9 @@ impl FileAggregator {
         lines: u64,
         ahead: Option<Arc<Normalized>>,
     ) {
+        if self.left_out(sql, lines) {
+            return;
+        }
         self.parsed(lines);
         let n = self.normalized(sql, ahead);
         let q = self.queries.get(&n);
@@ -337,6 +359,9 @@ impl FileAggregator {
     /// A statement, timed or not: its key's statistics, the slowest samples,
     /// the latency bins and the session tracker.
     fn add_query(&mut self, q: QueryEvent, ahead: Option<Arc<Normalized>>) {
+        if self.left_out(&q.sql, q.entry.lines) {
+            return;
+        }
         let s = &mut self.agg.summary;
         s.entries += 1 + u64::from(q.paired);
         self.file.lines_parsed += q.entry.lines;

@@ -9,6 +9,7 @@
 
 pub mod activity;
 pub mod bursts;
+pub mod filter;
 pub mod fold;
 pub mod histogram;
 pub mod mask;

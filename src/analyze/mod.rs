@@ -182,6 +182,15 @@ pub struct AuditCoverage {
     pub lines_parsed: u64,
     pub lines_ignored: u64,
     pub lines_unrecognized: u64,
+    /// Lines of entries the run's filters left out (see each file's `filtered_by`).
+    #[serde(default)]
+    pub lines_filtered: u64,
+    /// The run's filters (`--since ...`, `--database shop`), one phrase each.
+    #[serde(default)]
+    pub filters: Vec<String>,
+    /// Databases whose statistics `--database` left out.
+    #[serde(default)]
+    pub statistics_filtered: Vec<String>,
     pub invalid_utf8_lines: u64,
     pub files: Vec<FileCoverage>,
     /// Statistics CSVs given (read or skipped).
@@ -323,6 +332,10 @@ pub struct AnalyzeOptions {
     pub cpu_cores: Option<u32>,
     /// An earlier run's JSON audit (`--baseline`), checked with [`compare::check`].
     pub baseline: Option<serde_json::Value>,
+    /// The run's filters, one phrase each (`--since ...`), said in the coverage.
+    pub filters: Vec<String>,
+    /// `--database`: the databases whose statistics are read.
+    pub databases: crate::parse::filter::Names,
 }
 
 /// The zone times are shown in, and to what precision.
@@ -409,6 +422,7 @@ fn coverage(c: &crate::coverage::Coverage) -> AuditCoverage {
         lines_parsed: c.total(|f| f.lines_parsed),
         lines_ignored: c.total(|f| f.lines_ignored),
         lines_unrecognized: c.total(|f| f.lines_unrecognized),
+        lines_filtered: c.total(|f| f.lines_filtered),
         invalid_utf8_lines: c.total(|f| f.invalid_utf8_lines),
         files: c.files.values().cloned().collect(),
         ..Default::default()
@@ -462,7 +476,20 @@ pub fn analyze(
             q.query_ids.iter().map(move |id| (*id, fp.clone()))
         })
         .collect();
-    let dbs = crate::stats::snapshot::build(stats_input);
+    let mut dbs = crate::stats::snapshot::build(stats_input);
+    let mut stats_filtered = Vec::new();
+    dbs.retain(|d| {
+        let keep = opts.databases.keeps(d.view.database.as_deref());
+        if !keep {
+            stats_filtered.push(
+                d.view
+                    .database
+                    .clone()
+                    .unwrap_or_else(|| "(unnamed)".into()),
+            );
+        }
+        keep
+    });
     let mut activity = activity::build(&agg.activity, &tz);
     activity.sessions.peak_approximate = approximate && activity.sessions.peak_concurrent.is_some();
     let stats = stats::build(
@@ -513,7 +540,11 @@ pub fn analyze(
             bind_ms: ms(s.bind_us),
             values_shown,
         },
-        coverage: coverage(&agg.coverage),
+        coverage: AuditCoverage {
+            filters: opts.filters.clone(),
+            statistics_filtered: stats_filtered,
+            ..coverage(&agg.coverage)
+        },
         slowest: agg
             .slowest
             .samples

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 /// Runs `pgsift merge` (nothing printed: see [`super::summary`]).
 pub fn run(config: &MergeConfig) -> anyhow::Result<RunOutcome> {
     // the baseline is read before any work: a bad one ends the run at once
-    let mut outputs = Outputs::of(&config.out, 0, false)?;
+    let mut outputs = Outputs::of(&config.out, 0, false, None)?;
     let mut agg = InputsRead::default();
     let mut first: Option<(PartialOptions, String)> = None;
     for p in &config.partials {

@@ -101,7 +101,12 @@ pub struct Outputs {
 
 impl Outputs {
     /// The outputs `out` asks for, its `--baseline` read; `top` queries listed.
-    fn of(out: &OutputConfig, top: usize, values_shown: bool) -> anyhow::Result<Outputs> {
+    fn of(
+        out: &OutputConfig,
+        top: usize,
+        values_shown: bool,
+        filters: Option<&crate::cli::Filters>,
+    ) -> anyhow::Result<Outputs> {
         Ok(Outputs {
             output: out.output.clone(),
             json: out.json.clone(),
@@ -111,6 +116,12 @@ impl Outputs {
                 tz: out.tz.clone(),
                 cpu_cores: out.cpu_cores,
                 baseline: out.baseline.as_deref().map(read_baseline).transpose()?,
+                filters: filters
+                    .map(crate::cli::Filters::describe)
+                    .unwrap_or_default(),
+                databases: filters
+                    .map(|f| f.entries.databases.clone())
+                    .unwrap_or_default(),
             },
         })
     }

@@ -47,6 +47,8 @@ pub struct ReadContext<'a> {
     pub in_flight: &'a InFlight,
     /// Where the bytes read from disk are counted (for the progress line).
     pub disk_bytes: &'a DiskBytes,
+    /// What the run aggregates (`--since`, `--database`, `--exclude-query`, ...).
+    pub filters: &'a crate::cli::Filters,
 }
 
 /// [`read_file`], with a panic (a bug in pgsift) turned into an error on that file
@@ -280,6 +282,10 @@ fn read_log(
         return agg.finish(&[]);
     };
     agg.set_clock(parser.as_ref().and_then(LogParser::clock));
+    agg.set_statement_filter(ctx.filters.statements.clone());
+    if let Some(p) = parser.as_mut() {
+        p.set_filter(ctx.filters.entries.clone());
+    }
     let preparer = parser
         .as_ref()
         .map(LogParser::preparer)
@@ -334,7 +340,10 @@ fn finish_log(
     };
     let cov = agg.coverage_mut();
     cov.bytes = bytes;
-    if cov.error.is_none() && cov.lines_total > 0 && cov.lines_parsed + cov.lines_ignored == 0 {
+    if cov.error.is_none()
+        && cov.lines_total > 0
+        && cov.lines_parsed + cov.lines_ignored + cov.lines_filtered == 0
+    {
         cov.error = Some(match &cov.prefix {
             Some(p) => format!(
                 "no line matched the log_line_prefix '{p}'; check the server's setting and pass it with --prefix '...'"

@@ -16,7 +16,12 @@ use rayon::prelude::*;
 /// Runs `pgsift report` (nothing printed: see [`super::summary`]).
 pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
     // the baseline is read before any work: a bad one ends the run at once
-    let outputs = Outputs::of(&config.out, config.top, config.show_values)?;
+    let outputs = Outputs::of(
+        &config.out,
+        config.top,
+        config.show_values,
+        Some(&config.filters),
+    )?;
     let agg = read_inputs(config)?;
     if let Some(p) = &config.save_partial {
         let bytes = crate::aggregate::partial::encode(
@@ -81,6 +86,7 @@ fn read_inputs(config: &Config) -> anyhow::Result<InputsRead> {
         },
         in_flight: &in_flight,
         disk_bytes: &disk_bytes,
+        filters: &config.filters,
     };
     let mut agg = pool.install(|| {
         sized

@@ -32,9 +32,14 @@ pub fn report(w: &mut impl Write, a: &Audit, output: &Path) -> io::Result<()> {
         c.files_total,
         output.display()
     )?;
+    let filtered = if c.lines_filtered > 0 {
+        format!(", {} filtered out", c.lines_filtered)
+    } else {
+        String::new()
+    };
     writeln!(
         w,
-        "pgsift: lines: {} parsed, {} recognized but not analyzed, {} unrecognized (of {})",
+        "pgsift: lines: {} parsed, {} recognized but not analyzed, {} unrecognized{filtered} (of {})",
         c.lines_parsed, c.lines_ignored, c.lines_unrecognized, c.lines_total
     )?;
     if let Some(win) = &a.stats.stats_window {

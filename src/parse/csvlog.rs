@@ -187,6 +187,7 @@ impl CsvlogParser {
             .and_then(|f| entry_from_fields(&f, self.record_start, self.record_lines));
         match parsed {
             Some((entry, zone)) => {
+                self.events.set_zone(&zone);
                 if !self.zones.contains(&zone) {
                     self.zones.push(zone);
                 }
@@ -204,6 +205,11 @@ impl CsvlogParser {
             self.give_up(out);
         }
         self.events.finish(out);
+    }
+
+    /// Leaves out the entries `filter` does not keep.
+    pub fn set_filter(&mut self, filter: std::sync::Arc<super::filter::EntryFilter>) {
+        self.events.set_filter(filter);
     }
 
     pub fn zones(&self) -> &[String] {

@@ -170,6 +170,12 @@ pub enum Event {
         lines: u64,
     },
     Blank,
+    /// An entry a filter of the run left out (`--since`, `--database`, ...),
+    /// with why ([`super::filter::EntryFilter::verdict`]).
+    Filtered {
+        reason: &'static str,
+        lines: u64,
+    },
 }
 
 /// Turns assembled entries into events, pairing statements with their
@@ -185,6 +191,9 @@ pub struct EventBuilder<A = ()> {
     pending_is_current: bool,
     /// Reads a localized server's messages back into English.
     translator: super::i18n::Translator,
+    /// The run's filter, if it has one, and the zone of the log's own
+    /// timestamps (minutes east of UTC) its wall-clock times are read in.
+    filter: Option<(std::sync::Arc<super::filter::EntryFilter>, i32)>,
 }
 
 impl<A> Default for EventBuilder<A> {
@@ -194,6 +203,7 @@ impl<A> Default for EventBuilder<A> {
             received_from: Default::default(),
             pending_is_current: false,
             translator: Default::default(),
+            filter: None,
         }
     }
 }
@@ -208,8 +218,29 @@ fn query<A>(out: &mut impl EventSink<A>, (q, ahead): (QueryEvent, Option<A>)) {
 }
 
 impl<A> EventBuilder<A> {
+    /// Leaves out the entries `filter` does not keep (an empty filter keeps all).
+    pub fn set_filter(&mut self, filter: std::sync::Arc<super::filter::EntryFilter>) {
+        self.filter = (!filter.is_empty()).then_some((filter, 0));
+    }
+
+    /// The zone label the log's timestamps carry now (`CET`, `+02`): the zone
+    /// a filter's wall-clock times are read in.
+    pub fn set_zone(&mut self, label: &str) {
+        if let Some((_, offset)) = self.filter.as_mut() {
+            *offset = super::timestamp::zone_offset(label).unwrap_or(0);
+        }
+    }
+
     /// Handles one assembled item.
     pub fn push(&mut self, a: Assembled<A>, out: &mut impl EventSink<A>) {
+        if let (Assembled::Entry(e, _), Some((f, offset))) = (&a, &self.filter)
+            && let Some(reason) = f.verdict(e, *offset)
+        {
+            return out.emit(Event::Filtered {
+                reason,
+                lines: e.lines,
+            });
+        }
         let (mut entry, class, ahead) = match a {
             Assembled::Entry(e, Some(Known { class, ahead })) => (e, Some(class), ahead),
             Assembled::Entry(e, None) => (e, None, None),

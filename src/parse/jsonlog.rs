@@ -227,6 +227,7 @@ impl JsonlogParser {
 
     fn entry(&mut self, r: Record) -> Option<LogEntry> {
         let (_, (ts, zone)) = datetime_zone(r.timestamp.as_deref()?).ok()?;
+        self.events.set_zone(zone);
         if !self.zones.iter().any(|z| z == zone) {
             self.zones.push(zone.to_string());
         }
@@ -261,6 +262,14 @@ impl JsonlogParser {
             c.finish(out);
         }
         self.events.finish(out);
+    }
+
+    /// Leaves out the entries `filter` does not keep.
+    pub fn set_filter(&mut self, filter: std::sync::Arc<super::filter::EntryFilter>) {
+        if let Some(c) = self.cloud.as_mut() {
+            c.set_filter(filter.clone());
+        }
+        self.events.set_filter(filter);
     }
 
     pub fn zones(&self) -> Vec<String> {

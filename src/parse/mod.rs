@@ -16,6 +16,7 @@ pub mod activity;
 pub mod csvlog;
 pub mod entry;
 pub mod events;
+pub mod filter;
 pub mod i18n;
 pub mod jsonlog;
 pub mod message;
@@ -36,6 +37,8 @@ use timestamp::Clock;
 pub struct StderrParser<A = ()> {
     assembler: StderrAssembler<A>,
     events: EventBuilder<A>,
+    /// Zone labels the event builder has been told of.
+    zones_told: usize,
 }
 
 impl<A> StderrParser<A> {
@@ -43,7 +46,13 @@ impl<A> StderrParser<A> {
         StderrParser {
             assembler: StderrAssembler::new(prefix),
             events: EventBuilder::default(),
+            zones_told: 0,
         }
+    }
+
+    /// Leaves out the entries `filter` does not keep.
+    pub fn set_filter(&mut self, filter: std::sync::Arc<filter::EntryFilter>) {
+        self.events.set_filter(filter);
     }
 
     /// Feeds one line (without its newline).
@@ -61,6 +70,15 @@ impl<A> StderrParser<A> {
         let events = &mut self.events;
         self.assembler
             .push_prematched(line, pre, &mut |a| events.push(a, out));
+        // an entry is handed on when its process opens the next one, so the
+        // zone of the line just read is known before its entry is filtered
+        let zones = self.assembler.zones();
+        if zones.len() != self.zones_told {
+            self.zones_told = zones.len();
+            if let Some(z) = zones.last() {
+                self.events.set_zone(z);
+            }
+        }
     }
 
     /// Flushes open entries and unpaired statements.
@@ -271,6 +289,18 @@ impl<A> LogParser<A> {
             LogParser::Jsonlog(p) => p.clock(),
             LogParser::Syslog(p) => Some(p.clock()),
             LogParser::Pgbouncer(_) => Some(Clock::Millis),
+        }
+    }
+
+    /// Leaves out the entries `filter` does not keep (pgBouncer's own lines
+    /// are kept: they name no database, user or application of PostgreSQL's).
+    pub fn set_filter(&mut self, filter: std::sync::Arc<filter::EntryFilter>) {
+        match self {
+            LogParser::Stderr(p) => p.set_filter(filter),
+            LogParser::Csvlog(p) => p.set_filter(filter),
+            LogParser::Jsonlog(p) => p.set_filter(filter),
+            LogParser::Syslog(p) => p.set_filter(filter),
+            LogParser::Pgbouncer(_) => {}
         }
     }
 

@@ -217,6 +217,11 @@ impl SyslogParser {
         self.inner.finish(out);
     }
 
+    /// Leaves out the entries `filter` does not keep.
+    pub fn set_filter(&mut self, filter: std::sync::Arc<super::filter::EntryFilter>) {
+        self.inner.set_filter(filter);
+    }
+
     pub fn zones(&self) -> &[String] {
         self.inner.zones()
     }

@@ -42,6 +42,12 @@ pub struct CoverageSection {
     /// Statistics CSVs that fed nothing: (path, why).
     pub stats_unused: Vec<(String, String)>,
     pub files: Vec<FileRow>,
+    /// The run's filters, one phrase each.
+    pub filters: Vec<String>,
+    /// Lines left out by the filters, by why, over every file.
+    pub filtered_by: Vec<(String, String)>,
+    /// Databases whose statistics `--database` left out.
+    pub statistics_filtered: Vec<String>,
 }
 
 pub fn build(a: &Audit, _top: usize) -> CoverageSection {
@@ -54,6 +60,19 @@ pub fn build(a: &Audit, _top: usize) -> CoverageSection {
             .map(|u| (u.path.clone(), u.reason.clone()))
             .collect(),
         files: c.files.iter().map(file_row).collect(),
+        filters: c.filters.clone(),
+        filtered_by: {
+            let mut by: std::collections::BTreeMap<&str, u64> = Default::default();
+            for f in &c.files {
+                for (why, n) in &f.filtered_by {
+                    *by.entry(why).or_default() += n;
+                }
+            }
+            by.into_iter()
+                .map(|(k, v)| (k.to_string(), count(v)))
+                .collect()
+        },
+        statistics_filtered: c.statistics_filtered.clone(),
     }
 }
 
@@ -65,7 +84,7 @@ fn cards(c: &AuditCoverage) -> Vec<Card> {
             percent(n as f64 / c.lines_total as f64)
         }
     };
-    vec![
+    let mut cards = vec![
         Card {
             label: "Parsed",
             value: count(c.lines_parsed),
@@ -88,11 +107,23 @@ fn cards(c: &AuditCoverage) -> Vec<Card> {
             ),
         },
         Card {
+            label: "Filtered out",
+            value: count(c.lines_filtered),
+            note: format!(
+                "{} of lines: entries this run's filters left out",
+                share(c.lines_filtered)
+            ),
+        },
+        Card {
             label: "Invalid UTF-8",
             value: count(c.invalid_utf8_lines),
             note: "lines read with replacement characters".into(),
         },
-    ]
+    ];
+    if c.filters.is_empty() && c.lines_filtered == 0 {
+        cards.retain(|k| k.label != "Filtered out");
+    }
+    cards
 }
 
 fn file_row(f: &crate::aggregate::coverage::FileCoverage) -> FileRow {
