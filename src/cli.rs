@@ -68,6 +68,9 @@ pub struct OutputArgs {
     /// Also write the audit as JSON (schema_version 1, see docs/json.md).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Also write a short Markdown summary to paste into a ticket (- for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
     /// How many queries and slowest statements the HTML report lists.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
@@ -236,6 +239,7 @@ pub enum Task {
 pub struct OutputConfig {
     pub output: PathBuf,
     pub json: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
     pub tz: Option<String>,
     pub cpu_cores: Option<u32>,
     /// The `--baseline` file (read, and checked to be an audit, by the run).
@@ -297,6 +301,7 @@ impl OutputArgs {
         let config = OutputConfig {
             output: self.output,
             json: self.json,
+            markdown: self.markdown,
             tz: self.tz,
             cpu_cores: self.cpu_cores,
             baseline: self.baseline,

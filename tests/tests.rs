@@ -18,6 +18,7 @@ mod exports;
 mod filters;
 mod formats;
 mod layers;
+mod markdown;
 mod partial;
 mod precision;
 mod stats;

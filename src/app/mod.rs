@@ -95,6 +95,7 @@ impl RunOutcome {
 pub struct Outputs {
     pub output: PathBuf,
     pub json: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
     pub top: usize,
     pub analyze: AnalyzeOptions,
 }
@@ -110,6 +111,7 @@ impl Outputs {
         Ok(Outputs {
             output: out.output.clone(),
             json: out.json.clone(),
+            markdown: out.markdown.clone(),
             top,
             analyze: AnalyzeOptions {
                 values_shown,
@@ -146,6 +148,20 @@ pub fn render(agg: &InputsRead, out: &Outputs) -> anyhow::Result<RunOutcome> {
     if let Some(j) = &out.json {
         output::write_atomic(j, &render_report::json::render(&audit))
             .with_context(|| format!("writing {}", j.display()))?;
+    }
+    if let Some(m) = &out.markdown {
+        let name = out.output.file_name().map(|n| n.to_string_lossy());
+        let md = render_report::markdown::render(&audit, name.as_deref());
+        if m.as_os_str() == "-" {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(md.as_bytes())
+                .and_then(|()| stdout.flush())
+                .context("writing the Markdown summary")?;
+        } else {
+            output::write_atomic(m, md.as_bytes())
+                .with_context(|| format!("writing {}", m.display()))?;
+        }
     }
     Ok(RunOutcome { audit })
 }

@@ -7,5 +7,6 @@
 pub mod anchors;
 pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod rows;
 pub mod sections;
