@@ -51,11 +51,7 @@ fn parse(md: &str) -> Parsed {
                 p.codes.push(c.to_string());
                 text.push_str(&c);
             }
-            Event::Text(t) => {
-                if in_heading || in_cell || depth == 1 {
-                    text.push_str(&t);
-                }
-            }
+            Event::Text(t) if in_heading || in_cell || depth == 1 => text.push_str(&t),
             _ => {}
         }
     }
