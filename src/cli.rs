@@ -20,6 +20,15 @@ const MERGE_EXAMPLE: &str = "Example (one partial per file group, on as many mac
   pgsift report logs/2026-11-1*.log.gz --save-partial week2.partial -o /tmp/w2.html
   pgsift merge week1.partial week2.partial -o report.html --json audit.json";
 
+const CHECK_EXAMPLE: &str =
+    "Exit codes: 0 within thresholds, 1 a threshold crossed, 2 usage error or unreadable input.
+
+Examples:
+  pgsift report logs/before/ --json baseline.json        # once, before the change
+  pgsift check --baseline baseline.json logs/after/       # in CI or cron
+  pgsift check --baseline baseline.json today.json --p95-increase 20 --min-executions 50
+  pgsift check --baseline baseline.json --thresholds pgsift-check.toml /var/log/postgresql/";
+
 /// How many queries and slowest statements `report` lists unless told.
 pub const DEFAULT_TOP: usize = 25;
 /// [`DEFAULT_TOP`] as `report --help` shows it.
@@ -51,6 +60,10 @@ pub enum Command {
         mut_arg("top", |a| a.help("How many queries the HTML lists (default: the partials' --top)"))
     )]
     Merge(MergeArgs),
+    /// Regression gate for CI and cron: compare a run with an earlier run's --json
+    /// and exit 1 when a threshold is crossed (one line per violation).
+    #[command(after_help = CHECK_EXAMPLE)]
+    Check(Box<CheckArgs>),
 }
 
 /// The flags `report` and `merge` share: what is written, and how the audit
@@ -217,6 +230,147 @@ pub struct ReportArgs {
     pub chunk_size: usize,
 }
 
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Thresholds")]
+pub struct ThresholdArgs {
+    /// A file of thresholds (`key = value` lines; see docs/check.md); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub thresholds: Option<PathBuf>,
+    /// A query's p95 growing by more than this percentage is a regression [default: 50]...
+    #[arg(long, value_name = "PCT")]
+    pub p95_increase: Option<f64>,
+    /// ...and by at least this many milliseconds [default: 1]...
+    #[arg(long, value_name = "MS")]
+    pub p95_increase_min_ms: Option<f64>,
+    /// ...with at least this many executions in both runs [default: 10].
+    #[arg(long, value_name = "N")]
+    pub min_executions: Option<u64>,
+    /// Total statement time growing by more than this percentage [default: off].
+    #[arg(long, value_name = "PCT")]
+    pub total_increase: Option<f64>,
+    /// A query absent from the baseline with a p95 above this [default: 1000].
+    #[arg(long, value_name = "MS")]
+    pub new_query_ms: Option<f64>,
+    /// Do not fail on error SQLSTATEs the baseline did not have.
+    #[arg(long)]
+    pub allow_new_errors: bool,
+    /// Do not fail on more deadlocks than the baseline.
+    #[arg(long)]
+    pub allow_deadlocks: bool,
+    /// Do not fail on more checkpoints too close together than the baseline.
+    #[arg(long)]
+    pub allow_checkpoints: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// An earlier run's --json: what this run is held to.
+    #[arg(long, value_name = "EARLIER.json", required = true)]
+    pub baseline: PathBuf,
+    /// This run: a `report --json` file, or logs, statistics CSVs and folders read as
+    /// `report` reads them.
+    #[arg(required = true, value_name = "CURRENT")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub limits: ThresholdArgs,
+    /// Also write this run's audit as JSON (the next run's baseline).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// The server's log_line_prefix; detected from the files when not given.
+    #[arg(long, value_name = "LOG_LINE_PREFIX")]
+    pub prefix: Option<String>,
+    /// Log format, when detection from the content should be overridden.
+    #[arg(long, value_name = "stderr|csvlog|jsonlog|syslog")]
+    pub format: Option<String>,
+    /// Zone of times without one in --since/--until.
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long = "jobs", value_name = "THREADS")]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+/// A validated `check` configuration.
+#[derive(Debug, Clone)]
+pub struct CheckConfig {
+    pub baseline: PathBuf,
+    /// The threshold flags, applied over the `--thresholds` file's.
+    pub limits: ThresholdArgs,
+    /// How the current run is read when it is not a JSON audit (its outputs unused).
+    pub read: Box<Config>,
+    pub paths: Vec<PathBuf>,
+}
+
+impl ThresholdArgs {
+    /// These flags over `t`.
+    pub fn apply(&self, t: &mut crate::analyze::gate::Thresholds) {
+        if let Some(p) = self.p95_increase {
+            t.p95_increase = p / 100.0;
+        }
+        if let Some(m) = self.p95_increase_min_ms {
+            t.p95_increase_min_ms = m;
+        }
+        if let Some(n) = self.min_executions {
+            t.min_executions = n;
+        }
+        if let Some(p) = self.total_increase {
+            t.total_increase = Some(p / 100.0);
+        }
+        if let Some(m) = self.new_query_ms {
+            t.new_query_ms = Some(m);
+        }
+        t.new_errors &= !self.allow_new_errors;
+        t.new_deadlocks &= !self.allow_deadlocks;
+        t.checkpoints &= !self.allow_checkpoints;
+    }
+}
+
+impl CheckArgs {
+    /// Validates the arguments.
+    pub fn into_config(self) -> Result<CheckConfig, UsageError> {
+        let l = &self.limits;
+        for (flag, v) in [
+            ("--p95-increase", l.p95_increase),
+            ("--p95-increase-min-ms", l.p95_increase_min_ms),
+            ("--total-increase", l.total_increase),
+            ("--new-query-ms", l.new_query_ms),
+        ] {
+            if v.is_some_and(|x| !x.is_finite() || x < 0.0) {
+                return Err(usage(format!("{flag} must be a number >= 0")));
+            }
+        }
+        let read = ReportArgs {
+            paths: self.paths.clone(),
+            out: OutputArgs {
+                output: PathBuf::from("-"),
+                json: self.json,
+                markdown: None,
+                top: None,
+                tz: self.tz,
+                cpu_cores: None,
+                baseline: None,
+            },
+            filters: self.filters,
+            prefix: self.prefix,
+            threads: self.threads,
+            show_values: false,
+            format: self.format,
+            save_partial: None,
+            quiet: true,
+            chunk_size: crate::input::chunks::DEFAULT_CHUNK_BYTES,
+        }
+        .into_config()?;
+        Ok(CheckConfig {
+            baseline: self.baseline,
+            limits: self.limits,
+            read: Box::new(read),
+            paths: self.paths,
+        })
+    }
+}
+
 /// A flag value that cannot be used; the message names the flag.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -231,6 +385,7 @@ fn usage(message: impl Into<String>) -> UsageError {
 pub enum Task {
     Report(Box<Config>),
     Merge(MergeConfig),
+    Check(Box<CheckConfig>),
     ExportScript,
 }
 
@@ -277,6 +432,7 @@ impl Cli {
         Ok(match self.command {
             Command::Report(args) => Task::Report(Box::new(args.into_config()?)),
             Command::Merge(args) => Task::Merge(args.into_config()?),
+            Command::Check(args) => Task::Check(Box::new(args.into_config()?)),
             Command::ExportScript => Task::ExportScript,
         })
     }

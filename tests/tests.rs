@@ -10,6 +10,7 @@ mod oracle;
 mod activity;
 mod advice;
 mod audit;
+mod check;
 mod chunks;
 mod cli;
 mod ddl;

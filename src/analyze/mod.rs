@@ -7,6 +7,7 @@ pub mod activity;
 pub mod checklist;
 pub mod compare;
 pub mod findings;
+pub mod gate;
 pub mod index_advice;
 pub mod nplusone;
 pub mod stats;

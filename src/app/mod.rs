@@ -3,6 +3,7 @@
 //! `merge`, prints the export script, and turns the outcome into an exit code.
 //! The only module that knows every layer.
 
+mod check;
 mod inputs;
 mod merge;
 pub mod pipeline;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let _ = summary::merge(&mut std::io::stderr(), &outcome.audit, partials, out);
             Ok(outcome.exit_code())
         }
+        Task::Check(config) => check::run(&config),
         Task::ExportScript => {
             write_export_script(&mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)

@@ -39,7 +39,7 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
 
 /// Reads every input into one aggregate; paths that could not be used are
 /// recorded as unreadable files. Fails only when there is nothing to read.
-fn read_inputs(config: &Config) -> anyhow::Result<InputsRead> {
+pub(super) fn read_inputs(config: &Config) -> anyhow::Result<InputsRead> {
     let (files, missing) = discover(&config.paths);
     if files.is_empty() {
         let what: Vec<String> = missing
