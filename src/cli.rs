@@ -221,6 +221,10 @@ pub struct ReportArgs {
     /// Also write the mergeable partial result (see `pgsift merge`).
     #[arg(long, value_name = "FILE")]
     pub save_partial: Option<PathBuf>,
+    /// One report per day or ISO week (in --tz, else the logs' zone) beside -o,
+    /// which becomes their index; re-runs read only the periods whose files changed.
+    #[arg(long, value_name = "day|week")]
+    pub per: Option<Per>,
     /// No progress line and no summary on stderr (errors are still printed).
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -360,6 +364,7 @@ impl CheckArgs {
             save_partial: None,
             quiet: true,
             chunk_size: crate::input::chunks::DEFAULT_CHUNK_BYTES,
+            per: None,
         }
         .into_config()?;
         Ok(CheckConfig {
@@ -369,6 +374,15 @@ impl CheckArgs {
             paths: self.paths,
         })
     }
+}
+
+/// The period of `report --per`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+pub enum Per {
+    Day,
+    Week,
 }
 
 /// A flag value that cannot be used; the message names the flag.
@@ -415,6 +429,7 @@ pub struct Config {
     pub quiet: bool,
     pub chunk_bytes: usize,
     pub filters: Filters,
+    pub per: Option<Per>,
 }
 
 /// A validated `merge` configuration.
@@ -494,6 +509,23 @@ impl ReportArgs {
                 "--prefix must not be empty (use '%m [%p] ' style escapes)",
             ));
         }
+        if self.per.is_some() {
+            if self.paths.iter().any(|p| p.as_os_str() == "-") {
+                return Err(usage(
+                    "--per reads files (their times decide their periods), not standard input",
+                ));
+            }
+            if self.save_partial.is_some() {
+                return Err(usage(
+                    "--per saves one partial per period beside the reports: drop --save-partial",
+                ));
+            }
+            if out.json.is_some() || out.markdown.is_some() {
+                return Err(usage(
+                    "--per writes each period's JSON beside its report; --json and --markdown are for one report",
+                ));
+            }
+        }
         let format = match self.format.as_deref() {
             None => None,
             Some(f) => Some(LogFormat::from_name(f).ok_or_else(|| {
@@ -514,6 +546,7 @@ impl ReportArgs {
             quiet: self.quiet,
             chunk_bytes: self.chunk_size,
             filters,
+            per: self.per,
         })
     }
 }

@@ -40,6 +40,12 @@ pub struct FileCoverage {
     pub lines_filtered: u64,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub filtered_by: BTreeMap<String, u64>,
+    /// The first and last time of the entries analyzed (milliseconds since
+    /// the epoch, UTC): which periods the file covers (`report --per`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_ms: Option<i64>,
     /// Lines holding invalid UTF-8 (read lossily, still counted above).
     pub invalid_utf8_lines: u64,
     /// Ignored lines by what they are (connection, checkpoint, ...).
@@ -141,6 +147,11 @@ impl Merge for FileCoverage {
         self.lines_unrecognized += v.lines_unrecognized;
         self.invalid_utf8_lines += v.invalid_utf8_lines;
         self.lines_filtered += v.lines_filtered;
+        self.first_ms = match (self.first_ms, v.first_ms) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.last_ms = self.last_ms.max(v.last_ms);
         Merge::merge(&mut self.ignored_by_kind, v.ignored_by_kind);
         Merge::merge(&mut self.filtered_by, v.filtered_by);
         let room = EXAMPLES_PER_FILE.saturating_sub(self.unrecognized_examples.len());

@@ -57,7 +57,7 @@ fn cut(log: &str, dir: &Path, keep: impl Fn(&Fields) -> bool) -> String {
 
 /// The audit without what names the file read (paths, line numbers, the
 /// generator) and without the coverage, which differs by design.
-fn comparable(mut v: Value) -> Value {
+pub fn comparable(mut v: Value) -> Value {
     fn scrub(v: &mut Value) {
         match v {
             Value::Object(m) => {

@@ -21,5 +21,6 @@ mod formats;
 mod layers;
 mod markdown;
 mod partial;
+mod per;
 mod precision;
 mod stats;

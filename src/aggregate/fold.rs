@@ -154,6 +154,9 @@ impl FileAggregator {
     /// Widens the input's time range, and counts the timestamp by its clock.
     fn seen_at(&mut self, ts: Option<Timestamp>) {
         if let Some(ts) = ts {
+            let f = &mut self.file;
+            f.first_ms = Some(f.first_ms.map_or(ts.0, |x| x.min(ts.0)));
+            f.last_ms = Some(f.last_ms.map_or(ts.0, |x| x.max(ts.0)));
             let s = &mut self.agg.summary;
             s.first_ts = Some(s.first_ts.map_or(ts, |f| f.min(ts)));
             s.last_ts = s.last_ts.max(Some(ts));

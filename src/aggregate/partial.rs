@@ -13,8 +13,9 @@ use std::io::{Read, Write};
 /// Bumped whenever the state's serialized shape changes (2: the logs'
 /// aggregate and the statistics read side by side, no longer one inside the
 /// other; 3: the statistics records hold the tables' columns; 4: the clock of
-/// the timestamps, per file and counted, and the pauses it could not time).
-pub const PARTIAL_VERSION: u32 = 4;
+/// the timestamps, per file and counted, and the pauses it could not time;
+/// 5: each file's first and last time, and its lines left out by filters).
+pub const PARTIAL_VERSION: u32 = 5;
 const MAGIC: &str = "pgsift-partial";
 
 /// Why a partial file cannot be merged.

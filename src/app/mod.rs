@@ -6,6 +6,7 @@
 mod check;
 mod inputs;
 mod merge;
+mod per;
 pub mod pipeline;
 mod progress;
 mod read;
@@ -27,6 +28,9 @@ pub use read::{ReadContext, ReadOptions, read_file};
 /// could not be read); `Err` for a usage or fatal error (exit code 2).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.into_task()? {
+        Task::Report(config) if config.per.is_some() => {
+            per::run(&config, config.per.unwrap_or(crate::cli::Per::Day))
+        }
         Task::Report(config) => {
             let outcome = report::run(&config)?;
             let mut stderr = std::io::stderr().lock();

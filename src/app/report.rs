@@ -41,6 +41,17 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
 /// recorded as unreadable files. Fails only when there is nothing to read.
 pub(super) fn read_inputs(config: &Config) -> anyhow::Result<InputsRead> {
     let (files, missing) = discover(&config.paths);
+    read_files(config, &files, missing)
+}
+
+/// Reads `files` into one aggregate with `config`'s options and filters;
+/// `missing` (paths that could not be used) are recorded as unreadable.
+/// Fails only when there is no file at all.
+pub(super) fn read_files(
+    config: &Config,
+    files: &[InputFile],
+    missing: Vec<crate::input::InputError>,
+) -> anyhow::Result<InputsRead> {
     if files.is_empty() {
         let what: Vec<String> = missing
             .iter()

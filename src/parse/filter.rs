@@ -90,6 +90,14 @@ impl TimeBound {
         }
     }
 
+    /// A bound at the instant `ms` (epoch milliseconds, UTC).
+    pub fn utc(ms: i64) -> TimeBound {
+        TimeBound {
+            wall_ms: ms,
+            offset_min: Some(0),
+        }
+    }
+
     /// A bound at the wall-clock time `ms` (epoch milliseconds read as UTC), in
     /// the logs' own zone.
     pub fn wall(ms: i64) -> TimeBound {

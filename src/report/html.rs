@@ -12,7 +12,7 @@ use crate::analyze::{Audit, AuditCoverage, AuditSummary};
 use crate::units::bytes;
 use askama::Template;
 
-const CSS: &str = include_str!("../../templates/report.css");
+pub(crate) const CSS: &str = include_str!("../../templates/report.css");
 const JS: &str = include_str!("../../templates/report.js");
 
 /// The page: its header, then the sections in reading order.

@@ -6,6 +6,7 @@
 
 pub mod anchors;
 pub mod html;
+pub mod index;
 pub mod json;
 pub mod markdown;
 pub mod rows;
