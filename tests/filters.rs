@@ -21,11 +21,13 @@ struct Fields<'a> {
 }
 
 fn fields(line: &str) -> Option<Fields<'_>> {
-    let re = regex::Regex::new(
+    static PREFIX: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
         r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) UTC \[\d+\]: \[\d+-\d+\] user=([^,]*),db=([^,]*),app=(.*?),client=(\S*) ",
-    )
-    .unwrap();
-    let c = re.captures(line)?;
+        )
+        .unwrap()
+    });
+    let c = PREFIX.captures(line)?;
     let g = |i| c.get(i).unwrap().as_str();
     Some(Fields {
         ts: g(1),

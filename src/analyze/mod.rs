@@ -430,6 +430,22 @@ fn coverage(c: &crate::coverage::Coverage) -> AuditCoverage {
     }
 }
 
+/// Each database's statistics, those `--database` keeps, and the names of
+/// those it leaves out.
+fn databases(
+    input: &crate::stats::StatsInput,
+    keep: &crate::parse::filter::Names,
+) -> (Vec<crate::stats::snapshot::DatabaseStats>, Vec<String>) {
+    let (kept, left): (Vec<_>, Vec<_>) = crate::stats::snapshot::build(input)
+        .into_iter()
+        .partition(|d| keep.keeps(d.view.database.as_deref()));
+    let names = left
+        .into_iter()
+        .map(|d| d.view.database.unwrap_or_else(|| "(unnamed)".into()))
+        .collect();
+    (kept, names)
+}
+
 /// Builds the audit from everything aggregated.
 pub fn analyze(
     agg: &Aggregate,
@@ -477,20 +493,7 @@ pub fn analyze(
             q.query_ids.iter().map(move |id| (*id, fp.clone()))
         })
         .collect();
-    let mut dbs = crate::stats::snapshot::build(stats_input);
-    let mut stats_filtered = Vec::new();
-    dbs.retain(|d| {
-        let keep = opts.databases.keeps(d.view.database.as_deref());
-        if !keep {
-            stats_filtered.push(
-                d.view
-                    .database
-                    .clone()
-                    .unwrap_or_else(|| "(unnamed)".into()),
-            );
-        }
-        keep
-    });
+    let (dbs, stats_filtered) = databases(stats_input, &opts.databases);
     let mut activity = activity::build(&agg.activity, &tz);
     activity.sessions.peak_approximate = approximate && activity.sessions.peak_concurrent.is_some();
     let stats = stats::build(
