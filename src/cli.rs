@@ -7,7 +7,12 @@ use crate::input::sniff::LogFormat;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-const REPORT_EXAMPLE: &str = "Examples:
+const REPORT_EXAMPLE: &str =
+    "Exit codes: 0 the report was written and every input read; 1 written, but some input
+could not be read (named in the report and on stderr); 2 usage error, or nothing to report
+(no PostgreSQL log or statistics found, an output folder missing).
+
+Examples:
   pgsift report /var/log/postgresql/ -o output/report.html
   pgsift report postgresql-*.log.gz --json audit.json --top 50
   zcat postgresql.csv.gz | pgsift report - --tz UTC
@@ -15,7 +20,11 @@ const REPORT_EXAMPLE: &str = "Examples:
   pgsift export-script > export.psql   # then: cd snap/app && psql -d app -X -q -f export.psql
   pgsift report /var/log/postgresql/ snap/ --cpu-cores 8";
 
-const MERGE_EXAMPLE: &str = "Example (one partial per file group, on as many machines as you like):
+const MERGE_EXAMPLE: &str =
+    "Exit codes: 0 merged; 1 merged, but some input of the partials could not be read;
+2 usage error, or a partial that cannot be merged.
+
+Example (one partial per file group, on as many machines as you like):
   pgsift report logs/2026-11-0*.log.gz --save-partial week1.partial -o /tmp/w1.html
   pgsift report logs/2026-11-1*.log.gz --save-partial week2.partial -o /tmp/w2.html
   pgsift merge week1.partial week2.partial -o report.html --json audit.json";
@@ -28,6 +37,9 @@ Examples:
   pgsift check --baseline baseline.json logs/after/       # in CI or cron
   pgsift check --baseline baseline.json today.json --p95-increase 20 --min-executions 50
   pgsift check --baseline baseline.json --thresholds pgsift-check.toml /var/log/postgresql/";
+
+/// Where `report` and `merge` write the HTML unless told.
+pub const DEFAULT_OUTPUT: &str = "output/report.html";
 
 /// How many queries and slowest statements `report` lists unless told.
 pub const DEFAULT_TOP: usize = 25;
@@ -70,14 +82,10 @@ pub enum Command {
 /// presents what was read.
 #[derive(Debug, clap::Args)]
 pub struct OutputArgs {
-    /// Where to write the HTML report.
-    #[arg(
-        short = 'o',
-        long = "output",
-        default_value = "output/report.html",
-        value_name = "FILE"
-    )]
-    pub output: PathBuf,
+    /// Where to write the HTML report (- for standard output) [default: output/report.html,
+    /// its folder created when missing; a folder you name must exist].
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Also write the audit as JSON (schema_version 1, see docs/json.md).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -154,11 +162,10 @@ impl FilterArgs {
     /// Validates the filters; a time without a zone is read in `tz` when given.
     pub fn into_filters(self, tz: Option<&str>) -> Result<Filters, UsageError> {
         use crate::parse::filter::{EntryFilter, Names, TimeBound};
-        let offset = tz.and_then(crate::parse::timestamp::zone_offset);
         let bound = |flag: &str, t: Option<String>| {
             t.map(|t| {
                 TimeBound::parse(&t)
-                    .map(|b| b.or_zone(offset))
+                    .map(|b| b.in_zone(tz))
                     .map_err(|e| usage(format!("{flag}: {e}")))
             })
             .transpose()
@@ -348,7 +355,7 @@ impl CheckArgs {
         let read = ReportArgs {
             paths: self.paths.clone(),
             out: OutputArgs {
-                output: PathBuf::from("-"),
+                output: None,
                 json: self.json,
                 markdown: None,
                 top: None,
@@ -407,6 +414,8 @@ pub enum Task {
 #[derive(Debug, Clone)]
 pub struct OutputConfig {
     pub output: PathBuf,
+    /// `-o` was not given: `output/report.html`, whose folder is created.
+    pub default_output: bool,
     pub json: Option<PathBuf>,
     pub markdown: Option<PathBuf>,
     pub tz: Option<String>,
@@ -460,17 +469,27 @@ impl OutputArgs {
             return Err(usage("--top must be at least 1"));
         }
         if let Some(z) = self.tz.as_deref()
-            && crate::parse::timestamp::zone_offset(z).is_none()
+            && !crate::parse::timestamp::is_zone(z)
         {
             return Err(usage(format!(
-                "--tz: unknown zone {z:?}; use an abbreviation such as UTC or CET, or an offset such as +05:30"
+                "--tz: unknown zone {z:?}; use a tz database name such as Europe/Berlin, an abbreviation such as UTC or CET, or an offset such as +05:30"
             )));
         }
         if self.cpu_cores == Some(0) {
             return Err(usage("--cpu-cores must be at least 1"));
         }
+        let to_stdout = [&self.output, &self.json, &self.markdown]
+            .iter()
+            .filter(|p| p.as_deref().is_some_and(|p| p.as_os_str() == "-"))
+            .count();
+        if to_stdout > 1 {
+            return Err(usage(
+                "only one of -o, --json and --markdown can be - (standard output)",
+            ));
+        }
         let config = OutputConfig {
-            output: self.output,
+            default_output: self.output.is_none(),
+            output: self.output.unwrap_or_else(|| PathBuf::from(DEFAULT_OUTPUT)),
             json: self.json,
             markdown: self.markdown,
             tz: self.tz,

@@ -26,6 +26,8 @@ pub struct Run {
 /// feeding `stdin` when given; fails the test when no report was written.
 pub fn run_with(args: &[&str], stdin: Option<Vec<u8>>) -> Run {
     let dir = tempfile::tempdir().unwrap();
+    // a folder named with -o must exist (only the default's is created)
+    std::fs::create_dir(dir.path().join("out")).unwrap();
     let html = dir.path().join("out/report.html");
     let json = dir.path().join("out/report.json");
     let mut cmd = Command::cargo_bin("pgsift").unwrap();

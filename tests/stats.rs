@@ -628,10 +628,22 @@ fn unknown_damaged_and_compressed_csvs_never_stop_the_run() {
         .rows
         .len();
     assert_eq!(r.audit.stats.statements.len(), rows);
-    // a CSV that is not a statistics view is skipped, even when named
-    let named = run(&[s.join("inventory.csv").to_str().unwrap()]);
-    assert_eq!(named.code, 0);
-    assert_eq!(named.audit.coverage.files_skipped, 1);
+    // a CSV that is not a statistics view is skipped, even when named; with
+    // nothing else to read there is no report (exit 2), not a report of nothing
+    let named = assert_cmd::Command::cargo_bin("pgsift")
+        .unwrap()
+        .args(["report", s.join("inventory.csv").to_str().unwrap(), "-o"])
+        .arg(d.path().join("r.html"))
+        .output()
+        .unwrap();
+    assert_eq!(named.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&named.stderr);
+    assert!(
+        err.contains("no PostgreSQL log or statistics found in")
+            && err.contains("(1 file(s) skipped as not PostgreSQL logs)"),
+        "{err}"
+    );
+    assert!(!d.path().join("r.html").exists());
 }
 
 #[test]

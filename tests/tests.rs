@@ -20,6 +20,7 @@ mod filters;
 mod formats;
 mod layers;
 mod markdown;
+mod papercuts;
 mod partial;
 mod per;
 mod precision;

@@ -348,14 +348,22 @@ pub(crate) struct DisplayZone {
     /// `.000` they do not have; a time derived from one, such as a session's
     /// start, is shown in the second it falls in).
     whole_seconds: bool,
+    /// `--tz` named a zone of the tz database: each time is shown at the
+    /// offset in force then (`offset` is the one at the window's start).
+    iana: Option<jiff::tz::TimeZone>,
 }
 
 impl DisplayZone {
     pub(crate) fn format(&self, t: Timestamp) -> String {
+        let offset = match &self.iana {
+            Some(z) => jiff::Timestamp::from_millisecond(t.0)
+                .map_or(self.offset, |i| z.to_offset(i).seconds() / 60),
+            None => self.offset,
+        };
         if self.whole_seconds {
-            t.format_seconds_at(self.offset)
+            t.format_seconds_at(offset)
         } else {
-            t.format_at(self.offset)
+            t.format_at(offset)
         }
     }
 
@@ -369,12 +377,28 @@ impl DisplayZone {
     }
 
     /// `--tz` if given; else the logs' zone when they all share one offset; else UTC.
+    #[cfg(test)]
     fn choose(requested: Option<&str>, seen: &std::collections::BTreeSet<String>) -> DisplayZone {
+        Self::choose_at(requested, seen, None)
+    }
+
+    /// [`Self::choose`]; an IANA `--tz`'s offset is the one in force at `start`.
+    fn choose_at(
+        requested: Option<&str>,
+        seen: &std::collections::BTreeSet<String>,
+        start: Option<Timestamp>,
+    ) -> DisplayZone {
         if let Some(r) = requested {
+            let iana = zone_offset(r)
+                .is_none()
+                .then(|| crate::parse::timestamp::iana_zone(r))
+                .flatten();
             return DisplayZone {
                 label: r.to_string(),
-                offset: zone_offset(r).unwrap_or(0),
+                offset: crate::parse::timestamp::zone_offset_at(r, start.map_or(0, |t| t.0))
+                    .unwrap_or(0),
                 whole_seconds: false,
+                iana,
             };
         }
         let offsets: std::collections::BTreeSet<i32> =
@@ -384,11 +408,13 @@ impl DisplayZone {
                 label: first.clone(),
                 offset: zone_offset(first).unwrap_or(0),
                 whole_seconds: false,
+                iana: None,
             },
             _ => DisplayZone {
                 label: "UTC".into(),
                 offset: 0,
                 whole_seconds: false,
+                iana: None,
             },
         }
     }
@@ -457,7 +483,7 @@ pub fn analyze(
     let (clock_resolution, approximate) = AuditSummary::clock(s);
     let tz = DisplayZone {
         whole_seconds: clock_resolution.as_deref() == Some("1s"),
-        ..DisplayZone::choose(opts.tz.as_deref(), &s.zones)
+        ..DisplayZone::choose_at(opts.tz.as_deref(), &s.zones, s.first_ts)
     };
     let mut groups: Vec<(&String, &QueryStats)> = agg
         .queries

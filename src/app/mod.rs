@@ -32,12 +32,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             per::run(&config, config.per.unwrap_or(crate::cli::Per::Day))
         }
         Task::Report(config) => {
+            let started = std::time::Instant::now();
             let outcome = report::run(&config)?;
             let mut stderr = std::io::stderr().lock();
             let _ = if config.quiet {
                 summary::report_warnings(&mut stderr, &outcome.audit)
             } else {
-                summary::report(&mut stderr, &outcome.audit, &config.out.output)
+                summary::report(
+                    &mut stderr,
+                    &outcome.audit,
+                    &config.out.output,
+                    started.elapsed(),
+                )
             };
             Ok(outcome.exit_code())
         }
@@ -114,6 +120,14 @@ impl Outputs {
         values_shown: bool,
         filters: Option<&crate::cli::Filters>,
     ) -> anyhow::Result<Outputs> {
+        let named = [
+            (!out.default_output).then_some(("-o", &out.output)),
+            out.json.as_ref().map(|j| ("--json", j)),
+            out.markdown.as_ref().map(|m| ("--markdown", m)),
+        ];
+        for (flag, p) in named.into_iter().flatten() {
+            must_have_folder(flag, p)?;
+        }
         Ok(Outputs {
             output: out.output.clone(),
             json: out.json.clone(),
@@ -135,6 +149,19 @@ impl Outputs {
     }
 }
 
+/// Fails (before any work) when the folder of an output named with `flag`
+/// does not exist: a typo should not create a tree of folders.
+fn must_have_folder(flag: &str, p: &Path) -> anyhow::Result<()> {
+    match p.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(anyhow::anyhow!(
+            "{flag} {}: the folder {} does not exist",
+            p.display(),
+            dir.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Reads an earlier run's `--json` and checks it is an audit.
 fn read_baseline(p: &Path) -> anyhow::Result<serde_json::Value> {
     let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("--baseline {}: {e}", p.display());
@@ -149,27 +176,32 @@ fn read_baseline(p: &Path) -> anyhow::Result<serde_json::Value> {
 pub fn render(agg: &InputsRead, out: &Outputs) -> anyhow::Result<RunOutcome> {
     let audit = analyze(&agg.logs, &agg.stats, &out.analyze);
     let html = render_report::html::render(&audit, out.top);
-    output::write_atomic(&out.output, html.as_bytes())
-        .with_context(|| format!("writing {}", out.output.display()))?;
+    write_output(&out.output, html.as_bytes())?;
     if let Some(j) = &out.json {
-        output::write_atomic(j, &render_report::json::render(&audit))
-            .with_context(|| format!("writing {}", j.display()))?;
+        write_output(j, &render_report::json::render(&audit))?;
     }
     if let Some(m) = &out.markdown {
-        let name = out.output.file_name().map(|n| n.to_string_lossy());
+        let name = out
+            .output
+            .file_name()
+            .filter(|_| out.output.as_os_str() != "-")
+            .map(|n| n.to_string_lossy());
         let md = render_report::markdown::render(&audit, name.as_deref());
-        if m.as_os_str() == "-" {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(md.as_bytes())
-                .and_then(|()| stdout.flush())
-                .context("writing the Markdown summary")?;
-        } else {
-            output::write_atomic(m, md.as_bytes())
-                .with_context(|| format!("writing {}", m.display()))?;
-        }
+        write_output(m, md.as_bytes())?;
     }
     Ok(RunOutcome { audit })
+}
+
+/// Writes an output: to standard output when its path is `-`, else atomically.
+fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        let mut stdout = std::io::stdout().lock();
+        return stdout
+            .write_all(bytes)
+            .and_then(|()| stdout.flush())
+            .context("writing to standard output");
+    }
+    output::write_atomic(path, bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 #[cfg(test)]

@@ -147,8 +147,10 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
         .filter(|m: &Manifest| m.options == options)
         .unwrap_or_default();
     let seen = learn(config, &files, &mut old)?;
+    // an IANA zone's offset at the archive's start (periods are cut at one offset)
+    let earliest = seen.values().filter_map(|s| s.range.map(|r| r.0)).min();
     let offset = match config.out.tz.as_deref() {
-        Some(tz) => crate::parse::timestamp::zone_offset(tz).unwrap_or(0),
+        Some(tz) => crate::parse::timestamp::zone_offset_at(tz, earliest.unwrap_or(0)).unwrap_or(0),
         None => old.zone_offset_min.unwrap_or(0),
     };
     // the periods, each with its files

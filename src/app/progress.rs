@@ -40,10 +40,18 @@ impl Progress {
     }
 }
 
-/// The line for `done` bytes of `total` read in `elapsed`.
+/// The line for `done` bytes of `total` read in `elapsed`; with no total
+/// known (standard input, a pipe), the bytes and the rate only.
 fn progress_line(done: u64, total: u64, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64().max(0.001);
     let rate = done as f64 / secs;
+    if total == 0 {
+        return format!(
+            "pgsift: {:.1} MB read, {:.0} MB/s",
+            done as f64 / 1e6,
+            rate / 1e6
+        );
+    }
     let left = if rate > 0.0 && total > done {
         format!(", about {:.0} s left", (total - done) as f64 / rate)
     } else {
@@ -53,11 +61,7 @@ fn progress_line(done: u64, total: u64, elapsed: Duration) -> String {
         "pgsift: {:.1} of {:.1} MB read ({:.0}%), {:.0} MB/s{left}",
         done as f64 / 1e6,
         total as f64 / 1e6,
-        if total > 0 {
-            done as f64 * 100.0 / total as f64
-        } else {
-            100.0
-        },
+        (done as f64 * 100.0 / total as f64).min(100.0),
         rate / 1e6
     )
 }
@@ -72,9 +76,10 @@ mod tests {
             progress_line(50_000_000, 200_000_000, Duration::from_secs(2)),
             "pgsift: 50.0 of 200.0 MB read (25%), 25 MB/s, about 6 s left"
         );
+        // standard input: no size, so no share and no time left
         assert_eq!(
-            progress_line(0, 0, Duration::ZERO),
-            "pgsift: 0.0 of 0.0 MB read (100%), 0 MB/s"
+            progress_line(3_000_000, 0, Duration::from_secs(1)),
+            "pgsift: 3.0 MB read, 3 MB/s"
         );
     }
 }

@@ -22,7 +22,11 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
         config.show_values,
         Some(&config.filters),
     )?;
+    if let Some(p) = &config.save_partial {
+        super::must_have_folder("--save-partial", p)?;
+    }
     let agg = read_inputs(config)?;
+    nothing_found(config, &agg)?;
     if let Some(p) = &config.save_partial {
         let bytes = crate::aggregate::partial::encode(
             &agg,
@@ -35,6 +39,36 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
         output::write_atomic(p, &bytes).with_context(|| format!("writing {}", p.display()))?;
     }
     render(&agg, &outputs)
+}
+
+/// Fails when no input held a line of PostgreSQL log or a statistics CSV
+/// (a folder of other files, empty files, empty standard input): a report of
+/// nothing would say no problem stands out.
+fn nothing_found(config: &Config, agg: &InputsRead) -> anyhow::Result<()> {
+    let c = &agg.logs.coverage;
+    let lines = c
+        .files
+        .values()
+        .filter(|f| f.skipped.is_none())
+        .any(|f| f.lines_total > 0 || f.error.is_some());
+    if lines || !agg.stats.is_empty() {
+        return Ok(());
+    }
+    let paths: Vec<String> = config
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let skipped = c.files.values().filter(|f| f.skipped.is_some()).count();
+    bail!(
+        "no PostgreSQL log or statistics found in {}{}",
+        paths.join(", "),
+        if skipped > 0 {
+            format!(" ({skipped} file(s) skipped as not PostgreSQL logs)")
+        } else {
+            " (the inputs are empty)".to_string()
+        }
+    )
 }
 
 /// Reads every input into one aggregate; paths that could not be used are

@@ -4,6 +4,7 @@
 //! the run's outcome.
 
 use crate::analyze::Audit;
+use crate::units::{count, duration_ms};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -20,17 +21,34 @@ pub fn report_warnings(w: &mut impl Write, audit: &Audit) -> io::Result<()> {
     Ok(())
 }
 
-/// The summary of a `report` written to `output`.
-pub fn report(w: &mut impl Write, a: &Audit, output: &Path) -> io::Result<()> {
+/// The summary of a `report` written to `output`, which took `took`.
+pub fn report(
+    w: &mut impl Write,
+    a: &Audit,
+    output: &Path,
+    took: std::time::Duration,
+) -> io::Result<()> {
     let c = &a.coverage;
+    let s = &a.summary;
+    let wrote = if output.as_os_str() == "-" {
+        "the report to standard output".to_string()
+    } else {
+        std::path::absolute(output)
+            .unwrap_or_else(|_| output.to_path_buf())
+            .display()
+            .to_string()
+    };
     writeln!(
         w,
-        "pgsift: {} executions of {} normalized queries ({:.1} s) from {} file(s); wrote {}",
-        a.summary.executions,
-        a.summary.distinct_queries,
-        a.summary.total_duration_ms / 1000.0,
-        c.files_total,
-        output.display()
+        "pgsift: {} execution{} of {} normalized quer{}, {} of statement time, from {} file{}; read in {:.1} s; wrote {wrote}",
+        count(s.executions),
+        if s.executions == 1 { "" } else { "s" },
+        count(s.distinct_queries),
+        if s.distinct_queries == 1 { "y" } else { "ies" },
+        duration_ms(s.total_duration_ms),
+        count(c.files_total),
+        if c.files_total == 1 { "" } else { "s" },
+        took.as_secs_f64(),
     )?;
     let filtered = if c.lines_filtered > 0 {
         format!(", {} filtered out", c.lines_filtered)

@@ -100,10 +100,11 @@ fn the_summary_names_unreadable_and_skipped_files() {
     skipped.skipped = Some("not a log".into());
     a.coverage.files = vec![bad, skipped];
     let mut out = Vec::new();
-    summary::report(&mut out, &a, Path::new("r.html")).unwrap();
+    let took = std::time::Duration::from_millis(420);
+    summary::report(&mut out, &a, Path::new("/srv/r.html"), took).unwrap();
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "pgsift: 12 executions of 3 normalized queries (1.5 s) from 2 file(s); wrote r.html\n\
+        "pgsift: 12 executions of 3 normalized queries, 1.50 s of statement time, from 2 files; read in 0.4 s; wrote /srv/r.html\n\
          pgsift: lines: 0 parsed, 0 recognized but not analyzed, 0 unrecognized (of 0)\n\
          pgsift: warning: bad.log: cannot open: denied\n\
          pgsift:   line 4: junk\n\
@@ -116,5 +117,13 @@ fn the_summary_names_unreadable_and_skipped_files() {
         "pgsift: warning: bad.log: cannot open: denied\n"
     );
     // a stderr that cannot be written to is only an error to ignore
-    assert!(summary::report(&mut Failing(io::ErrorKind::BrokenPipe), &a, Path::new("r")).is_err());
+    assert!(
+        summary::report(
+            &mut Failing(io::ErrorKind::BrokenPipe),
+            &a,
+            Path::new("r"),
+            took
+        )
+        .is_err()
+    );
 }

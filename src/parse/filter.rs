@@ -73,11 +73,18 @@ impl TimeBound {
         self.wall_ms - i64::from(self.offset_min.unwrap_or(log_offset)) * 60_000
     }
 
-    /// The bound with `offset` as its zone when it has none (`--tz`).
-    pub fn or_zone(self, offset: Option<i32>) -> TimeBound {
-        TimeBound {
-            offset_min: self.offset_min.or(offset),
-            ..self
+    /// The bound in `zone` (`--tz`: an abbreviation, an offset or an IANA
+    /// name, whose offset at that time is taken) when it has no zone of its own.
+    pub fn in_zone(self, zone: Option<&str>) -> TimeBound {
+        match (self.offset_min, zone) {
+            (None, Some(z)) => match super::timestamp::wall_to_instant(z, self.wall_ms) {
+                Some(instant) => TimeBound {
+                    offset_min: Some(((self.wall_ms - instant) / 60_000) as i32),
+                    ..self
+                },
+                None => self,
+            },
+            _ => self,
         }
     }
 

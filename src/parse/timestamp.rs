@@ -371,6 +371,54 @@ pub fn zone_offset(label: &str) -> Option<i32> {
     (h <= 15 && m < 60).then_some(sign * (h * 60 + m))
 }
 
+thread_local! {
+    /// Time zones of the tz database read on this thread, by name.
+    static IANA: std::cell::RefCell<std::collections::HashMap<String, Option<jiff::tz::TimeZone>>> =
+        Default::default();
+}
+
+/// The time zone `name` of the IANA tz database (`Europe/Berlin`), built into
+/// pgsift (a machine's own zoneinfo may be missing or old).
+pub fn iana_zone(name: &str) -> Option<jiff::tz::TimeZone> {
+    if !name.contains('/') && !name.eq_ignore_ascii_case("UTC") {
+        // abbreviations (CET, EST) are read from the table above: the tz
+        // database's few zones of those names are not what logs mean by them
+        return None;
+    }
+    IANA.with_borrow_mut(|m| {
+        m.entry(name.to_string())
+            .or_insert_with(|| jiff::tz::TimeZone::get(name).ok())
+            .clone()
+    })
+}
+
+/// Whether `zone` names a zone pgsift knows: an abbreviation, an offset, or
+/// an IANA name.
+pub fn is_zone(zone: &str) -> bool {
+    zone_offset(zone).is_some() || iana_zone(zone).is_some()
+}
+
+/// The UTC offset (minutes east) of `zone` at the instant `ms`: its fixed
+/// offset, or, for an IANA name, the one in force then (daylight saving time).
+pub fn zone_offset_at(zone: &str, ms: i64) -> Option<i32> {
+    zone_offset(zone).or_else(|| {
+        let tz = iana_zone(zone)?;
+        let t = jiff::Timestamp::from_millisecond(ms).ok()?;
+        Some(tz.to_offset(t).seconds() / 60)
+    })
+}
+
+/// The instant (epoch ms) of the wall-clock time `wall_ms` (epoch ms read as
+/// UTC) in `zone`; a time that happens twice (clocks going back) is read in
+/// standard time, one that does not happen (clocks going forward) is moved by
+/// the change.
+pub fn wall_to_instant(zone: &str, wall_ms: i64) -> Option<i64> {
+    let first = zone_offset_at(zone, wall_ms)?;
+    let guess = wall_ms - i64::from(first) * 60_000;
+    let second = zone_offset_at(zone, guess)?;
+    Some(wall_ms - i64::from(second) * 60_000)
+}
+
 /// `+02:00`-style text for an offset in minutes.
 pub fn offset_text(min: i32) -> String {
     let sign = if min < 0 { '-' } else { '+' };
@@ -390,6 +438,36 @@ pub fn epoch(i: &str) -> IResult<&str, Timestamp> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn iana_zones_follow_daylight_saving_time() {
+        let at = |t: &str| datetime(t).unwrap().1.0;
+        assert_eq!(
+            zone_offset_at("Europe/Berlin", at("2026-01-15 12:00:00")),
+            Some(60)
+        );
+        assert_eq!(
+            zone_offset_at("Europe/Berlin", at("2026-07-15 12:00:00")),
+            Some(120)
+        );
+        assert_eq!(
+            zone_offset_at("America/New_York", at("2026-07-15 12:00:00")),
+            Some(-240)
+        );
+        assert_eq!(zone_offset_at("CET", 0), Some(60));
+        assert_eq!(zone_offset_at("Mars/Olympus", 0), None);
+        assert!(is_zone("Asia/Kolkata") && is_zone("+05:30") && !is_zone("Nowhere"));
+        // 14:00 in Berlin in July is 12:00 UTC; on the night clocks go back
+        // (2026-10-25 02:30 happens twice), the second one (standard time)
+        assert_eq!(
+            wall_to_instant("Europe/Berlin", at("2026-07-15 14:00:00")),
+            Some(at("2026-07-15 12:00:00"))
+        );
+        assert_eq!(
+            wall_to_instant("Europe/Berlin", at("2026-10-25 02:30:00")),
+            Some(at("2026-10-25 01:30:00"))
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -1,0 +1,133 @@
+//! The CLI papercuts of issue 22: nothing found is an error, not a report of
+//! nothing; `-` writes to standard output; a named output folder must exist;
+//! IANA zones for --tz; exit codes in --help; the summary says where it
+//! wrote and how long it took, apart from statement time.
+
+use assert_cmd::Command;
+
+const LOG: &str = "samples/logs/postgresql-statement-duration.log";
+
+fn pgsift(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+    Command::cargo_bin("pgsift")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn abs(p: &str) -> String {
+    std::fs::canonicalize(p).unwrap().display().to_string()
+}
+
+#[test]
+fn no_log_and_no_statistics_is_exit_2_not_a_clean_report() {
+    let d = tempfile::tempdir().unwrap();
+    let notes = d.path().join("notes");
+    std::fs::create_dir(&notes).unwrap();
+    std::fs::write(notes.join("README.md"), "# the database is slow\n").unwrap();
+    std::fs::write(notes.join("empty.log"), "").unwrap();
+    let out = pgsift(&["report", "notes", "-o", "r.html"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no PostgreSQL log or statistics found in notes"),
+        "{err}"
+    );
+    assert!(!d.path().join("r.html").exists());
+    // empty standard input
+    let out = Command::cargo_bin("pgsift")
+        .unwrap()
+        .current_dir(d.path())
+        .args(["report", "-", "-o", "r.html"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the inputs are empty"));
+}
+
+#[test]
+fn a_dash_writes_to_standard_output_and_named_folders_must_exist() {
+    let d = tempfile::tempdir().unwrap();
+    let log = abs(LOG);
+    let out = pgsift(&["report", &log, "-o", "-", "-q"], d.path());
+    assert_eq!(out.status.code(), Some(0));
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert!(!d.path().join("-").exists());
+    let out = pgsift(
+        &["report", &log, "-o", "r.html", "--json", "-", "-q"],
+        d.path(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["summary"]["executions"].as_u64().unwrap() > 0);
+    let out = pgsift(&["report", &log, "-o", "-", "--json", "-"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    // a folder named by hand is not created (a typo would make a tree)
+    let out = pgsift(&["report", &log, "-o", "reprots/r.html"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the folder reprots does not exist"));
+    assert!(!d.path().join("reprots").exists());
+    // the default's folder is: and the summary says where, in full, and how long
+    let out = pgsift(&["report", &log], d.path());
+    assert_eq!(out.status.code(), Some(0));
+    let written = d.path().join("output/report.html");
+    assert!(written.is_file());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first = err.lines().next().unwrap();
+    assert!(first.contains("of statement time"), "{first}");
+    assert!(first.contains("; read in "), "{first}");
+    assert!(
+        first.ends_with(&format!(
+            "wrote {}",
+            std::fs::canonicalize(&written).unwrap().display()
+        )),
+        "{first}"
+    );
+}
+
+#[test]
+fn tz_takes_tz_database_names_and_help_lists_exit_codes() {
+    let d = tempfile::tempdir().unwrap();
+    let log = abs(LOG);
+    let out = pgsift(
+        &[
+            "report",
+            &log,
+            "-o",
+            "r.html",
+            "--json",
+            "-",
+            "--tz",
+            "Europe/Berlin",
+            "-q",
+        ],
+        d.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // the log's 10:59 UTC on 27 November is 11:59 in Berlin (CET, +01:00)
+    assert!(
+        v["summary"]["first_ts"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-11-27 11:59"),
+        "{}",
+        v["summary"]
+    );
+    assert_eq!(v["summary"]["time_zone_offset"], "+01:00");
+    assert_eq!(v["summary"]["time_zone"], "Europe/Berlin");
+    let out = pgsift(&["report", &log, "--tz", "Europe/Atlantis"], d.path());
+    assert_eq!(out.status.code(), Some(2));
+    for cmd in ["report", "merge", "check"] {
+        let out = pgsift(&[cmd, "--help"], d.path());
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("Exit codes: 0"), "{cmd}: {help}");
+    }
+}
