@@ -104,6 +104,9 @@ pub struct OutputArgs {
     /// An earlier run's --json: compare query latencies before and after a change.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// A name for the report (the server, the ticket): in the page's title and header.
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
 }
 
 /// What a run aggregates: entries by time and names, statements by text.
@@ -362,6 +365,7 @@ impl CheckArgs {
                 tz: self.tz,
                 cpu_cores: None,
                 baseline: None,
+                title: None,
             },
             filters: self.filters,
             prefix: self.prefix,
@@ -422,6 +426,7 @@ pub struct OutputConfig {
     pub cpu_cores: Option<u32>,
     /// The `--baseline` file (read, and checked to be an audit, by the run).
     pub baseline: Option<PathBuf>,
+    pub title: Option<String>,
 }
 
 /// A validated `report` configuration.
@@ -495,6 +500,7 @@ impl OutputArgs {
             tz: self.tz,
             cpu_cores: self.cpu_cores,
             baseline: self.baseline,
+            title: self.title,
         };
         Ok((config, self.top))
     }

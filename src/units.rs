@@ -15,6 +15,12 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// `1 deadlock`, `2 deadlocks`, `1,234 indexes`: a count with its noun in
+/// the right number (`one` for exactly 1).
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
 /// A duration in ms, with a unit a person reads at a glance:
 /// `0.052 ms`, `12.3 ms`, `480 ms`, `1.24 s`, `3 min 05 s`, `2 h 03 min`.
 pub fn duration_ms(ms: f64) -> String {

@@ -131,3 +131,62 @@ fn tz_takes_tz_database_names_and_help_lists_exit_codes() {
         assert!(help.contains("Exit codes: 0"), "{cmd}: {help}");
     }
 }
+
+/// The "In short" section of a report's HTML.
+fn overview(html: &str) -> &str {
+    let start = html.find("<section id=\"overview\">").unwrap();
+    let end = start + html[start..].find("</section>").unwrap();
+    &html[start..end]
+}
+
+#[test]
+fn the_first_screen_has_headline_figures_then_findings_naming_their_query_or_table() {
+    let r = crate::harness::run(&["samples/", "-q", "--title", "shop <primary>"]);
+    let o = overview(&r.html);
+    let cards = o.find("class=\"cards headline\"").unwrap();
+    let table = o.find("class=\"top-findings\"").unwrap();
+    assert!(cards < table, "headline figures come first");
+    for label in [
+        "Window",
+        "Executions",
+        "Statement time",
+        "Errors",
+        "Sessions",
+    ] {
+        assert!(o[cards..table].contains(&format!(">{label}<")), "{label}");
+    }
+    let executions = pgsift::units::count(r.audit.summary.executions);
+    assert!(
+        executions.contains(','),
+        "the samples have thousands of executions"
+    );
+    assert!(o[cards..table].contains(&format!(">{executions}<")));
+    // every finding listed that is about a query or a table names it (its
+    // text, quoted, or the table); pauses between statements are about neither
+    let mut named = 0;
+    for f in r.audit.findings.iter().take(5) {
+        if f.normalized.is_none() && f.table.is_none() {
+            continue;
+        }
+        let by_query = f.normalized.as_ref().is_some_and(|q| {
+            let head: String = q.chars().take(20).collect();
+            f.title.contains(&format!("\"{head}"))
+        });
+        let by_table = f
+            .table
+            .as_ref()
+            .is_some_and(|t| f.title.contains(t.as_str()));
+        assert!(by_query || by_table, "{}", f.title);
+        named += 1;
+    }
+    assert!(named >= 4, "{named}");
+    assert!(!o.contains("(s)") && !o.contains("(es)"), "no (s) plurals");
+    // the title, escaped, in the page title and header; the generation time
+    assert!(
+        r.html
+            .contains("<title>shop &#60;primary&#62;: PostgreSQL audit report</title>")
+            || r.html
+                .contains("<title>shop &lt;primary&gt;: PostgreSQL audit report</title>")
+    );
+    assert!(r.html.contains(", generated 20"));
+}

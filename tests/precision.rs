@@ -290,8 +290,8 @@ fn whole_seconds_time_only_what_they_can() {
     assert_eq!(f.len(), 1);
     assert!(
         f[0].title.contains(&format!(
-            "{} pause(s) of 100 ms or more (about",
-            counted.len()
+            "{} of 100 ms or more (about",
+            pgsift::units::plural(counted.len() as u64, "pause", "pauses")
         )) && f[0].title.contains("±1 s each: whole-second timestamps"),
         "{}",
         f[0].title

@@ -109,6 +109,7 @@ pub struct Outputs {
     pub json: Option<PathBuf>,
     pub markdown: Option<PathBuf>,
     pub top: usize,
+    pub title: Option<String>,
     pub analyze: AnalyzeOptions,
 }
 
@@ -133,6 +134,7 @@ impl Outputs {
             json: out.json.clone(),
             markdown: out.markdown.clone(),
             top,
+            title: out.title.clone(),
             analyze: AnalyzeOptions {
                 values_shown,
                 tz: out.tz.clone(),
@@ -175,7 +177,11 @@ fn read_baseline(p: &Path) -> anyhow::Result<serde_json::Value> {
 /// Analyzes an aggregate and writes the report (and the JSON).
 pub fn render(agg: &InputsRead, out: &Outputs) -> anyhow::Result<RunOutcome> {
     let audit = analyze(&agg.logs, &agg.stats, &out.analyze);
-    let html = render_report::html::render(&audit, out.top);
+    let page = render_report::html::PageOptions {
+        title: out.title.clone(),
+        generated: Some(now_utc()),
+    };
+    let html = render_report::html::render_page(&audit, out.top, &page);
     write_output(&out.output, html.as_bytes())?;
     if let Some(j) = &out.json {
         write_output(j, &render_report::json::render(&audit))?;
@@ -190,6 +196,16 @@ pub fn render(agg: &InputsRead, out: &Outputs) -> anyhow::Result<RunOutcome> {
         write_output(m, md.as_bytes())?;
     }
     Ok(RunOutcome { audit })
+}
+
+/// The time now, to the minute, in UTC (`2026-12-04 17:10 UTC`).
+fn now_utc() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let mut t = crate::parse::timestamp::Timestamp(ms).format();
+    t.truncate(16);
+    t + " UTC"
 }
 
 /// Writes an output: to standard output when its path is `-`, else atomically.

@@ -22,6 +22,10 @@ pub struct ReportPage {
     pub css: &'static str,
     pub js: &'static str,
     pub generator: String,
+    /// `--title` (a server or ticket name), else empty.
+    pub title: String,
+    /// When the report was made (`2026-12-04 17:10 UTC`), else empty.
+    pub generated: String,
     pub time_range: String,
     pub inputs: String,
     pub overview: overview::OverviewSection,
@@ -65,11 +69,11 @@ fn time_range(s: &AuditSummary) -> String {
     }
 }
 
-/// `3 file(s), 1.2 MB, 1 not fully readable, 2 skipped (not logs)`.
+/// `3 files, 1.2 MB, 1 not fully readable, 2 skipped (not logs)`.
 fn inputs(c: &AuditCoverage) -> String {
     format!(
-        "{} file(s), {}{}{}",
-        c.files_total,
+        "{}, {}{}{}",
+        crate::units::plural(c.files_total, "file", "files"),
         bytes(c.bytes_total),
         if c.files_unreadable > 0 {
             format!(", {} not fully readable", c.files_unreadable)
@@ -86,10 +90,26 @@ fn inputs(c: &AuditCoverage) -> String {
 
 /// Renders the whole page. `top` bounds the query and slowest-statement lists.
 pub fn render(a: &Audit, top: usize) -> String {
+    render_page(a, top, &PageOptions::default())
+}
+
+/// What the page says about itself besides the audit.
+#[derive(Debug, Clone, Default)]
+pub struct PageOptions {
+    /// `--title`: a server or ticket name, in the page title and header.
+    pub title: Option<String>,
+    /// When the report was made, as shown.
+    pub generated: Option<String>,
+}
+
+/// Renders the whole page with its title and generation time.
+pub fn render_page(a: &Audit, top: usize, opts: &PageOptions) -> String {
     let page = ReportPage {
         css: CSS,
         js: JS,
         generator: a.generator.clone(),
+        title: opts.title.clone().unwrap_or_default(),
+        generated: opts.generated.clone().unwrap_or_default(),
         time_range: time_range(&a.summary),
         inputs: inputs(&a.coverage),
         overview: overview::build(a, top),

@@ -18,9 +18,13 @@ pub(super) fn check(inputs: &Inputs) -> CheckItem {
             NAME,
             Status::Pass,
             format!(
-                "{} timed executions of {} normalized queries with count, mean and P50/P95/P99 each (top query: p95 {})",
-                a.summary.executions,
-                a.summary.distinct_queries,
+                "{} of {} with count, mean and P50/P95/P99 each (top query: p95 {})",
+                crate::units::plural(a.summary.executions, "timed execution", "timed executions"),
+                crate::units::plural(
+                    a.summary.distinct_queries,
+                    "normalized query",
+                    "normalized queries"
+                ),
                 top_p95.map_or("-".into(), ms)
             ),
             "#queries",
@@ -64,7 +68,7 @@ mod tests {
         assert_eq!(c.status, Status::Pass);
         assert_eq!(
             c.evidence,
-            "1 timed executions of 1 normalized queries with count, mean and P50/P95/P99 each (top query: p95 12.0 ms)"
+            "1 timed execution of 1 normalized query with count, mean and P50/P95/P99 each (top query: p95 12.0 ms)"
         );
         assert_eq!(c.link, "#queries");
     }

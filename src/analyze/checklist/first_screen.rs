@@ -18,8 +18,15 @@ pub(crate) fn first_screen(a: &Audit, findings: &[Finding]) -> FirstScreen {
     match findings.first() {
         None => s.push("No problem stands out in these inputs.".to_string()),
         Some(first) => {
-            let titles: Vec<String> = findings.iter().take(TOP).map(|f| f.title.clone()).collect();
-            s.push(format!("What is wrong: {}.", titles.join("; ")));
+            let high = findings
+                .iter()
+                .filter(|f| f.severity == crate::analyze::findings::Severity::High)
+                .count();
+            s.push(format!(
+                "What is wrong: {}, {high} of high severity; first: {}.",
+                crate::units::plural(findings.len() as u64, "finding", "findings"),
+                first.title
+            ));
             s.extend(cost(
                 findings,
                 a.summary.total_duration_ms,
@@ -37,7 +44,12 @@ pub(crate) fn first_screen(a: &Audit, findings: &[Finding]) -> FirstScreen {
         .count();
     if lacking > 0 {
         s.push(format!(
-            "{lacking} checklist item(s) lack the data to judge; the checklist names what to collect."
+            "{} the data to judge; the checklist names what to collect.",
+            crate::units::plural(
+                lacking as u64,
+                "checklist item lacks",
+                "checklist items lack"
+            )
         ));
     }
     FirstScreen { sentences: s }
@@ -163,7 +175,10 @@ mod tests {
         ];
         let s = first_screen(&a, &findings).sentences;
         assert_eq!(s.len(), 4);
-        assert_eq!(s[0], "What is wrong: A; B; C.");
+        assert_eq!(
+            s[0],
+            "What is wrong: 4 findings, 0 of high severity; first: A."
+        );
         // The first three measured findings: A, C and D.
         assert!(
             s[1].starts_with("The top findings involve 9.50 s of the 10.00 s of statement time the log shows (95%;"),
@@ -282,7 +297,7 @@ mod tests {
         let s = first_screen(&a, &[]).sentences;
         assert_eq!(
             s[1],
-            "2 checklist item(s) lack the data to judge; the checklist names what to collect."
+            "2 checklist items lack the data to judge; the checklist names what to collect."
         );
     }
 }

@@ -31,8 +31,8 @@ pub(super) fn check(inputs: &Inputs) -> CheckItem {
             NAME,
             Status::Attention,
             format!(
-                "{} index(es) not scanned in the window (check the window and replicas before dropping)",
-                ix.unused.len()
+                "{} not scanned in the window (check the window and replicas before dropping)",
+                crate::units::plural(ix.unused.len() as u64, "index", "indexes")
             ),
             "#indexes",
             None,
@@ -94,7 +94,7 @@ mod tests {
         a.stats.indexes.unused.push(UnusedIndex::default());
         let c = judge(check, &a);
         assert_eq!(c.status, Status::Attention);
-        assert!(c.evidence.starts_with("1 index(es) not scanned"));
+        assert!(c.evidence.starts_with("1 index not scanned"));
     }
 
     #[test]

@@ -25,7 +25,10 @@ pub(super) fn check(inputs: &Inputs) -> CheckItem {
         item(
             NAME,
             Status::Fail,
-            format!("{stats_deadlocks} deadlock(s) in pg_stat_database over the statistics window"),
+            format!(
+                "{} in pg_stat_database over the statistics window",
+                crate::units::plural(stats_deadlocks, "deadlock", "deadlocks")
+            ),
             "#cache",
             None,
         )
@@ -45,12 +48,16 @@ pub(super) fn check(inputs: &Inputs) -> CheckItem {
     } else if l.waits > 0 || blocked > 0 {
         let evidence = if a.summary.entries > 0 {
             format!(
-                "{} lock waits ({}) in the log, {blocked} blocked session(s) at the snapshot",
-                l.waits,
-                ms(l.total_wait_ms)
+                "{} ({}) in the log, {} blocked at the snapshot",
+                crate::units::plural(l.waits, "lock wait", "lock waits"),
+                ms(l.total_wait_ms),
+                crate::units::plural(blocked as u64, "session", "sessions")
             )
         } else {
-            format!("no log; {blocked} blocked session(s) at the snapshot")
+            format!(
+                "no log; {} blocked at the snapshot",
+                crate::units::plural(blocked as u64, "session", "sessions")
+            )
         };
         let link = if l.waits > 0 {
             "#locks"
@@ -107,7 +114,7 @@ mod tests {
         assert_eq!(c.status, Status::Fail);
         assert_eq!(
             c.evidence,
-            "3 deadlock(s) in pg_stat_database over the statistics window"
+            "3 deadlocks in pg_stat_database over the statistics window"
         );
     }
 
@@ -131,7 +138,7 @@ mod tests {
         assert_eq!(c.status, Status::Attention);
         assert_eq!(
             c.evidence,
-            "4 lock waits (10.00 s) in the log, 0 blocked session(s) at the snapshot"
+            "4 lock waits (10.00 s) in the log, 0 sessions blocked at the snapshot"
         );
         assert_eq!(c.link, "#locks");
     }
@@ -145,7 +152,7 @@ mod tests {
         });
         let c = judge(check, &a);
         assert_eq!(c.status, Status::Attention);
-        assert_eq!(c.evidence, "no log; 1 blocked session(s) at the snapshot");
+        assert_eq!(c.evidence, "no log; 1 session blocked at the snapshot");
         assert_eq!(c.link, "#connections");
     }
 

@@ -19,7 +19,10 @@ pub(super) fn check(inputs: &Inputs) -> CheckItem {
         item(
             NAME,
             Status::Fail,
-            format!("{proposed} index(es) to create, each with its CREATE/DROP INDEX CONCURRENTLY"),
+            format!(
+                "{} to create, each with its CREATE/DROP INDEX CONCURRENTLY",
+                crate::units::plural(proposed as u64, "index", "indexes")
+            ),
             "#advice",
             None,
         )
@@ -28,8 +31,12 @@ pub(super) fn check(inputs: &Inputs) -> CheckItem {
             NAME,
             Status::Attention,
             format!(
-                "{} candidate index(es) to confirm: frequent or slow queries filter on columns of tables that neither statistics nor plans show how they are read",
-                a.index_candidates.len()
+                "{} to confirm: frequent or slow queries filter on columns of tables that neither statistics nor plans show how they are read",
+                crate::units::plural(
+                    a.index_candidates.len() as u64,
+                    "candidate index",
+                    "candidate indexes"
+                )
             ),
             "#advice",
             Some(
@@ -41,8 +48,12 @@ pub(super) fn check(inputs: &Inputs) -> CheckItem {
             NAME,
             Status::Attention,
             format!(
-                "{} large table(s) read by sequential scans, no query text pins the column",
-                a.stats.tables.seq_scan_heavy.len()
+                "{} read by sequential scans, no query text pins the column",
+                crate::units::plural(
+                    a.stats.tables.seq_scan_heavy.len() as u64,
+                    "large table",
+                    "large tables"
+                )
             ),
             "#tables",
             Some("the log of the statements reading those tables, or auto_explain plans"),
@@ -94,7 +105,7 @@ mod tests {
         };
         let c = judge(check, &a);
         assert_eq!(c.status, Status::Attention);
-        assert!(c.evidence.starts_with("1 candidate index(es) to confirm"));
+        assert!(c.evidence.starts_with("1 candidate index to confirm"));
         assert!(
             c.needs
                 .unwrap()
@@ -116,7 +127,7 @@ mod tests {
         let c = judge_with(check, &Audit::default(), &findings, &tables);
         assert_eq!(c.status, Status::Fail);
         assert!(
-            c.evidence.starts_with("2 index(es) to create"),
+            c.evidence.starts_with("2 indexes to create"),
             "{}",
             c.evidence
         );

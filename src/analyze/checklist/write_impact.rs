@@ -16,8 +16,12 @@ pub(super) fn check(inputs: &Inputs) -> CheckItem {
             NAME,
             Status::Attention,
             format!(
-                "{} table(s) write many or removable indexes; every proposed index states its write cost",
-                ix.write_overhead.len()
+                "{} many or removable indexes; every proposed index states its write cost",
+                crate::units::plural(
+                    ix.write_overhead.len() as u64,
+                    "table writes",
+                    "tables write"
+                )
             ),
             "#indexes",
             None,
@@ -63,7 +67,7 @@ mod tests {
             .push(WriteOverhead::default());
         let c = judge(check, &a);
         assert_eq!(c.status, Status::Attention);
-        assert!(c.evidence.starts_with("1 table(s) write many"));
+        assert!(c.evidence.starts_with("1 table writes many"));
     }
 
     #[test]

@@ -24,8 +24,9 @@ fn pauses_text(tx: &TransactionPauses) -> String {
         )
     };
     format!(
-        "{} pause(s) of {} ms or more ({all}) between statements of a transaction",
-        tx.long_gaps, tx.pause_threshold_ms
+        "{} of {} ms or more ({all}) between statements of a transaction",
+        crate::units::plural(tx.long_gaps, "pause", "pauses"),
+        tx.pause_threshold_ms
     )
 }
 
@@ -61,8 +62,9 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
                 },
                 if idle_now > 0 {
                     format!(
-                        "{}{idle_now} session(s) idle in transaction at the snapshot",
-                        if tx_gaps > 0 { "; " } else { "" }
+                        "{}{} idle in transaction at the snapshot",
+                        if tx_gaps > 0 { "; " } else { "" },
+                        crate::units::plural(idle_now as u64, "session", "sessions")
                     )
                 } else {
                     String::new()
@@ -74,8 +76,8 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
             f.time_basis = "log: time between the end of one statement and the start of the next inside explicit transactions (locks held meanwhile)".into();
             if tx.approximate_pauses > 0 {
                 f.time_basis.push_str(&format!(
-                    "; {} pause(s) timed by whole-second timestamps, each to within a second",
-                    tx.approximate_pauses
+                    "; {} timed by whole-second timestamps, each to within a second",
+                    crate::units::plural(tx.approximate_pauses, "pause", "pauses")
                 ));
             }
         } else {
@@ -143,7 +145,7 @@ mod tests {
         assert_eq!(severities(&f), [Severity::Medium]);
         assert!(
             f[0].title
-                .contains("4 pause(s) of 100 ms or more (about 11 s in all, ±1 s each"),
+                .contains("4 pauses of 100 ms or more (about 11 s in all, ±1 s each"),
             "{}",
             f[0].title
         );

@@ -18,10 +18,10 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
                 Severity::Medium
             },
             format!(
-                "{} lock waits ({} in all), {} deadlock(s)",
-                l.waits,
+                "{} ({} in all), {}",
+                crate::units::plural(l.waits, "lock wait", "lock waits"),
                 duration_ms(l.total_wait_ms),
-                a.activity.deadlocks.count
+                crate::units::plural(a.activity.deadlocks.count, "deadlock", "deadlocks")
             ),
         );
         f.time_at_stake_ms = Some(l.total_wait_ms);
@@ -29,6 +29,12 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
         if let Some(top) = l.by_query.first() {
             f.fingerprint = Some(top.key.clone());
             f.normalized = Some(top.label.clone());
+            if !top.key.is_empty() {
+                f.title.push_str(&format!(
+                    ", most by {}",
+                    super::slow_query::subject(&top.label)
+                ));
+            }
         }
         f.target = format!(
             "lock wait {} -> near 0; deadlocks {} -> 0",
@@ -73,7 +79,10 @@ pub(super) fn rule(input: &RuleInput) -> Vec<Finding> {
         let mut f = Finding::new(
             Kind::LockContention,
             Severity::Medium,
-            format!("{} session(s) blocked at the snapshot", act.blocked.len()),
+            format!(
+                "{} blocked at the snapshot",
+                crate::units::plural(act.blocked.len() as u64, "session", "sessions")
+            ),
         );
         f.time_basis = "not measurable from these inputs: one snapshot shows who waits, not for how long in all (set log_lock_waits = on)".into();
         f.target = "no session blocked by one idle in a transaction".into();
@@ -128,7 +137,7 @@ mod tests {
         a.stats.activity = blocked.clone();
         let f = run(rule, &a);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].title, "1 session(s) blocked at the snapshot");
+        assert_eq!(f[0].title, "1 session blocked at the snapshot");
         assert_eq!(f[0].time_at_stake_ms, None);
         // with waits in the log, the log's finding says it all
         let mut a = waits(2, 50.0, 0);

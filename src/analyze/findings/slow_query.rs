@@ -104,14 +104,18 @@ pub(super) fn from_log(input: &RuleInput) -> Vec<Finding> {
             Kind::SlowQuery,
             severity(q.share, q.count),
             format!(
-                "Query takes {} of all query time ({} executions, p95 {})",
+                "{} takes {} of all query time ({}, p95 {})",
+                subject(&q.normalized),
                 percent(q.share),
-                q.count,
+                crate::units::plural(q.count, "execution", "executions"),
                 duration_ms(p95)
             ),
         );
         f.time_at_stake_ms = Some(q.total_ms);
-        f.time_basis = format!("log: {} timed executions", q.count);
+        f.time_basis = format!(
+            "log: {}",
+            crate::units::plural(q.count, "timed execution", "timed executions")
+        );
         f.database = top_key(&q.databases);
         f.fingerprint = Some(q.fingerprint.clone());
         f.normalized = Some(q.normalized.clone());
@@ -222,6 +226,11 @@ pub(super) fn from_statements(input: &RuleInput) -> Vec<Finding> {
         out.push(f);
     }
     out
+}
+
+/// A query named in a title: its normalized text's first words, in quotes.
+pub(super) fn subject(normalized: &str) -> String {
+    format!("\"{}\"", crate::units::short(normalized, 60))
 }
 
 #[cfg(test)]

@@ -144,7 +144,10 @@ fn write_overhead(existing: Option<usize>, writes: Option<u64>) -> String {
     format!(
         "Every insert, and every update that changes an indexed column or is not HOT, also writes this index{}{}. Expect slightly slower writes and more WAL; measure them before and after.",
         match existing {
-            Some(n) => format!(" (the table has {n} index(es) now)"),
+            Some(n) => format!(
+                " (the table has {} now)",
+                crate::units::plural(n as u64, "index", "indexes")
+            ),
             None => String::new(),
         },
         match writes {

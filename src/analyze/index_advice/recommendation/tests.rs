@@ -105,7 +105,7 @@ fn exported_indexes_give_the_count_and_the_index_extended() {
     assert_eq!(r.existing_indexes, Some(2));
     assert_eq!(r.extends.as_deref(), Some("public.o_customer"));
     assert!(
-        r.write_overhead.contains("(the table has 2 index(es) now)"),
+        r.write_overhead.contains("(the table has 2 indexes now)"),
         "{}",
         r.write_overhead
     );
@@ -130,7 +130,7 @@ fn write_overhead_names_what_is_known() {
     );
     let both = write_overhead(Some(3), Some(500));
     assert!(
-        both.contains("this index (the table has 3 index(es) now); 500 rows were written in the statistics window."),
+        both.contains("this index (the table has 3 indexes now); 500 rows were written in the statistics window."),
         "{both}"
     );
 }
