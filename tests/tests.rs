@@ -24,4 +24,5 @@ mod papercuts;
 mod partial;
 mod per;
 mod precision;
+mod print;
 mod stats;
