@@ -41,7 +41,10 @@ pub struct CoverageSection {
     pub cov_cards: Vec<Card>,
     /// Statistics CSVs that fed nothing: (path, why).
     pub stats_unused: Vec<(String, String)>,
+    /// Log files, and statistics CSVs with something to say.
     pub files: Vec<FileRow>,
+    /// Statistics CSVs read as expected (path, what they were read as): folded.
+    pub csvs_read: Vec<(String, String)>,
     /// The run's filters, one phrase each.
     pub filters: Vec<String>,
     /// Lines left out by the filters, by why, over every file.
@@ -59,7 +62,18 @@ pub fn build(a: &Audit, _top: usize) -> CoverageSection {
             .iter()
             .map(|u| (u.path.clone(), u.reason.clone()))
             .collect(),
-        files: c.files.iter().map(file_row).collect(),
+        files: c
+            .files
+            .iter()
+            .filter(|f| !quiet_csv(f))
+            .map(file_row)
+            .collect(),
+        csvs_read: c
+            .files
+            .iter()
+            .filter(|f| quiet_csv(f))
+            .map(|f| (f.path.clone(), f.format.clone().unwrap_or_default()))
+            .collect(),
         filters: c.filters.clone(),
         filtered_by: {
             let mut by: std::collections::BTreeMap<&str, u64> = Default::default();
@@ -124,6 +138,17 @@ fn cards(c: &AuditCoverage) -> Vec<Card> {
         cards.retain(|k| k.label != "Filtered out");
     }
     cards
+}
+
+/// A statistics CSV read as expected (no error, no missing column, nothing
+/// unrecognized, written as psql writes it): listed apart, folded.
+fn quiet_csv(f: &crate::aggregate::coverage::FileCoverage) -> bool {
+    f.format.as_deref().is_some_and(|x| x.starts_with("csv: "))
+        && f.error.is_none()
+        && f.skipped.is_none()
+        && f.missing_columns.is_empty()
+        && f.lines_unrecognized == 0
+        && f.dialect.is_none()
 }
 
 fn file_row(f: &crate::aggregate::coverage::FileCoverage) -> FileRow {

@@ -63,15 +63,21 @@ fn bin_label(b: &LatencyBin) -> String {
     }
 }
 
-/// One bar per bin, heights scaled to the fullest bin; a non-empty bin is at
-/// least one unit high.
+/// One bar per bin, heights on a log scale of the count (`log10(1 + n)`), so
+/// a bin of 4 executions still shows next to one of 23,699 (its count is
+/// written above it); an empty bin has no bar.
 fn bars(bins: &[LatencyBin], w: f64, h: f64, base_y: f64) -> Vec<Bar> {
-    let max = bins.iter().map(|b| b.count).max().unwrap_or(0).max(1) as f64;
+    let scale = |n: u64| (1.0 + n as f64).log10();
+    let max = bins
+        .iter()
+        .map(|b| scale(b.count))
+        .fold(0.0_f64, f64::max)
+        .max(scale(1));
     let slot = w / bins.len() as f64;
     bins.iter()
         .enumerate()
         .map(|(i, b)| {
-            let bh = (b.count as f64 / max * (h - 60.0)).max(if b.count > 0 { 1.0 } else { 0.0 });
+            let bh = scale(b.count) / max * (h - 60.0);
             Bar {
                 x: i as f64 * slot + 8.0,
                 y: base_y - bh,
@@ -109,7 +115,7 @@ mod tests {
     }
 
     #[test]
-    fn bars_scale_to_the_fullest_bin() {
+    fn bars_scale_to_the_fullest_bin_on_a_log_scale() {
         let b = bars(
             &[bin(0, Some(1), 100), bin(1, Some(10), 0), bin(10, None, 1)],
             300.0,
@@ -119,7 +125,10 @@ mod tests {
         assert_eq!(b[0].h, 170.0);
         assert_eq!(b[0].y, 30.0);
         assert_eq!(b[1].h, 0.0);
-        assert_eq!(b[2].h, 1.7);
+        // one execution next to a hundred: still 15% of the height, not 1%
+        let expected = 170.0 * 2f64.log10() / 101f64.log10();
+        assert!((b[2].h - expected).abs() < 1e-9, "{}", b[2].h);
+        assert!(b[2].h > 25.0);
         assert_eq!((b[1].x, b[1].w, b[1].label_x), (108.0, 84.0, 150.0));
     }
 }
