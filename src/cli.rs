@@ -545,6 +545,11 @@ impl ReportArgs {
                     "--per saves one partial per period beside the reports: drop --save-partial",
                 ));
             }
+            if out.output.as_os_str() == "-" {
+                return Err(usage(
+                    "--per writes a report per period beside -o's index: -o - cannot hold them",
+                ));
+            }
             if out.json.is_some() || out.markdown.is_some() {
                 return Err(usage(
                     "--per writes each period's JSON beside its report; --json and --markdown are for one report",

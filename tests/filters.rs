@@ -300,3 +300,33 @@ fn bad_filters_are_usage_errors() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_zone_label_that_comes_back_is_read_again() {
+    // hand-made edge case: a log crossing a daylight saving change and back
+    // (CEST, CET, CEST, CET): each line's wall clock is read in its own label
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("dst.log");
+    std::fs::write(
+        &log,
+        "2026-10-25 02:30:00.000 CEST [1] LOG:  duration: 1.000 ms  statement: SELECT 1\n\
+         2026-10-25 02:10:00.000 CET [1] LOG:  duration: 1.000 ms  statement: SELECT 2\n\
+         2026-10-26 10:30:00.000 CEST [1] LOG:  duration: 1.000 ms  statement: SELECT 3\n\
+         2026-10-26 10:30:00.000 CET [1] LOG:  duration: 1.000 ms  statement: SELECT 4\n\
+         2026-10-26 11:30:00.000 CET [1] LOG:  duration: 1.000 ms  statement: SELECT 5\n",
+    )
+    .unwrap();
+    let r = run(&[
+        log.to_str().unwrap(),
+        "-q",
+        "--prefix",
+        "%m [%p] ",
+        "--since",
+        "2026-10-26 11:00",
+    ]);
+    assert_eq!(
+        r.audit.summary.executions, 1,
+        "only 11:30 CET is at or after 11:00"
+    );
+    assert_eq!(r.audit.coverage.lines_filtered, 4);
+}

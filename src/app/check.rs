@@ -62,6 +62,24 @@ fn current(config: &CheckConfig) -> anyhow::Result<Value> {
     {
         crate::analyze::compare::check(&v)
             .map_err(|e| anyhow::anyhow!("{}: {e}", one.display()))?;
+        let read = &config.read;
+        if !read.filters.describe().is_empty()
+            || read.prefix.is_some()
+            || read.format.is_some()
+            || read.out.tz.is_some()
+            || read.out.json.is_some()
+        {
+            bail!(
+                "{} is a JSON audit: filters, --tz, --prefix, --format and --json apply to logs; run pgsift report with them first",
+                one.display()
+            );
+        }
+        if v["summary"]["executions"].as_u64().unwrap_or(0) == 0 {
+            bail!(
+                "cannot judge {}: it holds no timed statement",
+                one.display()
+            );
+        }
         return Ok(v);
     }
     let read = &config.read;
@@ -80,8 +98,10 @@ fn current(config: &CheckConfig) -> anyhow::Result<Value> {
             unreadable.join("; ")
         );
     }
-    if audit.summary.executions == 0 && audit.stats.stats_window.is_none() {
-        bail!("cannot judge this run: no timed statement and no statistics were read");
+    if audit.summary.executions == 0 {
+        bail!(
+            "cannot judge this run: no timed statement was read (the gate compares the logs' statement timings)"
+        );
     }
     let json = crate::report::json::render(&audit);
     if let Some(j) = &read.out.json {

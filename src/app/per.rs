@@ -59,35 +59,63 @@ struct PeriodSeen {
     row: PeriodRow,
 }
 
-/// The periods' start times (UTC ms) from `first` to `last` for a wall clock
-/// `offset` minutes east: local midnights, or ISO weeks' Mondays.
-fn period_starts(first: i64, last: i64, per: Per, offset: i32) -> Vec<i64> {
-    let shift = i64::from(offset) * 60_000;
-    let start = |ms: i64| {
-        let day = (ms + shift).div_euclid(DAY_MS);
-        let day = match per {
-            Per::Day => day,
-            // 1970-01-01 was a Thursday: Monday is 3 days before
-            Per::Week => day - (day + 3).rem_euclid(7),
+/// The clock periods are cut by: a fixed offset, or a tz database zone whose
+/// offset follows daylight saving time (a day is then 23 or 25 hours long).
+#[derive(Debug, Clone)]
+struct Cut {
+    offset: i32,
+    iana: Option<String>,
+}
+
+impl Cut {
+    fn fixed(offset: i32) -> Cut {
+        Cut { offset, iana: None }
+    }
+
+    /// The wall-clock time (epoch ms read as UTC) of the instant `ms`.
+    fn wall(&self, ms: i64) -> i64 {
+        let off = match &self.iana {
+            Some(z) => crate::parse::timestamp::zone_offset_at(z, ms).unwrap_or(self.offset),
+            None => self.offset,
         };
-        day * DAY_MS - shift
-    };
-    let step = match per {
-        Per::Day => DAY_MS,
-        Per::Week => 7 * DAY_MS,
+        ms + i64::from(off) * 60_000
+    }
+
+    /// The instant of the wall-clock time `wall`.
+    fn instant(&self, wall: i64) -> i64 {
+        match &self.iana {
+            Some(z) => crate::parse::timestamp::wall_to_instant(z, wall)
+                .unwrap_or(wall - i64::from(self.offset) * 60_000),
+            None => wall - i64::from(self.offset) * 60_000,
+        }
+    }
+}
+
+/// The periods (start, end: UTC ms) from `first` to `last`: local days from
+/// midnight, or ISO weeks from Monday 00:00.
+fn periods_of(first: i64, last: i64, per: Per, cut: &Cut) -> Vec<(i64, i64)> {
+    let day = cut.wall(first).div_euclid(DAY_MS);
+    let (mut day, step) = match per {
+        Per::Day => (day, 1),
+        // 1970-01-01 was a Thursday: Monday is 3 days before
+        Per::Week => (day - (day + 3).rem_euclid(7), 7),
     };
     let mut out = Vec::new();
-    let mut s = start(first);
-    while s <= last {
-        out.push(s);
-        s += step;
+    loop {
+        let start = cut.instant(day * DAY_MS);
+        if start > last {
+            break;
+        }
+        let end = cut.instant((day + step) * DAY_MS);
+        out.push((start, end));
+        day += step;
     }
     out
 }
 
 /// `2026-11-27`, or the ISO week `2026-W48`, of a period starting at `start`.
-fn label(start: i64, per: Per, offset: i32) -> String {
-    let local_day = (start + i64::from(offset) * 60_000).div_euclid(DAY_MS);
+fn label(start: i64, per: Per, cut: &Cut) -> String {
+    let local_day = cut.wall(start).div_euclid(DAY_MS);
     match per {
         Per::Day => {
             let (y, m, d) = civil_from_days(local_day);
@@ -130,7 +158,7 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
         bail!("no input files found");
     }
     let options = format!(
-        "pgsift {} partial {}; {:?}; values {}; top {}; prefix {:?}; format {:?}; tz {:?}",
+        "pgsift {} partial {}; {:?}; values {}; top {}; prefix {:?}; format {:?}; tz {:?}; cores {:?}; baseline {:?} {:?}; title {:?}",
         env!("CARGO_PKG_VERSION"),
         crate::aggregate::partial::PARTIAL_VERSION,
         config.filters.describe(),
@@ -139,6 +167,17 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
         config.prefix,
         config.format.map(|f| f.name()),
         config.out.tz,
+        config.out.cpu_cores,
+        config.out.baseline,
+        config
+            .out
+            .baseline
+            .as_deref()
+            .and_then(|b| identity(&InputFile {
+                path: b.to_path_buf(),
+                explicit: true
+            })),
+        config.out.title,
     );
     let manifest_path = dir.join(MANIFEST);
     let mut old: Manifest = std::fs::read(&manifest_path)
@@ -147,29 +186,41 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
         .filter(|m: &Manifest| m.options == options)
         .unwrap_or_default();
     let seen = learn(config, &files, &mut old)?;
-    // an IANA zone's offset at the archive's start (periods are cut at one offset)
-    let earliest = seen.values().filter_map(|s| s.range.map(|r| r.0)).min();
-    let offset = match config.out.tz.as_deref() {
-        Some(tz) => crate::parse::timestamp::zone_offset_at(tz, earliest.unwrap_or(0)).unwrap_or(0),
-        None => old.zone_offset_min.unwrap_or(0),
+    // --tz (a tz database zone follows daylight saving time), else the logs'
+    // own zone when they all write one, else UTC
+    let cut = match config.out.tz.as_deref() {
+        Some(tz) => Cut {
+            offset: crate::parse::timestamp::zone_offset(tz).unwrap_or(0),
+            iana: crate::parse::timestamp::zone_offset(tz)
+                .is_none()
+                .then(|| tz.to_string()),
+        },
+        None => Cut::fixed(old.zone_offset_min.unwrap_or(0)),
     };
     // the periods, each with its files
-    let mut periods: BTreeMap<i64, Vec<&InputFile>> = BTreeMap::new();
+    let mut periods: BTreeMap<(i64, i64), Vec<&InputFile>> = BTreeMap::new();
     for f in &files {
         if let Some((first, last)) = seen[&key(f)].range {
-            for s in period_starts(first, last, per, offset) {
-                periods.entry(s).or_default().push(f);
+            for p in periods_of(first, last, per, &cut) {
+                periods.entry(p).or_default().push(f);
             }
         }
     }
-    let step = match per {
-        Per::Day => DAY_MS,
-        Per::Week => 7 * DAY_MS,
-    };
+    if periods.is_empty() {
+        bail!(
+            "no PostgreSQL log with timestamps found in {}: nothing to split by period",
+            config
+                .paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let mut rows = Vec::new();
     let mut new_periods = BTreeMap::new();
-    for (start, in_period) in periods {
-        let label = label(start, per, offset);
+    for ((start, end), in_period) in periods {
+        let label = label(start, per, &cut);
         let ids: Vec<(String, u64, i64)> = in_period
             .iter()
             .map(|f| {
@@ -181,6 +232,7 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
         let reusable = old.periods.remove(&label).filter(|p| {
             p.files == ids
                 && base.with_extension("html").is_file()
+                && base.with_extension("json").is_file()
                 && base.with_extension("partial").is_file()
         });
         let row = match reusable {
@@ -188,18 +240,17 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
                 read: false,
                 ..p.row
             },
-            None => read_period(
-                config,
-                &in_period,
-                (start, start + step, offset),
-                &label,
-                &base,
-            )?,
+            None => read_period(config, &in_period, (start, end, cut.offset), &label, &base)?,
         };
         rows.push(row.clone());
         new_periods.insert(label, PeriodSeen { files: ids, row });
     }
     let statistics = seen.values().filter(|s| s.statistics).count();
+    let untimed: Vec<&str> = seen
+        .iter()
+        .filter(|(_, s)| s.range.is_none() && !s.statistics && s.error.is_none())
+        .map(|(p, _)| p.as_str())
+        .collect();
     let errors: Vec<String> = seen
         .iter()
         .filter_map(|(p, s)| s.error.as_ref().map(|e| format!("{p}: {e}")))
@@ -209,7 +260,13 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
                 .map(|m| format!("{}: {}", m.path.display(), m.message)),
         )
         .collect();
-    let note = note(&rows, offset, per, statistics, &errors);
+    let mut note = note(&rows, &cut, per, statistics, &errors);
+    if !untimed.is_empty() {
+        note.push_str(&format!(
+            " In no period (no timed PostgreSQL entry: a pgBouncer log, an empty file): {}.",
+            untimed.join(", ")
+        ));
+    }
     let html = crate::report::index::render(
         &format!(
             "PostgreSQL audit by {}",
@@ -223,7 +280,7 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("writing {}", index.display()))?;
     let manifest = Manifest {
         options,
-        zone_offset_min: Some(offset),
+        zone_offset_min: old.zone_offset_min,
         files: seen,
         periods: new_periods,
     };
@@ -265,7 +322,11 @@ fn learn(
     for f in files {
         let id = identity(f);
         match (old.files.get(&key(f)), id) {
-            (Some(s), Some((size, mtime))) if s.size == size && s.mtime_ms == mtime => {
+            // a file that could not be read is read again (a permission fixed
+            // does not change its size or time)
+            (Some(s), Some((size, mtime)))
+                if s.size == size && s.mtime_ms == mtime && s.error.is_none() =>
+            {
                 seen.insert(key(f), s.clone());
             }
             _ => unknown.push(f.clone()),
@@ -274,6 +335,11 @@ fn learn(
     if unknown.is_empty() {
         return Ok(seen);
     }
+    // identities before reading: a file that grows meanwhile is read again next time
+    let ids: Vec<(u64, i64)> = unknown
+        .iter()
+        .map(|f| identity(f).unwrap_or((0, 0)))
+        .collect();
     let agg = read_files(config, &unknown, Vec::new())?;
     if old.zone_offset_min.is_none() {
         let zones = &agg.logs.summary.zones;
@@ -282,8 +348,7 @@ fn learn(
             _ => 0,
         });
     }
-    for f in &unknown {
-        let (size, mtime_ms) = identity(f).unwrap_or((0, 0));
+    for (f, &(size, mtime_ms)) in unknown.iter().zip(&ids) {
         let cov = agg.logs.coverage.files.get(&key(f));
         let statistics =
             cov.is_some_and(|c| c.format.as_deref().is_some_and(|x| x.starts_with("csv: ")));
@@ -376,17 +441,20 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn note(rows: &[PeriodRow], offset: i32, per: Per, statistics: usize, errors: &[String]) -> String {
+fn note(rows: &[PeriodRow], cut: &Cut, per: Per, statistics: usize, errors: &[String]) -> String {
     let read = rows.iter().filter(|r| r.read).count();
     let mut note = format!(
-        "Each report is what a run on that {}'s lines gives: whole entries cut at {} (UTC{}). This run read {read} period(s) and kept {} whose files did not change (size and modification time).",
+        "Each report is what a run on that {}'s lines gives: whole entries cut at {} ({}). This run read {read} period(s) and kept {} whose files did not change (size and modification time).",
         if per == Per::Day { "day" } else { "ISO week" },
         if per == Per::Day {
             "midnight"
         } else {
             "Monday 00:00"
         },
-        offset_text(offset),
+        match &cut.iana {
+            Some(z) => z.clone(),
+            None => format!("UTC{}", offset_text(cut.offset)),
+        },
         rows.len() - read
     );
     if statistics > 0 {
@@ -410,38 +478,62 @@ mod tests {
 
     #[test]
     fn days_and_iso_weeks_in_the_logs_zone() {
-        let days = period_starts(
-            ms("2026-11-27 23:30:00"),
-            ms("2026-11-28 00:10:00"),
-            Per::Day,
-            0,
-        );
+        let starts = |a: &str, b: &str, per: Per, cut: &Cut| -> Vec<i64> {
+            periods_of(ms(a), ms(b), per, cut)
+                .iter()
+                .map(|p| p.0)
+                .collect()
+        };
+        let utc = Cut::fixed(0);
+        let days = starts("2026-11-27 23:30:00", "2026-11-28 00:10:00", Per::Day, &utc);
         assert_eq!(days, [ms("2026-11-27 00:00:00"), ms("2026-11-28 00:00:00")]);
         // at +01:00, 23:30 UTC is already the 28th
-        let days = period_starts(
-            ms("2026-11-27 23:30:00"),
-            ms("2026-11-27 23:40:00"),
-            Per::Day,
-            60,
-        );
+        let cet = Cut::fixed(60);
+        let days = starts("2026-11-27 23:30:00", "2026-11-27 23:40:00", Per::Day, &cet);
         assert_eq!(days, [ms("2026-11-27 23:00:00")]);
-        assert_eq!(label(days[0], Per::Day, 60), "2026-11-28");
+        assert_eq!(label(days[0], Per::Day, &cet), "2026-11-28");
         // 2026-11-27 is a Friday of ISO week 48; 2027-01-01 a Friday of 2026-W53
-        let w = period_starts(
-            ms("2026-11-27 12:00:00"),
-            ms("2026-11-27 12:00:00"),
+        let w = starts(
+            "2026-11-27 12:00:00",
+            "2026-11-27 12:00:00",
             Per::Week,
-            0,
+            &utc,
         );
         assert_eq!(w, [ms("2026-11-23 00:00:00")]);
-        assert_eq!(label(w[0], Per::Week, 0), "2026-W48");
-        let w = period_starts(
-            ms("2027-01-01 12:00:00"),
-            ms("2027-01-04 00:00:00"),
+        assert_eq!(label(w[0], Per::Week, &utc), "2026-W48");
+        let w = starts(
+            "2027-01-01 12:00:00",
+            "2027-01-04 00:00:00",
             Per::Week,
-            0,
+            &utc,
         );
-        assert_eq!(label(w[0], Per::Week, 0), "2026-W53");
-        assert_eq!(label(w[1], Per::Week, 0), "2027-W01");
+        assert_eq!(label(w[0], Per::Week, &utc), "2026-W53");
+        assert_eq!(label(w[1], Per::Week, &utc), "2027-W01");
+    }
+
+    #[test]
+    fn a_tz_database_zone_cuts_at_each_days_own_midnight() {
+        // Berlin leaves summer time on 2026-10-25: that day lasts 25 hours
+        let berlin = Cut {
+            offset: 0,
+            iana: Some("Europe/Berlin".into()),
+        };
+        let p = periods_of(
+            ms("2026-10-24 12:00:00"),
+            ms("2026-10-26 12:00:00"),
+            Per::Day,
+            &berlin,
+        );
+        assert_eq!(
+            p,
+            [
+                (ms("2026-10-23 22:00:00"), ms("2026-10-24 22:00:00")),
+                (ms("2026-10-24 22:00:00"), ms("2026-10-25 23:00:00")),
+                (ms("2026-10-25 23:00:00"), ms("2026-10-26 23:00:00")),
+            ]
+        );
+        // 23:30 CET on the 26th (22:30 UTC) is the 26th
+        assert_eq!(label(p[2].0, Per::Day, &berlin), "2026-10-26");
+        assert!(p[2].0 <= ms("2026-10-26 22:30:00") && ms("2026-10-26 22:30:00") < p[2].1);
     }
 }

@@ -112,6 +112,9 @@ pub struct StderrAssembler<A = ()> {
     last: Option<(u64, Field)>,
     line_no: u64,
     zones: Vec<String>,
+    /// Changes of the lines' zone label, and the index in `zones` of the current one.
+    zone_changes: u64,
+    current_zone: usize,
 }
 
 fn field_of(level: Level) -> Field {
@@ -267,6 +270,8 @@ impl<A> StderrAssembler<A> {
             last: None,
             line_no: 0,
             zones: Vec::new(),
+            zone_changes: 0,
+            current_zone: 0,
         }
     }
 
@@ -278,6 +283,14 @@ impl<A> StderrAssembler<A> {
     /// Time zone labels seen in timestamps, in order of first appearance.
     pub fn zones(&self) -> &[String] {
         &self.zones
+    }
+
+    /// How many times the lines' zone label changed, and the label now.
+    pub fn zone_now(&self) -> (u64, Option<&str>) {
+        (
+            self.zone_changes,
+            self.zones.get(self.current_zone).map(String::as_str),
+        )
     }
 
     /// Feeds one physical line (without its newline).
@@ -403,10 +416,18 @@ impl<A> StderrAssembler<A> {
             zone,
             known,
         } = o;
-        if let Some(tz) = zone
-            && !self.zones.contains(&tz)
-        {
-            self.zones.push(tz);
+        if let Some(tz) = zone {
+            // the label changed (a line's label is given only when it differs
+            // from the line before): counted, so a label that comes back
+            // (CET, CEST, CET) is seen too
+            self.zone_changes += 1;
+            match self.zones.iter().position(|z| *z == tz) {
+                Some(i) => self.current_zone = i,
+                None => {
+                    self.current_zone = self.zones.len();
+                    self.zones.push(tz);
+                }
+            }
         }
         entry.line = self.line_no;
         if let Some(prev) = self.open.insert(key, Open { entry, known }) {

@@ -30,7 +30,10 @@ impl TimeBound {
                 "{text:?} is not a time: use YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] or 2026-11-27T14:00:00+01:00"
             )
         };
-        let (date, rest) = t.split_at(t.len().min(10));
+        if t.len() < 10 || !t.is_char_boundary(10) {
+            return Err(bad());
+        }
+        let (date, rest) = t.split_at(10);
         let mut full = String::with_capacity(23);
         full.push_str(date);
         full.push(' ');
@@ -51,6 +54,12 @@ impl TimeBound {
         }
         let (left, ts) = datetime(&full).map_err(|_| bad())?;
         if !left.is_empty() {
+            return Err(bad());
+        }
+        // 2026-11-31 is no day (the parser would read it as 2026-12-01)
+        let day = ts.0.div_euclid(86_400_000);
+        let (y, m, d) = super::timestamp::civil_from_days(day);
+        if format!("{y:04}-{m:02}-{d:02}") != date {
             return Err(bad());
         }
         let zone = zone.trim();
@@ -331,6 +340,8 @@ mod tests {
         for bad in [
             "yesterday",
             "2026-13-01",
+            "2026-11-31",
+            "2026-11-0é",
             "2026-11-27 25:00",
             "2026-11-27 14:00 Mars",
         ] {

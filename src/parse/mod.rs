@@ -37,8 +37,8 @@ use timestamp::Clock;
 pub struct StderrParser<A = ()> {
     assembler: StderrAssembler<A>,
     events: EventBuilder<A>,
-    /// Zone labels the event builder has been told of.
-    zones_told: usize,
+    /// Zone label changes the event builder has been told of.
+    zones_told: u64,
 }
 
 impl<A> StderrParser<A> {
@@ -72,10 +72,10 @@ impl<A> StderrParser<A> {
             .push_prematched(line, pre, &mut |a| events.push(a, out));
         // an entry is handed on when its process opens the next one, so the
         // zone of the line just read is known before its entry is filtered
-        let zones = self.assembler.zones();
-        if zones.len() != self.zones_told {
-            self.zones_told = zones.len();
-            if let Some(z) = zones.last() {
+        let (changes, now) = self.assembler.zone_now();
+        if changes != self.zones_told {
+            self.zones_told = changes;
+            if let Some(z) = now {
                 self.events.set_zone(z);
             }
         }

@@ -82,7 +82,9 @@ fn header(md: &mut String, a: &Audit) {
     } else {
         format!(
             "; {} of {} lines read",
-            percent((c.lines_parsed + c.lines_ignored) as f64 / c.lines_total as f64),
+            percent(
+                (c.lines_parsed + c.lines_ignored + c.lines_filtered) as f64 / c.lines_total as f64
+            ),
             count(c.lines_total)
         )
     };
@@ -238,11 +240,16 @@ pub fn text(s: &str) -> String {
         let inside_word = ch == '_'
             && out.chars().last().is_some_and(char::is_alphanumeric)
             && chars.peek().is_some_and(|c| c.is_alphanumeric());
-        if !inside_word
-            && matches!(
-                ch,
-                '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|' | '~' | '&'
-            )
+        // `:` (https://), `@` (user@host) and the `.` of `www.` would become
+        // links in GitHub's and GitLab's autolinks; `$` maths
+        let autolink = matches!(ch, ':' | '@' | '$')
+            || (ch == '.' && out.to_ascii_lowercase().ends_with("www"));
+        if autolink
+            || (!inside_word
+                && matches!(
+                    ch,
+                    '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '|' | '~' | '&'
+                ))
         {
             out.push('\\');
         }
@@ -319,7 +326,11 @@ mod tests {
     fn text_escapes_what_markdown_would_act_on() {
         assert_eq!(
             text("<script>alert(1)</script> [x](http://e) *b* a|b _c_ lock_timeout -> x"),
-            "\\<script>alert(1)\\</script> \\[x\\](http://e) \\*b\\* a\\|b \\_c\\_ lock_timeout -> x"
+            "\\<script>alert(1)\\</script> \\[x\\](http\\://e) \\*b\\* a\\|b \\_c\\_ lock_timeout -> x"
+        );
+        assert_eq!(
+            text("see https://evil.example or www.evil.example, mail a@b.example, $x$"),
+            "see https\\://evil.example or www\\.evil.example, mail a\\@b.example, \\$x\\$"
         );
         assert_eq!(text("two\nlines\r\u{202e}x"), "two lines \\<U+202E\\>x");
         assert_eq!(code("a\u{202e}b"), "`a<U+202E>b`");
