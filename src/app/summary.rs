@@ -50,6 +50,13 @@ pub fn report(
         if c.files_total == 1 { "" } else { "s" },
         took.as_secs_f64(),
     )?;
+    if !c.filters.is_empty() && c.lines_filtered > 0 && c.lines_parsed == 0 {
+        writeln!(
+            w,
+            "pgsift: warning: the filters ({}) left no entry to analyze: check the names and times (the input coverage lists why each line was left out)",
+            c.filters.join("; ")
+        )?;
+    }
     let filtered = if c.lines_filtered > 0 {
         format!(", {} filtered out", c.lines_filtered)
     } else {
