@@ -95,8 +95,9 @@ pub struct OutputArgs {
     /// How many queries and slowest statements the HTML report lists.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
-    /// Show times in this zone (`UTC`, `CET`, `+05:30`); default: the logs' own zone.
-    #[arg(long, value_name = "ZONE")]
+    /// Show times in this zone (`Europe/Berlin`, `UTC`, `CET`, `+05:30`, `-05:00`); default:
+    /// the logs' own zone.
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub tz: Option<String>,
     /// CPU cores of the database server: sizes the connection pool (2-3x cores).
     #[arg(long, value_name = "N")]
@@ -297,7 +298,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "stderr|csvlog|jsonlog|syslog")]
     pub format: Option<String>,
     /// Zone of times without one in --since/--until.
-    #[arg(long, value_name = "ZONE")]
+    #[arg(long, value_name = "ZONE", allow_hyphen_values = true)]
     pub tz: Option<String>,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long = "jobs", value_name = "THREADS")]
@@ -676,6 +677,12 @@ mod tests {
             let e = task(args).expect_err(message);
             assert!(e.to_string().starts_with(message), "{args:?}: {e}");
         }
+    }
+
+    #[test]
+    fn a_negative_offset_is_a_zone_not_a_flag() {
+        let r = report(&["report", "x.log", "--tz", "-05:00"]);
+        assert_eq!(r.out.tz.as_deref(), Some("-05:00"));
     }
 
     #[test]

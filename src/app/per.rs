@@ -157,28 +157,7 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
         read_files(config, &files, missing)?;
         bail!("no input files found");
     }
-    let options = format!(
-        "pgsift {} partial {}; {:?}; values {}; top {}; prefix {:?}; format {:?}; tz {:?}; cores {:?}; baseline {:?} {:?}; title {:?}",
-        env!("CARGO_PKG_VERSION"),
-        crate::aggregate::partial::PARTIAL_VERSION,
-        config.filters.describe(),
-        config.show_values,
-        config.top,
-        config.prefix,
-        config.format.map(|f| f.name()),
-        config.out.tz,
-        config.out.cpu_cores,
-        config.out.baseline,
-        config
-            .out
-            .baseline
-            .as_deref()
-            .and_then(|b| identity(&InputFile {
-                path: b.to_path_buf(),
-                explicit: true
-            })),
-        config.out.title,
-    );
+    let options = options_key(config);
     let manifest_path = dir.join(MANIFEST);
     let mut old: Manifest = std::fs::read(&manifest_path)
         .ok()
@@ -186,17 +165,7 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
         .filter(|m: &Manifest| m.options == options)
         .unwrap_or_default();
     let seen = learn(config, &files, &mut old)?;
-    // --tz (a tz database zone follows daylight saving time), else the logs'
-    // own zone when they all write one, else UTC
-    let cut = match config.out.tz.as_deref() {
-        Some(tz) => Cut {
-            offset: crate::parse::timestamp::zone_offset(tz).unwrap_or(0),
-            iana: crate::parse::timestamp::zone_offset(tz)
-                .is_none()
-                .then(|| tz.to_string()),
-        },
-        None => Cut::fixed(old.zone_offset_min.unwrap_or(0)),
-    };
+    let cut = cut_of(config, &old);
     // the periods, each with its files
     let mut periods: BTreeMap<(i64, i64), Vec<&InputFile>> = BTreeMap::new();
     for f in &files {
@@ -303,6 +272,48 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The options that shape the partials and reports: a manifest made with
+/// others is not reused.
+fn options_key(config: &Config) -> String {
+    format!(
+        "pgsift {} partial {}; {:?}; values {}; top {}; prefix {:?}; format {:?}; tz {:?}; cores {:?}; baseline {:?} {:?}; title {:?}",
+        env!("CARGO_PKG_VERSION"),
+        crate::aggregate::partial::PARTIAL_VERSION,
+        config.filters.describe(),
+        config.show_values,
+        config.top,
+        config.prefix,
+        config.format.map(|f| f.name()),
+        config.out.tz,
+        config.out.cpu_cores,
+        config.out.baseline,
+        config
+            .out
+            .baseline
+            .as_deref()
+            .and_then(|b| identity(&InputFile {
+                path: b.to_path_buf(),
+                explicit: true
+            })),
+        config.out.title,
+    )
+}
+
+/// The clock periods are cut by: --tz, else the logs' own zone (learned).
+fn cut_of(config: &Config, old: &Manifest) -> Cut {
+    // --tz (a tz database zone follows daylight saving time), else the logs'
+    // own zone when they all write one, else UTC
+    match config.out.tz.as_deref() {
+        Some(tz) => Cut {
+            offset: crate::parse::timestamp::zone_offset(tz).unwrap_or(0),
+            iana: crate::parse::timestamp::zone_offset(tz)
+                .is_none()
+                .then(|| tz.to_string()),
+        },
+        None => Cut::fixed(old.zone_offset_min.unwrap_or(0)),
+    }
 }
 
 fn key(f: &InputFile) -> String {
