@@ -303,9 +303,14 @@ fn new_errors(v: &mut Verdict, baseline: &Value, current: &Value) {
         if known.contains(&k) {
             continue;
         }
-        let entry = new
-            .entry(k)
-            .or_insert_with(|| (0, e["message"].as_str().unwrap_or("").to_string()));
+        // one line per violation: the log's text has no line breaks here
+        let message: String = e["message"]
+            .as_str()
+            .unwrap_or("")
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let entry = new.entry(k).or_insert_with(|| (0, message));
         entry.0 += n(&e["count"]);
     }
     for (k, (count, message)) in new {
