@@ -190,3 +190,58 @@ fn the_first_screen_has_headline_figures_then_findings_naming_their_query_or_tab
     );
     assert!(r.html.contains(", generated 20"));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_and_a_fifo_in_a_folder_are_listed_not_followed() {
+    // issue 23: `ln -s .. loop` and a FIFO made the walk run forever
+    let d = tempfile::tempdir().unwrap();
+    let logs = d.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    std::fs::copy(LOG, logs.join("postgresql.log")).unwrap();
+    std::os::unix::fs::symlink("..", logs.join("loop")).unwrap();
+    let fifo = logs.join("pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = std::time::Instant::now();
+    let out = Command::cargo_bin("pgsift")
+        .unwrap()
+        .current_dir(d.path())
+        .args(["report", "logs", "-o", "r.html", "--json", "-", "-q"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(started.elapsed().as_secs() < 30);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files = v["coverage"]["files"].as_array().unwrap();
+    let skipped = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .and_then(|f| f["skipped"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        skipped("pipe").starts_with("not a regular file"),
+        "{files:?}"
+    );
+    assert!(skipped("logs").contains("already read"), "{files:?}");
+    // the log itself is read once, not again through the loop
+    let logs_read = files
+        .iter()
+        .filter(|f| f["path"].as_str().unwrap().ends_with("postgresql.log"))
+        .count();
+    assert_eq!(logs_read, 1);
+}

@@ -226,6 +226,7 @@ pub fn run(config: &Config, per: Per) -> anyhow::Result<ExitCode> {
         .chain(
             missing
                 .iter()
+                .filter(|m| !m.skipped)
                 .map(|m| format!("{}: {}", m.path.display(), m.message)),
         )
         .collect();

@@ -152,7 +152,11 @@ pub(super) fn read_files(
     for m in missing {
         let path = m.path.display().to_string();
         let mut fc = crate::aggregate::coverage::FileCoverage::new(&path);
-        fc.error = Some(m.message);
+        if m.skipped {
+            fc.skipped = Some(m.message);
+        } else {
+            fc.error = Some(m.message);
+        }
         agg.logs.coverage.files.insert(path, fc);
     }
     Ok(agg)

@@ -23,6 +23,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct InputError {
     pub path: PathBuf,
     pub message: String,
+    /// Found in a directory and left aside on purpose (not a regular file, a
+    /// directory reached again through a symlink): listed, not an error.
+    pub skipped: bool,
 }
 
 /// A file to read.
@@ -41,8 +44,9 @@ pub struct InputFile {
 pub fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<InputError>) {
     let mut found = Vec::new();
     let mut errors = Vec::new();
+    let mut dirs = std::collections::HashSet::new();
     for p in paths {
-        walk(p, true, &mut found, &mut errors);
+        walk(p, true, &mut found, &mut errors, &mut dirs);
     }
     let mut seen: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
     let mut files: Vec<InputFile> = Vec::new();
@@ -70,7 +74,36 @@ impl InputFile {
     }
 }
 
-fn walk(p: &Path, explicit: bool, files: &mut Vec<InputFile>, errors: &mut Vec<InputError>) {
+/// A directory's identity: device and inode (its canonical path elsewhere).
+fn dir_id(p: &Path, m: &std::fs::Metadata) -> (u64, u64, PathBuf) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = p;
+        (m.dev(), m.ino(), PathBuf::new())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        (
+            0,
+            0,
+            std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()),
+        )
+    }
+}
+
+/// Walks `p`: a directory once only (a symlink back to a parent is not a
+/// loop), its regular files; what else a directory holds (FIFOs, sockets,
+/// devices) is listed as skipped. A path named explicitly is read whatever
+/// it is (a FIFO is read as a stream).
+fn walk(
+    p: &Path,
+    explicit: bool,
+    files: &mut Vec<InputFile>,
+    errors: &mut Vec<InputError>,
+    dirs: &mut std::collections::HashSet<(u64, u64, PathBuf)>,
+) {
     if p.as_os_str() == "-" {
         files.push(InputFile {
             path: p.to_path_buf(),
@@ -81,19 +114,35 @@ fn walk(p: &Path, explicit: bool, files: &mut Vec<InputFile>, errors: &mut Vec<I
     let err = |e: io::Error| InputError {
         path: p.to_path_buf(),
         message: e.to_string(),
+        skipped: false,
+    };
+    let skip = |why: &str| InputError {
+        path: p.to_path_buf(),
+        message: why.to_string(),
+        skipped: true,
     };
     match std::fs::metadata(p) {
+        Ok(m) if m.is_dir() && !dirs.insert(dir_id(p, &m)) => {
+            errors.push(skip(
+                "a directory already read (reached again through a symlink)",
+            ));
+        }
         Ok(m) if m.is_dir() => match std::fs::read_dir(p) {
             Ok(rd) => {
                 let mut children: Vec<PathBuf> =
                     rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
                 children.sort();
                 for c in children {
-                    walk(&c, false, files, errors);
+                    walk(&c, false, files, errors, dirs);
                 }
             }
             Err(e) => errors.push(err(e)),
         },
+        Ok(m) if !explicit && !m.is_file() => {
+            errors.push(skip(
+                "not a regular file (a FIFO, socket or device): name it to read it",
+            ));
+        }
         Ok(_) => files.push(InputFile {
             path: p.to_path_buf(),
             explicit,
