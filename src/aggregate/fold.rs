@@ -190,11 +190,16 @@ impl FileAggregator {
     /// Counts unrecognized lines; the example keeps its quoted values only when
     /// values are shown.
     pub fn unrecognized(&mut self, line: u64, text: &str, lines: u64) {
-        if self.opts.show_values || !text.contains('\'') {
+        if self.opts.show_values {
             self.file.unrecognized(line, text, lines);
         } else {
+            let quoted = if text.contains('\'') {
+                mask::literals(text, false)
+            } else {
+                text.to_string()
+            };
             self.file
-                .unrecognized(line, &mask::literals(text, false), lines);
+                .unrecognized(line, &mask::long_numbers(&quoted), lines);
         }
     }
 
