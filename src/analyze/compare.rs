@@ -59,20 +59,25 @@ pub fn check(v: &Value) -> Result<(), BaselineError> {
     }
 }
 
-pub(crate) fn compare(
-    base: &Value,
-    queries: &[QueryReport],
-    executions: u64,
-    total_ms: f64,
-) -> Comparison {
-    let before: std::collections::BTreeMap<&str, &Value> = base["queries"]
+/// An audit's queries (its JSON), by fingerprint: how two runs are matched.
+pub(crate) fn queries_by_fingerprint(audit: &Value) -> std::collections::BTreeMap<&str, &Value> {
+    audit["queries"]
         .as_array()
         .map(|a| {
             a.iter()
                 .filter_map(|q| q["fingerprint"].as_str().map(|f| (f, q)))
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+pub(crate) fn compare(
+    base: &Value,
+    queries: &[QueryReport],
+    executions: u64,
+    total_ms: f64,
+) -> Comparison {
+    let before = queries_by_fingerprint(base);
     let mut regressions = Vec::new();
     let mut improvements = Vec::new();
     let mut matched = 0;

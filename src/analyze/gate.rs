@@ -169,8 +169,8 @@ fn name(q: &Value) -> String {
 /// Judges `current` against `baseline` (both JSON audits).
 pub fn judge(baseline: &Value, current: &Value, t: &Thresholds) -> Verdict {
     let mut v = Verdict::default();
-    let before: BTreeMap<&str, &Value> = queries(baseline);
-    for (fp, q) in queries(current) {
+    let before = super::compare::queries_by_fingerprint(baseline);
+    for (fp, q) in super::compare::queries_by_fingerprint(current) {
         // a query the baseline saw too rarely to judge its p95 is held to the
         // new-query rule
         let known = before
@@ -245,17 +245,6 @@ pub fn judge(baseline: &Value, current: &Value, t: &Thresholds) -> Verdict {
         }
     }
     v
-}
-
-fn queries(audit: &Value) -> BTreeMap<&str, &Value> {
-    audit["queries"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|q| q["fingerprint"].as_str().map(|fp| (fp, q)))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn p95(v: &mut Verdict, b: &Value, q: &Value, t: &Thresholds) {

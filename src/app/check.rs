@@ -52,13 +52,26 @@ pub fn run(config: &CheckConfig) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The JSON audit `p` holds, if it is one: its first JSON value is read as a
+/// stream (a jsonlog's first record is small; a log of many GB is not read
+/// whole), and it is an audit when it has a `schema_version`.
+fn json_audit(p: &std::path::Path) -> Option<Value> {
+    if !p.is_file() {
+        return None;
+    }
+    let f = std::io::BufReader::new(std::fs::File::open(p).ok()?);
+    let first = serde_json::Deserializer::from_reader(f)
+        .into_iter::<Value>()
+        .next()?
+        .ok()?;
+    first.get("schema_version").is_some().then_some(first)
+}
+
 /// This run's audit as JSON: the file itself when it is one JSON audit, else
 /// the inputs read and analyzed (and written with `--json` when asked).
 fn current(config: &CheckConfig) -> anyhow::Result<Value> {
     if let [one] = config.paths.as_slice()
-        && one.is_file()
-        && let Ok(text) = std::fs::read(one)
-        && let Ok(v) = serde_json::from_slice::<Value>(&text)
+        && let Some(v) = json_audit(one)
     {
         crate::analyze::compare::check(&v)
             .map_err(|e| anyhow::anyhow!("{}: {e}", one.display()))?;

@@ -243,7 +243,11 @@ pub fn text(s: &str) -> String {
         // `:` (https://), `@` (user@host) and the `.` of `www.` would become
         // links in GitHub's and GitLab's autolinks; `$` maths
         let autolink = matches!(ch, ':' | '@' | '$')
-            || (ch == '.' && out.to_ascii_lowercase().ends_with("www"));
+            || (ch == '.'
+                && out
+                    .as_bytes()
+                    .get(out.len().saturating_sub(3)..)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"www")));
         if autolink
             || (!inside_word
                 && matches!(
