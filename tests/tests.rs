@@ -26,3 +26,4 @@ mod per;
 mod precision;
 mod print;
 mod stats;
+mod timeline;

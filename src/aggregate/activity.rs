@@ -7,6 +7,8 @@ use crate::parse::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
+pub use super::timeline::{Timeline, TimelineCounts, TimelineKind};
+
 /// Named counts.
 pub type Counts = BTreeMap<String, u64>;
 
@@ -438,100 +440,6 @@ impl Merge for PlanSample {
     }
 }
 
-/// What the timeline counts; serialized counts and the report's columns follow
-/// the order of [`TimelineKind::ALL`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum TimelineKind {
-    LockWaits,
-    Deadlocks,
-    TempFiles,
-    Errors,
-    Checkpoints,
-    Autovacuum,
-    Connections,
-}
-
-impl TimelineKind {
-    /// Every kind, in column order.
-    pub const ALL: [TimelineKind; 7] = [
-        TimelineKind::LockWaits,
-        TimelineKind::Deadlocks,
-        TimelineKind::TempFiles,
-        TimelineKind::Errors,
-        TimelineKind::Checkpoints,
-        TimelineKind::Autovacuum,
-        TimelineKind::Connections,
-    ];
-
-    /// The kind's column in [`TimelineCounts`] and in the report.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The kind at column `i`, if any.
-    pub fn at(i: usize) -> Option<TimelineKind> {
-        Self::ALL.get(i).copied()
-    }
-
-    /// How the report names it.
-    pub fn label(self) -> &'static str {
-        match self {
-            TimelineKind::LockWaits => "lock waits",
-            TimelineKind::Deadlocks => "deadlocks",
-            TimelineKind::TempFiles => "temp files",
-            TimelineKind::Errors => "errors",
-            TimelineKind::Checkpoints => "checkpoints",
-            TimelineKind::Autovacuum => "autovacuum",
-            TimelineKind::Connections => "connections",
-        }
-    }
-}
-
-/// Events of one minute, by kind (serialized as a list, in [`TimelineKind::ALL`] order).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TimelineCounts(pub [u64; TimelineKind::ALL.len()]);
-
-impl std::ops::Index<TimelineKind> for TimelineCounts {
-    type Output = u64;
-    fn index(&self, k: TimelineKind) -> &u64 {
-        &self.0[k.index()]
-    }
-}
-
-impl std::ops::IndexMut<TimelineKind> for TimelineCounts {
-    fn index_mut(&mut self, k: TimelineKind) -> &mut u64 {
-        &mut self.0[k.index()]
-    }
-}
-
-impl Merge for TimelineCounts {
-    fn merge(&mut self, o: Self) {
-        self.0.merge(o.0);
-    }
-}
-
-/// Events per minute (minutes since the epoch), by kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Timeline {
-    pub minutes: BTreeMap<i64, TimelineCounts>,
-}
-
-impl Timeline {
-    /// Counts an event of `kind` at `ts` (nothing without a time).
-    pub fn record(&mut self, ts: Option<Timestamp>, kind: TimelineKind) {
-        if let Some(t) = ts {
-            self.minutes.entry(t.0.div_euclid(60_000)).or_default()[kind] += 1;
-        }
-    }
-}
-
-impl Merge for Timeline {
-    fn merge(&mut self, o: Self) {
-        Merge::merge(&mut self.minutes, o.minutes);
-    }
-}
-
 /// Everything the log says besides statement timings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Activity {
@@ -620,52 +528,6 @@ mod tests {
         b.disconnections = 2;
         a.merge(b);
         assert_eq!(a.peak().map(|p| p.0), Some(2));
-    }
-
-    #[test]
-    fn timeline_kinds_round_trip_through_their_column() {
-        for (i, k) in TimelineKind::ALL.into_iter().enumerate() {
-            assert_eq!(k.index(), i);
-            assert_eq!(TimelineKind::at(i), Some(k));
-        }
-        assert_eq!(TimelineKind::at(TimelineKind::ALL.len()), None);
-        let labels: Vec<&str> = TimelineKind::ALL.iter().map(|k| k.label()).collect();
-        assert_eq!(
-            labels,
-            [
-                "lock waits",
-                "deadlocks",
-                "temp files",
-                "errors",
-                "checkpoints",
-                "autovacuum",
-                "connections"
-            ]
-        );
-    }
-
-    #[test]
-    fn the_timeline_counts_each_kind_in_its_own_column_and_serializes_as_a_list() {
-        let mut t = Timeline::default();
-        let at = |s: i64| Some(Timestamp(s * 1000));
-        t.record(at(0), TimelineKind::Errors);
-        t.record(at(59), TimelineKind::Errors);
-        t.record(at(61), TimelineKind::Connections);
-        t.record(None, TimelineKind::Deadlocks);
-        assert_eq!(t.minutes.len(), 2);
-        assert_eq!(t.minutes[&0][TimelineKind::Errors], 2);
-        assert_eq!(t.minutes[&1][TimelineKind::Connections], 1);
-        assert_eq!(t.minutes[&1][TimelineKind::Errors], 0);
-        let json = serde_json::to_string(&t).unwrap();
-        assert_eq!(
-            json,
-            r#"{"minutes":{"0":[0,0,0,2,0,0,0],"1":[0,0,0,0,0,0,1]}}"#
-        );
-        let back: Timeline = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, t);
-        let mut u = t.clone();
-        u.merge(t);
-        assert_eq!(u.minutes[&0][TimelineKind::Errors], 4);
     }
 
     #[test]

@@ -411,6 +411,7 @@ impl FileAggregator {
         s.executions += 1;
         s.total_us += us;
         self.agg.bins.record(us);
+        self.agg.activity.timeline.statement(e.ts, us);
         if self.agg.slowest.admits(us) {
             self.agg.slowest.push(make_sample(us));
         }

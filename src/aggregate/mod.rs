@@ -17,6 +17,7 @@ pub mod normalized;
 pub mod partial;
 pub mod pooler;
 pub mod query;
+pub mod timeline;
 
 /// Input coverage, kept under its old path (it is a bottom module now, shared
 /// with the statistics reader).

@@ -15,7 +15,7 @@ use std::io::{Read, Write};
 /// other; 3: the statistics records hold the tables' columns; 4: the clock of
 /// the timestamps, per file and counted, and the pauses it could not time;
 /// 5: each file's first and last time, and its lines left out by filters).
-pub const PARTIAL_VERSION: u32 = 5;
+pub const PARTIAL_VERSION: u32 = 6;
 const MAGIC: &str = "pgsift-partial";
 
 /// Why a partial file cannot be merged.

@@ -354,12 +354,22 @@ pub(crate) struct DisplayZone {
 }
 
 impl DisplayZone {
-    pub(crate) fn format(&self, t: Timestamp) -> String {
-        let offset = match &self.iana {
+    /// The zone's offset at `t`, in minutes east of UTC.
+    pub(crate) fn offset_at(&self, t: Timestamp) -> i32 {
+        match &self.iana {
             Some(z) => jiff::Timestamp::from_millisecond(t.0)
                 .map_or(self.offset, |i| z.to_offset(i).seconds() / 60),
             None => self.offset,
-        };
+        }
+    }
+
+    /// How the zone is named (`UTC`, `CET`, `Europe/Berlin`, `+05:30`).
+    pub(crate) fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub(crate) fn format(&self, t: Timestamp) -> String {
+        let offset = self.offset_at(t);
         if self.whole_seconds {
             t.format_seconds_at(offset)
         } else {

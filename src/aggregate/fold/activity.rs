@@ -180,6 +180,7 @@ impl FileAggregator {
             None => t.unattributed.record(bytes),
         }
         self.timeline(ts, TimelineKind::TempFiles);
+        self.agg.activity.timeline.temp_file(ts, bytes);
     }
 
     /// An error ends its process's lock wait (lock_timeout, statement_timeout,

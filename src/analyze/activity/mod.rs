@@ -2,12 +2,15 @@
 //! checkpoints, autovacuum, sessions and plans, ranked and ready to serialize.
 //! One step per kind of activity, each a function of the aggregated [`Activity`].
 
+mod timeline;
+
 use super::{DisplayZone, ms, round3};
-use crate::aggregate::activity::{Activity, StatementRef, TimelineKind};
+use crate::aggregate::activity::{Activity, StatementRef};
 use crate::normalize::{fingerprint, fingerprint_hex};
 use crate::parse::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+pub use timeline::{BucketView, BusiestView, BusyHoursView, TimelineView};
 
 /// A statement named as evidence.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -220,15 +223,6 @@ pub struct PlanView {
     pub count: u64,
 }
 
-/// Events per time bucket, by kind.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct TimelineView {
-    pub kinds: Vec<String>,
-    pub bucket_minutes: i64,
-    /// `[start, counts per kind]`, start in the audit's zone.
-    pub buckets: Vec<(String, Vec<u64>)>,
-}
-
 /// Everything of the activity part of the audit.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ActivityView {
@@ -306,7 +300,7 @@ pub(super) fn build(a: &Activity, tz: &DisplayZone) -> ActivityView {
         autovacuum: autovacuum(a),
         sessions: sessions(a, tz),
         plans: plans(a, tz),
-        timeline: timeline(a, tz),
+        timeline: timeline::build(&a.timeline, tz),
         pooler: pooler(a, tz),
     }
 }
@@ -515,49 +509,6 @@ fn plans(a: &Activity, tz: &DisplayZone) -> Vec<PlanView> {
             .then(x.normalized.cmp(&y.normalized))
     });
     plans
-}
-
-/// About 48 buckets over the time the events span.
-fn timeline(a: &Activity, tz: &DisplayZone) -> TimelineView {
-    let minutes = &a.timeline.minutes;
-    let (Some(first), Some(last)) = (minutes.keys().next(), minutes.keys().next_back()) else {
-        return TimelineView {
-            kinds: TimelineKind::ALL
-                .iter()
-                .map(|k| k.label().to_string())
-                .collect(),
-            bucket_minutes: 1,
-            buckets: Vec::new(),
-        };
-    };
-    const NICE: [i64; 10] = [1, 5, 10, 15, 30, 60, 180, 360, 720, 1440];
-    let span = last - first + 1;
-    let width = NICE
-        .iter()
-        .copied()
-        .find(|w| span / w <= 48)
-        .unwrap_or(1440 * (span / (48 * 1440) + 1));
-    let start = first - first.rem_euclid(width);
-    let n = ((last - start) / width + 1) as usize;
-    let mut buckets = vec![vec![0u64; TimelineKind::ALL.len()]; n];
-    for (m, counts) in minutes {
-        let b = ((m - start) / width) as usize;
-        for k in TimelineKind::ALL {
-            buckets[b][k.index()] += counts[k];
-        }
-    }
-    TimelineView {
-        kinds: TimelineKind::ALL
-            .iter()
-            .map(|k| k.label().to_string())
-            .collect(),
-        bucket_minutes: width,
-        buckets: buckets
-            .into_iter()
-            .enumerate()
-            .map(|(i, c)| (tz.format(Timestamp((start + i as i64 * width) * 60_000)), c))
-            .collect(),
-    }
 }
 
 #[cfg(test)]

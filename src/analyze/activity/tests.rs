@@ -264,44 +264,6 @@ fn checkpoints_are_copied_as_counted() {
     assert_eq!(v.by_reason.get("wal"), Some(&5));
 }
 
-fn timeline_of(minutes: &[i64]) -> TimelineView {
-    let mut a = Activity::default();
-    for m in minutes {
-        a.timeline
-            .record(Some(Timestamp(m * MINUTE)), TimelineKind::Errors);
-    }
-    timeline(&a, &utc())
-}
-
-#[test]
-fn an_empty_timeline_names_its_kinds() {
-    let t = timeline_of(&[]);
-    assert_eq!(t.kinds.len(), TimelineKind::ALL.len());
-    assert_eq!(t.kinds[0], "lock waits");
-    assert_eq!(t.bucket_minutes, 1);
-    assert!(t.buckets.is_empty());
-}
-
-#[test]
-fn timeline_buckets_widen_past_48() {
-    // 48 minutes: one-minute buckets
-    let t = timeline_of(&[0, 47]);
-    assert_eq!((t.bucket_minutes, t.buckets.len()), (1, 48));
-    assert_eq!(t.buckets[47].1[3], 1);
-    // 49 minutes: five-minute buckets, aligned to a multiple of five
-    let t = timeline_of(&[3, 51]);
-    assert_eq!((t.bucket_minutes, t.buckets.len()), (5, 11));
-    assert_eq!(t.buckets[0].0, "1970-01-01 00:00:00.000");
-    assert_eq!(t.buckets[0].1, [0, 0, 0, 1, 0, 0, 0]);
-    assert_eq!(t.buckets[10].1[3], 1);
-    // 48 days fit in day buckets
-    assert_eq!(timeline_of(&[0, 49 * 1440 - 2]).bucket_minutes, 1440);
-    // beyond: buckets of whole days, as many as needed
-    let t = timeline_of(&[0, 49 * 1440 - 1]);
-    assert_eq!(t.bucket_minutes, 2 * 1440);
-    assert_eq!(t.buckets.len(), 25);
-}
-
 #[test]
 fn build_assembles_every_kind() {
     let mut a = Activity::default();
