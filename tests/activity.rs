@@ -435,3 +435,39 @@ fn a_wait_ended_by_a_timeout_counts_until_the_error() {
     );
     assert_eq!(a.activity.cancellations["lock_timeout"], 1);
 }
+
+#[test]
+fn lock_objects_are_named_where_the_statistics_give_their_oids() {
+    // the log: `relation 16485 of database 16386`
+    let t = log();
+    assert!(t.contains("on relation 16485 of database 16386 after "));
+    // the exports: pg_stat_user_tables' relid 16485 is public.orders of
+    // shop-eu, pg_stat_database's datid 16386 is shop-eu
+    let tables = read("samples/stats/shop-eu-2/pg_stat_user_tables.csv");
+    assert!(tables.contains(",shop-eu,16485,public,orders,"));
+    let dbs = read("samples/stats/shop-eu-2/pg_stat_database.csv");
+    assert!(dbs.contains(",16386,shop-eu,"));
+    let (a, _) = audit(&["samples/"]);
+    let named = "relation public.orders (16485) of database shop-eu";
+    assert!(
+        a.activity.locks.items.iter().any(|i| i.object == named),
+        "{:?}",
+        a.activity
+            .locks
+            .items
+            .iter()
+            .map(|i| &i.object)
+            .collect::<Vec<_>>()
+    );
+    assert!(a.activity.locks.by_object.iter().any(|o| o.label == named));
+    // the log alone names nothing: the oids stay
+    let (alone, _) = audit(&[MAIN_LOG]);
+    assert!(
+        alone
+            .activity
+            .locks
+            .items
+            .iter()
+            .any(|i| i.object == "relation 16485 of database 16386")
+    );
+}

@@ -531,6 +531,7 @@ pub fn analyze(
         .collect();
     let (dbs, stats_filtered) = databases(stats_input, &opts.databases);
     let mut activity = activity::build(&agg.activity, &tz);
+    activity::ObjectNames::from_stats(&dbs).apply(&mut activity.locks, &mut activity.deadlocks);
     activity.sessions.peak_approximate = approximate && activity.sessions.peak_concurrent.is_some();
     let stats = stats::build(
         &dbs,

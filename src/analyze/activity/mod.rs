@@ -2,12 +2,14 @@
 //! checkpoints, autovacuum, sessions and plans, ranked and ready to serialize.
 //! One step per kind of activity, each a function of the aggregated [`Activity`].
 
+mod names;
 mod timeline;
 
 use super::{DisplayZone, ms, round3};
 use crate::aggregate::activity::{Activity, StatementRef};
 use crate::normalize::{fingerprint, fingerprint_hex};
 use crate::parse::timestamp::Timestamp;
+pub use names::ObjectNames;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 pub use timeline::{BucketView, BusiestView, BusyHoursView, TimelineView};
@@ -182,6 +184,9 @@ pub struct TableVacuumView {
 pub struct AutovacuumView {
     pub vacuums: u64,
     pub analyzes: u64,
+    /// Tables visited (a folded row holds several).
+    #[serde(default)]
+    pub tables: u64,
     /// By runs, descending.
     pub by_table: Vec<TableVacuumView>,
 }
@@ -451,6 +456,7 @@ fn autovacuum(a: &Activity) -> AutovacuumView {
             tuples_removed: v.tuples_removed,
         })
         .collect();
+    fold_template_databases(&mut tables);
     tables.sort_by(|x, y| {
         (y.vacuums + y.analyzes)
             .cmp(&(x.vacuums + x.analyzes))
@@ -459,8 +465,38 @@ fn autovacuum(a: &Activity) -> AutovacuumView {
     AutovacuumView {
         vacuums: a.autovacuum.vacuums,
         analyzes: a.autovacuum.analyzes,
+        tables: a.autovacuum.by_table.len() as u64,
         by_table: tables,
     }
+}
+
+/// Rows of the template databases (`template0`, `template1`: catalog tables
+/// autovacuum visits after their wraparound age, nothing a DBA acts on)
+/// become one row per database, `template1.* (13 tables)`, with their sums.
+fn fold_template_databases(tables: &mut Vec<TableVacuumView>) {
+    let mut folded: BTreeMap<&str, (u64, TableVacuumView)> = BTreeMap::new();
+    tables.retain(|t| {
+        let db = match t.table.split_once('.') {
+            Some(("template0", _)) => "template0",
+            Some(("template1", _)) => "template1",
+            _ => return true,
+        };
+        let (n, f) = folded.entry(db).or_default();
+        *n += 1;
+        f.vacuums += t.vacuums;
+        f.analyzes += t.analyzes;
+        f.elapsed_ms += t.elapsed_ms;
+        f.pages_removed += t.pages_removed;
+        f.tuples_removed += t.tuples_removed;
+        false
+    });
+    tables.extend(folded.into_iter().map(|(db, (n, f))| TableVacuumView {
+        table: format!(
+            "{db}.* ({}, template database)",
+            crate::units::plural(n, "table", "tables")
+        ),
+        ..f
+    }));
 }
 
 /// Connections, their peak and mean length, and who opened them.

@@ -276,3 +276,38 @@ fn build_assembles_every_kind() {
     assert_eq!(v.sessions.connections_received, 4);
     assert_eq!(v.timeline.kinds.len(), TimelineKind::ALL.len());
 }
+
+#[test]
+fn autovacuum_of_template_databases_is_folded_into_one_row_each() {
+    let mut a = Activity::default();
+    let mut run = |table: &str, vacuum: bool, ms: u64| {
+        let t = a.autovacuum.by_table.entry(table.into()).or_default();
+        if vacuum {
+            t.vacuums += 1;
+        } else {
+            t.analyzes += 1;
+        }
+        t.elapsed_ms += ms;
+    };
+    run("shop.public.orders", true, 300);
+    run("shop.pg_catalog.pg_attribute", false, 20);
+    run("template1.pg_catalog.pg_class", true, 0);
+    run("template1.pg_catalog.pg_statistic", true, 20);
+    run("template1.pg_catalog.pg_type", false, 10);
+    run("template0.pg_catalog.pg_class", true, 5);
+    let v = build(&a, &utc()).autovacuum;
+    let rows: Vec<(&str, u64, u64, u64)> = v
+        .by_table
+        .iter()
+        .map(|t| (t.table.as_str(), t.vacuums, t.analyzes, t.elapsed_ms))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("template1.* (3 tables, template database)", 2, 1, 30),
+            ("shop.pg_catalog.pg_attribute", 0, 1, 20),
+            ("shop.public.orders", 1, 0, 300),
+            ("template0.* (1 table, template database)", 1, 0, 5),
+        ]
+    );
+}

@@ -25,10 +25,10 @@ pub fn build(audit: &Audit, top: usize) -> AutovacuumSection {
     let v = &audit.activity.autovacuum;
     AutovacuumSection {
         vacuum_summary: format!(
-            "{} autovacuum and {} autoanalyze runs on {} tables.",
+            "{} autovacuum and {} autoanalyze runs on {}.",
             count(v.vacuums),
             count(v.analyzes),
-            count(v.by_table.len() as u64)
+            crate::units::plural(v.tables, "table", "tables")
         ),
         vacuums: v
             .by_table
