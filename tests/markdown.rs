@@ -70,6 +70,14 @@ fn check_summary(md: &str, audit: &Audit) {
         p.headings
     );
     assert!(p.headings[0].contains(s.last_ts.as_deref().unwrap()));
+    // the busiest bucket of the timeline, when there is one
+    if let Some(b) = &audit.activity.timeline.busiest {
+        let line = md
+            .lines()
+            .find(|l| l.starts_with("**Busiest "))
+            .unwrap_or_else(|| panic!("no busiest line:\n{md}"));
+        assert!(line.replace('\\', "").contains(&b.start), "{line}");
+    }
     // the findings, in rank order, with the time at stake
     let shown = audit.findings.len().min(5);
     assert_eq!(p.items.len(), shown, "{md}");

@@ -95,7 +95,7 @@ fn header(md: &mut String, a: &Audit) {
     let errors: u64 = a.activity.errors.iter().map(|e| e.count).sum();
     let _ = writeln!(
         md,
-        "**Statements:** {} executions of {} queries, {} in all; **errors:** {}; **deadlocks:** {}; **peak sessions:** {}",
+        "**Statements:** {} executions of {} queries, {} in all; **errors:** {}; **deadlocks:** {}; **peak sessions:** {}  ",
         count(s.executions),
         count(s.distinct_queries),
         duration_ms(s.total_duration_ms),
@@ -106,6 +106,19 @@ fn header(md: &mut String, a: &Audit) {
             .peak_concurrent
             .map_or("-".to_string(), |p| count(p as u64)),
     );
+    let t = &a.activity.timeline;
+    if let Some(b) = &t.busiest {
+        let _ = writeln!(
+            md,
+            "**Busiest {}:** {} to {}, {} of statement time ({} of the span's), {} executions",
+            super::sections::timeline::bucket_text(t.bucket_seconds),
+            text(&b.start),
+            text(&b.end),
+            duration_ms(b.total_ms),
+            percent(b.share_pct / 100.0),
+            count(b.executions)
+        );
+    }
 }
 
 fn findings(md: &mut String, all: &[Finding], room: usize) {

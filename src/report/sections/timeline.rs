@@ -114,7 +114,7 @@ pub fn build(audit: &Audit, _top: usize) -> TimelineSection {
 }
 
 /// `5 seconds` / `15 minutes` / `1 hour` / `2 days`.
-fn bucket_text(seconds: i64) -> String {
+pub(crate) fn bucket_text(seconds: i64) -> String {
     let (n, one, many) = match seconds {
         s if s % 86_400 == 0 => (s / 86_400, "day", "days"),
         s if s % 3600 == 0 => (s / 3600, "hour", "hours"),
