@@ -496,3 +496,27 @@ fn a_closed_stdout_or_stderr_is_no_error() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+#[test]
+fn invisible_format_characters_from_the_log_are_shown_escaped() {
+    // a right-to-left override in an identifier and in a literal, a zero width
+    // space and a byte order mark in the application name
+    let log = "2026-12-04 10:00:00.000 UTC [7] app=pay\u{200B}\u{FEFF} LOG:  duration: 1.500 ms  statement: SELECT '\u{202E}gpj.exe' AS \"evil\u{202E}txt\"\n";
+    for extra in [&[][..], &["--show-values"][..]] {
+        let mut args = vec!["-", "--prefix", "%m [%p] app=%a "];
+        args.extend_from_slice(extra);
+        let r = crate::harness::run_with(&args, Some(log.as_bytes().to_vec()));
+        assert_eq!(r.audit.summary.executions, 1, "{}", r.stderr);
+        for ch in ['\u{202E}', '\u{200B}', '\u{FEFF}'] {
+            assert!(!r.html.contains(ch), "raw {:?} in the HTML", ch);
+        }
+        // the identifier survives normalization, its override shown
+        assert!(r.html.contains("evil&lt;U+202E&gt;txt"), "{extra:?}");
+        assert!(r.html.contains("pay&lt;U+200B&gt;&lt;U+FEFF&gt;"));
+        if !extra.is_empty() {
+            assert!(r.html.contains("&lt;U+202E&gt;gpj.exe"));
+        }
+        // the JSON keeps the text as it was (it is data, not a page)
+        assert!(r.json.to_string().contains('\u{202E}'));
+    }
+}

@@ -15,12 +15,45 @@ use askama::Template;
 pub(crate) const CSS: &str = include_str!("../../templates/report.css");
 const JS: &str = include_str!("../../templates/report.js");
 
+/// A CSP source for inline text: `'sha256-<base64 of its SHA-256>'`.
+pub(crate) fn csp_hash(text: &str) -> String {
+    use sha2::Digest;
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let d = sha2::Sha256::digest(text.as_bytes());
+    let mut out = String::from("'sha256-");
+    for c in d.chunks(3) {
+        let n = c.iter().fold(0u32, |n, &b| (n << 8) | u32::from(b)) << (8 * (3 - c.len()));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(B64[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// The page's policy: nothing from outside, and only its own style and
+/// script (by hash: no `unsafe-inline`, so markup smuggled past escaping
+/// could not run).
+pub(crate) fn csp(css: &str, js: Option<&str>) -> String {
+    let script = js.map_or_else(String::new, |j| format!(" script-src {};", csp_hash(j)));
+    format!(
+        "default-src 'none'; style-src {};{script} img-src data:; base-uri 'none'; form-action 'none'",
+        csp_hash(css)
+    )
+}
+
 /// The page: its header, then the sections in reading order.
 #[derive(Template)]
 #[template(path = "report.html")]
 pub struct ReportPage {
     pub css: &'static str,
     pub js: &'static str,
+    /// The Content-Security-Policy, with the hashes of `css` and `js`.
+    pub csp: String,
     pub generator: String,
     /// `--title` (a server or ticket name), else empty.
     pub title: String,
@@ -107,6 +140,7 @@ pub fn render_page(a: &Audit, top: usize, opts: &PageOptions) -> String {
     let page = ReportPage {
         css: CSS,
         js: JS,
+        csp: csp(CSS, Some(JS)),
         generator: a.generator.clone(),
         title: opts.title.clone().unwrap_or_default(),
         generated: opts.generated.clone().unwrap_or_default(),
@@ -135,8 +169,10 @@ pub fn render_page(a: &Audit, top: usize, opts: &PageOptions) -> String {
         stats: stats::build(a, top),
         coverage: coverage::build(a, top),
     };
-    page.render()
-        .expect("templates render: all values are plain strings and numbers")
+    super::show_invisible(
+        page.render()
+            .expect("templates render: all values are plain strings and numbers"),
+    )
 }
 
 #[cfg(test)]
@@ -157,5 +193,28 @@ mod tests {
         assert_eq!(time_range(&s), "a to b (CEST, UTC+02:00)");
         s.last_ts = None;
         assert_eq!(time_range(&s), "no timestamped statements");
+    }
+}
+
+#[cfg(test)]
+mod csp_tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_base64_sha256_as_csp_writes_them() {
+        // FIPS 180-2 vectors
+        assert_eq!(
+            csp_hash(""),
+            "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+        );
+        assert_eq!(
+            csp_hash("abc"),
+            "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='"
+        );
+        let p = csp("a", Some("b"));
+        assert!(!p.contains("unsafe"), "{p}");
+        assert!(p.contains(&format!("style-src {};", csp_hash("a"))));
+        assert!(p.contains(&format!("script-src {};", csp_hash("b"))));
+        assert!(!csp("a", None).contains("script-src"));
     }
 }

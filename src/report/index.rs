@@ -32,6 +32,7 @@ pub struct PeriodRow {
 #[template(path = "index.html")]
 struct IndexPage<'a> {
     css: &'a str,
+    csp: String,
     title: &'a str,
     generator: &'a str,
     note: &'a str,
@@ -41,13 +42,15 @@ struct IndexPage<'a> {
 /// The index page: `note` says what was read and what could not be split by
 /// period.
 pub fn render(title: &str, generator: &str, note: &str, rows: &[PeriodRow]) -> String {
-    IndexPage {
+    let page = IndexPage {
         css: super::html::CSS,
+        csp: super::html::csp(super::html::CSS, None),
         title,
         generator,
         note,
         rows,
     }
     .render()
-    .unwrap_or_else(|e| format!("template error: {e}"))
+    .unwrap_or_else(|e| format!("template error: {e}"));
+    super::show_invisible(page)
 }

@@ -315,12 +315,7 @@ pub fn code(s: &str) -> String {
     format!("{fence}{pad}{one_line}{pad}{fence}")
 }
 
-/// Characters that change how the text around them shows without showing
-/// themselves: bidirectional controls (U+202E reverses what follows), zero
-/// widths, the byte order mark. Shown as `<U+202E>`.
-fn is_invisible(ch: char) -> bool {
-    matches!(u32::from(ch), 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x2069 | 0xFEFF)
-}
+use super::is_invisible;
 
 /// A table cell: [`text`] (which escapes pipes).
 fn cell(s: &str) -> String {
