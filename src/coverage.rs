@@ -46,6 +46,11 @@ pub struct FileCoverage {
     pub first_ms: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_ms: Option<i64>,
+    /// What was read, to tell the same input given twice (`pgsift merge`):
+    /// size, modification time and a hash of its first and last 64 KiB;
+    /// none for stdin and streams.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
     /// Lines holding invalid UTF-8 (read lossily, still counted above).
     pub invalid_utf8_lines: u64,
     /// Ignored lines by what they are (connection, checkpoint, ...).
@@ -162,6 +167,7 @@ impl Merge for FileCoverage {
         self.format = self.format.take().or(v.format);
         self.compression = self.compression.take().or(v.compression);
         self.file_bytes = self.file_bytes.or(v.file_bytes);
+        self.identity = self.identity.take().or(v.identity);
         self.error = self.error.take().or(v.error);
         self.skipped = self.skipped.take().or(v.skipped);
         self.dialect = self.dialect.take().or(v.dialect);

@@ -16,7 +16,7 @@ pub trait Merge {
 /// A counter: counts add up.
 impl Merge for u64 {
     fn merge(&mut self, other: Self) {
-        *self += other;
+        *self = self.saturating_add(other);
     }
 }
 

@@ -146,3 +146,111 @@ fn gnu_parallel_recipe_over_rotated_logs() {
         serde_json::from_slice(&std::fs::read(d.path().join("single.json")).unwrap()).unwrap();
     assert_eq!(merged, single);
 }
+
+const DURATION_LOG: &str = "samples/logs/postgresql-statement-duration.log";
+
+/// `report FILE --save-partial OUT`.
+fn partial_of(file: &str, out: &Path) {
+    let r = run(&[file, "--save-partial", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn the_same_input_merged_twice_is_refused_even_under_another_name() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a.partial");
+    partial_of(DURATION_LOG, &a);
+    // the same partial twice
+    let (code, v, err) = merge(&[&a, &a], d.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(v.is_null(), "no report of double counts");
+    assert!(err.contains("both read the same input"), "{err}");
+    // a copy of the log, read by another run
+    let copy = d.path().join("copy.log");
+    std::fs::copy(DURATION_LOG, &copy).unwrap();
+    let t = std::fs::File::open(DURATION_LOG)
+        .unwrap()
+        .metadata()
+        .unwrap()
+        .modified()
+        .unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&copy)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+    let b = d.path().join("b.partial");
+    partial_of(copy.to_str().unwrap(), &b);
+    let (code, _, err) = merge(&[&a, &b], d.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("copy.log") && err.contains(DURATION_LOG),
+        "{err}"
+    );
+    // the other log of the samples merges with it
+    let c = d.path().join("c.partial");
+    partial_of("samples/logs/postgresql-main.log", &c);
+    let (code, _, err) = merge(&[&a, &c], d.path());
+    assert_eq!(code, 0, "{err}");
+}
+
+/// The partial at `p` with its state edited by `edit`.
+fn edited(p: &Path, out: &Path, edit: impl Fn(&mut Value)) {
+    let bytes = std::fs::read(p).unwrap();
+    let nl = bytes.iter().position(|b| *b == b'\n').unwrap();
+    let mut state: Value =
+        serde_json::from_slice(&zstd::decode_all(&bytes[nl + 1..]).unwrap()).unwrap();
+    edit(&mut state);
+    let mut outb = bytes[..=nl].to_vec();
+    outb.extend(zstd::encode_all(serde_json::to_vec(&state).unwrap().as_slice(), 3).unwrap());
+    std::fs::write(out, outb).unwrap();
+}
+
+#[test]
+fn a_damaged_partial_is_refused_with_its_reason_never_a_panic() {
+    let d = tempfile::tempdir().unwrap();
+    let a = d.path().join("a.partial");
+    partial_of(DURATION_LOG, &a);
+    let c = d.path().join("c.partial");
+    partial_of("samples/logs/postgresql-main.log", &c);
+    // the first query's histogram with min above max; then an offset of four
+    // billion (which asked for 32 GB); then executions that do not add up
+    type Edit = fn(&mut Value);
+    let cases: [(&str, Edit); 3] = [
+        ("min", |v| {
+            let h = &mut first_query(v)["hist"];
+            let (min, max) = (h["min"].clone(), h["max"].clone());
+            h["min"] = max;
+            h["max"] = min;
+        }),
+        ("beyond", |v| {
+            first_query(v)["hist"]["offset"] = 4_000_000_000u64.into()
+        }),
+        ("summary", |v| {
+            let e = v["logs"]["summary"]["executions"].as_u64().unwrap();
+            v["logs"]["summary"]["executions"] = (e + 1).into();
+        }),
+    ];
+    for (why, edit) in cases {
+        let bad = d.path().join(format!("bad-{why}.partial"));
+        edited(&a, &bad, edit);
+        let (code, v, err) = merge(&[&c, &bad], d.path());
+        assert_eq!(code, 2, "{why}: {err}");
+        assert!(v.is_null());
+        assert!(
+            err.contains("damaged partial result") && err.contains(why),
+            "{why}: {err}"
+        );
+        assert!(err.contains("bad-"), "names the file: {err}");
+    }
+}
+
+fn first_query(v: &mut Value) -> &mut Value {
+    v["logs"]["queries"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+        .find(|q| q["count"].as_u64().unwrap() > 1)
+        .unwrap()
+}

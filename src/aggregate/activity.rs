@@ -180,7 +180,7 @@ pub struct TempUse {
 impl TempUse {
     pub fn record(&mut self, bytes: u64) {
         self.count += 1;
-        self.bytes += bytes;
+        self.bytes = self.bytes.saturating_add(bytes);
         self.max_bytes = self.max_bytes.max(bytes);
     }
 }

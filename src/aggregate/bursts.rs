@@ -462,7 +462,7 @@ impl SessionTracker {
             _ if q.word != Word::Other => {}
             Some(o) if end - o.last <= opts.window_ms => {
                 o.count += 1;
-                o.total_us += us;
+                o.total_us = o.total_us.saturating_add(us);
                 o.last = end;
                 o.varied |= variant != o.first_variant;
                 for p in &mut o.prev {

@@ -223,7 +223,8 @@ impl FileAggregator {
             Event::UnattributedDuration { us, lines } => {
                 self.parsed(lines);
                 self.agg.summary.unattributed_count += 1;
-                self.agg.summary.unattributed_us += us;
+                self.agg.summary.unattributed_us =
+                    self.agg.summary.unattributed_us.saturating_add(us);
             }
             Event::ConnectionReceived { lines, .. } => {
                 self.parsed(lines);
@@ -353,14 +354,14 @@ impl FileAggregator {
         let s = &mut self.agg.summary;
         if step == Step::Parse {
             q.parse_count += 1;
-            q.parse_us += us;
+            q.parse_us = q.parse_us.saturating_add(us);
             s.parse_count += 1;
-            s.parse_us += us;
+            s.parse_us = s.parse_us.saturating_add(us);
         } else {
             q.bind_count += 1;
-            q.bind_us += us;
+            q.bind_us = q.bind_us.saturating_add(us);
             s.bind_count += 1;
-            s.bind_us += us;
+            s.bind_us = s.bind_us.saturating_add(us);
         }
     }
 
@@ -409,7 +410,7 @@ impl FileAggregator {
         };
         let s = &mut self.agg.summary;
         s.executions += 1;
-        s.total_us += us;
+        s.total_us = s.total_us.saturating_add(us);
         self.agg.bins.record(us);
         self.agg.activity.timeline.statement(e.ts, us);
         if self.agg.slowest.admits(us) {

@@ -100,6 +100,51 @@ impl LatencyHistogram {
     }
 }
 
+impl LatencyHistogram {
+    /// Whether the histogram is one `record` could have made: counts that add
+    /// up to the total, min <= max, both in the bins held, bins in range.
+    /// A partial file is checked before it is merged.
+    pub fn check(&self) -> Result<(), String> {
+        if self.total == 0 {
+            return if self.counts.is_empty() && self.min == 0 && self.max == 0 {
+                Ok(())
+            } else {
+                Err("an empty histogram with counts or extremes".into())
+            };
+        }
+        let last = index(u64::MAX);
+        let end = u64::from(self.offset) + self.counts.len() as u64;
+        if end > u64::from(last) + 1 {
+            return Err(format!(
+                "histogram bins {}..{end} beyond the last, {last}",
+                self.offset
+            ));
+        }
+        let sum = self
+            .counts
+            .iter()
+            .try_fold(0u64, |s, &c| s.checked_add(c))
+            .ok_or("histogram counts overflow")?;
+        if sum != self.total {
+            return Err(format!(
+                "histogram counts add up to {sum}, its total says {}",
+                self.total
+            ));
+        }
+        if self.min > self.max {
+            return Err(format!(
+                "histogram min {} above its max {}",
+                self.min, self.max
+            ));
+        }
+        let held = |us: u64| (u64::from(self.offset)..end).contains(&u64::from(index(us)));
+        if !held(self.min) || !held(self.max) {
+            return Err("histogram extremes outside its bins".into());
+        }
+        Ok(())
+    }
+}
+
 impl Merge for LatencyHistogram {
     fn merge(&mut self, other: Self) {
         if other.total == 0 {
@@ -120,9 +165,9 @@ impl Merge for LatencyHistogram {
             self.counts.resize(start + other.counts.len(), 0);
         }
         for (k, c) in other.counts.into_iter().enumerate() {
-            self.counts[start + k] += c;
+            self.counts[start + k] = self.counts[start + k].saturating_add(c);
         }
-        self.total += other.total;
+        self.total = self.total.saturating_add(other.total);
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
     }
@@ -157,6 +202,29 @@ mod tests {
             );
         }
         assert_eq!(h.quantile(1.0).unwrap(), *values.last().unwrap() as f64);
+    }
+
+    #[test]
+    fn check_accepts_what_record_makes_and_names_what_it_cannot() {
+        let mut h = LatencyHistogram::default();
+        assert_eq!(h.check(), Ok(()));
+        for v in [3, 900, 1_000_000, u64::MAX] {
+            h.record(v);
+        }
+        assert_eq!(h.check(), Ok(()));
+        let mut bad = h.clone();
+        std::mem::swap(&mut bad.min, &mut bad.max);
+        assert!(bad.check().unwrap_err().contains("min"));
+        let mut bad = h.clone();
+        bad.total += 1;
+        assert!(bad.check().unwrap_err().contains("add up"));
+        let mut bad = h.clone();
+        bad.offset = 4_000_000_000;
+        assert!(bad.check().unwrap_err().contains("beyond"));
+        let mut bad = LatencyHistogram::default();
+        bad.record(500);
+        bad.min = 1;
+        assert!(bad.check().unwrap_err().contains("outside"));
     }
 
     #[test]

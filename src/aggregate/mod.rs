@@ -50,7 +50,7 @@ impl LatencyBins {
             .position(|&ub| us < ub * 1000)
             .unwrap_or(9);
         self.count[i] += 1;
-        self.total_us[i] += us;
+        self.total_us[i] = self.total_us[i].saturating_add(us);
     }
 }
 
@@ -136,6 +136,56 @@ pub struct Aggregate {
     pub coverage: Coverage,
     /// N+1 bursts and pauses inside transactions, per query.
     pub bursts: bursts::Bursts,
+}
+
+impl Aggregate {
+    /// Whether the aggregate is one the fold could have made, as far as a
+    /// merge depends on it: every histogram sound, each query's executions
+    /// those of its histogram, the totals those of the queries and bins, the
+    /// timeline sound. A partial file is checked before it is merged, so a
+    /// damaged or edited one is refused with the reason, never a panic or an
+    /// allocation of gigabytes.
+    pub fn check(&self) -> Result<(), String> {
+        let mut executions = 0u64;
+        for (key, q) in &self.queries {
+            let name = crate::units::short(key, 60);
+            q.hist
+                .check()
+                .map_err(|e| format!("query \"{name}\": {e}"))?;
+            if q.hist.count() != q.count {
+                return Err(format!(
+                    "query \"{name}\": {} executions, its histogram holds {}",
+                    q.count,
+                    q.hist.count()
+                ));
+            }
+            if q.count > 0 && q.min_us.is_none_or(|m| m > q.max_us) {
+                return Err(format!("query \"{name}\": min above max"));
+            }
+            executions = executions.saturating_add(q.count);
+        }
+        if executions != self.summary.executions {
+            return Err(format!(
+                "the queries hold {executions} executions, the summary {}",
+                self.summary.executions
+            ));
+        }
+        let binned = self
+            .bins
+            .count
+            .iter()
+            .fold(0u64, |s, &c| s.saturating_add(c));
+        if binned != self.summary.executions {
+            return Err(format!(
+                "the latency bins hold {binned} executions, the summary {}",
+                self.summary.executions
+            ));
+        }
+        self.activity
+            .timeline
+            .check()
+            .map_err(|e| format!("timeline: {e}"))
+    }
 }
 
 impl Merge for Aggregate {

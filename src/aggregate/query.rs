@@ -101,7 +101,7 @@ impl QueryStats {
         who: [Option<&str>; 3],
     ) {
         self.count += 1;
-        self.total_us += us;
+        self.total_us = self.total_us.saturating_add(us);
         self.min_us = min_opt(self.min_us, Some(us));
         self.max_us = self.max_us.max(us);
         self.hist.record(us);

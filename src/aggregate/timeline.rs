@@ -170,6 +170,17 @@ impl CoarseLatency {
     }
 }
 
+impl CoarseLatency {
+    /// Bins strictly ascending and in range.
+    pub fn check(&self) -> Result<(), String> {
+        let last = coarse_bin(u64::MAX);
+        if self.0.windows(2).any(|w| w[0].0 >= w[1].0) || self.0.iter().any(|b| b.0 > last) {
+            return Err("interval latency bins out of order or range".into());
+        }
+        Ok(())
+    }
+}
+
 impl Merge for CoarseLatency {
     fn merge(&mut self, o: Self) {
         if self.0.is_empty() {
@@ -303,6 +314,33 @@ impl Timeline {
             let i = self.at(t);
             i.temp_bytes = i.temp_bytes.saturating_add(bytes);
         }
+    }
+}
+
+impl Timeline {
+    /// Whether the timeline is one the fold could have made: a width on the
+    /// ladder, no more intervals than the cap, a whole week of hours.
+    pub fn check(&self) -> Result<(), String> {
+        let mut step = LADDER[0];
+        while step < self.step_s {
+            step = next_step(step);
+        }
+        if step != self.step_s {
+            return Err(format!(
+                "timeline width {} s is not one pgsift uses",
+                self.step_s
+            ));
+        }
+        if self.intervals.len() > MAX_INTERVALS {
+            return Err(format!(
+                "{} timeline intervals (at most {MAX_INTERVALS})",
+                self.intervals.len()
+            ));
+        }
+        if !self.week.is_empty() && self.week.len() != WEEK_HOURS {
+            return Err(format!("{} hours in the week", self.week.len()));
+        }
+        self.intervals.values().try_for_each(|i| i.latency.check())
     }
 }
 

@@ -14,9 +14,18 @@ pub fn run(config: &MergeConfig) -> anyhow::Result<RunOutcome> {
     let mut outputs = Outputs::of(&config.out, 0, false, None)?;
     let mut agg = InputsRead::default();
     let mut first: Option<(PartialOptions, String)> = None;
+    // each input's identity -> (partial, path read, whether filters left lines out)
+    let mut read: std::collections::HashMap<String, (String, String, bool)> = Default::default();
     for p in &config.partials {
         let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
-        let (a, opts) = decode(&bytes).with_context(|| format!("{}", p.display()))?;
+        let (a, opts): (InputsRead, _) =
+            decode(&bytes).with_context(|| format!("{}", p.display()))?;
+        if let Err(e) = a.logs.check() {
+            bail!(
+                "{}: damaged partial result ({e}): make it again with --save-partial",
+                p.display()
+            );
+        }
         match &first {
             None => first = Some((opts, p.display().to_string())),
             Some((o, name)) if *o != opts => bail!(
@@ -24,6 +33,32 @@ pub fn run(config: &MergeConfig) -> anyhow::Result<RunOutcome> {
                 p.display()
             ),
             _ => {}
+        }
+        // the same input read in full by two partials would count twice; two
+        // filtered reads of one file (`--per` periods, `--since` windows) are
+        // taken as the disjoint parts they are made to be
+        let mine: Vec<(&String, &str, bool)> = a
+            .logs
+            .coverage
+            .files
+            .values()
+            .filter_map(|f| Some((f.identity.as_ref()?, f.path.as_str(), f.lines_filtered > 0)))
+            .collect();
+        for &(id, path, filtered) in &mine {
+            if let Some((other, first_path, first_filtered)) = read.get(id)
+                && !(filtered && *first_filtered)
+            {
+                bail!(
+                    "{} and {other} both read the same input ({path} and {first_path}: {id}): merging it twice would count it twice; merge each input's partial once",
+                    p.display(),
+                );
+            }
+        }
+        for (id, path, filtered) in mine {
+            read.insert(
+                id.clone(),
+                (p.display().to_string(), path.to_string(), filtered),
+            );
         }
         agg.merge(a);
     }

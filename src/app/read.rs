@@ -278,6 +278,7 @@ fn read_log(
     cov.format = Some(format.name().to_string());
     cov.compression = compression.name().map(str::to_string);
     cov.file_bytes = file_size(input);
+    cov.identity = file_identity(input);
     let Ok(mut parser) = parser_for(input, cov, format, choice, ctx.prefix.is_some(), &head) else {
         return agg.finish(&[]);
     };
@@ -371,6 +372,13 @@ fn finish_log(
     agg.finish(&zones)
 }
 
+/// The input's identity (none for stdin).
+fn file_identity(input: &InputFile) -> Option<String> {
+    (!input.is_stdin())
+        .then(|| crate::input::identity(&input.path))
+        .flatten()
+}
+
 /// The input's size on disk (none for stdin).
 fn file_size(input: &InputFile) -> Option<u64> {
     std::fs::metadata(&input.path).map(|m| m.len()).ok()
@@ -399,6 +407,7 @@ fn read_stats_csv(
     }
     cov.compression = opened.compression.name().map(str::to_string);
     cov.file_bytes = file_size(input);
+    cov.identity = file_identity(input);
     cov.bytes = cov.file_bytes.unwrap_or(0);
     let mut agg = FileAggregator::new(name, opts);
     *agg.coverage_mut() = cov;

@@ -105,7 +105,12 @@ pub fn same_counters(a: &Snapshot, b: &Snapshot) -> bool {
             .map(|d| (d.datname.clone(), [d.xact_commit, d.blks_read, d.blks_hit]))
             .collect()
     };
-    let calls = |s: &Snapshot| s.statements.iter().map(|x| x.calls).sum::<u64>();
+    let calls = |s: &Snapshot| {
+        s.statements
+            .iter()
+            .map(|x| x.calls)
+            .fold(0, u64::saturating_add)
+    };
     let mut compared = false;
     if !a.tables.is_empty() && !b.tables.is_empty() {
         if tables(a) != tables(b) {

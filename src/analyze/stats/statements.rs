@@ -245,7 +245,7 @@ fn summary(
             .iter()
             .filter(|s| s.toplevel != Some(false))
             .map(|s| s.calls)
-            .sum(),
+            .fold(0, u64::saturating_add),
         total_ms: round3(total),
         joined_by_queryid: out
             .iter()
