@@ -8,6 +8,7 @@ use std::{io::Write, process::ExitCode};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    pgsift::output::remove_temporaries_on_signal();
     match pgsift::app::run(pgsift::cli::Cli::parse()) {
         Ok(code) => code,
         Err(e) if pgsift::app::is_broken_pipe(&e) => ExitCode::SUCCESS,

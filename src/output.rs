@@ -3,18 +3,88 @@
 //! reader never sees half a report.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-/// Writes `bytes` to `path` atomically, creating the parent directory if needed.
-/// A target that exists and is not a regular file (`/dev/null`, a FIFO, a
-/// terminal) is written directly: renaming over it would replace the device.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Temporary files written and not yet renamed: removed if the run is
+/// interrupted (see [`remove_temporaries_on_signal`]).
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// On SIGINT or SIGTERM, removes the temporary files of outputs not renamed
+/// yet and exits with 128 + the signal, as the default action would have
+/// (signal-hook: the removal runs on a thread, not in a signal handler).
+pub fn remove_temporaries_on_signal() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            for p in pending().drain(..) {
+                let _ = std::fs::remove_file(p);
+            }
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
+/// An output written to a temporary file beside its target, waiting to be
+/// renamed over it ([`Staged::commit`]); dropped, the temporary file goes.
+pub struct Staged {
+    target: PathBuf,
+    how: StagedKind,
+}
+
+enum StagedKind {
+    /// A regular file (or none yet): renamed into place.
+    File(tempfile::NamedTempFile),
+    /// A device, FIFO or terminal: written at commit (renaming over it would
+    /// replace the device).
+    Direct(Vec<u8>),
+}
+
+impl Staged {
+    /// Renames the temporary file over the target (or writes the device).
+    pub fn commit(mut self) -> std::io::Result<()> {
+        match std::mem::replace(&mut self.how, StagedKind::Direct(Vec::new())) {
+            StagedKind::File(tmp) => {
+                let tmp_path = tmp.path().to_path_buf();
+                let r = tmp.persist(&self.target).map(|_| ()).map_err(|e| e.error);
+                pending().retain(|p| *p != tmp_path);
+                r
+            }
+            StagedKind::Direct(bytes) => {
+                let mut f = std::fs::OpenOptions::new().write(true).open(&self.target)?;
+                f.write_all(&bytes)
+            }
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let StagedKind::File(tmp) = &self.how {
+            let p = tmp.path().to_path_buf();
+            pending().retain(|x| *x != p);
+        }
+    }
+}
+
+/// Writes `bytes` to a new temporary file in `path`'s folder (created if
+/// needed), flushed to disk, to be renamed over `path` by [`Staged::commit`].
+pub fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
     if let Ok(m) = std::fs::metadata(path)
         && !m.is_file()
         && !m.is_dir()
     {
-        let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
-        return f.write_all(bytes);
+        return Ok(Staged {
+            target: path.to_path_buf(),
+            how: StagedKind::Direct(bytes.to_vec()),
+        });
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -28,22 +98,57 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     // created exclusively (O_EXCL: never an existing file or a symlink planted
     // there) under an unpredictable name, in the target's folder so the
     // rename stays on one file system; removed if anything fails
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    pending().push(tmp.path().to_path_buf());
+    let staged = Staged {
+        target: path.to_path_buf(),
+        how: StagedKind::File(tmp),
+    };
+    let StagedKind::File(tmp) = &staged.how else {
+        unreachable!("staged as a file just above")
+    };
+    let mut f = tmp.as_file();
+    f.write_all(bytes)?;
     // the temporary file is private (0600); a report is made to be shared:
     // the target keeps its own mode, a new one gets rw-r--r--
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    f.sync_all()?;
+    Ok(staged)
+}
+
+/// Writes `bytes` to `path` atomically, creating the parent directory if needed.
+/// A target that exists and is not a regular file (`/dev/null`, a FIFO, a
+/// terminal) is written directly.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    stage(path, bytes)?.commit()
+}
+
+/// Several outputs written together: all staged first, renamed only when
+/// every one is complete, so a failure (a full disk) leaves every old file
+/// in place and no temporary file.
+pub fn write_all_or_none(outputs: &[(&Path, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
+    let mut staged = Vec::with_capacity(outputs.len());
+    for (p, bytes) in outputs {
+        staged.push(stage(p, bytes).map_err(|e| (p.to_path_buf(), e))?);
+    }
+    // for the test of an interrupted run: time to send the signal
+    if let Some(ms) = std::env::var_os("PGSIFT_TEST_PAUSE_BEFORE_RENAME_MS")
+        .and_then(|v| v.to_str()?.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    for s in staged {
+        let target = s.target.clone();
+        s.commit().map_err(|e| (target, e))?;
+    }
     Ok(())
 }
 
@@ -92,6 +197,28 @@ mod tests {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
         write_atomic(&p, b"two").unwrap();
         assert_eq!(mode(&p), 0o640);
+    }
+
+    #[test]
+    fn outputs_are_renamed_only_when_all_are_written() {
+        let d = tempfile::tempdir().unwrap();
+        let html = d.path().join("report.html");
+        let json = d.path().join("report.json");
+        write_all_or_none(&[(&html, b"old html"), (&json, b"old json")]).unwrap();
+        // the JSON cannot be written (its folder is a file): nothing changes
+        let blocked = d.path().join("file");
+        std::fs::write(&blocked, b"x").unwrap();
+        let bad = blocked.join("report.json");
+        let (p, _) = write_all_or_none(&[(&html, b"new html"), (&bad, b"new json")]).unwrap_err();
+        assert_eq!(p, bad);
+        assert_eq!(std::fs::read(&html).unwrap(), b"old html");
+        let names: Vec<_> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 3, "a temporary file was left: {names:?}");
+        write_all_or_none(&[(&html, b"new html"), (&json, b"new json")]).unwrap();
+        assert_eq!(std::fs::read(&json).unwrap(), b"new json");
     }
 
     #[cfg(unix)]

@@ -245,3 +245,51 @@ fn a_symlink_loop_and_a_fifo_in_a_folder_are_listed_not_followed() {
         .count();
     assert_eq!(logs_read, 1);
 }
+
+#[test]
+fn an_interrupted_run_leaves_the_old_outputs_and_no_temporary_file() {
+    let d = tempfile::tempdir().unwrap();
+    let html = d.path().join("report.html");
+    let json = d.path().join("report.json");
+    std::fs::write(&html, b"old html").unwrap();
+    std::fs::write(&json, b"old json").unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pgsift"))
+        .args(["report", "samples/", "-q", "-o"])
+        .arg(&html)
+        .arg("--json")
+        .arg(&json)
+        .env("PGSIFT_TEST_PAUSE_BEFORE_RENAME_MS", "20000")
+        .spawn()
+        .unwrap();
+    // both temporary files written, waiting to be renamed
+    let temporaries = || {
+        std::fs::read_dir(d.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".tmp")
+            })
+            .count()
+    };
+    let start = std::time::Instant::now();
+    while temporaries() < 2 {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "no temporary files appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(128 + 15));
+    assert_eq!(temporaries(), 0, "temporary files left behind");
+    assert_eq!(std::fs::read(&html).unwrap(), b"old html");
+    assert_eq!(std::fs::read(&json).unwrap(), b"old json");
+}

@@ -176,24 +176,50 @@ fn read_baseline(p: &Path) -> anyhow::Result<serde_json::Value> {
 
 /// Analyzes an aggregate and writes the report (and the JSON).
 pub fn render(agg: &InputsRead, out: &Outputs) -> anyhow::Result<RunOutcome> {
+    render_with(agg, out, None)
+}
+
+/// [`render`], with one more output (`--save-partial`): all of a run's files
+/// are renamed into place only once every one is written, so a failure
+/// leaves the previous run's files as they were.
+pub fn render_with(
+    agg: &InputsRead,
+    out: &Outputs,
+    also: Option<(&Path, &[u8])>,
+) -> anyhow::Result<RunOutcome> {
     let audit = analyze(&agg.logs, &agg.stats, &out.analyze);
     let page = render_report::html::PageOptions {
         title: out.title.clone(),
         generated: Some(now_utc()),
     };
     let html = render_report::html::render_page(&audit, out.top, &page);
-    write_output(&out.output, html.as_bytes())?;
-    if let Some(j) = &out.json {
-        write_output(j, &render_report::json::render(&audit))?;
-    }
-    if let Some(m) = &out.markdown {
+    let json = out
+        .json
+        .as_ref()
+        .map(|_| render_report::json::render(&audit));
+    let md = out.markdown.as_ref().map(|_| {
         let name = out
             .output
             .file_name()
             .filter(|_| out.output.as_os_str() != "-")
             .map(|n| n.to_string_lossy());
-        let md = render_report::markdown::render(&audit, name.as_deref());
-        write_output(m, md.as_bytes())?;
+        render_report::markdown::render(&audit, name.as_deref())
+    });
+    let mut all: Vec<(&Path, &[u8])> = vec![(&out.output, html.as_bytes())];
+    if let (Some(p), Some(j)) = (&out.json, &json) {
+        all.push((p, j));
+    }
+    if let (Some(p), Some(m)) = (&out.markdown, &md) {
+        all.push((p, m.as_bytes()));
+    }
+    all.extend(also);
+    let (to_stdout, files): (Vec<_>, Vec<_>) =
+        all.into_iter().partition(|(p, _)| p.as_os_str() == "-");
+    output::write_all_or_none(&files).map_err(|(p, e)| {
+        anyhow::Error::new(e).context(format!("writing {} (no output was replaced)", p.display()))
+    })?;
+    for (_, bytes) in to_stdout {
+        write_output(Path::new("-"), bytes)?;
     }
     Ok(RunOutcome { audit })
 }

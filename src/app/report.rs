@@ -3,12 +3,11 @@
 
 use super::InputsRead;
 use super::read::{self, ReadContext, ReadOptions};
-use super::{Outputs, RunOutcome, pipeline::InFlight, progress::Progress, render};
+use super::{Outputs, RunOutcome, pipeline::InFlight, progress::Progress};
 use crate::aggregate::AggregateOptions;
 use crate::cli::Config;
 use crate::input::{DiskBytes, InputFile, discover};
 use crate::merge::Merge;
-use crate::output;
 use crate::parse::prefix::LinePrefix;
 use anyhow::{Context, bail};
 use rayon::prelude::*;
@@ -27,18 +26,25 @@ pub fn run(config: &Config) -> anyhow::Result<RunOutcome> {
     }
     let agg = read_inputs(config)?;
     nothing_found(config, &agg)?;
-    if let Some(p) = &config.save_partial {
-        let bytes = crate::aggregate::partial::encode(
-            &agg,
-            crate::aggregate::partial::PartialOptions {
-                show_values: config.show_values,
-                slowest: config.top,
-            },
-        )
-        .context("encoding the partial result")?;
-        output::write_atomic(p, &bytes).with_context(|| format!("writing {}", p.display()))?;
-    }
-    render(&agg, &outputs)
+    let partial = match &config.save_partial {
+        Some(p) => Some((
+            p.as_path(),
+            crate::aggregate::partial::encode(
+                &agg,
+                crate::aggregate::partial::PartialOptions {
+                    show_values: config.show_values,
+                    slowest: config.top,
+                },
+            )
+            .context("encoding the partial result")?,
+        )),
+        None => None,
+    };
+    super::render_with(
+        &agg,
+        &outputs,
+        partial.as_ref().map(|(p, b)| (*p, b.as_slice())),
+    )
 }
 
 /// Fails when no input held a line of PostgreSQL log or a statistics CSV
