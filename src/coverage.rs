@@ -51,6 +51,14 @@ pub struct FileCoverage {
     /// none for stdin and streams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+    /// Lines of entries pgsift refused to count (an impossible duration), by
+    /// why, and the first of them: (line number, message).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lines_rejected: u64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rejected_by: BTreeMap<String, u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected_examples: Vec<(u64, String)>,
     /// Lines holding invalid UTF-8 (read lossily, still counted above).
     pub invalid_utf8_lines: u64,
     /// Ignored lines by what they are (connection, checkpoint, ...).
@@ -101,17 +109,31 @@ impl FileCoverage {
         }
     }
 
+    /// Counts an entry of `lines` lines refused for `why`; `text` is its message.
+    pub fn rejected(&mut self, line: u64, why: &str, text: &str, lines: u64) {
+        self.lines_rejected += lines;
+        *self.rejected_by.entry(why.to_string()).or_default() += lines;
+        if self.rejected_examples.len() < EXAMPLES_PER_FILE {
+            self.rejected_examples.push((line, clip(text)));
+        }
+    }
+
     /// Counts `lines` unrecognized lines starting at `line`; `text` is the first.
     pub fn unrecognized(&mut self, line: u64, text: &str, lines: u64) {
         self.lines_unrecognized += lines;
         if self.unrecognized_examples.len() < EXAMPLES_PER_FILE {
-            let mut t: String = text.chars().take(300).collect();
-            if t.len() < text.len() {
-                t.push('…');
-            }
-            self.unrecognized_examples.push((line, t));
+            self.unrecognized_examples.push((line, clip(text)));
         }
     }
+}
+
+/// An example's first 300 characters, `…` when there were more.
+fn clip(text: &str) -> String {
+    let mut t: String = text.chars().take(300).collect();
+    if t.len() < text.len() {
+        t.push('…');
+    }
+    t
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -152,6 +174,11 @@ impl Merge for FileCoverage {
         self.lines_unrecognized += v.lines_unrecognized;
         self.invalid_utf8_lines += v.invalid_utf8_lines;
         self.lines_filtered += v.lines_filtered;
+        self.lines_rejected += v.lines_rejected;
+        Merge::merge(&mut self.rejected_by, v.rejected_by);
+        let room = EXAMPLES_PER_FILE.saturating_sub(self.rejected_examples.len());
+        self.rejected_examples
+            .extend(v.rejected_examples.into_iter().take(room));
         self.first_ms = match (self.first_ms, v.first_ms) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),

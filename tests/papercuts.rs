@@ -293,3 +293,51 @@ fn an_interrupted_run_leaves_the_old_outputs_and_no_temporary_file() {
     assert_eq!(std::fs::read(&html).unwrap(), b"old html");
     assert_eq!(std::fs::read(&json).unwrap(), b"old json");
 }
+
+#[test]
+fn impossible_durations_are_refused_counted_shown_and_exit_1() {
+    let log = "2026-12-04 10:00:00.000 UTC [7] LOG:  duration: -5.000 ms  statement: SELECT 1\n\
+               2026-12-04 10:00:01.000 UTC [7] LOG:  duration: NaN ms  statement: SELECT 2\n\
+               2026-12-04 10:00:02.000 UTC [7] LOG:  duration: 99999999999999.000 ms  statement: SELECT 3\n\
+               2026-12-04 10:00:03.000 UTC [7] LOG:  duration: 1.000 ms  statement: SELECT 4\n";
+    let r = crate::harness::run_with(
+        &["-", "--prefix", "%m [%p] "],
+        Some(log.as_bytes().to_vec()),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.audit.summary.executions, 1);
+    let c = &r.audit.coverage;
+    assert_eq!(c.lines_rejected, 3);
+    assert_eq!(
+        c.lines_parsed + c.lines_ignored + c.lines_unrecognized + c.lines_rejected,
+        c.lines_total
+    );
+    let f = &c.files[0];
+    assert_eq!(f.rejected_examples.len(), 3);
+    assert_eq!(
+        f.rejected_examples[1],
+        (2, "duration: NaN ms  statement: SELECT 2".to_string())
+    );
+    assert!(f.error.is_none(), "the prefix matched: {:?}", f.error);
+    assert!(
+        r.stderr.contains("3 line(s) refused, not counted"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("line 1: duration: -5.000 ms"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.html.contains(">Refused<"));
+    assert!(r.html.contains("3 lines impossible duration"));
+    // a log of nothing else: still exit 1, nothing counted, said why
+    let only = "2026-12-04 10:00:00.000 UTC [7] LOG:  duration: -1.000 ms  statement: SELECT 1\n";
+    let r = crate::harness::run_with(
+        &["-", "--prefix", "%m [%p] "],
+        Some(only.as_bytes().to_vec()),
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(r.audit.summary.executions, 0);
+    assert!(r.stderr.contains("refused"), "{}", r.stderr);
+}

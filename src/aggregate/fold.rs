@@ -330,6 +330,20 @@ impl FileAggregator {
                 self.file.ignored(category, lines);
             }
             Event::Unrecognized { line, text, lines } => self.unrecognized(line, &text, lines),
+            Event::Rejected {
+                line,
+                reason,
+                text,
+                lines,
+            } => {
+                self.agg.summary.entries += 1;
+                let text = if self.opts.show_values {
+                    text
+                } else {
+                    mask::long_numbers(&mask::literals(&text, false))
+                };
+                self.file.rejected(line, reason, &text, lines);
+            }
             Event::Orphan { lines } => self.file.ignored("secondary line without its entry", lines),
             Event::Blank => self.file.ignored("blank line", 1),
             Event::Filtered { reason, lines } => self.file.filtered(reason, lines),

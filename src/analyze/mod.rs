@@ -186,6 +186,10 @@ pub struct AuditCoverage {
     /// Lines of entries the run's filters left out (see each file's `filtered_by`).
     #[serde(default)]
     pub lines_filtered: u64,
+    /// Lines of entries pgsift refused to count (impossible durations): the
+    /// run exits 1 and says so.
+    #[serde(default)]
+    pub lines_rejected: u64,
     /// The run's filters (`--since ...`, `--database shop`), one phrase each.
     #[serde(default)]
     pub filters: Vec<String>,
@@ -460,6 +464,7 @@ fn coverage(c: &crate::coverage::Coverage) -> AuditCoverage {
         lines_ignored: c.total(|f| f.lines_ignored),
         lines_unrecognized: c.total(|f| f.lines_unrecognized),
         lines_filtered: c.total(|f| f.lines_filtered),
+        lines_rejected: c.total(|f| f.lines_rejected),
         invalid_utf8_lines: c.total(|f| f.invalid_utf8_lines),
         files: c.files.values().cloned().collect(),
         ..Default::default()

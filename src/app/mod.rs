@@ -93,9 +93,10 @@ impl RunOutcome {
         self.audit.coverage.files_unreadable > 0
     }
 
-    /// 0, or 1 when some input could not be read.
+    /// 0, or 1 when some input could not be read or some of its lines were
+    /// refused.
     fn exit_code(&self) -> ExitCode {
-        if self.had_unreadable_input() {
+        if self.had_unreadable_input() || self.audit.coverage.lines_rejected > 0 {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS

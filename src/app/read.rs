@@ -343,7 +343,7 @@ fn finish_log(
     cov.bytes = bytes;
     if cov.error.is_none()
         && cov.lines_total > 0
-        && cov.lines_parsed + cov.lines_ignored + cov.lines_filtered == 0
+        && cov.lines_parsed + cov.lines_ignored + cov.lines_filtered + cov.lines_rejected == 0
     {
         cov.error = Some(match &cov.prefix {
             Some(p) => format!(

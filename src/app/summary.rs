@@ -57,11 +57,14 @@ pub fn report(
             c.filters.join("; ")
         )?;
     }
-    let filtered = if c.lines_filtered > 0 {
+    let mut filtered = if c.lines_filtered > 0 {
         format!(", {} filtered out", c.lines_filtered)
     } else {
         String::new()
     };
+    if c.lines_rejected > 0 {
+        filtered.push_str(&format!(", {} refused", c.lines_rejected));
+    }
     writeln!(
         w,
         "pgsift: lines: {} parsed, {} recognized but not analyzed, {} unrecognized{filtered} (of {})",
@@ -85,6 +88,23 @@ pub fn report(
             a.stats.indexes.redundant.len(),
             a.stats.tables.seq_scan_heavy.len()
         )?;
+    }
+    for f in c.files.iter().filter(|f| f.lines_rejected > 0) {
+        let why: Vec<String> = f
+            .rejected_by
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        writeln!(
+            w,
+            "pgsift: warning: {}: {} line(s) refused, not counted: {}",
+            f.path,
+            f.lines_rejected,
+            why.join(", ")
+        )?;
+        for (n, l) in f.rejected_examples.iter().take(3) {
+            writeln!(w, "pgsift:   line {n}: {l}")?;
+        }
     }
     for f in c.files.iter().filter(|f| f.error.is_some()) {
         writeln!(

@@ -160,6 +160,14 @@ pub enum Event {
         category: &'static str,
         lines: u64,
     },
+    /// An entry of `lines` lines from `line` on that pgsift refuses to count
+    /// (an impossible duration), with why and its message.
+    Rejected {
+        line: u64,
+        reason: &'static str,
+        text: String,
+        lines: u64,
+    },
     /// `lines` physical lines from `line` on that are not understood; `text` is the first.
     Unrecognized {
         line: u64,
@@ -205,6 +213,16 @@ impl<A> Default for EventBuilder<A> {
             translator: Default::default(),
             filter: None,
         }
+    }
+}
+
+/// The event of an entry pgsift refuses for `reason`.
+fn rejected(entry: LogEntry, reason: &'static str) -> Event {
+    Event::Rejected {
+        line: entry.line,
+        reason,
+        lines: entry.lines,
+        text: entry.message,
     }
 }
 
@@ -365,6 +383,7 @@ impl<A> EventBuilder<A> {
                     lines,
                 }),
             },
+            Message::Rejected(reason) => out.emit(rejected(*entry, reason)),
             Message::Other(_) if self.activity(&entry, key, out) => {}
             Message::Other(category) => {
                 let category = match (category, entry.level) {

@@ -45,6 +45,9 @@ pub enum Message<'a> {
     Disconnection { session_ms: u64 },
     /// `duration: X ms  plan:` (auto_explain): the body after `plan:`.
     Plan { us: u64, body: &'a str },
+    /// A message pgsift refuses to count: `duration: -5 ms`, `duration: NaN
+    /// ms`, a duration over 30 years. Counted apart, with examples.
+    Rejected(&'static str),
 }
 
 /// The value of `key=` in a space-separated `key=value` list.
@@ -179,6 +182,9 @@ impl Classified {
 
 /// Classifies a primary message.
 pub fn classify(msg: &str) -> Message<'_> {
+    if msg.starts_with("duration: ") && duration(msg).is_none() {
+        return Message::Rejected("impossible duration (negative, not a number or over 30 years)");
+    }
     if let Some((after, us)) = duration(msg) {
         if after.is_empty() {
             return Message::BareDuration { us };

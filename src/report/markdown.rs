@@ -83,7 +83,8 @@ fn header(md: &mut String, a: &Audit) {
         format!(
             "; {} of {} lines read",
             percent(
-                (c.lines_parsed + c.lines_ignored + c.lines_filtered) as f64 / c.lines_total as f64
+                (c.lines_parsed + c.lines_ignored + c.lines_filtered + c.lines_rejected) as f64
+                    / c.lines_total as f64
             ),
             count(c.lines_total)
         )

@@ -33,6 +33,9 @@ pub struct FileRow {
     pub missing_columns: String,
     pub ignored_kinds: String,
     pub examples: Vec<ExampleLine>,
+    /// Lines refused (impossible durations): why, and the first of them.
+    pub rejected: String,
+    pub rejected_examples: Vec<ExampleLine>,
 }
 
 #[derive(Debug, Default, Template)]
@@ -121,6 +124,14 @@ fn cards(c: &AuditCoverage) -> Vec<Card> {
             ),
         },
         Card {
+            label: "Refused",
+            value: count(c.lines_rejected),
+            note: format!(
+                "{} of lines: entries pgsift will not count (impossible durations); see the files below",
+                share(c.lines_rejected)
+            ),
+        },
+        Card {
             label: "Filtered out",
             value: count(c.lines_filtered),
             note: format!(
@@ -137,6 +148,9 @@ fn cards(c: &AuditCoverage) -> Vec<Card> {
     if c.filters.is_empty() && c.lines_filtered == 0 {
         cards.retain(|k| k.label != "Filtered out");
     }
+    if c.lines_rejected == 0 {
+        cards.retain(|k| k.label != "Refused");
+    }
     cards
 }
 
@@ -148,6 +162,7 @@ fn quiet_csv(f: &crate::aggregate::coverage::FileCoverage) -> bool {
         && f.skipped.is_none()
         && f.missing_columns.is_empty()
         && f.lines_unrecognized == 0
+        && f.lines_rejected == 0
         && f.dialect.is_none()
 }
 
@@ -186,13 +201,22 @@ fn file_row(f: &crate::aggregate::coverage::FileCoverage) -> FileRow {
             .map(|(k, v)| format!("{k} {}", count(*v)))
             .collect::<Vec<_>>()
             .join(", "),
-        examples: f
-            .unrecognized_examples
+        examples: examples(&f.unrecognized_examples),
+        rejected: f
+            .rejected_by
             .iter()
-            .map(|(line, text)| ExampleLine {
-                line: *line,
-                text: text.clone(),
-            })
-            .collect(),
+            .map(|(k, v)| format!("{} {k}", crate::units::plural(*v, "line", "lines")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        rejected_examples: examples(&f.rejected_examples),
     }
+}
+
+fn examples(e: &[(u64, String)]) -> Vec<ExampleLine> {
+    e.iter()
+        .map(|(line, text)| ExampleLine {
+            line: *line,
+            text: text.clone(),
+        })
+        .collect()
 }
