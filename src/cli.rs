@@ -519,6 +519,9 @@ impl MergeArgs {
     }
 }
 
+/// The most worker threads `-j` takes.
+pub const MAX_THREADS: usize = 256;
+
 impl ReportArgs {
     /// Validates the arguments.
     pub fn into_config(self) -> Result<Config, UsageError> {
@@ -526,6 +529,11 @@ impl ReportArgs {
         let filters = self.filters.into_filters(out.tz.as_deref())?;
         if self.threads == Some(0) {
             return Err(usage("-j/--jobs must be at least 1"));
+        }
+        if let Some(n) = self.threads.filter(|&n| n > MAX_THREADS) {
+            return Err(usage(format!(
+                "-j/--jobs {n}: at most {MAX_THREADS} (each thread holds its own buffers; more threads than cores only cost memory)"
+            )));
         }
         if self.chunk_size == 0 {
             return Err(usage("--chunk-size must be at least 1"));
@@ -644,10 +652,14 @@ mod tests {
 
     #[test]
     fn validation_names_the_flag() {
-        let cases: [(&[&str], &str); 9] = [
+        let cases: [(&[&str], &str); 10] = [
             (&["report", "x", "--top", "0"], "--top must be at least 1"),
             (&["merge", "p", "--top", "0"], "--top must be at least 1"),
             (&["report", "x", "-j", "0"], "-j/--jobs must be at least 1"),
+            (
+                &["report", "x", "-j", "4000"],
+                "-j/--jobs 4000: at most 256",
+            ),
             (
                 &["report", "x", "--chunk-size", "0"],
                 "--chunk-size must be at least 1",
