@@ -416,3 +416,57 @@ fn unreadable_statistics_are_named_on_the_first_screen() {
     let w = a.stats.stats_window.as_ref().unwrap();
     assert_eq!(w.databases[0].database.as_deref(), Some("stats"));
 }
+
+/// `from` copied to `to`, with the data rows of `doubled` files appended
+/// again (an export run twice into the same files).
+fn copy_doubling(from: &str, to: &Path, doubled: &[&str]) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(format!("{D}/{from}")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        let mut text = std::fs::read_to_string(&p).unwrap();
+        if doubled.contains(&name.as_str()) {
+            let rows: String = text.lines().skip(1).map(|l| format!("{l}\n")).collect();
+            text.push_str(&rows);
+        }
+        std::fs::write(to.join(&name), text).unwrap();
+    }
+}
+
+#[test]
+fn rows_exported_twice_into_one_file_count_once_and_are_said() {
+    let d = tempfile::tempdir().unwrap();
+    let once = d.path().join("once/shop");
+    let twice = d.path().join("twice/shop");
+    copy_doubling("script/shop", &once, &[]);
+    let doubled = [
+        "indexes.csv",
+        "pg_stat_statements.csv",
+        "pg_stat_user_indexes.csv",
+        "pg_stat_user_tables.csv",
+    ];
+    copy_doubling("script/shop", &twice, &doubled);
+    let a = run(&[once.to_str().unwrap()]);
+    let b = run(&[twice.to_str().unwrap()]);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    // the same statements, indexes and findings: an index is not its own duplicate
+    assert_eq!(calls(&b.audit), calls(&a.audit));
+    assert_eq!(index_findings(&b.audit), index_findings(&a.audit));
+    assert_eq!(b.audit.stats.indexes.count, a.audit.stats.indexes.count);
+    assert_eq!(b.audit.findings.len(), a.audit.findings.len());
+    // and the repeats are said, with their numbers
+    let notes = &b.audit.stats.stats_window.as_ref().unwrap().notes;
+    let defs = csv_rows("script/shop/indexes.csv").len();
+    let statements = csv_rows("script/shop/pg_stat_statements.csv").len();
+    for (view, n) in [
+        ("index definitions", defs),
+        ("pg_stat_statements", statements),
+    ] {
+        assert!(
+            notes
+                .iter()
+                .any(|x| x.contains(&format!("{n} repeated row(s) of {view}"))),
+            "{view}: {notes:?}"
+        );
+    }
+}

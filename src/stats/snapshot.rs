@@ -13,7 +13,7 @@ use super::views::View;
 use super::window::{database_reset, window};
 use super::{Records, StatsInput};
 use crate::parse::timestamp::Timestamp;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Rows whose snapshot times are at most this far apart belong to one snapshot
 /// (exports that took `now()` once per file).
@@ -52,6 +52,45 @@ pub struct Snapshot {
     pub files_modified: Option<Timestamp>,
     /// The database's `stats_reset` from another export's pg_stat_database.
     pub reset_elsewhere: Option<Timestamp>,
+    /// Rows met again in the export (the same table, index, index definition
+    /// or statement twice), by view: the first is kept, the others counted.
+    pub repeated: BTreeMap<&'static str, u64>,
+    /// Where each keyed record sits in its list, so that placing a record is
+    /// O(1), not a scan of the list (a million index rows).
+    pub seen: Seen,
+}
+
+/// The key a record is found by: its kind (0 table, 1 index, 2 index
+/// definition, 3 statement), and three names.
+type SeenKey = (u8, String, String, String);
+
+/// Keyed records' positions, and how many of each kind were placed by key.
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    at: HashMap<SeenKey, usize>,
+    keyed: [usize; 4],
+}
+
+impl Seen {
+    /// The position of the record with `key` in `list`; `None` when it is new
+    /// (it is then to be pushed at the end). Records pushed without a key
+    /// (built by hand) are found by `same` once, by a scan.
+    fn find<T>(&mut self, key: SeenKey, list: &[T], same: impl Fn(&T) -> bool) -> Option<usize> {
+        if let Some(&i) = self.at.get(&key) {
+            return Some(i);
+        }
+        let kind = usize::from(key.0);
+        if self.keyed[kind] < list.len()
+            && let Some(i) = list.iter().position(same)
+        {
+            self.keyed[kind] += 1;
+            self.at.insert(key, i);
+            return Some(i);
+        }
+        self.keyed[kind] += 1;
+        self.at.insert(key, list.len());
+        None
+    }
 }
 
 /// Where the statistics window comes from.
@@ -197,13 +236,61 @@ impl Place for StatementsInfo {
 
 impl Place for Table {
     fn place(&self, s: &mut Snapshot) {
-        merge_table(&mut s.tables, self);
+        let key = (0, self.schema.clone(), self.name.clone(), String::new());
+        let at = s.seen.find(key, &s.tables, |x| {
+            x.schema == self.schema && x.name == self.name
+        });
+        merge_table(&mut s.tables, at, self);
     }
 }
 
 impl Place for Index {
     fn place(&self, s: &mut Snapshot) {
-        merge_index(&mut s.indexes, self);
+        let key = (1, self.schema.clone(), self.name.clone(), String::new());
+        let at = s.seen.find(key, &s.indexes, |x| {
+            x.schema == self.schema && x.name == self.name
+        });
+        merge_index(&mut s.indexes, at, self);
+    }
+}
+
+/// An index definition met again (the same index twice in `indexes.csv`)
+/// is counted, not listed twice: listed twice, it would be its own duplicate.
+impl Place for IndexDef {
+    fn place(&self, s: &mut Snapshot) {
+        let key = (2, self.schema.clone(), self.name.clone(), String::new());
+        match s.seen.find(key, &s.index_defs, |x| {
+            x.schema == self.schema && x.name == self.name
+        }) {
+            Some(_) => *s.repeated.entry("index definitions").or_default() += 1,
+            None => s.index_defs.push(self.clone()),
+        }
+    }
+}
+
+/// A pg_stat_statements row met again (same user, database, queryid and
+/// level; or the same text without a queryid) is counted, not added twice.
+impl Place for Statement {
+    fn place(&self, s: &mut Snapshot) {
+        let id = match self.queryid {
+            Some(q) => format!("{q}/{:?}", self.toplevel),
+            None => format!("{}/{:?}", self.query, self.toplevel),
+        };
+        let who = format!("{:?}/{:?}", self.userid, self.user);
+        let db = format!("{:?}/{:?}", self.dbid, self.database);
+        let same = |x: &Statement| {
+            x.queryid == self.queryid
+                && x.toplevel == self.toplevel
+                && x.userid == self.userid
+                && x.user == self.user
+                && x.dbid == self.dbid
+                && x.database == self.database
+                && (self.queryid.is_some() || x.query == self.query)
+        };
+        match s.seen.find((3, id, who, db), &s.statements, same) {
+            Some(_) => *s.repeated.entry("pg_stat_statements").or_default() += 1,
+            None => s.statements.push(self.clone()),
+        }
     }
 }
 
@@ -241,8 +328,6 @@ macro_rules! place_in_list {
 }
 
 place_in_list! {
-    Statement => statements,
-    IndexDef => index_defs,
     Database => databases,
     Session => sessions,
     Lock => locks,
@@ -254,11 +339,8 @@ place_in_list! {
 }
 
 /// Adds a table row, or completes the row of the same table (stats + statio).
-fn merge_table(tables: &mut Vec<Table>, t: &Table) {
-    match tables
-        .iter_mut()
-        .find(|x| x.schema == t.schema && x.name == t.name)
-    {
+fn merge_table(tables: &mut Vec<Table>, at: Option<usize>, t: &Table) {
+    match at.and_then(|i| tables.get_mut(i)) {
         Some(x) => {
             macro_rules! fill {
                 ($($f:ident),*) => { $( if x.$f.is_none() { x.$f = t.$f; } )* };
@@ -289,11 +371,8 @@ fn merge_table(tables: &mut Vec<Table>, t: &Table) {
     }
 }
 
-fn merge_index(indexes: &mut Vec<Index>, i: &Index) {
-    match indexes
-        .iter_mut()
-        .find(|x| x.schema == i.schema && x.name == i.name)
-    {
+fn merge_index(indexes: &mut Vec<Index>, at: Option<usize>, i: &Index) {
+    match at.and_then(|k| indexes.get_mut(k)) {
         Some(x) => {
             macro_rules! fill {
                 ($($f:ident),*) => { $( if x.$f.is_none() { x.$f = i.$f; } )* };
@@ -370,7 +449,17 @@ pub fn build(input: &StatsInput) -> Vec<DatabaseStats> {
 /// others are ordered by snapshot time, else by file time (said), and the
 /// first and last give the window.
 fn one_database(mut snaps: Vec<Snapshot>) -> DatabaseStats {
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = snaps
+        .iter()
+        .flat_map(|s| {
+            s.repeated.iter().map(move |(view, n)| {
+                format!(
+                    "{}: {n} repeated row(s) of {view} (the same object twice in one export) counted once",
+                    s.folder
+                )
+            })
+        })
+        .collect();
     let mut left_out = Vec::new();
     let mut left_out_folders: Vec<String> = Vec::new();
     let ordered_by = if snaps.iter().all(|s| s.taken_at.is_some()) {

@@ -65,18 +65,29 @@ pub(in crate::analyze::stats) fn all(out: &mut IndexesView, dbs: &[DatabaseStats
 fn write_overhead(out: &mut IndexesView, d: &DatabaseStats, removable: &[Removable]) {
     let v = &d.view;
     let secs = seconds(d);
+    // counted once, looked up per table (not a scan of every index per table)
+    let mut per_table: std::collections::HashMap<(&str, &str), usize> =
+        std::collections::HashMap::new();
+    for x in &v.index_defs {
+        *per_table.entry((&x.schema, &x.table)).or_default() += 1;
+    }
+    let mut removable_of: std::collections::HashMap<&str, Vec<String>> =
+        std::collections::HashMap::new();
+    for (db, tab, i) in removable {
+        if *db == v.database {
+            removable_of
+                .entry(tab.as_str())
+                .or_default()
+                .push(i.clone());
+        }
+    }
     for t in &v.tables {
         let name = qualified(&t.schema, &t.name);
-        let count = v
-            .index_defs
-            .iter()
-            .filter(|x| x.schema == t.schema && x.table == t.name)
-            .count();
-        let rem: Vec<String> = removable
-            .iter()
-            .filter(|(db, tab, _)| *tab == name && *db == v.database)
-            .map(|(_, _, i)| i.clone())
-            .collect();
+        let count = per_table
+            .get(&(t.schema.as_str(), t.name.as_str()))
+            .copied()
+            .unwrap_or(0);
+        let rem: Vec<String> = removable_of.get(name.as_str()).cloned().unwrap_or_default();
         let writes = t.writes();
         if writes == 0 || (count < MANY_INDEXES && rem.is_empty()) {
             continue;
