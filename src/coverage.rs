@@ -59,6 +59,13 @@ pub struct FileCoverage {
     pub rejected_by: BTreeMap<String, u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rejected_examples: Vec<(u64, String)>,
+    /// Lines longer than the cap on a line (64 MiB), cut there
+    /// (the rest of each skipped).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lines_cut: u64,
+    /// Its lines end in a bare CR, read as line ends.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bare_cr: bool,
     /// Lines holding invalid UTF-8 (read lossily, still counted above).
     pub invalid_utf8_lines: u64,
     /// Ignored lines by what they are (connection, checkpoint, ...).
@@ -175,6 +182,8 @@ impl Merge for FileCoverage {
         self.invalid_utf8_lines += v.invalid_utf8_lines;
         self.lines_filtered += v.lines_filtered;
         self.lines_rejected += v.lines_rejected;
+        self.lines_cut += v.lines_cut;
+        self.bare_cr |= v.bare_cr;
         Merge::merge(&mut self.rejected_by, v.rejected_by);
         let room = EXAMPLES_PER_FILE.saturating_sub(self.rejected_examples.len());
         self.rejected_examples

@@ -18,6 +18,7 @@ mod detect;
 mod exports;
 mod filters;
 mod formats;
+mod hostile;
 mod layers;
 mod markdown;
 mod papercuts;

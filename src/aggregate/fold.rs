@@ -190,6 +190,12 @@ impl FileAggregator {
     /// Counts unrecognized lines; the example keeps its quoted values only when
     /// values are shown.
     pub fn unrecognized(&mut self, line: u64, text: &str, lines: u64) {
+        // an example shows 300 characters: mask no more than a few times that
+        // (a line can be 64 MiB)
+        let text = match text.char_indices().nth(1200) {
+            Some((end, _)) => &text[..end],
+            None => text,
+        };
         if self.opts.show_values {
             self.file.unrecognized(line, text, lines);
         } else {

@@ -319,6 +319,10 @@ fn read_log(
             read_error = Some(e);
         }
     }
+    let notes = stream.notes();
+    let cov = agg.coverage_mut();
+    cov.lines_cut = notes.lines_cut.load(std::sync::atomic::Ordering::Relaxed);
+    cov.bare_cr = notes.bare_cr.load(std::sync::atomic::Ordering::Relaxed);
     finish_log(agg, parser, bytes, read_error, format, compression)
 }
 

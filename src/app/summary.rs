@@ -89,6 +89,13 @@ pub fn report(
             a.stats.tables.seq_scan_heavy.len()
         )?;
     }
+    for f in c.files.iter().filter(|f| f.lines_cut > 0) {
+        writeln!(
+            w,
+            "pgsift: warning: {}: {} line(s) longer than 64 MiB cut at 64 MiB",
+            f.path, f.lines_cut
+        )?;
+    }
     for f in c.files.iter().filter(|f| f.lines_rejected > 0) {
         let why: Vec<String> = f
             .rejected_by

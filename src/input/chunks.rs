@@ -8,7 +8,24 @@
 //! and are filled again, so a file is not read into ever new (zeroed) memory.
 
 use std::io::{self, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+/// The longest line read whole: a longer one is cut there (counted in
+/// [`StreamNotes`]), so memory stays bounded on any input (one endless line:
+/// a damaged file, a gzip of zeros, `/dev/zero`).
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// What the reading thread noticed about the stream, read once it is done.
+#[derive(Debug, Default)]
+pub struct StreamNotes {
+    /// Lines longer than the cap, cut to it (the rest of each is skipped).
+    pub lines_cut: AtomicU64,
+    /// Lines end in a bare CR (no LF in the first chunk, CRs in it): each CR
+    /// was read as a line end.
+    pub bare_cr: AtomicBool,
+}
 
 /// The chunk size a run uses unless told otherwise: small enough that a chunk
 /// and the entries prepared from it stay in a core's cache until they are
@@ -27,6 +44,13 @@ pub struct ChunkReader<R> {
     error: Option<io::Error>,
     /// Buffers of chunks already consumed, handed back to be filled again.
     spares: Option<Receiver<Vec<u8>>>,
+    max_line: usize,
+    /// The rest of a cut line is being skipped.
+    skipping: bool,
+    /// Whether CRs are line ends, once the reads told; CRs seen before.
+    bare_cr: Option<bool>,
+    crs_seen: usize,
+    notes: Arc<StreamNotes>,
 }
 
 impl<R: Read> ChunkReader<R> {
@@ -39,6 +63,56 @@ impl<R: Read> ChunkReader<R> {
             eof: false,
             error: None,
             spares: None,
+            max_line: MAX_LINE_BYTES,
+            skipping: false,
+            bare_cr: None,
+            crs_seen: 0,
+            notes: Arc::default(),
+        }
+    }
+
+    /// Lines longer than `max` bytes are cut (for tests: the default is
+    /// [`MAX_LINE_BYTES`]).
+    pub fn with_max_line(mut self, max: usize) -> Self {
+        self.max_line = max.max(1);
+        self
+    }
+
+    /// What was noticed so far.
+    pub fn notes(&self) -> Arc<StreamNotes> {
+        self.notes.clone()
+    }
+
+    /// Skips the rest of a cut line, up to and with its LF; what follows is
+    /// carried over. An error met while skipping is kept for the next call.
+    fn skip_rest_of_line(&mut self) {
+        while self.skipping {
+            if let Some(i) = memchr::memchr(b'\n', &self.carry) {
+                self.carry.drain(..=i);
+                self.skipping = false;
+                return;
+            }
+            self.carry.clear();
+            if self.eof {
+                self.skipping = false;
+                return;
+            }
+            let (n, error) = read_into(&mut self.inner, &mut self.carry, 0, self.size);
+            self.carry.truncate(n);
+            self.cr_to_lf(0);
+            if let Some(e) = error {
+                self.error = Some(e);
+                self.eof = true;
+            } else if n < self.size {
+                self.eof = true;
+            }
+        }
+    }
+
+    /// In a file whose lines end in a bare CR, CRs from `from` on become LFs.
+    fn cr_to_lf(&mut self, from: usize) {
+        if self.bare_cr == Some(true) {
+            cr_to_lf(&mut self.carry[from..]);
         }
     }
 
@@ -55,6 +129,12 @@ impl<R: Read> ChunkReader<R> {
     /// read before it come first; the partial line at the error is dropped and the
     /// error is returned by the next call.
     pub fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
+        if let Some(e) = self.error.take() {
+            self.eof = true;
+            self.carry.clear();
+            return Err(e);
+        }
+        self.skip_rest_of_line();
         if let Some(e) = self.error.take() {
             self.eof = true;
             self.carry.clear();
@@ -77,7 +157,27 @@ impl<R: Read> ChunkReader<R> {
             if !self.eof && filled < scanned + self.size {
                 let want = scanned + self.size - filled;
                 let (n, error) = read_into(&mut self.inner, &mut buf, filled, want);
+                if self.bare_cr == Some(true) {
+                    cr_to_lf(&mut buf[filled..filled + n]);
+                }
                 filled += n;
+                if self.bare_cr.is_none() {
+                    // told once the stream shows an LF (no), or two CRs
+                    // before any LF (yes; one at its end will do)
+                    // (only the bytes just read: a long line is not scanned again)
+                    let new = &buf[filled - n..filled];
+                    self.crs_seen += memchr::memchr_iter(b'\r', new).take(2).count();
+                    let crs = self.crs_seen;
+                    let end = error.is_none() && n < want;
+                    if memchr::memchr(b'\n', new).is_some() {
+                        self.bare_cr = Some(false);
+                    } else if crs >= 2 || (end && crs == 1) {
+                        self.bare_cr = Some(true);
+                        self.notes.bare_cr.store(true, Ordering::Relaxed);
+                        cr_to_lf(&mut buf[..filled]);
+                        scanned = 0;
+                    }
+                }
                 if let Some(e) = error {
                     self.eof = true;
                     return match memchr::memrchr(b'\n', &buf[..filled]) {
@@ -96,6 +196,14 @@ impl<R: Read> ChunkReader<R> {
                 buf.truncate(scanned + i + 1);
                 return Ok(Some(buf));
             }
+            if filled > self.max_line {
+                // one line longer than the cap: cut, the rest skipped
+                buf.truncate(self.max_line);
+                buf.push(b'\n');
+                self.notes.lines_cut.fetch_add(1, Ordering::Relaxed);
+                self.skipping = !self.eof;
+                return Ok(Some(buf));
+            }
             if self.eof {
                 buf.truncate(filled);
                 return Ok((!buf.is_empty()).then_some(buf));
@@ -103,6 +211,14 @@ impl<R: Read> ChunkReader<R> {
             // one line longer than the chunk size so far: read on
             scanned = filled;
         }
+    }
+}
+
+/// Every CR of `b` made an LF.
+fn cr_to_lf(b: &mut [u8]) {
+    let at: Vec<usize> = memchr::memchr_iter(b'\r', b).collect();
+    for i in at {
+        b[i] = b'\n';
     }
 }
 
@@ -143,6 +259,7 @@ pub struct ChunkStream {
     batch: std::collections::VecDeque<io::Result<Vec<u8>>>,
     done: bool,
     thread: Option<std::thread::JoinHandle<()>>,
+    notes: Arc<StreamNotes>,
 }
 
 /// Chunks per hand-over.
@@ -179,22 +296,37 @@ impl ChunkStream {
     /// Starts reading `inner` in chunks of `size` bytes on a new thread, at
     /// most `ahead` batches waiting.
     pub fn spawn<R: Read + Send + 'static>(inner: R, size: usize, ahead: usize) -> ChunkStream {
+        Self::spawn_reader(ChunkReader::new(inner, size), ahead)
+    }
+
+    /// [`Self::spawn`] for a reader set up already.
+    pub fn spawn_reader<R: Read + Send + 'static>(
+        mut r: ChunkReader<R>,
+        ahead: usize,
+    ) -> ChunkStream {
+        let size = r.size;
+        let notes = r.notes();
         let (tx, rx) = sync_channel(ahead.max(1));
         let (spare_tx, spare_rx) = sync_channel(SPARES);
         let thread = std::thread::spawn(move || {
-            let mut r = ChunkReader::new(inner, size);
             r.spares = Some(spare_rx);
             let mut last = false;
             while !last {
                 let mut batch = Vec::with_capacity(BATCH);
-                while batch.len() < BATCH {
+                let mut bytes = 0;
+                // a batch is BATCH chunks, or fewer long ones: memory in flight
+                // stays about BATCH chunk sizes per batch, whatever the lines
+                while batch.len() < BATCH && bytes < BATCH * size {
                     // a reader that panics (a bug in a decoder) ends the stream
                     // with an error after the chunks read before it
                     let next =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.next_chunk()))
                             .unwrap_or_else(|_| Err(io::Error::other(READER_PANICKED)));
                     match next {
-                        Ok(Some(c)) => batch.push(Ok(c)),
+                        Ok(Some(c)) => {
+                            bytes += c.len();
+                            batch.push(Ok(c));
+                        }
                         Ok(None) => {
                             last = true;
                             break;
@@ -221,7 +353,13 @@ impl ChunkStream {
             batch: Default::default(),
             done: false,
             thread: Some(thread),
+            notes,
         }
+    }
+
+    /// What the reading thread noticed (complete once the stream is done).
+    pub fn notes(&self) -> Arc<StreamNotes> {
+        self.notes.clone()
     }
 
     /// Where the buffers of consumed chunks go back to (see [`Recycler`]).
@@ -346,6 +484,45 @@ mod tests {
             out.push(c);
         }
         out
+    }
+
+    /// Every chunk of `r`, as text.
+    fn chunks_of<R: Read>(mut r: ChunkReader<R>) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(c) = r.next_chunk().unwrap() {
+            out.push(String::from_utf8(c).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn a_line_longer_than_the_cap_is_cut_counted_and_the_next_read() {
+        let text = format!("short\n{}\nafter\n{}", "x".repeat(100), "y".repeat(1000));
+        let r = ChunkReader::new(text.as_bytes(), 4).with_max_line(10);
+        let notes = r.notes();
+        let all: String = chunks_of(r).concat();
+        assert_eq!(all, "short\nxxxxxxxxxx\nafter\nyyyyyyyyyy\n");
+        assert_eq!(notes.lines_cut.load(Ordering::Relaxed), 2);
+        // an endless line holds no more than the cap and a read
+        let zeros = std::io::repeat(0).take(50 << 20);
+        let mut r = ChunkReader::new(zeros, 1 << 16).with_max_line(1 << 20);
+        let first = r.next_chunk().unwrap().unwrap();
+        assert_eq!(first.len(), (1 << 20) + 1);
+        // the buffer grows by doubling: at most twice the cap
+        assert!(first.capacity() <= 2 << 20, "{}", first.capacity());
+        assert_eq!(r.next_chunk().unwrap(), None);
+    }
+
+    #[test]
+    fn bare_cr_line_ends_are_read_as_line_ends_and_crlf_is_left_alone() {
+        let r = ChunkReader::new(&b"a\rb\rc\r"[..], 2);
+        let notes = r.notes();
+        assert_eq!(chunks_of(r).concat(), "a\nb\nc\n");
+        assert!(notes.bare_cr.load(Ordering::Relaxed));
+        let r = ChunkReader::new(&b"a\r\nb\r\n"[..], 2);
+        let notes = r.notes();
+        assert_eq!(chunks_of(r).concat(), "a\r\nb\r\n");
+        assert!(!notes.bare_cr.load(Ordering::Relaxed));
     }
 
     #[test]

@@ -236,8 +236,9 @@ pub fn open_classified(
     }
     let mut first = Vec::new();
     // a decoder that panics (a bug) fails the read, as in the chunk reader
+    // (a header is short: at most 64 KiB are looked at, whatever the line)
     let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        reader.read_until(b'\n', &mut first)
+        io::Read::take(&mut reader, 64 << 10).read_until(b'\n', &mut first)
     }))
     .unwrap_or_else(|_| Err(io::Error::other(chunks::READER_PANICKED)));
     let (content, rest): (Content, decompress::DynRead) = match read {

@@ -33,6 +33,8 @@ pub struct FileRow {
     pub missing_columns: String,
     pub ignored_kinds: String,
     pub examples: Vec<ExampleLine>,
+    /// What was done to read the file as lines (cut, bare CRs).
+    pub reading: Vec<String>,
     /// Lines refused (impossible durations): why, and the first of them.
     pub rejected: String,
     pub rejected_examples: Vec<ExampleLine>,
@@ -163,6 +165,7 @@ fn quiet_csv(f: &crate::aggregate::coverage::FileCoverage) -> bool {
         && f.missing_columns.is_empty()
         && f.lines_unrecognized == 0
         && f.lines_rejected == 0
+        && f.lines_cut == 0
         && f.dialect.is_none()
 }
 
@@ -202,6 +205,7 @@ fn file_row(f: &crate::aggregate::coverage::FileCoverage) -> FileRow {
             .collect::<Vec<_>>()
             .join(", "),
         examples: examples(&f.unrecognized_examples),
+        reading: reading_notes(f),
         rejected: f
             .rejected_by
             .iter()
@@ -210,6 +214,21 @@ fn file_row(f: &crate::aggregate::coverage::FileCoverage) -> FileRow {
             .join(", "),
         rejected_examples: examples(&f.rejected_examples),
     }
+}
+
+/// What reading the file as lines took, said plainly.
+fn reading_notes(f: &crate::aggregate::coverage::FileCoverage) -> Vec<String> {
+    let mut out = Vec::new();
+    if f.lines_cut > 0 {
+        out.push(format!(
+            "{} longer than 64 MiB cut at 64 MiB (the rest of each skipped: memory stays bounded on an endless line)",
+            crate::units::plural(f.lines_cut, "line", "lines")
+        ));
+    }
+    if f.bare_cr {
+        out.push("Lines end in a bare CR (no LF): each CR was read as a line end".into());
+    }
+    out
 }
 
 fn examples(e: &[(u64, String)]) -> Vec<ExampleLine> {
