@@ -205,6 +205,9 @@ fn id_token(s: &str, at_word_start: bool) -> Option<(&'static str, usize)> {
 /// `key=value` pairs and `user@db`, and keeps everything else as literal text.
 pub fn infer(line: &str) -> Option<String> {
     let (level_start, _, _) = level_positions(line, 0).next()?;
+    if level_start > super::MAX_PREFIX_BYTES {
+        return None;
+    }
     let region = &line[..level_start];
     let mut out = String::new();
     let mut s = region;

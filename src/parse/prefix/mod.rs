@@ -239,7 +239,13 @@ impl LinePrefix {
         // a prefix whose trailing space was lost (quoting in postgresql.conf,
         // a copy): the line's space before the severity is not the prefix's
         let stripped = !self.source.ends_with(char::is_whitespace);
-        for (level_start, level, msg_start) in level_positions(line, self.shortest) {
+        // a prefix is short: the severity lies within its first bytes, and
+        // few severity-like words come before it (a continuation line of log
+        // text stored in a table holds thousands further on)
+        let candidates = level_positions(line, self.shortest)
+            .take_while(|&(start, _, _)| start <= MAX_PREFIX_BYTES)
+            .take(MAX_LEVEL_CANDIDATES);
+        for (level_start, level, msg_start) in candidates {
             let region = &line[..level_start];
             let mut fields = PrefixFields::default();
             let mut full = match_all(&self.items, region, &mut fields);
@@ -267,6 +273,13 @@ impl LinePrefix {
         None
     }
 }
+
+/// The most bytes a line's prefix may take before its severity: 2 KiB, far
+/// more than any `log_line_prefix` expands to (names are at most 63 bytes).
+pub const MAX_PREFIX_BYTES: usize = 2048;
+
+/// Severity-like words tried as the end of the prefix on one line.
+const MAX_LEVEL_CANDIDATES: usize = 8;
 
 /// Fewest bytes `items` can match (a lower bound): literals, timestamps and
 /// the digits of escapes that always print something.

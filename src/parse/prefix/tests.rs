@@ -334,3 +334,36 @@ fn the_clock_is_the_last_timestamp_escapes() {
     assert_eq!(clock("%m [%p] %t "), Some(Clock::Seconds));
     assert_eq!(clock("%t [%p] %m "), Some(Clock::Millis));
 }
+
+#[test]
+fn a_prefix_of_many_free_fields_matches_in_bounded_steps() {
+    // inferred from `x` and 22 `user=a database=b`: took 87 s on one line
+    let line = format!("x{} LOG:  hello", " user=a database=b".repeat(22));
+    let p = super::detect::infer(&line).unwrap();
+    assert_eq!(p.matches("%u").count(), 22);
+    let prefix = LinePrefix::compile(&p);
+    let l = prefix.match_line(&line).expect("its own line matches");
+    assert_eq!((l.level, l.message), (Level::Log, "hello"));
+    // a line it cannot match is given up on, not searched for ever
+    let other = format!("x{} LOG:  hello", " user=a database=b".repeat(21));
+    let _ = prefix.match_line(&other);
+    // memoized failures still find a match that needs backtracking
+    let p = LinePrefix::compile("%a %u %d ");
+    let l = p.match_line("my app bob shop LOG:  x").unwrap();
+    assert_eq!(l.fields.db, Some("shop"));
+}
+
+#[test]
+fn a_severity_past_the_longest_prefix_is_not_a_prefixed_line() {
+    let p = LinePrefix::compile("%m [%p] ");
+    let near = format!("2024-05-01 10:00:00.123 UTC [7] {}LOG:  x", "");
+    assert!(p.match_line(&near).is_some());
+    // a continuation line of logged text stored in a table: its `LOG:` lies
+    // far from its start (and what comes before is no prefix anyway)
+    let far = format!(
+        "{} 2024-05-01 10:00:00.123 UTC [7] LOG:  x",
+        "a".repeat(MAX_PREFIX_BYTES)
+    );
+    assert!(p.match_line(&far).is_none());
+    assert!(super::detect::infer(&far).is_none());
+}
