@@ -63,6 +63,9 @@ pub struct FileCoverage {
     /// (the rest of each skipped).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub lines_cut: u64,
+    /// Statements longer than 1 MiB, normalized and shown on their first MiB.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub statements_cut: u64,
     /// Its lines end in a bare CR, read as line ends.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub bare_cr: bool,
@@ -183,6 +186,7 @@ impl Merge for FileCoverage {
         self.lines_filtered += v.lines_filtered;
         self.lines_rejected += v.lines_rejected;
         self.lines_cut += v.lines_cut;
+        self.statements_cut += v.statements_cut;
         self.bare_cr |= v.bare_cr;
         Merge::merge(&mut self.rejected_by, v.rejected_by);
         let room = EXAMPLES_PER_FILE.saturating_sub(self.rejected_examples.len());

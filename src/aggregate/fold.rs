@@ -73,6 +73,15 @@ impl QueryIndex {
     }
 }
 
+/// `s`'s first `max` bytes (to a character boundary).
+fn clip(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 /// A DETAIL with the bind parameters of a statement (`parameters: $1 = ...`).
 fn is_parameters(detail: &str) -> bool {
     detail
@@ -396,6 +405,7 @@ impl FileAggregator {
         self.file.lines_parsed += q.entry.lines;
         self.seen_at(q.entry.ts);
         let n = self.normalized(&q.sql, ahead);
+        self.file.statements_cut += u64::from(n.cut);
         let e = &q.entry;
         let who = [e.user.as_deref(), e.db.as_deref(), e.app.as_deref()];
         let show = self.opts.show_values;
@@ -409,7 +419,7 @@ impl FileAggregator {
             file: file.clone(),
             line: e.line,
             text: if show {
-                q.sql.trim().to_string()
+                clip(q.sql.trim(), crate::normalize::MAX_STATEMENT_BYTES).to_string()
             } else {
                 n.display.clone()
             },

@@ -20,6 +20,9 @@ pub struct Normalized {
     pub display: String,
     /// An unterminated string, comment or dollar quote was found (a truncated log line).
     pub truncated: bool,
+    /// The text was longer than [`MAX_STATEMENT_BYTES`]: only its start was
+    /// normalized (and is shown).
+    pub cut: bool,
     /// A fast hash of `key` ([`key_hash`]), computed with it, so a table keyed
     /// by it need not hash it again (on another thread).
     pub key_hash: u64,
@@ -155,8 +158,23 @@ const AFTER_ORDINAL: &[&str] = &[
     "using",
 ];
 
+/// The longest statement text normalized whole: a longer one (a bulk load
+/// of 140 MB) is normalized on its first 1 MiB, so a key, its display and
+/// every example of it stay small.
+pub const MAX_STATEMENT_BYTES: usize = 1 << 20;
+
 /// Normalizes a logged SQL text (one or several statements).
 pub fn normalize(sql: &str) -> Normalized {
+    let cut = sql.len() > MAX_STATEMENT_BYTES;
+    let sql = if cut {
+        let mut end = MAX_STATEMENT_BYTES;
+        while !sql.is_char_boundary(end) {
+            end -= 1;
+        }
+        &sql[..end]
+    } else {
+        sql
+    };
     let bytes = sql.as_bytes();
     let lexed = lex(bytes);
     let mut keys: Vec<String> = Vec::new();
@@ -203,6 +221,7 @@ pub fn normalize(sql: &str) -> Normalized {
         key,
         display,
         truncated: lexed.truncated,
+        cut,
     }
 }
 

@@ -11,6 +11,10 @@ use super::message::Classified;
 use super::prefix::{Level, LinePrefix, PrefixedLine};
 use super::timestamp::Timestamp;
 
+/// The most text an entry's message keeps from its continuation lines (the
+/// cap on one line): a statement of millions of lines stays bounded.
+pub const MAX_ENTRY_BYTES: usize = 64 << 20;
+
 /// A short text held inline when it fits (23 bytes): user, database and
 /// application names, client addresses, session ids and SQLSTATEs, which every
 /// entry carries and which would otherwise cost an allocation each.
@@ -352,6 +356,12 @@ impl<A> StderrAssembler<A> {
             let field = self.last.map_or(Field::Message, |(_, f)| f);
             let e = &mut o.entry;
             e.lines += 1;
+            // an entry holds at most MAX_ENTRY_BYTES of text: the lines past
+            // them are counted, not kept (a statement that long is grouped on
+            // its first MiB anyway, and said)
+            if e.message.len() + cont.len() > MAX_ENTRY_BYTES {
+                return;
+            }
             match slot(e, field) {
                 Some(Some(s)) => {
                     s.push('\n');

@@ -225,6 +225,12 @@ fn reading_notes(f: &crate::aggregate::coverage::FileCoverage) -> Vec<String> {
             crate::units::plural(f.lines_cut, "line", "lines")
         ));
     }
+    if f.statements_cut > 0 {
+        out.push(format!(
+            "{} longer than 1 MiB grouped and shown on their first MiB",
+            crate::units::plural(f.statements_cut, "statement", "statements")
+        ));
+    }
     if f.bare_cr {
         out.push("Lines end in a bare CR (no LF): each CR was read as a line end".into());
     }
