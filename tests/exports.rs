@@ -470,3 +470,44 @@ fn rows_exported_twice_into_one_file_count_once_and_are_said() {
         );
     }
 }
+
+#[test]
+fn a_meta_file_whose_clock_is_minutes_off_is_still_one_snapshot() {
+    let d = tempfile::tempdir().unwrap();
+    let good = d.path().join("good/shop");
+    let skewed = d.path().join("skewed/shop");
+    copy_doubling("script/shop", &good, &[]);
+    copy_doubling("script/shop", &skewed, &[]);
+    // meta.csv written ten minutes after the views
+    let meta = std::fs::read_to_string(skewed.join("meta.csv")).unwrap();
+    assert!(meta.contains("2026-12-04 10:05:25.686746+00"));
+    std::fs::write(
+        skewed.join("meta.csv"),
+        meta.replacen(
+            "2026-12-04 10:05:25.686746+00",
+            "2026-12-04 10:15:25.686746+00",
+            1,
+        ),
+    )
+    .unwrap();
+    let a = run(&[good.to_str().unwrap()]);
+    let b = run(&[skewed.to_str().unwrap()]);
+    assert_eq!(b.code, 0, "{}", b.stderr);
+    assert!(!b.audit.stats.statements.is_empty());
+    assert_eq!(calls(&b.audit), calls(&a.audit));
+    assert_eq!(
+        serde_json::to_value(&b.audit.stats.tables).unwrap(),
+        serde_json::to_value(&a.audit.stats.tables).unwrap()
+    );
+    assert_eq!(index_findings(&b.audit), index_findings(&a.audit));
+    assert_eq!(b.audit.findings.len(), a.audit.findings.len());
+    let w = b.audit.stats.stats_window.as_ref().unwrap();
+    assert_eq!(w.snapshots, 1);
+    assert!(
+        w.notes
+            .iter()
+            .any(|n| n.contains("600 s apart") && n.contains("read as one snapshot")),
+        "{:?}",
+        w.notes
+    );
+}

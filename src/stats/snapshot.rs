@@ -55,6 +55,8 @@ pub struct Snapshot {
     /// Rows met again in the export (the same table, index, index definition
     /// or statement twice), by view: the first is kept, the others counted.
     pub repeated: BTreeMap<&'static str, u64>,
+    /// What reading the export took, said in the window's notes.
+    pub notes: Vec<String>,
     /// Where each keyed record sits in its list, so that placing a record is
     /// O(1), not a scan of the list (a million index rows).
     pub seen: Seen,
@@ -174,7 +176,35 @@ fn folder_snapshots(folder: &str, r: &Records) -> Vec<Snapshot> {
     let default_db = named_db.or_else(|| named_after_folder.then(|| folder_database(folder)));
     let mut times: BTreeSet<Timestamp> = default_at.into_iter().collect();
     times.extend(rows.iter().filter_map(|p| p.at));
-    let clusters = cluster(&times, &r.times_in_one_file);
+    let mut clusters = cluster(&times, &r.times_in_one_file);
+    let mut skew = None;
+    // one export (each view in one file, each file at one time) is one
+    // snapshot, even when its files' clocks disagree (a meta.csv written
+    // minutes apart): read at the time most of its rows carry, and said
+    let distinct: BTreeSet<Timestamp> = clusters.values().copied().collect();
+    let one_export =
+        r.times_in_one_file.is_empty() && r.views.values().all(|files| files.len() <= 1);
+    let mut default_at = default_at;
+    if one_export && distinct.len() > 1 {
+        let mut votes: BTreeMap<Timestamp, usize> = BTreeMap::new();
+        for t in rows.iter().filter_map(|p| p.at) {
+            *votes.entry(clusters[&t]).or_default() += 1;
+        }
+        if let Some((&at, _)) = votes.iter().max_by_key(|(t, n)| (**n, **t)) {
+            let (first, last) = (distinct.first().copied(), distinct.last().copied());
+            skew = first.zip(last).map(|(a, b)| {
+                format!(
+                    "{folder}: the export's files carry snapshot times {} s apart ({} to {}); read as one snapshot at {}",
+                    (b.0 - a.0) / 1000,
+                    a.format(),
+                    b.format(),
+                    at.format()
+                )
+            });
+            clusters.values_mut().for_each(|v| *v = at);
+            default_at = Some(at);
+        }
+    }
     // rows without a time (definitions, sizes, settings): the export's time, else
     // the latest snapshot of the folder (catalogs describe the present)
     let default_at = default_at.or_else(|| clusters.values().max().copied());
@@ -191,6 +221,11 @@ fn folder_snapshots(folder: &str, r: &Records) -> Vec<Snapshot> {
             ..Default::default()
         });
         p.row.place(s);
+    }
+    if let Some(note) = skew {
+        for s in snaps.values_mut() {
+            s.notes.push(note.clone());
+        }
     }
     let views: BTreeSet<String> = r.views.keys().cloned().collect();
     let server = meta.as_ref().and_then(|m| {
@@ -449,7 +484,8 @@ pub fn build(input: &StatsInput) -> Vec<DatabaseStats> {
 /// others are ordered by snapshot time, else by file time (said), and the
 /// first and last give the window.
 fn one_database(mut snaps: Vec<Snapshot>) -> DatabaseStats {
-    let mut notes: Vec<String> = snaps
+    let mut notes: Vec<String> = snaps.iter().flat_map(|s| s.notes.clone()).collect();
+    notes.extend(snaps
         .iter()
         .flat_map(|s| {
             s.repeated.iter().map(move |(view, n)| {
@@ -458,8 +494,7 @@ fn one_database(mut snaps: Vec<Snapshot>) -> DatabaseStats {
                     s.folder
                 )
             })
-        })
-        .collect();
+        }));
     let mut left_out = Vec::new();
     let mut left_out_folders: Vec<String> = Vec::new();
     let ordered_by = if snaps.iter().all(|s| s.taken_at.is_some()) {
