@@ -57,12 +57,18 @@ pub fn split(line: &str) -> Option<Record<'_>> {
     let (bsd, instant, clock) = match words.as_slice() {
         [mon, day, time, _host, _ident] => {
             let m = MONTHS.iter().position(|x| x == mon)? as u32 + 1;
-            let d: u32 = day.parse().ok()?;
+            let d: u32 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
             let t: Vec<i64> = time
                 .split(':')
                 .map(|p| p.parse().ok())
                 .collect::<Option<_>>()?;
-            if t.len() != 3 {
+            // a time of day, or not a syslog line (a fuzzer's 13888888888888:6:25
+            // overflowed the arithmetic below)
+            if t.len() != 3
+                || !(0..24).contains(&t[0])
+                || !(0..60).contains(&t[1])
+                || !(0..61).contains(&t[2])
+            {
                 return None;
             }
             let sod = t[0] * 3600 + t[1] * 60 + t[2];
@@ -242,6 +248,20 @@ Feb 11 13:15:40 test-pc postgres[10819]: [7-2] #011       pg_catalog.pg_get_user
 Feb 11 13:15:40 test-pc postgres[10819]: [7-3] #011FROM pg_catalog.pg_database d;
 Feb 11 13:15:41 test-pc postgres[10808]: [3-1] db=,user=,app=,client= LOG:  ending log output to stderr
 Feb 11 13:15:41 test-pc postgres[10808]: [3-2] db=,user=,app=,client= HINT:  Future log output will go to log destination \"syslog\".";
+
+    #[test]
+    fn a_bsd_time_out_of_range_is_no_syslog_line() {
+        // found by the fuzzer (fuzz/README.md): an hour of 14 digits overflowed
+        for line in [
+            "Feb 11 13888888888888:6:25 pc pes[3]: [274 LOG:  x",
+            "Feb 11 9000000000000000:6:25 pc pes[3]: [274 LOG:  x",
+            "Feb 11 24:00:00 pc postgres[3]: [1-1] LOG:  x",
+            "Feb 32 10:00:00 pc postgres[3]: [1-1] LOG:  x",
+        ] {
+            assert!(split(line).is_none(), "{line}");
+        }
+        assert!(split("Feb 11 23:59:60 pc postgres[3]: [1-1] LOG:  x").is_some());
+    }
 
     #[test]
     fn continuation_chunks_join_their_process_entry() {
