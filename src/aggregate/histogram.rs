@@ -93,7 +93,8 @@ impl LatencyHistogram {
                 } else {
                     2.0 * lo * hi / (lo + hi)
                 };
-                return Some(mid.clamp(self.min as f64, self.max as f64));
+                // (not clamp: it panics on min > max, which a damaged partial can hold)
+                return Some(mid.max(self.min as f64).min(self.max as f64));
             }
         }
         Some(self.max as f64)
