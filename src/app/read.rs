@@ -27,6 +27,10 @@ use std::sync::Arc;
 /// Lines read from the start of a file to detect its format and prefix.
 const DETECTION_SAMPLE: usize = 1000;
 
+/// Bytes read at most for that sample (past the chunk that crosses them):
+/// a file of long lines is sampled on a bounded number of bytes.
+const DETECTION_BYTES: u64 = 16 << 20;
+
 /// How a file is read.
 #[derive(Debug, Clone, Copy)]
 pub struct ReadOptions {
@@ -176,7 +180,7 @@ impl Head {
             error: None,
             more: true,
         };
-        while head.lines < DETECTION_SAMPLE {
+        while head.lines < DETECTION_SAMPLE && head.bytes < DETECTION_BYTES {
             match stream.next() {
                 Some(Ok(c)) => {
                     head.bytes += c.len() as u64;

@@ -242,7 +242,12 @@ impl LinePrefix {
         // a prefix is short: the severity lies within its first bytes, and
         // few severity-like words come before it (a continuation line of log
         // text stored in a table holds thousands further on)
-        let candidates = level_positions(line, self.shortest)
+        // (the search for a severity looks no further than that either)
+        let mut cut = line.len().min(MAX_PREFIX_BYTES + 64);
+        while !line.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let candidates = level_positions(&line[..cut], self.shortest)
             .take_while(|&(start, _, _)| start <= MAX_PREFIX_BYTES)
             .take(MAX_LEVEL_CANDIDATES);
         for (level_start, level, msg_start) in candidates {
