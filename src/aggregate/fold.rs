@@ -199,6 +199,13 @@ impl FileAggregator {
     /// Counts unrecognized lines; the example keeps its quoted values only when
     /// values are shown.
     pub fn unrecognized(&mut self, line: u64, text: &str, lines: u64) {
+        // only the first lines are kept as examples: the others are counted,
+        // not masked (masking every line of a file of another format cost a
+        // third of the run)
+        if self.file.unrecognized_examples.len() >= crate::coverage::EXAMPLES_PER_FILE {
+            self.file.unrecognized(line, "", lines);
+            return;
+        }
         // an example shows 300 characters: mask no more than a few times that
         // (a line can be 64 MiB)
         let text = match text.char_indices().nth(1200) {
@@ -352,8 +359,10 @@ impl FileAggregator {
                 lines,
             } => {
                 self.agg.summary.entries += 1;
-                let text = if self.opts.show_values {
-                    text
+                let text = if self.opts.show_values
+                    || self.file.rejected_examples.len() >= crate::coverage::EXAMPLES_PER_FILE
+                {
+                    text // kept as an example only if shown, else only counted
                 } else {
                     mask::long_numbers(&mask::literals(&text, false))
                 };
