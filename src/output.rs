@@ -49,12 +49,18 @@ enum StagedKind {
 
 impl Staged {
     /// Renames the temporary file over the target (or writes the device).
-    pub fn commit(mut self) -> std::io::Result<()> {
+    pub fn commit(self) -> std::io::Result<()> {
+        self.commit_in(&mut pending())
+    }
+
+    /// [`Self::commit`], with the list of pending temporaries held (locked):
+    /// a signal's cleanup waits until the renames are done.
+    fn commit_in(mut self, pending: &mut Vec<PathBuf>) -> std::io::Result<()> {
         match std::mem::replace(&mut self.how, StagedKind::Direct(Vec::new())) {
             StagedKind::File(tmp) => {
                 let tmp_path = tmp.path().to_path_buf();
                 let r = tmp.persist(&self.target).map(|_| ()).map_err(|e| e.error);
-                pending().retain(|p| *p != tmp_path);
+                pending.retain(|p| *p != tmp_path);
                 r
             }
             StagedKind::Direct(bytes) => {
@@ -78,8 +84,16 @@ impl Drop for Staged {
 /// needed), flushed to disk, to be renamed over `path` by [`Staged::commit`].
 pub fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
     if let Ok(m) = std::fs::metadata(path)
+        && m.is_dir()
+    {
+        // said before anything is renamed, not at the rename
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory",
+        ));
+    }
+    if let Ok(m) = std::fs::metadata(path)
         && !m.is_file()
-        && !m.is_dir()
     {
         return Ok(Staged {
             target: path.to_path_buf(),
@@ -134,10 +148,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Several outputs written together: all staged first, renamed only when
 /// every one is complete, so a failure (a full disk) leaves every old file
 /// in place and no temporary file.
-pub fn write_all_or_none(outputs: &[(&Path, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
+/// On failure: the output that failed, why, and how many outputs before it
+/// were already renamed (0 unless a rename itself failed).
+pub fn write_all_or_none(
+    outputs: &[(&Path, &[u8])],
+) -> Result<(), (PathBuf, std::io::Error, usize)> {
     let mut staged = Vec::with_capacity(outputs.len());
     for (p, bytes) in outputs {
-        staged.push(stage(p, bytes).map_err(|e| (p.to_path_buf(), e))?);
+        staged.push(stage(p, bytes).map_err(|e| (p.to_path_buf(), e, 0))?);
     }
     // for the test of an interrupted run: time to send the signal
     if let Some(ms) = std::env::var_os("PGSIFT_TEST_PAUSE_BEFORE_RENAME_MS")
@@ -145,9 +163,12 @@ pub fn write_all_or_none(outputs: &[(&Path, &[u8])]) -> Result<(), (PathBuf, std
     {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
-    for s in staged {
+    // the renames under the lock of the pending list: SIGTERM's cleanup runs
+    // before them (all old files stay) or after them (all new), not between
+    let mut pending = pending();
+    for (done, s) in staged.into_iter().enumerate() {
         let target = s.target.clone();
-        s.commit().map_err(|e| (target, e))?;
+        s.commit_in(&mut pending).map_err(|e| (target, e, done))?;
     }
     Ok(())
 }
@@ -209,8 +230,14 @@ mod tests {
         let blocked = d.path().join("file");
         std::fs::write(&blocked, b"x").unwrap();
         let bad = blocked.join("report.json");
-        let (p, _) = write_all_or_none(&[(&html, b"new html"), (&bad, b"new json")]).unwrap_err();
-        assert_eq!(p, bad);
+        let (p, _, done) =
+            write_all_or_none(&[(&html, b"new html"), (&bad, b"new json")]).unwrap_err();
+        assert_eq!((p, done), (bad, 0));
+        // a folder where a file is to go: refused before anything is renamed
+        let (p, e, done) =
+            write_all_or_none(&[(&html, b"new html"), (d.path(), b"x")]).unwrap_err();
+        assert_eq!((p.as_path(), done), (d.path(), 0));
+        assert_eq!(e.kind(), std::io::ErrorKind::IsADirectory);
         assert_eq!(std::fs::read(&html).unwrap(), b"old html");
         let names: Vec<_> = std::fs::read_dir(d.path())
             .unwrap()

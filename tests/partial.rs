@@ -254,3 +254,35 @@ fn first_query(v: &mut Value) -> &mut Value {
         .find(|q| q["count"].as_u64().unwrap() > 1)
         .unwrap()
 }
+
+#[test]
+fn partials_of_disjoint_windows_over_the_same_files_merge() {
+    // two days of the month's real logs, read twice: once per day's window
+    let d = tempfile::tempdir().unwrap();
+    let files = [
+        "tests/data/month/postgresql-2026-11-02.log.gz",
+        "tests/data/month/postgresql-2026-11-03.log.gz",
+    ];
+    let window = |since: &str, until: &str, out: &Path| {
+        let mut args = files.to_vec();
+        args.extend([
+            "--since",
+            since,
+            "--until",
+            until,
+            "--save-partial",
+            out.to_str().unwrap(),
+        ]);
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.audit.summary.executions
+    };
+    let a = d.path().join("a.partial");
+    let b = d.path().join("b.partial");
+    let first = window("2026-11-02 00:00", "2026-11-03 00:00", &a);
+    let second = window("2026-11-03 00:00", "2026-11-04 00:00", &b);
+    assert!(first > 0 && second > 0);
+    let (code, v, err) = merge(&[&a, &b], d.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["summary"]["executions"], first + second);
+}

@@ -364,7 +364,8 @@ impl FileAggregator {
                 {
                     text // kept as an example only if shown, else only counted
                 } else {
-                    mask::long_numbers(&mask::literals(&text, false))
+                    let text = clip(&text, 4800);
+                    mask::long_numbers(&mask::literals(text, false))
                 };
                 self.file.rejected(line, reason, &text, lines);
             }

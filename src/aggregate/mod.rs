@@ -91,24 +91,24 @@ pub struct Summary {
 
 impl Merge for Summary {
     fn merge(&mut self, o: Self) {
-        self.entries += o.entries;
-        self.executions += o.executions;
-        self.total_us += o.total_us;
-        self.untimed_statements += o.untimed_statements;
-        self.unattributed_count += o.unattributed_count;
-        self.unattributed_us += o.unattributed_us;
-        self.parse_count += o.parse_count;
-        self.parse_us += o.parse_us;
-        self.bind_count += o.bind_count;
-        self.bind_us += o.bind_us;
+        self.entries.merge(o.entries);
+        self.executions.merge(o.executions);
+        self.total_us.merge(o.total_us);
+        self.untimed_statements.merge(o.untimed_statements);
+        self.unattributed_count.merge(o.unattributed_count);
+        self.unattributed_us.merge(o.unattributed_us);
+        self.parse_count.merge(o.parse_count);
+        self.parse_us.merge(o.parse_us);
+        self.bind_count.merge(o.bind_count);
+        self.bind_us.merge(o.bind_us);
         self.first_ts = match (self.first_ts, o.first_ts) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
         self.last_ts = self.last_ts.max(o.last_ts);
         self.zones.merge(o.zones);
-        self.millis_timestamps += o.millis_timestamps;
-        self.seconds_timestamps += o.seconds_timestamps;
+        self.millis_timestamps.merge(o.millis_timestamps);
+        self.seconds_timestamps.merge(o.seconds_timestamps);
     }
 }
 

@@ -337,6 +337,16 @@ impl Timeline {
                 self.intervals.len()
             ));
         }
+        // starts within ±30,000 years of the epoch: the report's arithmetic
+        // on them (seconds, milliseconds, zone offsets) cannot overflow
+        const MAX_S: i64 = 1 << 40;
+        if self
+            .intervals
+            .keys()
+            .any(|k| k.checked_mul(self.step_s).is_none_or(|s| s.abs() > MAX_S))
+        {
+            return Err("a timeline interval outside any time a log can hold".into());
+        }
         if !self.week.is_empty() && self.week.len() != WEEK_HOURS {
             return Err(format!("{} hours in the week", self.week.len()));
         }
@@ -460,6 +470,20 @@ mod tests {
             b.intervals.values().map(|i| i.executions).sum::<u64>(),
             3000
         );
+    }
+
+    #[test]
+    fn check_refuses_what_no_fold_makes() {
+        let mut t = spread(0, 100, 1);
+        assert_eq!(t.check(), Ok(()));
+        t.step_s = 7;
+        assert!(t.check().is_err());
+        let mut t = spread(0, 100, 1);
+        t.intervals.insert(i64::MAX / 2, Interval::default());
+        assert!(t.check().unwrap_err().contains("outside"));
+        let mut t = spread(0, 100, 1);
+        t.week.pop();
+        assert!(t.check().is_err());
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub fn run(config: &MergeConfig) -> anyhow::Result<RunOutcome> {
             .coverage
             .files
             .values()
+            // a read that counted nothing (all of it outside a window)
+            // cannot count anything twice
+            .filter(|f| f.lines_parsed + f.lines_ignored + f.lines_rejected > 0)
             .filter_map(|f| Some((f.identity.as_ref()?, f.path.as_str(), f.lines_filtered > 0)))
             .collect();
         for &(id, path, filtered) in &mine {

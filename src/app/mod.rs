@@ -216,8 +216,20 @@ pub fn render_with(
     all.extend(also);
     let (to_stdout, files): (Vec<_>, Vec<_>) =
         all.into_iter().partition(|(p, _)| p.as_os_str() == "-");
-    output::write_all_or_none(&files).map_err(|(p, e)| {
-        anyhow::Error::new(e).context(format!("writing {} (no output was replaced)", p.display()))
+    output::write_all_or_none(&files).map_err(|(p, e, done)| {
+        let replaced: Vec<String> = files[..done]
+            .iter()
+            .map(|(f, _)| f.display().to_string())
+            .collect();
+        anyhow::Error::new(e).context(if replaced.is_empty() {
+            format!("writing {} (no output was replaced)", p.display())
+        } else {
+            format!(
+                "writing {} (already replaced: {})",
+                p.display(),
+                replaced.join(", ")
+            )
+        })
     })?;
     for (_, bytes) in to_stdout {
         write_output(Path::new("-"), bytes)?;

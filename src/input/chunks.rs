@@ -50,6 +50,7 @@ pub struct ChunkReader<R> {
     /// Whether CRs are line ends, once the reads told; CRs seen before.
     bare_cr: Option<bool>,
     crs_seen: usize,
+    undecided_bytes: usize,
     notes: Arc<StreamNotes>,
 }
 
@@ -67,6 +68,7 @@ impl<R: Read> ChunkReader<R> {
             skipping: false,
             bare_cr: None,
             crs_seen: 0,
+            undecided_bytes: 0,
             notes: Arc::default(),
         }
     }
@@ -99,6 +101,9 @@ impl<R: Read> ChunkReader<R> {
             }
             let (n, error) = read_into(&mut self.inner, &mut self.carry, 0, self.size);
             self.carry.truncate(n);
+            if self.bare_cr.is_none() && memchr::memchr(b'\n', &self.carry).is_some() {
+                self.bare_cr = Some(false);
+            }
             self.cr_to_lf(0);
             if let Some(e) = error {
                 self.error = Some(e);
@@ -162,16 +167,18 @@ impl<R: Read> ChunkReader<R> {
                 }
                 filled += n;
                 if self.bare_cr.is_none() {
-                    // told once the stream shows an LF (no), or two CRs
-                    // before any LF (yes; one at its end will do)
-                    // (only the bytes just read: a long line is not scanned again)
+                    // told at the first LF (no), or after 64 KiB (or the end)
+                    // without one and with two CRs or more (yes): a log with
+                    // CRs inside a long first line is not taken for one
                     let new = &buf[filled - n..filled];
                     self.crs_seen += memchr::memchr_iter(b'\r', new).take(2).count();
-                    let crs = self.crs_seen;
+                    self.undecided_bytes += n;
                     let end = error.is_none() && n < want;
                     if memchr::memchr(b'\n', new).is_some() {
                         self.bare_cr = Some(false);
-                    } else if crs >= 2 || (end && crs == 1) {
+                    } else if (self.crs_seen >= 2 && (self.undecided_bytes >= 64 << 10 || end))
+                        || (end && self.crs_seen == 1)
+                    {
                         self.bare_cr = Some(true);
                         self.notes.bare_cr.store(true, Ordering::Relaxed);
                         cr_to_lf(&mut buf[..filled]);
@@ -522,6 +529,24 @@ mod tests {
         let r = ChunkReader::new(&b"a\r\nb\r\n"[..], 2);
         let notes = r.notes();
         assert_eq!(chunks_of(r).concat(), "a\r\nb\r\n");
+        assert!(!notes.bare_cr.load(Ordering::Relaxed));
+        // CRs inside a long first line of an LF log: not line ends
+        let long = format!(
+            "{}\r{}\r{}\nnext\n",
+            "x".repeat(40_000),
+            "y".repeat(40_000),
+            "z"
+        );
+        let r = ChunkReader::new(long.as_bytes(), 1 << 10);
+        let notes = r.notes();
+        assert_eq!(chunks_of(r).concat(), long);
+        assert!(!notes.bare_cr.load(Ordering::Relaxed));
+        // an LF passed while a cut line is skipped decides too
+        let cut = format!("{}\r\r{}\nnext\r\r\n", "x".repeat(100), "y".repeat(100));
+        let r = ChunkReader::new(cut.as_bytes(), 4).with_max_line(10);
+        let notes = r.notes();
+        let got = chunks_of(r).concat();
+        assert!(got.ends_with("next\r\r\n"), "{got:?}");
         assert!(!notes.bare_cr.load(Ordering::Relaxed));
     }
 

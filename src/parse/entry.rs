@@ -363,6 +363,7 @@ impl<A> StderrAssembler<A> {
                 return;
             }
             match slot(e, field) {
+                Some(Some(s)) if s.len() + cont.len() > MAX_ENTRY_BYTES => {}
                 Some(Some(s)) => {
                     s.push('\n');
                     s.push_str(cont);

@@ -20,10 +20,19 @@ impl ObjectNames {
     /// snapshot's database name.
     pub fn from_stats(dbs: &[DatabaseStats]) -> ObjectNames {
         let mut n = ObjectNames::default();
+        // an oid two servers give different names (16384 is every cluster's
+        // first database) is left unnamed rather than named wrongly
+        let mut clash: Vec<u64> = Vec::new();
         for d in dbs.iter().flat_map(|s| &s.view.databases) {
-            if let Some(id) = d.datid.filter(|_| !d.datname.is_empty()) {
-                n.databases.insert(id, d.datname.clone());
+            if let Some(id) = d.datid.filter(|_| !d.datname.is_empty())
+                && let Some(old) = n.databases.insert(id, d.datname.clone())
+                && old != d.datname
+            {
+                clash.push(id);
             }
+        }
+        for id in clash {
+            n.databases.remove(&id);
         }
         let by_name: HashMap<&str, u64> = n
             .databases
@@ -36,8 +45,12 @@ impl ObjectNames {
             };
             for t in &s.view.tables {
                 if let Some(relid) = t.relid {
-                    n.relations
-                        .insert((*datid, relid), format!("{}.{}", t.schema, t.name));
+                    let name = format!("{}.{}", t.schema, t.name);
+                    if let Some(old) = n.relations.insert((*datid, relid), name.clone())
+                        && old != name
+                    {
+                        n.relations.remove(&(*datid, relid));
+                    }
                 }
             }
         }
