@@ -72,10 +72,16 @@ impl Staged {
 }
 
 impl Drop for Staged {
+    /// The temporary file is deleted, then unlisted, under the list's lock:
+    /// a signal's cleanup never finds it listed and gone, or gone unlisted.
     fn drop(&mut self) {
-        if let StagedKind::File(tmp) = &self.how {
+        if let StagedKind::File(tmp) =
+            std::mem::replace(&mut self.how, StagedKind::Direct(Vec::new()))
+        {
+            let mut pending = pending();
             let p = tmp.path().to_path_buf();
-            pending().retain(|x| *x != p);
+            drop(tmp);
+            pending.retain(|x| *x != p);
         }
     }
 }
@@ -112,11 +118,15 @@ pub fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
     // created exclusively (O_EXCL: never an existing file or a symlink planted
     // there) under an unpredictable name, in the target's folder so the
     // rename stays on one file system; removed if anything fails
+    // created and listed under the list's lock: a signal between the two
+    // would leave it behind
+    let mut listed = pending();
     let tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    pending().push(tmp.path().to_path_buf());
+    listed.push(tmp.path().to_path_buf());
+    drop(listed);
     let staged = Staged {
         target: path.to_path_buf(),
         how: StagedKind::File(tmp),
@@ -165,12 +175,29 @@ pub fn write_all_or_none(
     }
     // the renames under the lock of the pending list: SIGTERM's cleanup runs
     // before them (all old files stay) or after them (all new), not between
-    let mut pending = pending();
-    for (done, s) in staged.into_iter().enumerate() {
-        let target = s.target.clone();
-        s.commit_in(&mut pending).map_err(|e| (target, e, done))?;
+    commit_all(staged)
+}
+
+/// Renames staged outputs in order, under the pending list's lock; stops at
+/// the first failure (the ones after it are dropped, their temporaries
+/// deleted). On failure: the output, why, and how many were renamed before.
+fn commit_all(staged: Vec<Staged>) -> Result<(), (PathBuf, std::io::Error, usize)> {
+    let mut result = Ok(());
+    let mut left = staged.into_iter().enumerate();
+    {
+        let mut pending = pending();
+        for (done, s) in left.by_ref() {
+            let target = s.target.clone();
+            if let Err(e) = s.commit_in(&mut pending) {
+                result = Err((target, e, done));
+                break;
+            }
+        }
     }
-    Ok(())
+    // the ones not renamed after a failure are dropped (their temporaries
+    // deleted) once the lock is released: dropping one takes the lock
+    drop(left);
+    result
 }
 
 #[cfg(test)]
@@ -246,6 +273,28 @@ mod tests {
         assert_eq!(names.len(), 3, "a temporary file was left: {names:?}");
         write_all_or_none(&[(&html, b"new html"), (&json, b"new json")]).unwrap();
         assert_eq!(std::fs::read(&json).unwrap(), b"new json");
+        // a rename that fails midway (the target became a folder holding a
+        // file after staging): the error says how many were renamed, the
+        // rest are dropped with their temporaries, and nothing hangs
+        let sub = d.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let (a, b, c) = (sub.join("a.html"), sub.join("b.json"), sub.join("c.md"));
+        let staged = vec![
+            stage(&a, b"a").unwrap(),
+            stage(&b, b"b").unwrap(),
+            stage(&c, b"c").unwrap(),
+        ];
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(b.join("inside"), b"x").unwrap();
+        let (p, _, done) = commit_all(staged).unwrap_err();
+        assert_eq!((p, done), (b.clone(), 1));
+        assert_eq!(std::fs::read(&a).unwrap(), b"a");
+        assert!(!c.exists());
+        let names: Vec<String> = std::fs::read_dir(&sub)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
     }
 
     #[cfg(unix)]
