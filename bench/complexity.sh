@@ -62,6 +62,10 @@ elif case == "params":      # N $n parameters
     body = [stmt("SELECT " + ", ".join(f"${i}" for i in range(1, n + 1)))]
 elif case == "inlist":      # an IN list of N items
     body = [stmt("SELECT * FROM t WHERE id IN (" + ", ".join(str(i) for i in range(n)) + ")")]
+elif case == "aliases":     # N output aliases (`c AS a1, ...`)
+    body = [stmt("SELECT " + ", ".join(f"c{i} AS a{i}" for i in range(n)) + " FROM t ORDER BY a1")]
+elif case == "conditions":  # N AND-ed conditions on columns of one table
+    body = [stmt("SELECT * FROM t WHERE " + " AND ".join(f"c{i} = {i}" for i in range(n)))]
 elif case == "detail":      # a DETAIL with N bind parameters
     body = [stmt("SELECT 1 WHERE $1 = $1"),
             f"{prefix} DETAIL:  parameters: " + ", ".join(f"${i} = '{i}'" for i in range(1, n + 1))]
@@ -114,6 +118,8 @@ cases=(
     "params 25000"
     "inlist 25000"
     "detail 20000"
+    "aliases 10000"
+    "conditions 10000"
     "backtrack 6"
     "index_rows 200"
 )

@@ -24,7 +24,7 @@ pub enum Use {
 }
 
 /// One column use, resolved to its table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ColumnUse {
     /// The table as written (`orders`, `public.orders`), lower case.
     pub table: String,
@@ -183,7 +183,9 @@ struct Tables {
     others: usize,
     /// Output names given in the select list (`sum(total) as spent`): an ORDER
     /// BY naming one sorts by that output, not by a column.
-    output_aliases: Vec<String>,
+    output_aliases: std::collections::HashSet<String>,
+    /// `names` as a set, to tell a table named again.
+    named: std::collections::HashSet<String>,
 }
 
 impl Tables {
@@ -208,19 +210,18 @@ impl Tables {
     }
 }
 
-/// The column uses found so far, each once.
+/// The column uses found so far, each once (a set beside the list: a
+/// statement of 20,000 conditions made the list's scans quadratic).
 struct Uses<'t> {
     tables: &'t Tables,
     found: Vec<ColumnUse>,
+    seen: std::collections::HashSet<ColumnUse>,
 }
 
 impl Uses<'_> {
     /// Records a use of column `col` of the table `q` resolves to, if any.
     fn push(&mut self, q: &Option<String>, col: &str, usage: Use, desc: bool) {
-        if usage == Use::OrderBy
-            && q.is_none()
-            && self.tables.output_aliases.iter().any(|a| a == col)
-        {
+        if usage == Use::OrderBy && q.is_none() && self.tables.output_aliases.contains(col) {
             return;
         }
         let Some(table) = self.tables.resolve(q) else {
@@ -236,10 +237,16 @@ impl Uses<'_> {
             usage,
             desc,
         };
-        if !self.found.contains(&u) {
+        if !self.seen.contains(&u) {
+            self.seen.insert(u.clone());
             self.found.push(u);
         }
     }
+}
+
+/// Whether `alias` is a table's alias.
+fn table_alias_of(aliases: &std::collections::HashSet<&str>, alias: &str) -> bool {
+    aliases.contains(alias)
 }
 
 impl Walker<'_> {
@@ -262,8 +269,10 @@ impl Walker<'_> {
 
     /// Names given with `as` that are neither a table's alias nor a WITH
     /// query's name, nor a column renamed to itself (`total as total`).
-    fn output_aliases(&self, tables: &Tables) -> Vec<String> {
-        let mut out = Vec::new();
+    fn output_aliases(&self, tables: &Tables) -> std::collections::HashSet<String> {
+        let table_aliases: std::collections::HashSet<&str> =
+            tables.aliases.iter().map(|(a, _)| a.as_str()).collect();
+        let mut out = std::collections::HashSet::new();
         for i in 1..self.toks.len() {
             if !self.is_word(i, "as") || self.kind(i + 2) == Some(TokenKind::LParen) {
                 continue;
@@ -272,9 +281,8 @@ impl Walker<'_> {
                 continue;
             };
             let same_column = self.ident(i - 1).as_deref() == Some(alias.as_str());
-            let table_alias = tables.aliases.iter().any(|(a, _)| *a == alias);
-            if !same_column && !table_alias && !out.contains(&alias) {
-                out.push(alias);
+            if !same_column && !table_alias_of(&table_aliases, &alias) {
+                out.insert(alias);
             }
         }
         out
@@ -327,9 +335,10 @@ impl Walker<'_> {
                 out.others += 1; // a WITH query, not a table
                 return i;
             }
-            if out.names.contains(&name) {
+            if out.named.contains(&name) {
                 out.self_joined.push(name.clone());
             } else {
+                out.named.insert(name.clone());
                 out.names.push(name.clone());
             }
             if self.is_word(i, "as") {
@@ -482,6 +491,7 @@ pub fn shape(sql: &str) -> QueryShape {
     let mut uses = Uses {
         tables: &tables,
         found: Vec::new(),
+        seen: Default::default(),
     };
     w.collect_uses(reads, &mut uses);
     let found = uses.found;
