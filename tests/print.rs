@@ -92,9 +92,14 @@ fn sha256_b64(text: &str) -> String {
     out
 }
 
-/// The page's DOM after its script ran, as headless Chromium has it.
-fn dom(page: &std::path::Path, profile: &std::path::Path) -> String {
-    let out = Command::new("chromium")
+/// Headless Chromium on `page` with its own profile folder and `extra`
+/// flags (what to make of the page).
+fn chromium(
+    page: &std::path::Path,
+    profile: &std::path::Path,
+    extra: &[String],
+) -> std::process::Output {
+    Command::new("chromium")
         .args([
             "--headless",
             "--no-sandbox",
@@ -103,12 +108,17 @@ fn dom(page: &std::path::Path, profile: &std::path::Path) -> String {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--dump-dom",
         ])
+        .args(extra)
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg(format!("file://{}", page.display()))
         .output()
-        .expect("chromium is installed (.ci/run installs it)");
+        .expect("chromium is installed (.ci/run installs it)")
+}
+
+/// The page's DOM after its script ran, as headless Chromium has it.
+fn dom(page: &std::path::Path, profile: &std::path::Path) -> String {
+    let out = chromium(page, profile, &["--dump-dom".to_string()]);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -139,25 +149,14 @@ fn the_samples_report_prints_as_a_short_document() {
     let d = tempfile::tempdir().unwrap();
     let (page, _) = samples_report(d.path());
     let pdf = d.path().join("report.pdf");
-    let out = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-pdf-header-footer",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            d.path().join("chrome").display()
-        ))
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium is installed (.ci/run installs it)");
+    let out = chromium(
+        &page,
+        &d.path().join("chrome"),
+        &[
+            "--no-pdf-header-footer".to_string(),
+            format!("--print-to-pdf={}", pdf.display()),
+        ],
+    );
     assert!(pdf.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(&pdf).unwrap();
     // pages: the /Type /Page objects (not the /Pages tree)
