@@ -75,11 +75,7 @@ impl QueryIndex {
 
 /// `s`'s first `max` bytes (to a character boundary).
 fn clip(s: &str, max: usize) -> &str {
-    let mut end = max.min(s.len());
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    &s[..s.floor_char_boundary(max)]
 }
 
 /// A DETAIL with the bind parameters of a statement (`parameters: $1 = ...`).

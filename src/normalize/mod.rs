@@ -166,15 +166,7 @@ pub const MAX_STATEMENT_BYTES: usize = 1 << 20;
 /// Normalizes a logged SQL text (one or several statements).
 pub fn normalize(sql: &str) -> Normalized {
     let cut = sql.len() > MAX_STATEMENT_BYTES;
-    let sql = if cut {
-        let mut end = MAX_STATEMENT_BYTES;
-        while !sql.is_char_boundary(end) {
-            end -= 1;
-        }
-        &sql[..end]
-    } else {
-        sql
-    };
+    let sql = &sql[..sql.floor_char_boundary(MAX_STATEMENT_BYTES)];
     let bytes = sql.as_bytes();
     let lexed = lex(bytes);
     let mut keys: Vec<String> = Vec::new();

@@ -243,10 +243,7 @@ impl LinePrefix {
         // few severity-like words come before it (a continuation line of log
         // text stored in a table holds thousands further on)
         // (the search for a severity looks no further than that either)
-        let mut cut = line.len().min(MAX_PREFIX_BYTES + 64);
-        while !line.is_char_boundary(cut) {
-            cut -= 1;
-        }
+        let cut = line.floor_char_boundary(MAX_PREFIX_BYTES + 64);
         let candidates = level_positions(&line[..cut], self.shortest)
             .take_while(|&(start, _, _)| start <= MAX_PREFIX_BYTES)
             .take(MAX_LEVEL_CANDIDATES);
